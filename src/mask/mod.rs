@@ -1,0 +1,1 @@
+//! Masking: which keys are sensitive, masked views of values, and the streaming secret filter.
