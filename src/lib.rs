@@ -5,9 +5,47 @@
 //! of ours. Core modules never print and never exit; they return their own error types.
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod commands;
+pub mod dotenv;
+pub mod exit;
+pub mod format;
+pub mod fsutil;
+pub mod key;
 pub mod mask;
 
-/// Entry point used by `main.rs`.
+/// Entry point used by `main.rs`: parse, dispatch, print the error once, map it to an
+/// exit code. A closed pipe downstream is not an error.
 pub fn main_entry() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    use clap::Parser;
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return std::process::ExitCode::from(if e.use_stderr() {
+                exit::Code::Usage.as_u8()
+            } else {
+                0
+            });
+        }
+    };
+    let ui = commands::Ui::new(cli.global.quiet, cli.global.verbose);
+    match run(&cli, &ui) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if exit::is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("envseal: {} {e:#}", ui.error_label());
+            std::process::ExitCode::from(exit::code_for(&e).as_u8())
+        }
+    }
+}
+
+/// Run one parsed command line.
+pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
+    use cli::Command;
+    match &cli.command {
+        Command::GenerateKey(a) => commands::generate_key::run(a, ui),
+        Command::Encrypt(a) => commands::encrypt::run(a, ui),
+        Command::Decrypt(a) => commands::decrypt::run(a, ui),
+    }
 }

@@ -1,0 +1,160 @@
+//! The command line, as clap derive types. Doc comments are the help and man text.
+//! No I/O here: `commands` turns these into work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  envseal generate-key                 # new key into the keyring; prints its id
+  envseal encrypt                      # .env -> .env.encrypted (v1)
+  envseal decrypt                      # .env.encrypted -> .env (mode 0600)
+  SECRETS_MASTER_KEY=... envseal decrypt --stdout   # CI: no prompt, nothing on disk
+
+Keys are found in this order: --key-file, $SECRETS_MASTER_KEY_<ENV> (for .env.<env>),
+$SECRETS_MASTER_KEY, the keyring ($XDG_CONFIG_HOME/envseal/keys), a hidden prompt on a
+terminal. A key is never accepted on the command line.
+";
+
+/// Make .env files safe to commit: encrypt them per value (AES-256-GCM) or whole
+/// (Fernet), rotate keys, mask secrets.
+#[derive(Debug, Parser)]
+#[command(name = "envseal", version, about, after_help = format!("{AFTER_HELP}\n{}", crate::exit::TABLE))]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Say more about what is done (never secrets).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    GenerateKey(GenerateKey),
+    Encrypt(Encrypt),
+    Decrypt(Decrypt),
+}
+
+/// Generate a new master key (32 random bytes from the OS).
+///
+/// By default the key goes into the keyring ($XDG_CONFIG_HOME/envseal/keys/<id>.key,
+/// mode 0600) and its key id is printed on stdout. The key itself is printed only with
+/// --stdout.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal generate-key
+  envseal generate-key --out ~/.config/envseal/keys/dev.key
+  envseal generate-key --stdout | some-secret-store put envseal-prod")]
+pub struct GenerateKey {
+    /// Write the key to this file (mode 0600) instead of the keyring.
+    #[arg(long, value_name = "PATH", conflicts_with = "stdout")]
+    pub out: Option<PathBuf>,
+    /// Print the key itself on stdout (for a secret store); nothing is saved.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
+    /// Print {"key_id": ..., "path": ...} on stdout.
+    #[arg(long, conflicts_with = "stdout")]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Per value, AES-256-GCM, diff-friendly (default).
+    V1,
+    /// Whole file as one Fernet token (AES-128-CBC + HMAC-SHA256), Python-compatible.
+    Fernet,
+}
+
+/// Where a key comes from, for commands that need one.
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeyArgs {
+    /// Read the master key from this file.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Use this key from the keyring (sha256:...).
+    #[arg(long, value_name = "ID")]
+    pub key_id: Option<String>,
+}
+
+/// Encrypt a .env file into a committable .env.encrypted.
+///
+/// The v1 format keeps keys, comments and layout readable and encrypts each value;
+/// re-encrypting keeps the ciphertext of unchanged values so a one-value change is a
+/// one-line diff. Updating an output encrypted with the same key needs no --force.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal encrypt
+  envseal encrypt .env.production -o .env.production.encrypted --key-file prod.key
+  envseal encrypt --format fernet")]
+pub struct Encrypt {
+    /// The plaintext file [default: .env].
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Same as FILE (legacy name).
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    pub env_path: Option<PathBuf>,
+    /// Where to write [default: FILE.encrypted].
+    #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
+    pub output: Option<PathBuf>,
+    /// Write the encrypted file to stdout.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "v1")]
+    pub format: FormatArg,
+    /// Encrypt every comment too (by default only comments that read like
+    /// assignments, such as #OLD_PASSWORD=..., are encrypted).
+    #[arg(long)]
+    pub encrypt_comments: bool,
+    /// Overwrite an output that is not this file under this key (other key, other
+    /// format, not encrypted) without asking.
+    #[arg(long, short = 'f', visible_alias = "yes")]
+    pub force: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Decrypt an encrypted file (v1 or Fernet, told apart by content).
+///
+/// The output is created with mode 0600. An existing, different output is replaced
+/// only with --force (on a terminal, envseal asks).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal decrypt
+  envseal decrypt .env.encrypted --stdout
+  SECRETS_MASTER_KEY=... envseal decrypt")]
+pub struct Decrypt {
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Same as FILE (legacy name).
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    pub encrypted_path: Option<PathBuf>,
+    /// Where to write [default: FILE without .encrypted].
+    #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
+    pub output: Option<PathBuf>,
+    /// Write the plaintext to stdout instead of a file.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Replace an existing, different output without asking.
+    #[arg(long, short = 'f', visible_alias = "yes")]
+    pub force: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}

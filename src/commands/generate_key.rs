@@ -1,0 +1,51 @@
+//! `envseal generate-key`: a new master key into the keyring, a file, or stdout.
+
+use anyhow::Result;
+
+use super::{write_stdout, Ui};
+use crate::cli::GenerateKey;
+use crate::exit::{Code, Failure};
+use crate::key::{self, Key};
+
+pub fn run(args: &GenerateKey, ui: &Ui) -> Result<()> {
+    let key = Key::generate()?;
+    let id = key.id();
+    if args.stdout {
+        let mut text = key.expose_text();
+        text.push('\n');
+        write_stdout(text.as_bytes())?;
+        ui.info(format!("generated key {id} (printed on stdout, not saved)"));
+        return Ok(());
+    }
+    let path = match &args.out {
+        Some(path) => {
+            if path.exists() && !args.force {
+                return Err(Failure::new(
+                    Code::Refused,
+                    format!("{} exists; not replacing a key file without --force (the key in it would be lost)", path.display()),
+                )
+                .into());
+            }
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                crate::fsutil::create_dir_private(dir)?;
+            }
+            key::write_key_file(path, &key, args.force)?;
+            path.clone()
+        }
+        None => {
+            crate::fsutil::create_dir_private(&key::keyring::dir())?;
+            key::keyring::save(&key)?
+        }
+    };
+    if args.json {
+        let v = serde_json::json!({ "key_id": id.as_str(), "path": path.display().to_string() });
+        write_stdout(format!("{v}\n").as_bytes())?;
+    } else {
+        write_stdout(format!("{id}\n").as_bytes())?;
+    }
+    ui.info(format!(
+        "generated key {id}, saved to {} (mode 0600)",
+        path.display()
+    ));
+    Ok(())
+}

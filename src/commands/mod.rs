@@ -1,0 +1,242 @@
+//! One file per subcommand; wording and outcomes live here. Shared here: how messages
+//! reach the user, reading inputs, finding keys, asking before an overwrite.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::cli::KeyArgs;
+use crate::exit::{Code, Failure};
+use crate::key::{self, KeyId};
+
+pub mod decrypt;
+pub mod encrypt;
+pub mod generate_key;
+
+/// Messages to the user: stderr, never stdout (stdout is for data).
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    pub quiet: bool,
+    pub verbose: bool,
+    pub color: bool,
+}
+
+impl Ui {
+    pub fn new(quiet: bool, verbose: bool) -> Ui {
+        let color = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ui {
+            quiet,
+            verbose,
+            color,
+        }
+    }
+
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{}", msg.as_ref());
+        }
+    }
+
+    pub fn detail(&self, msg: impl AsRef<str>) {
+        if self.verbose && !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{}", msg.as_ref());
+        }
+    }
+
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        let label = if self.color {
+            "\x1b[33mwarning:\x1b[0m"
+        } else {
+            "warning:"
+        };
+        let _ = writeln!(std::io::stderr(), "{label} {}", msg.as_ref());
+    }
+
+    pub fn error_label(&self) -> &'static str {
+        if self.color {
+            "\x1b[31merror:\x1b[0m"
+        } else {
+            "error:"
+        }
+    }
+
+    /// A sink for warnings from core modules.
+    pub fn warner(&self) -> impl FnMut(String) + '_ {
+        move |m| self.warn(m)
+    }
+}
+
+/// Both ends of a prompt are a terminal.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Read a whole input file; a missing file says which and what to do.
+pub fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))
+}
+
+/// Ask before replacing `path`, or refuse when there is no terminal to ask on.
+pub fn confirm_overwrite(path: &Path, force: bool, why: &str) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    if interactive() {
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "{} exists and {why}. Overwrite it?",
+                path.display()
+            ))
+            .default(false)
+            .interact()
+            .context("cannot read the answer from the terminal")?;
+        if ok {
+            return Ok(());
+        }
+        return Err(
+            Failure::new(Code::Refused, format!("left {} unchanged", path.display())).into(),
+        );
+    }
+    Err(Failure::new(
+        Code::Refused,
+        format!(
+            "{} exists and {why}; not overwriting it without --force (no terminal to ask on)",
+            path.display()
+        ),
+    )
+    .into())
+}
+
+/// The key id given with --key-id, validated.
+pub fn key_id_arg(args: &KeyArgs) -> Result<Option<KeyId>> {
+    args.key_id
+        .as_deref()
+        .map(|s| {
+            KeyId::parse(s).ok_or_else(|| {
+                Failure::new(
+                    Code::Usage,
+                    "--key-id takes a key id such as sha256:3f9a0c1d2e4b5a6c",
+                )
+                .into()
+            })
+        })
+        .transpose()
+}
+
+/// A request for the key of `file`, from the command line's key options.
+pub fn key_request<'a>(
+    args: &'a KeyArgs,
+    file: &'a Path,
+    wanted: Option<&'a KeyId>,
+    key_id: Option<&'a KeyId>,
+) -> key::Request<'a> {
+    key::Request {
+        key_file: args.key_file.as_deref(),
+        for_file: Some(file),
+        wanted,
+        key_id,
+        allow_prompt: true,
+    }
+}
+
+/// `FILE` or the legacy `--env-path`/`--encrypted-path`, else the default.
+pub fn input_path(
+    positional: &Option<PathBuf>,
+    legacy: &Option<PathBuf>,
+    default: &str,
+) -> PathBuf {
+    positional
+        .clone()
+        .or_else(|| legacy.clone())
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+/// Write data to stdout; a closed pipe surfaces as `BrokenPipe` for `main` to treat as
+/// success.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// An encrypted file opened in memory.
+pub struct OpenedFile {
+    pub format: crate::format::Format,
+    pub plaintext: zeroize::Zeroizing<Vec<u8>>,
+    pub key: key::Loaded,
+    /// The decrypted v1 document, kept for re-encryption with minimal diffs.
+    pub v1: Option<crate::format::v1::Opened>,
+}
+
+/// Decrypt `bytes` (the content of `path`) with the key the sources give: the v1 header
+/// names the key it needs; a Fernet token names none, so each keyring key is tried.
+pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
+    use crate::format::{self, fernet, v1, Format, FormatError};
+    let key_id = key_id_arg(args)?;
+    let fmt = format::detect(bytes)
+        .ok_or(FormatError::NotEncrypted)
+        .with_context(|| format!("cannot decrypt {}", path.display()))?;
+    let mut warn = ui.warner();
+    match fmt {
+        Format::V1 => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| FormatError::Integrity("the file is not valid UTF-8".to_owned()))
+                .with_context(|| format!("cannot decrypt {}", path.display()))?;
+            let header =
+                v1::header(text).with_context(|| format!("cannot decrypt {}", path.display()))?;
+            let wanted = header.master().map(|s| s.kid.clone());
+            let loaded = key::resolve(
+                &key_request(args, path, wanted.as_ref(), key_id.as_ref()),
+                &mut warn,
+            )?;
+            let opened =
+                v1::decrypt(text, &loaded.key).map_err(|e| with_source_hint(e, &loaded, path))?;
+            Ok(OpenedFile {
+                format: fmt,
+                plaintext: zeroize::Zeroizing::new(opened.plaintext.as_bytes().to_vec()),
+                key: loaded,
+                v1: Some(opened),
+            })
+        }
+        Format::Fernet => {
+            let candidates =
+                key::candidates(&key_request(args, path, None, key_id.as_ref()), &mut warn)?;
+            let mut last = None;
+            for loaded in candidates {
+                match fernet::decrypt(bytes, &loaded.key) {
+                    Ok(plaintext) => {
+                        return Ok(OpenedFile {
+                            format: fmt,
+                            plaintext,
+                            key: loaded,
+                            v1: None,
+                        })
+                    }
+                    Err(e) => last = Some(with_source_hint(e, &loaded, path)),
+                }
+            }
+            Err(last.unwrap_or_else(|| anyhow::anyhow!("no key to try")))
+        }
+    }
+}
+
+/// Add where the wrong key came from and what to do to a format error.
+fn with_source_hint(
+    e: crate::format::FormatError,
+    loaded: &key::Loaded,
+    path: &Path,
+) -> anyhow::Error {
+    use crate::format::FormatError;
+    let hint = match &e {
+        FormatError::WrongKey { .. } | FormatError::FernetAuth { .. } => format!(
+            "the key came from {}; supply the right one with --key-file or {}",
+            loaded.source,
+            key::env_vars_for(Some(path)).join(" / ")
+        ),
+        _ => return anyhow::Error::new(e).context(format!("cannot decrypt {}", path.display())),
+    };
+    anyhow::Error::new(e).context(format!("cannot decrypt {} ({hint})", path.display()))
+}

@@ -1,0 +1,418 @@
+//! The lossless dotenv line model: parse, classify, render back byte for byte.
+//!
+//! This module owns the answer to "where does each entry of a `.env` file start and end",
+//! which every other part builds on: the encrypter encrypts exactly the value text of each
+//! assignment, `run` and `mask` read values with python-dotenv's rules. It knows nothing
+//! of crypto and never prints.
+//!
+//! A [`Document`] is the optional UTF-8 BOM plus a list of logical [`Line`]s. Each line
+//! keeps its raw text (a double- or single-quoted value may span several physical lines)
+//! and its own terminator (`\n`, `\r\n`, `\r`, or none for the last line), so
+//! `render(parse(x)) == x` for every input the parser accepts.
+//!
+//! Classification follows python-dotenv's grammar (keys are `'quoted'` or a run of
+//! characters other than `=`, `#` and white space; `export` prefix; white space around
+//! `=`), with two deliberate choices:
+//! - backtick-quoted values may span lines, as node dotenv reads them: if the body of such
+//!   a value were taken as separate lines, a body line starting with `#` would be kept as
+//!   a readable comment by the encrypter and leak;
+//! - an unterminated `"` or `'` quote is an error (python-dotenv also rejects the line),
+//!   because where the value ends cannot be known.
+//!
+//! Errors carry a line and column and a kind, never text from the file.
+
+use std::ops::Range;
+
+mod value;
+
+pub use value::unquote;
+
+/// A line terminator, kept per line so CRLF, CR-only and mixed files survive unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eol {
+    Lf,
+    CrLf,
+    Cr,
+    /// The last line of a file without a final newline.
+    None,
+}
+
+impl Eol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Eol::Lf => "\n",
+            Eol::CrLf => "\r\n",
+            Eol::Cr => "\r",
+            Eol::None => "",
+        }
+    }
+}
+
+/// What a logical line is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Empty or white space only.
+    Blank,
+    /// First non-blank character is `#`.
+    Comment,
+    /// `[ws][export ws]KEY[ws]=[ws]VALUE`. `key` is the key as written (quotes included);
+    /// `value` is everything after the white space that follows `=`, up to the end of the
+    /// logical line: quotes, escapes, trailing white space and any inline comment.
+    Assignment {
+        key: Range<usize>,
+        value: Range<usize>,
+    },
+    /// A key with no `=` (`KEY`, `KEY # note`): python-dotenv reads it as unset.
+    Bare { key: Range<usize> },
+    /// Anything else (`a: b`, `=value`, `KEY value`): dotenv loaders skip or reject it.
+    Other,
+}
+
+/// One logical line: raw text without its terminator, plus the terminator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    pub eol: Eol,
+    pub kind: Kind,
+    /// 1-based physical line number where this logical line starts.
+    pub number: usize,
+}
+
+impl Line {
+    /// The key as written (`FOO`, `'q'`), for assignments and bare keys.
+    pub fn raw_key(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Assignment { key, .. } | Kind::Bare { key } => Some(&self.text[key.clone()]),
+            _ => None,
+        }
+    }
+
+    /// The key's name: quotes of a `'quoted'` key removed.
+    pub fn key_name(&self) -> Option<&str> {
+        let raw = self.raw_key()?;
+        Some(
+            raw.strip_prefix('\'')
+                .and_then(|r| r.strip_suffix('\''))
+                .filter(|_| raw.len() >= 2)
+                .unwrap_or(raw),
+        )
+    }
+
+    /// The raw value text of an assignment (what the encrypter encrypts).
+    pub fn raw_value(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Assignment { value, .. } => Some(&self.text[value.clone()]),
+            _ => None,
+        }
+    }
+
+    /// Everything of an assignment before its raw value: indentation, `export`, the key
+    /// and the white space around `=`.
+    pub fn prefix(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Assignment { value, .. } => Some(&self.text[..value.start]),
+            _ => None,
+        }
+    }
+
+    /// The value as python-dotenv reads it (quotes removed, escapes applied, inline
+    /// comment dropped). `None` for lines that are not assignments.
+    pub fn value(&self) -> Option<String> {
+        self.raw_value().map(unquote)
+    }
+
+    /// A comment whose text reads like a commented-out assignment (`#OLD_PASSWORD=x`,
+    /// `# export KEY = value`): it probably holds a secret.
+    pub fn is_commented_assignment(&self) -> bool {
+        if self.kind != Kind::Comment {
+            return false;
+        }
+        let body = self.text.trim_start_matches(is_hspace);
+        let body = body.trim_start_matches('#').trim_start_matches(is_hspace);
+        let body = strip_export(body).unwrap_or(body);
+        let key_len = body
+            .find(|c: char| c == '=' || c == '#' || c.is_whitespace())
+            .unwrap_or(body.len());
+        key_len > 0
+            && body[key_len..]
+                .trim_start_matches(is_hspace)
+                .starts_with('=')
+    }
+}
+
+/// A parsed dotenv file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The file started with a UTF-8 byte order mark (kept out of the first line's text).
+    pub bom: bool,
+    pub lines: Vec<Line>,
+}
+
+impl Document {
+    /// The exact bytes this document was parsed from.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.lines.iter().map(|l| l.text.len() + 2).sum());
+        if self.bom {
+            out.push('\u{feff}');
+        }
+        for line in &self.lines {
+            out.push_str(&line.text);
+            out.push_str(line.eol.as_str());
+        }
+        out
+    }
+
+    /// Key/value pairs in file order (duplicates kept; the last one wins when loading).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, String)> {
+        self.lines
+            .iter()
+            .filter_map(|l| Some((l.key_name()?, l.value()?)))
+    }
+}
+
+/// Why a file could not be parsed. Never holds text from the file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("{line}:{column}: not valid UTF-8 (envseal reads UTF-8 .env files; convert it, e.g. with iconv)")]
+    NotUtf8 { line: usize, column: usize },
+    #[error("{line}:{column}: a {quote} quote opens a value here and is never closed (close it, or escape it with a backslash)")]
+    Unterminated {
+        line: usize,
+        column: usize,
+        quote: &'static str,
+    },
+}
+
+impl ParseError {
+    pub fn line(&self) -> usize {
+        match self {
+            ParseError::NotUtf8 { line, .. } | ParseError::Unterminated { line, .. } => *line,
+        }
+    }
+}
+
+/// Horizontal white space: any Unicode white space except the line terminators.
+pub fn is_hspace(c: char) -> bool {
+    c != '\n' && c != '\r' && c.is_whitespace()
+}
+
+fn strip_export(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix("export")?;
+    let trimmed = rest.trim_start_matches(is_hspace);
+    (trimmed.len() < rest.len() && !trimmed.is_empty() && !trimmed.starts_with(['=', '#']))
+        .then_some(trimmed)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let mut line = 1;
+    let mut line_start = 0;
+    let bytes = before.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+            }
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
+                line += 1;
+                line_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Parse raw bytes: checks UTF-8 first (the error gives line and column of the first bad
+/// byte), then [`parse`].
+pub fn parse_bytes(bytes: &[u8]) -> Result<Document, ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(e) => {
+            let good = e.valid_up_to();
+            // The prefix is valid UTF-8 by construction.
+            let prefix = std::str::from_utf8(&bytes[..good]).unwrap_or_default();
+            let (line, column) = position(prefix, good);
+            Err(ParseError::NotUtf8 { line, column })
+        }
+    }
+}
+
+/// End of the physical line starting at `pos`: (content end, terminator, next start).
+fn line_end(bytes: &[u8], pos: usize) -> (usize, Eol, usize) {
+    match memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
+        None => (bytes.len(), Eol::None, bytes.len()),
+        Some(i) => {
+            let at = pos + i;
+            if bytes[at] == b'\n' {
+                (at, Eol::Lf, at + 1)
+            } else if bytes.get(at + 1) == Some(&b'\n') {
+                (at, Eol::CrLf, at + 2)
+            } else {
+                (at, Eol::Cr, at + 1)
+            }
+        }
+    }
+}
+
+/// Position just after the quote that closes the one at `open`, or `None`. A backslash
+/// escapes the next character inside all three quote kinds (python-dotenv and node
+/// dotenv both accept `\'` and `\"`).
+fn closing_quote(bytes: &[u8], open: usize) -> Option<usize> {
+    let q = bytes[open];
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            c if c == q => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Parse dotenv text into logical lines. Accepts every UTF-8 input except one with an
+/// unterminated `"` or `'` quoted value.
+pub fn parse(text: &str) -> Result<Document, ParseError> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => parse_body(rest, true),
+        None => parse_body(text, false),
+    }
+}
+
+/// Parse text that is known not to start with a byte order mark (a BOM at its start is
+/// then an ordinary character, as it is anywhere else in a file).
+pub fn parse_body(body: &str, bom: bool) -> Result<Document, ParseError> {
+    let bytes = body.as_bytes();
+    let mut lines = Vec::new();
+    let mut pos = 0;
+    let mut number = 1;
+    while pos < bytes.len() {
+        let (end, eol, next) = line_end(bytes, pos);
+        let (kind, logical_end, eol, next) = classify(body, pos, end, eol, next)?;
+        let text = body[pos..logical_end].to_owned();
+        let kind = rebase(kind, pos);
+        let start_number = number;
+        number += lines_in(&text) + usize::from(eol != Eol::None);
+        lines.push(Line {
+            text,
+            eol,
+            kind,
+            number: start_number,
+        });
+        pos = next;
+    }
+    Ok(Document { bom, lines })
+}
+
+fn lines_in(s: &str) -> usize {
+    s.matches('\n').count() + s.matches('\r').count() - s.matches("\r\n").count()
+}
+
+fn rebase(kind: Kind, base: usize) -> Kind {
+    let r = |x: Range<usize>| x.start - base..x.end - base;
+    match kind {
+        Kind::Assignment { key, value } => Kind::Assignment {
+            key: r(key),
+            value: r(value),
+        },
+        Kind::Bare { key } => Kind::Bare { key: r(key) },
+        k => k,
+    }
+}
+
+/// Classify the physical line `start..end`; a quoted value may extend the logical line.
+/// Returns the kind (absolute offsets), the logical content end, its terminator and where
+/// the next line starts.
+fn classify(
+    text: &str,
+    start: usize,
+    end: usize,
+    eol: Eol,
+    next: usize,
+) -> Result<(Kind, usize, Eol, usize), ParseError> {
+    let line = &text[start..end];
+    let content = line.trim_start_matches(is_hspace);
+    let content_start = start + (line.len() - content.len());
+    if content.is_empty() {
+        return Ok((Kind::Blank, end, eol, next));
+    }
+    if content.starts_with('#') {
+        return Ok((Kind::Comment, end, eol, next));
+    }
+    let after_export = strip_export(content).unwrap_or(content);
+    let key_start = content_start + (content.len() - after_export.len());
+    let key_len = match after_export.strip_prefix('\'') {
+        Some(rest) => match rest.find('\'') {
+            Some(i) if i > 0 => i + 2,
+            _ => unquoted_key_len(after_export),
+        },
+        None => unquoted_key_len(after_export),
+    };
+    if key_len == 0 {
+        return Ok((Kind::Other, end, eol, next));
+    }
+    let key = key_start..key_start + key_len;
+    let rest = &text[key.end..end];
+    let after_ws = rest.trim_start_matches(is_hspace);
+    let Some(after_eq) = after_ws.strip_prefix('=') else {
+        let kind = if after_ws.is_empty() || after_ws.starts_with('#') {
+            Kind::Bare { key }
+        } else {
+            Kind::Other
+        };
+        return Ok((kind, end, eol, next));
+    };
+    let value_str = after_eq.trim_start_matches(is_hspace);
+    let value_start = end - value_str.len();
+    let bytes = text.as_bytes();
+    if let Some(&q @ (b'"' | b'\'' | b'`')) = bytes.get(value_start) {
+        match closing_quote(bytes, value_start) {
+            Some(close) if close > end => {
+                // The value spans lines: the logical line ends with the physical line
+                // holding the closing quote.
+                let (lend, leol, lnext) = line_end(bytes, close);
+                return Ok((
+                    Kind::Assignment {
+                        key,
+                        value: value_start..lend,
+                    },
+                    lend,
+                    leol,
+                    lnext,
+                ));
+            }
+            Some(_) => {}
+            None if q == b'`' => {} // not a quote for python-dotenv: read as unquoted
+            None => {
+                let (line, column) = position(text, value_start);
+                return Err(ParseError::Unterminated {
+                    line,
+                    column,
+                    quote: if q == b'"' { "double" } else { "single" },
+                });
+            }
+        }
+    }
+    Ok((
+        Kind::Assignment {
+            key,
+            value: value_start..end,
+        },
+        end,
+        eol,
+        next,
+    ))
+}
+
+fn unquoted_key_len(s: &str) -> usize {
+    s.find(|c: char| c == '=' || c == '#' || c.is_whitespace())
+        .unwrap_or(s.len())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+use super::*;
+
+fn fixed_random() -> impl FnMut(&mut [u8]) -> Result<(), FormatError> {
+    let mut counter = 0u8;
+    move |buf: &mut [u8]| {
+        for b in buf.iter_mut() {
+            *b = counter;
+            counter = counter.wrapping_add(1);
+        }
+        Ok(())
+    }
+}
+
+fn seal(text: &str, key: &Key) -> String {
+    let doc = dotenv::parse(text).unwrap();
+    let mut r = |b: &mut [u8]| super::super::os_random(b);
+    encrypt(&doc, key, None, Options::default(), Utc::now(), &mut r).unwrap()
+}
+
+#[test]
+fn round_trip_is_byte_exact() {
+    let key = Key::from_bytes([3; 32]);
+    for text in [
+        "",
+        "\n\n",
+        "\u{feff}A=1\r\nB='x\r\ny' # c\r\n# plain\r\n#OLD=hunter2\rlol$wut\nC",
+        "export K = \"v\\\"w\"  # trailing\n  \n",
+    ] {
+        let sealed = seal(text, &key);
+        let opened = decrypt(&sealed, &key).unwrap();
+        assert_eq!(opened.plaintext.as_str(), text);
+    }
+}
+
+#[test]
+fn no_value_leaks() {
+    let key = Key::from_bytes([3; 32]);
+    let sealed = seal(
+        "A=hunter2\nB=\"multi\n#hunter3\nline\"\n#OLD_PASSWORD=hunter4\nhunter5\n# keep me\n",
+        &key,
+    );
+    for s in ["hunter2", "hunter3", "hunter4", "hunter5", "multi"] {
+        assert!(!sealed.contains(s), "{s} leaked:\n{sealed}");
+    }
+    assert!(sealed.contains("# keep me\n"));
+    assert!(sealed.contains("\nA=ENC[v1:"));
+}
+
+#[test]
+fn every_single_byte_change_is_detected() {
+    let key = Key::from_bytes([9; 32]);
+    let text = "# c\nA=1\nexport B = 'two'\n\nC=\n#D=x\n";
+    let sealed = seal(text, &key);
+    let bytes = sealed.as_bytes();
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x20, 0x80] {
+            let mut t = bytes.to_vec();
+            t[i] ^= flip;
+            let Ok(s) = String::from_utf8(t) else {
+                continue;
+            };
+            match decrypt(&s, &key) {
+                Err(_) => {}
+                Ok(o) => panic!(
+                    "byte {i} ^ {flip:#x} undetected, got {:?}",
+                    o.plaintext.len()
+                ),
+            }
+        }
+    }
+    // deletion of any one line, and truncation at every length
+    let lines = split_lines(&sealed);
+    for skip in 0..lines.len() {
+        let s: String = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, l)| *l)
+            .collect();
+        assert!(
+            decrypt(&s, &key).is_err(),
+            "deleting line {skip} undetected"
+        );
+    }
+    for len in 0..sealed.len() {
+        if sealed.is_char_boundary(len) {
+            assert!(
+                decrypt(&sealed[..len], &key).is_err(),
+                "truncation at {len} undetected"
+            );
+        }
+    }
+}
+
+#[test]
+fn swapped_values_fail() {
+    let key = Key::from_bytes([1; 32]);
+    let sealed = seal("A=x\nB=y\n", &key);
+    let a = sealed.lines().find(|l| l.starts_with("A=")).unwrap()[2..].to_owned();
+    let b = sealed.lines().find(|l| l.starts_with("B=")).unwrap()[2..].to_owned();
+    let swapped = sealed.replace(&a, "@@").replace(&b, &a).replace("@@", &b);
+    assert!(matches!(
+        decrypt(&swapped, &key),
+        Err(FormatError::Integrity(_))
+    ));
+}
+
+#[test]
+fn wrong_key_names_both_ids() {
+    let key = Key::from_bytes([1; 32]);
+    let other = Key::from_bytes([2; 32]);
+    let sealed = seal("A=x\n", &key);
+    match decrypt(&sealed, &other) {
+        Err(FormatError::WrongKey { file, given }) => {
+            assert_eq!(file, vec![key.id()]);
+            assert_eq!(given, other.id());
+        }
+        r => panic!("expected WrongKey, got {r:?}"),
+    }
+}
+
+#[test]
+fn reencrypting_keeps_unchanged_ciphertexts() {
+    let key = Key::from_bytes([5; 32]);
+    let first = seal("A=1\nB=2\nC=3\n", &key);
+    let prev = decrypt(&first, &key).unwrap();
+    let doc = dotenv::parse("A=1\nB=changed\nC=3\n").unwrap();
+    let mut r = |b: &mut [u8]| super::super::os_random(b);
+    let second = encrypt(
+        &doc,
+        &key,
+        Some(&prev),
+        Options::default(),
+        Utc::now(),
+        &mut r,
+    )
+    .unwrap();
+    let changed: Vec<(&str, &str)> = first
+        .lines()
+        .zip(second.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 2, "only the MAC and B lines: {changed:?}");
+    assert!(changed[0].0.starts_with(MAC_PREFIX));
+    assert!(changed[1].0.starts_with("B="));
+    assert_eq!(
+        decrypt(&second, &key).unwrap().plaintext.as_str(),
+        "A=1\nB=changed\nC=3\n"
+    );
+}
+
+#[test]
+fn deterministic_with_fixed_randomness() {
+    let key = Key::from_bytes([7; 32]);
+    let doc = dotenv::parse("A=1\n").unwrap();
+    let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let a = encrypt(
+        &doc,
+        &key,
+        None,
+        Options::default(),
+        now,
+        &mut fixed_random(),
+    )
+    .unwrap();
+    let b = encrypt(
+        &doc,
+        &key,
+        None,
+        Options::default(),
+        now,
+        &mut fixed_random(),
+    )
+    .unwrap();
+    assert_eq!(a, b);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\n"),
+            Just("\r\n"),
+            Just("\r"),
+            Just("="),
+            Just("#"),
+            Just(" "),
+            Just("export "),
+            Just("\\"),
+            Just("\""),
+            Just("'"),
+            Just("`"),
+            Just("A"),
+            Just("KEY"),
+            Just("ENC[v1:"),
+            Just("]"),
+            Just("#envseal:v1 "),
+            Just("é"),
+            Just("\u{feff}"),
+        ];
+        prop::collection::vec(piece, 0..30).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn encrypt_then_decrypt_is_identity(t in text()) {
+            let key = Key::from_bytes([4; 32]);
+            if let Ok(doc) = dotenv::parse(&t) {
+                let mut r = |b: &mut [u8]| super::super::super::os_random(b);
+                let sealed = encrypt(&doc, &key, None, Options::default(), Utc::now(), &mut r).unwrap();
+                let opened = decrypt(&sealed, &key).unwrap();
+                prop_assert_eq!(opened.plaintext.as_str(), t.as_str());
+            }
+        }
+
+        #[test]
+        fn decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let key = Key::from_bytes([4; 32]);
+            let mut t = b"#envseal:v1 bom=0\n".to_vec();
+            t.extend(bytes);
+            if let Ok(s) = String::from_utf8(t) {
+                let _ = decrypt(&s, &key);
+            }
+        }
+    }
+}

@@ -1,0 +1,475 @@
+//! Master keys: generation, text form, fingerprints, and where a key is found.
+//!
+//! A [`Key`] is 32 random bytes from the OS. Its text form is a Fernet key (URL-safe
+//! base64, 44 characters), so one key serves both formats and an existing
+//! `SECRETS_MASTER_KEY` works unchanged. A `Key` cannot be printed: it has no `Display`,
+//! its `Debug` shows the fingerprint only, and its bytes are zeroized on drop. Every place
+//! a key leaves its type is a call to a method named `expose_*` (`grep expose_`).
+//!
+//! The [`KeyId`] is a fingerprint: `sha256:` + the first 16 hex digits of
+//! SHA-256("envseal key id v1\0" || key). Fingerprints go to headers, the ledger and
+//! messages; keys never do.
+//!
+//! Sources, first match wins ([`resolve`]): `--key-file PATH`; `SECRETS_MASTER_KEY_<ENV>`
+//! for `.env.<env>`; `SECRETS_MASTER_KEY`; the keyring (`$XDG_CONFIG_HOME/envseal/keys/`,
+//! one 0600 file per key id); a hidden prompt when stdin is a terminal. Never argv.
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::fsutil;
+
+/// A 256-bit master key. Unprintable; zeroized on drop.
+#[derive(Clone)]
+pub struct Key {
+    bytes: Zeroizing<[u8; 32]>,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key({})", self.id())
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.bytes.ct_eq(&*other.bytes).into()
+    }
+}
+
+impl Key {
+    /// A fresh key from the OS CSPRNG.
+    pub fn generate() -> Result<Key, KeyError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        getrandom::getrandom(&mut *bytes).map_err(|_| KeyError::Rng)?;
+        Ok(Key { bytes })
+    }
+
+    /// Wrap raw bytes (known-answer tests, decoded slots).
+    pub fn from_bytes(raw: [u8; 32]) -> Key {
+        let mut raw = raw;
+        let key = Key {
+            bytes: Zeroizing::new(raw),
+        };
+        raw.zeroize();
+        key
+    }
+
+    /// Parse a key's text form: Fernet's URL-safe base64, or the standard alphabet
+    /// (Python's `urlsafe_b64decode` accepts both), padding optional, surrounding white
+    /// space ignored. Errors never contain the text.
+    pub fn from_text(text: &str) -> Result<Key, KeyError> {
+        let trimmed = text.trim();
+        let normal: Zeroizing<String> = Zeroizing::new(
+            trimmed
+                .trim_end_matches('=')
+                .chars()
+                .map(|c| match c {
+                    '+' => '-',
+                    '/' => '_',
+                    c => c,
+                })
+                .collect(),
+        );
+        let decoded = Zeroizing::new(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(normal.as_bytes())
+                .map_err(|_| KeyError::Malformed)?,
+        );
+        let raw: [u8; 32] = decoded
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyError::Malformed)?;
+        Ok(Key::from_bytes(raw))
+    }
+
+    /// The Fernet text form (URL-safe base64 with padding, 44 characters).
+    pub fn expose_text(&self) -> Zeroizing<String> {
+        Zeroizing::new(base64::engine::general_purpose::URL_SAFE.encode(*self.bytes))
+    }
+
+    /// The raw 32 bytes, for key derivation.
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+
+    pub fn id(&self) -> KeyId {
+        let mut h = Sha256::new();
+        h.update(b"envseal key id v1\0");
+        h.update(*self.bytes);
+        let digest = h.finalize();
+        let mut hex = String::with_capacity(16);
+        for b in &digest[..8] {
+            hex.push_str(&format!("{b:02x}"));
+        }
+        KeyId(format!("sha256:{hex}"))
+    }
+}
+
+/// A key fingerprint: `sha256:` and 16 lowercase hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(String);
+
+impl KeyId {
+    pub fn parse(s: &str) -> Option<KeyId> {
+        let hex = s.strip_prefix("sha256:")?;
+        (hex.len() == 16 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| KeyId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The hex part, used as the keyring file name.
+    pub fn hex(&self) -> &str {
+        &self.0["sha256:".len()..]
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a key came from, for messages ("from SECRETS_MASTER_KEY").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    Env(String),
+    Keyring(PathBuf),
+    Prompt,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File(p) => write!(f, "key file {}", p.display()),
+            Source::Env(v) => write!(f, "${v}"),
+            Source::Keyring(p) => write!(f, "keyring file {}", p.display()),
+            Source::Prompt => f.write_str("the prompt"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the operating system's random number generator failed")]
+    Rng,
+    #[error("not a valid key (a key is 32 bytes in URL-safe base64, 44 characters, as `envseal generate-key` writes)")]
+    Malformed,
+    #[error("{source_desc} does not hold a valid key (a key is 32 bytes in URL-safe base64, 44 characters, as `envseal generate-key` writes)")]
+    MalformedAt { source_desc: String },
+    #[error("cannot read key file {}: {err}", path.display())]
+    Read { path: PathBuf, err: std::io::Error },
+    #[error("no key found{for_what}: {hint}")]
+    Missing { for_what: String, hint: String },
+    #[error("the keyring holds {count} keys and nothing says which to use: pass --key-file, set SECRETS_MASTER_KEY, or pick one with --key-id")]
+    Ambiguous { count: usize },
+    #[error("no key with id {0} in the keyring ({1})")]
+    NotInKeyring(KeyId, String),
+    #[error("cannot write key file {}: {err}", path.display())]
+    Write { path: PathBuf, err: std::io::Error },
+}
+
+/// What a command asks for when it needs a key.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    /// `--key-file`.
+    pub key_file: Option<&'a Path>,
+    /// The file being worked on: names the `SECRETS_MASTER_KEY_<ENV>` variable.
+    pub for_file: Option<&'a Path>,
+    /// The key id a header names (v1), to pick it from the keyring.
+    pub wanted: Option<&'a KeyId>,
+    /// `--key-id`: pick this one from the keyring.
+    pub key_id: Option<&'a KeyId>,
+    /// Ask on a terminal as a last resort.
+    pub allow_prompt: bool,
+}
+
+/// A key and where it came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub key: Key,
+    pub source: Source,
+}
+
+/// Environment name of a file: `.env.production(.encrypted)` → `PRODUCTION`.
+pub fn env_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let name = name.strip_suffix(".encrypted").unwrap_or(name);
+    let env = name.strip_prefix(".env.")?;
+    (!env.is_empty()).then(|| {
+        env.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    })
+}
+
+/// The variables consulted for a file, most specific first.
+pub fn env_vars_for(path: Option<&Path>) -> Vec<String> {
+    let mut vars = Vec::new();
+    if let Some(env) = path.and_then(env_name) {
+        vars.push(format!("SECRETS_MASTER_KEY_{env}"));
+    }
+    vars.push("SECRETS_MASTER_KEY".to_owned());
+    vars
+}
+
+/// Read a key file; warns (through `warn`) when it is readable by group or others.
+pub fn read_key_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Key, KeyError> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|err| KeyError::Read {
+        path: path.to_owned(),
+        err,
+    })?);
+    if let Some(mode) = fsutil::mode(path) {
+        if mode & 0o077 != 0 {
+            warn(format!(
+                "key file {} is readable by others (mode {:o}); run: chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    Key::from_text(&text).map_err(|_| KeyError::MalformedAt {
+        source_desc: format!("key file {}", path.display()),
+    })
+}
+
+/// Find a key: the first source that has one wins. Candidates that need trying (several
+/// keyring keys for a Fernet file, which names no key) come from [`candidates`].
+pub fn resolve(req: &Request, warn: &mut dyn FnMut(String)) -> Result<Loaded, KeyError> {
+    let mut all = candidates(req, warn)?;
+    if all.len() > 1 {
+        return Err(KeyError::Ambiguous { count: all.len() });
+    }
+    all.pop().ok_or_else(|| missing(req))
+}
+
+fn missing(req: &Request) -> KeyError {
+    let vars = env_vars_for(req.for_file).join(" or ");
+    let for_what = match (req.for_file, req.wanted) {
+        (Some(p), Some(id)) => format!(" for {} (it needs {id})", p.display()),
+        (Some(p), None) => format!(" for {}", p.display()),
+        (None, Some(id)) => format!(" (need {id})"),
+        (None, None) => String::new(),
+    };
+    KeyError::Missing {
+        for_what,
+        hint: format!(
+            "pass --key-file PATH, set {vars}, or put the key in the keyring ({}){}",
+            keyring::dir().display(),
+            if std::io::stdin().is_terminal() || !req.allow_prompt {
+                ""
+            } else {
+                "; no terminal to ask on"
+            }
+        ),
+    }
+}
+
+/// The key, or the keys to try in order. More than one only when the request names no
+/// key id and the keyring holds several (the caller may try each on a Fernet file).
+pub fn candidates(req: &Request, warn: &mut dyn FnMut(String)) -> Result<Vec<Loaded>, KeyError> {
+    if let Some(path) = req.key_file {
+        let key = read_key_file(path, warn)?;
+        return Ok(vec![Loaded {
+            key,
+            source: Source::File(path.to_owned()),
+        }]);
+    }
+    for var in env_vars_for(req.for_file) {
+        if let Some(value) = std::env::var_os(&var) {
+            let value = Zeroizing::new(value.to_string_lossy().into_owned());
+            if value.trim().is_empty() {
+                continue;
+            }
+            let key = Key::from_text(&value).map_err(|_| KeyError::MalformedAt {
+                source_desc: format!("${var}"),
+            })?;
+            return Ok(vec![Loaded {
+                key,
+                source: Source::Env(var),
+            }]);
+        }
+    }
+    if let Some(id) = req.key_id.or(req.wanted) {
+        if let Some(found) = keyring::find(id, warn)? {
+            return Ok(vec![found]);
+        }
+        if req.key_id.is_some() {
+            return Err(KeyError::NotInKeyring(
+                id.clone(),
+                keyring::dir().display().to_string(),
+            ));
+        }
+    } else {
+        let all = keyring::all(warn)?;
+        if !all.is_empty() {
+            return Ok(all);
+        }
+    }
+    if req.allow_prompt && std::io::stdin().is_terminal() {
+        let what = match (req.for_file, req.wanted) {
+            (Some(p), Some(id)) => format!("{} ({id})", p.display()),
+            (Some(p), None) => p.display().to_string(),
+            (None, Some(id)) => id.to_string(),
+            (None, None) => "envseal".to_owned(),
+        };
+        let text = Zeroizing::new(
+            rpassword::prompt_password(format!("Master key for {what}: ")).map_err(|err| {
+                KeyError::Read {
+                    path: PathBuf::from("/dev/tty"),
+                    err,
+                }
+            })?,
+        );
+        let key = Key::from_text(&text).map_err(|_| KeyError::MalformedAt {
+            source_desc: "the key typed at the prompt".to_owned(),
+        })?;
+        return Ok(vec![Loaded {
+            key,
+            source: Source::Prompt,
+        }]);
+    }
+    Err(missing(req))
+}
+
+/// The user's keyring: one 0600 file per key, named by its id's hex digits.
+pub mod keyring {
+    use super::*;
+
+    /// `$ENVSEAL_KEYRING`, else `$XDG_CONFIG_HOME/envseal/keys`, else `~/.config/envseal/keys`.
+    pub fn dir() -> PathBuf {
+        if let Some(d) = std::env::var_os("ENVSEAL_KEYRING").filter(|d| !d.is_empty()) {
+            return PathBuf::from(d);
+        }
+        let config = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .unwrap_or_else(|| PathBuf::from(".config"));
+        config.join("envseal").join("keys")
+    }
+
+    pub fn path_for(id: &KeyId) -> PathBuf {
+        dir().join(format!("{}.key", id.hex()))
+    }
+
+    /// Save a key (0600, durable). Returns its path.
+    pub fn save(key: &Key) -> Result<PathBuf, KeyError> {
+        let path = path_for(&key.id());
+        write_key_file(&path, key, true)?;
+        Ok(path)
+    }
+
+    pub fn find(id: &KeyId, warn: &mut dyn FnMut(String)) -> Result<Option<Loaded>, KeyError> {
+        let path = path_for(id);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let key = read_key_file(&path, warn)?;
+        Ok(Some(Loaded {
+            key,
+            source: Source::Keyring(path),
+        }))
+    }
+
+    /// Every key in the keyring, sorted by file name.
+    pub fn all(warn: &mut dyn FnMut(String)) -> Result<Vec<Loaded>, KeyError> {
+        let Ok(entries) = std::fs::read_dir(dir()) else {
+            return Ok(Vec::new());
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "key"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                Ok(Loaded {
+                    key: read_key_file(&path, warn)?,
+                    source: Source::Keyring(path),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Write a key's text form to `path`: 0600, atomic and durable. Refuses to replace an
+/// existing file unless `overwrite`.
+pub fn write_key_file(path: &Path, key: &Key, overwrite: bool) -> Result<(), KeyError> {
+    let mut text = Zeroizing::new(key.expose_text().to_string());
+    text.push('\n');
+    let res = if overwrite {
+        fsutil::write_atomic(path, text.as_bytes(), 0o600)
+    } else {
+        fsutil::write_new(path, text.as_bytes(), 0o600)
+    };
+    res.map_err(|err| KeyError::Write {
+        path: path.to_owned(),
+        err,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trip_and_alphabets() {
+        let key = Key::from_bytes([0xfb; 32]);
+        let text = key.expose_text();
+        assert_eq!(text.len(), 44);
+        assert!(text.contains('-') || text.contains('_'));
+        assert_eq!(Key::from_text(&text).unwrap(), key);
+        let standard = text.replace('-', "+").replace('_', "/");
+        assert_eq!(Key::from_text(&standard).unwrap(), key);
+        assert_eq!(Key::from_text(text.trim_end_matches('=')).unwrap(), key);
+        assert_eq!(Key::from_text(&format!("  {}\n", *text)).unwrap(), key);
+        assert!(Key::from_text("too-short").is_err());
+    }
+
+    #[test]
+    fn debug_shows_only_the_id() {
+        let key = Key::from_bytes([7; 32]);
+        let dbg = format!("{key:?}");
+        assert!(dbg.starts_with("Key(sha256:"));
+        assert!(!dbg.contains(key.expose_text().as_str()));
+    }
+
+    #[test]
+    fn ids_are_stable_fingerprints() {
+        let id = Key::from_bytes([0; 32]).id();
+        assert!(KeyId::parse(id.as_str()).is_some());
+        assert_ne!(id, Key::from_bytes([1; 32]).id());
+        assert_eq!(id, Key::from_bytes([0; 32]).id());
+    }
+
+    #[test]
+    fn env_names() {
+        let n = |p: &str| env_name(Path::new(p));
+        assert_eq!(
+            n(".env.production.encrypted").as_deref(),
+            Some("PRODUCTION")
+        );
+        assert_eq!(n("dir/.env.staging-eu").as_deref(), Some("STAGING_EU"));
+        assert_eq!(n(".env"), None);
+        assert_eq!(n(".env.encrypted"), None);
+    }
+}
