@@ -11,6 +11,7 @@ pub mod dotenv;
 pub mod exit;
 pub mod format;
 pub mod fsutil;
+pub mod git;
 pub mod key;
 pub mod mask;
 

@@ -118,6 +118,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
     }
     crate::fsutil::write_atomic(&output, sealed.as_bytes(), 0o644)
         .with_context(|| format!("cannot write {}", output.display()))?;
+    protect_plaintext(&input, ui);
     let values = doc.lines.iter().filter(|l| l.raw_value().is_some()).count();
     ui.info(format!(
         "encrypted {} -> {} ({}, key {} from {}, {values} values)",
@@ -128,4 +129,39 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
         loaded.source
     ));
     Ok(())
+}
+
+/// Make sure git will not commit the plaintext: add it to `.gitignore` beside it when it
+/// is not ignored yet, and warn loudly when it is already tracked. Outside a git work
+/// tree there is nothing to do.
+fn protect_plaintext(input: &std::path::Path, ui: &Ui) {
+    use crate::git;
+    let Some(ignored) = git::is_ignored(input) else {
+        return;
+    };
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !ignored {
+        let dir = crate::fsutil::parent_dir(input);
+        match git::add_ignore(dir, &format!("/{name}")) {
+            Ok(true) => ui.info(format!(
+                "added /{name} to {}",
+                dir.join(".gitignore").display()
+            )),
+            Ok(false) => {}
+            Err(e) => ui.warn(format!(
+                "could not add /{name} to {}: {e}",
+                dir.join(".gitignore").display()
+            )),
+        }
+    }
+    if git::is_tracked(input) {
+        ui.warn(format!(
+            "{} is TRACKED by git: its plaintext is in the repository. Run: git rm --cached {} (and rotate every secret in it if it was ever pushed)",
+            input.display(),
+            input.display()
+        ));
+    }
 }

@@ -229,3 +229,75 @@ mod props {
         }
     }
 }
+
+/// Known-answer vectors in `fixtures/vectors/v1/*.json`, a fixed master key, data key,
+/// time and nonces each. `UPDATE_VECTORS=1 cargo test --lib known_answer` rewrites the
+/// expected output (review the diff: a change means the format changed).
+mod known_answer {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/vectors/v1")
+    }
+
+    #[test]
+    fn vectors_match() {
+        let mut checked = 0;
+        let mut paths: Vec<_> = std::fs::read_dir(dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        for path in paths
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let key = Key::from_text(v["master_key"].as_str().unwrap()).unwrap();
+            assert_eq!(key.id().as_str(), v["key_id"].as_str().unwrap(), "{path:?}");
+            let plaintext = v["plaintext"].as_str().unwrap().to_owned();
+            let now = DateTime::parse_from_rfc3339(v["created"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&Utc);
+            // Random bytes are consumed in this order: data key, wrap nonce, then one
+            // nonce per encrypted entry in document order.
+            let mut stream = hex(v["data_key"].as_str().unwrap());
+            stream.extend(hex(v["wrap_nonce"].as_str().unwrap()));
+            for n in v["value_nonces"].as_array().unwrap() {
+                stream.extend(hex(n.as_str().unwrap()));
+            }
+            let mut pos = 0;
+            let mut random = |buf: &mut [u8]| {
+                buf.copy_from_slice(&stream[pos..pos + buf.len()]);
+                pos += buf.len();
+                Ok(())
+            };
+            let doc = dotenv::parse(&plaintext).unwrap();
+            let sealed = encrypt(&doc, &key, None, Options::default(), now, &mut random).unwrap();
+            if std::env::var_os("UPDATE_VECTORS").is_some() {
+                v["encrypted"] = serde_json::Value::String(sealed.clone());
+                std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
+            } else {
+                assert_eq!(
+                    sealed,
+                    v["encrypted"].as_str().unwrap(),
+                    "{path:?}: encrypt differs"
+                );
+            }
+            assert_eq!(pos, stream.len(), "{path:?}: every listed nonce is used");
+            let opened = decrypt(&sealed, &key).unwrap();
+            assert_eq!(opened.plaintext.as_str(), plaintext);
+            checked += 1;
+        }
+        assert!(checked >= 3, "expected the vectors in {:?}", dir());
+    }
+}
