@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod dotenv;
 pub mod exit;
 pub mod format;
@@ -14,6 +15,7 @@ pub mod fsutil;
 pub mod git;
 pub mod key;
 pub mod mask;
+pub mod project;
 
 /// Entry point used by `main.rs`: parse, dispatch, print the error once, map it to an
 /// exit code. A closed pipe downstream is not an error.

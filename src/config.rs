@@ -1,0 +1,137 @@
+//! Project settings: `.envseal/config.toml` under the project root. Every field is
+//! optional; a missing file means the defaults. Documented in the README ("Configuration").
+//!
+//! ```toml
+//! rotation_interval_days = 90          # how long a key may be used before status says OVERDUE
+//! plaintext = [".env", ".env.*"]       # names of plaintext env files (status, hooks)
+//! [mask]                               # extra masking rules (see `envseal mask --help`)
+//! extra_names = ["MY_VENDOR_THING"]
+//! extra_patterns = ["SIGNING"]
+//! not_sensitive = ["PUBLIC_KEY"]
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub rotation_interval_days: u32,
+    pub plaintext: Vec<String>,
+    pub mask: MaskConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaskConfig {
+    pub extra_names: Vec<String>,
+    pub extra_patterns: Vec<String>,
+    pub not_sensitive: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            rotation_interval_days: 90,
+            plaintext: vec![".env".to_owned(), ".env.*".to_owned()],
+            mask: MaskConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {err}", path.display())]
+    Read { path: PathBuf, err: std::io::Error },
+    #[error("{}:{line}:{column}: {what} (see the README, section Configuration)", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        what: String,
+    },
+}
+
+pub fn path_in(root: &Path) -> PathBuf {
+    root.join(".envseal").join("config.toml")
+}
+
+/// Load the project's config, or the defaults when there is none.
+pub fn load(root: &Path) -> Result<Config, ConfigError> {
+    let path = path_in(root);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(err) => return Err(ConfigError::Read { path, err }),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        // toml's message quotes the offending line; keep only its first sentence.
+        let what = e.message().lines().next().unwrap_or("invalid TOML").to_owned();
+        ConfigError::Parse {
+            path,
+            line,
+            column,
+            what,
+        }
+    })
+}
+
+impl Config {
+    /// Does a file name look like a plaintext env file by the configured patterns?
+    /// Encrypted files, backups and templates (`.example`, `.sample`, `.template`) are not.
+    pub fn is_plaintext_name(&self, name: &str) -> bool {
+        const NOT: [&str; 5] = [".encrypted", ".example", ".sample", ".template", ".dist"];
+        if NOT.iter().any(|s| name.ends_with(s)) || name.contains(".backup_") {
+            return false;
+        }
+        self.plaintext.iter().any(|p| glob_match(p, name))
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            let Some(rest) = name.strip_prefix(head) else {
+                return false;
+            };
+            (0..=rest.len())
+                .filter(|&i| rest.is_char_boundary(i))
+                .any(|i| glob_match(tail, &rest[i..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plaintext_names() {
+        let c = Config::default();
+        for yes in [".env", ".env.production", ".env.local"] {
+            assert!(c.is_plaintext_name(yes), "{yes}");
+        }
+        for no in [".env.encrypted", ".env.production.encrypted", ".env.example", "env", ".envrc", ".env.encrypted.backup_20260101T000000Z"] {
+            assert!(!c.is_plaintext_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_give_position_not_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".envseal")).unwrap();
+        std::fs::write(path_in(dir.path()), "rotation_interval_days = 90\nsecretish = \"hunter2\"\n").unwrap();
+        let e = load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains(":2:"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        std::fs::write(path_in(dir.path()), "rotation_interval_days = 30\n").unwrap();
+        assert_eq!(load(dir.path()).unwrap().rotation_interval_days, 30);
+    }
+}

@@ -1,0 +1,85 @@
+//! The project: its root (the nearest ancestor holding `.git`, else the current
+//! directory), its settings, and the env files in it.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+/// The nearest ancestor of `start` (itself included) holding `.git`, else `start`.
+pub fn root_of(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
+impl Project {
+    /// The project around the current directory.
+    pub fn discover() -> Result<Project, config::ConfigError> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let root = root_of(&cwd);
+        let config = config::load(&root)?;
+        Ok(Project { root, config })
+    }
+
+    /// `.envseal/` under the root: config, ledger, locks.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(".envseal")
+    }
+
+    /// Every encrypted env file under the root: names ending in `.encrypted` whose content
+    /// is an envseal format, found by a walk that honours .gitignore and skips `.git`.
+    /// Sorted, relative to nothing (paths as found from the root).
+    pub fn encrypted_files(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(&self.root)
+            .hidden(false)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".git" && e.file_name() != ".envseal")
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .map(|e| e.into_path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(".encrypted"))
+                    && is_encrypted_file(p)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// `path` relative to the root, for display and the ledger.
+    pub fn relative<'a>(&self, path: &'a Path) -> std::borrow::Cow<'a, Path> {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        match abs.strip_prefix(&self.root) {
+            Ok(rel) => std::borrow::Cow::Owned(rel.to_path_buf()),
+            Err(_) => std::borrow::Cow::Borrowed(path),
+        }
+    }
+}
+
+/// Does the file start like an envseal format? Reads at most 4 KiB for v1, the whole
+/// (small) file for a Fernet token.
+pub fn is_encrypted_file(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| crate::format::detect(&b).is_some())
+}
+
+/// The plaintext file an encrypted file stands for (`X.encrypted` → `X`).
+pub fn plaintext_for(encrypted: &Path) -> Option<PathBuf> {
+    let name = encrypted.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".encrypted").filter(|s| !s.is_empty())?;
+    Some(encrypted.with_file_name(stem))
+}
