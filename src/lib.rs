@@ -5,6 +5,7 @@
 //! of ours. Core modules never print and never exit; they return their own error types.
 #![forbid(unsafe_code)]
 
+pub mod ledger;
 pub mod mask;
 
 /// Entry point used by `main.rs`.
