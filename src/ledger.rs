@@ -1184,3 +1184,6 @@ fn create_private_file(path: &Path) -> io::Result<()> {
         .open(path)
         .map(drop)
 }
+
+#[cfg(test)]
+mod tests;
