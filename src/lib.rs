@@ -14,6 +14,7 @@ pub mod format;
 pub mod fsutil;
 pub mod git;
 pub mod key;
+pub mod ledger;
 pub mod mask;
 pub mod project;
 
