@@ -36,6 +36,10 @@ pub struct Global {
     /// Say more about what is done (never secrets).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the
+    /// project root].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +47,8 @@ pub enum Command {
     GenerateKey(GenerateKey),
     Encrypt(Encrypt),
     Decrypt(Decrypt),
+    Rotate(Rotate),
+    Status(Status),
 }
 
 /// Generate a new master key (32 random bytes from the OS).
@@ -155,6 +161,84 @@ pub struct Decrypt {
     /// Replace an existing, different output without asking.
     #[arg(long, short = 'f', visible_alias = "yes")]
     pub force: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Rotate the master key: re-encrypt every file under the current key with a new one.
+///
+/// The new key is saved durably (0600) before any file changes; each file is
+/// re-encrypted with a new data key, backed up as FILE.backup_<UTC time> (unless
+/// --no-backup), verified with the new key, and replaced atomically; the ledger records
+/// the rotation. A crash at any instant leaves every file decryptable with the old or the
+/// new key and the rotation marked unfinished: --resume finishes it, --abort undoes it.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal rotate --reason \"Q4 2026 rotation\"
+  envseal rotate .env.encrypted .env.staging.encrypted --no-backup --force
+  envseal rotate --key-file current.key --new-key-file new.key --reason \"...\" --force
+  envseal rotate --resume          # after a crash: finish the unfinished rotation
+  envseal rotate --abort           # or put every file back under the old key")]
+pub struct Rotate {
+    /// Encrypted files to rotate [default: every encrypted file in the project under the
+    /// current key].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Why (recorded in the ledger).
+    #[arg(long, default_value = "scheduled rotation")]
+    pub reason: String,
+    /// Do not keep FILE.backup_<time> copies of the old encrypted files.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Do not ask for confirmation (needed without a terminal).
+    #[arg(long, short = 'f', visible_alias = "yes")]
+    pub force: bool,
+    /// Save the new key to this file (mode 0600) instead of the keyring.
+    #[arg(long, value_name = "PATH")]
+    pub new_key_file: Option<PathBuf>,
+    /// Finish the unfinished rotation the ledger shows.
+    #[arg(long, conflicts_with_all = ["abort", "files"])]
+    pub resume: bool,
+    /// Undo the unfinished rotation: every file back under the old key (from the backups
+    /// where they match).
+    #[arg(long, conflicts_with_all = ["resume", "files"])]
+    pub abort: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Show the project's encrypted files, key ages, due rotations and problems.
+///
+/// For each encrypted file: format, key id, key age, last rotation, next due date
+/// (rotation_interval_days in .envseal/config.toml, 90 by default), and whether it
+/// matches its plaintext (needs the key, found without prompting). Plaintext env files
+/// tracked by git are flagged. With --check, exit 1 when anything needs action, one
+/// line per problem.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal status
+  envseal status --check                  # pre-commit / CI gate
+  envseal status --json | jq .problems
+  envseal status --history")]
+pub struct Status {
+    /// Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by
+    /// git, or a rotation is unfinished; print one line per problem.
+    #[arg(long)]
+    pub check: bool,
+    /// Show the rotation history from the ledger, newest first.
+    #[arg(long)]
+    pub history: bool,
+    /// How many history rows.
+    #[arg(long, default_value_t = 20, requires = "history")]
+    pub limit: usize,
+    /// Machine-readable output (schema in the README).
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }

@@ -71,7 +71,12 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         // toml's message quotes the offending line; keep only its first sentence.
-        let what = e.message().lines().next().unwrap_or("invalid TOML").to_owned();
+        let what = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_owned();
         ConfigError::Parse {
             path,
             line,
@@ -118,7 +123,14 @@ mod tests {
         for yes in [".env", ".env.production", ".env.local"] {
             assert!(c.is_plaintext_name(yes), "{yes}");
         }
-        for no in [".env.encrypted", ".env.production.encrypted", ".env.example", "env", ".envrc", ".env.encrypted.backup_20260101T000000Z"] {
+        for no in [
+            ".env.encrypted",
+            ".env.production.encrypted",
+            ".env.example",
+            "env",
+            ".envrc",
+            ".env.encrypted.backup_20260101T000000Z",
+        ] {
             assert!(!c.is_plaintext_name(no), "{no}");
         }
     }
@@ -127,7 +139,11 @@ mod tests {
     fn parse_errors_give_position_not_text() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".envseal")).unwrap();
-        std::fs::write(path_in(dir.path()), "rotation_interval_days = 90\nsecretish = \"hunter2\"\n").unwrap();
+        std::fs::write(
+            path_in(dir.path()),
+            "rotation_interval_days = 90\nsecretish = \"hunter2\"\n",
+        )
+        .unwrap();
         let e = load(dir.path()).unwrap_err().to_string();
         assert!(e.contains(":2:"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");

@@ -37,6 +37,22 @@ impl Code {
     pub fn as_u8(self) -> u8 {
         self as u8
     }
+
+    /// A short name, for the ledger's event detail.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Ok => "ok",
+            Code::CheckFailed => "check failed",
+            Code::Usage => "usage error",
+            Code::KeyMissing => "no key",
+            Code::WrongKey => "wrong key",
+            Code::Integrity => "integrity failure",
+            Code::Io => "i/o error",
+            Code::BadInput => "unusable input",
+            Code::Refused => "refused",
+            Code::Busy => "busy",
+        }
+    }
 }
 
 /// The table printed in `--help` and the README.

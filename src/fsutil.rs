@@ -19,8 +19,28 @@ pub fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-/// Replace (or create) `path` with `bytes`, atomically and durably, with `mode`.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+/// A new version of a file, written and fsynced beside it, not yet in place. Dropping
+/// it removes the temporary file. Used to prepare every file of a rotation before
+/// replacing any, so a full disk fails the rotation before it changes anything.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::TempPath,
+    target: PathBuf,
+}
+
+impl Staged {
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Rename into place. The caller fsyncs the directory ([`sync_dir`]).
+    pub fn commit(self) -> io::Result<()> {
+        self.tmp.persist(&self.target).map_err(|e| e.error)
+    }
+}
+
+/// Write `bytes` to a temporary file beside `path`, fsync it and give it `mode`.
+pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<Staged> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -34,8 +54,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    Ok(Staged {
+        tmp: tmp.into_temp_path(),
+        target: path.to_owned(),
+    })
+}
+
+/// Replace (or create) `path` with `bytes`, atomically and durably, with `mode`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    stage(path, bytes, mode)?.commit()?;
+    sync_dir(parent_dir(path))
 }
 
 /// Create `path` with `bytes` only if it does not exist yet (`O_EXCL`), durably.

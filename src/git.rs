@@ -74,3 +74,24 @@ pub fn add_ignore(dir: &Path, pattern: &str) -> std::io::Result<bool> {
     crate::fsutil::write_atomic(&path, text.as_bytes(), mode)?;
     Ok(true)
 }
+
+/// [`add_ignore`] in `root`'s `.gitignore`, only when `root` is in a git work tree and git
+/// does not ignore `probe`-like names already.
+pub fn add_ignore_if_repo(root: &Path, pattern: &str) -> std::io::Result<bool> {
+    if toplevel(root).is_none() {
+        return Ok(false);
+    }
+    add_ignore(root, pattern)
+}
+
+/// Every file git tracks under `root` (relative paths); `None` outside a work tree.
+pub fn tracked_files(root: &Path) -> Option<Vec<PathBuf>> {
+    let out = git(root).args(["ls-files", "-z"]).output().ok()?;
+    out.status.success().then(|| {
+        out.stdout
+            .split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| PathBuf::from(String::from_utf8_lossy(s).into_owned()))
+            .collect()
+    })
+}

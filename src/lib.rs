@@ -47,9 +47,50 @@ pub fn main_entry() -> std::process::ExitCode {
 /// Run one parsed command line.
 pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
     use cli::Command;
+    let result = dispatch(cli, ui);
+    // Every encrypt and decrypt is recorded in the ledger when the project has one (a
+    // successful encrypt creates it); failures too, with the kind of failure, never text.
+    let event = match &cli.command {
+        Command::Encrypt(a) if !a.stdout => Some((
+            ledger::Operation::Encrypt,
+            commands::input_path(&a.input, &a.env_path, ".env"),
+            true,
+        )),
+        Command::Decrypt(a) => Some((
+            ledger::Operation::Decrypt,
+            commands::input_path(&a.input, &a.encrypted_path, ".env.encrypted"),
+            false,
+        )),
+        _ => None,
+    };
+    if let Some((op, file, create)) = event {
+        let kid = result.as_ref().ok().cloned().flatten();
+        let (outcome, detail) = match &result {
+            Ok(_) => (ledger::Outcome::Ok, None),
+            Err(e) => (ledger::Outcome::Failed, Some(exit::code_for(e).name())),
+        };
+        commands::record_event(
+            &cli.global,
+            ui,
+            create && result.is_ok(),
+            op,
+            &file,
+            kid.as_ref(),
+            outcome,
+            detail,
+        );
+    }
+    result.map(|_| ())
+}
+
+/// Run the command; encrypt and decrypt return the key id they used, for the ledger.
+fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::KeyId>> {
+    use cli::Command;
     match &cli.command {
-        Command::GenerateKey(a) => commands::generate_key::run(a, ui),
+        Command::GenerateKey(a) => commands::generate_key::run(a, ui).map(|_| None),
         Command::Encrypt(a) => commands::encrypt::run(a, ui),
         Command::Decrypt(a) => commands::decrypt::run(a, ui),
+        Command::Rotate(a) => commands::rotate::run(a, &cli.global, ui).map(|_| None),
+        Command::Status(a) => commands::status::run(a, &cli.global, ui).map(|_| None),
     }
 }

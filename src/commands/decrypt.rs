@@ -8,7 +8,8 @@ use super::{confirm_overwrite, input_path, open_encrypted, read_input, write_std
 use crate::cli::Decrypt;
 use crate::exit::{Code, Failure};
 
-pub fn run(args: &Decrypt, ui: &Ui) -> Result<()> {
+/// Returns the id of the key used.
+pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     let input = input_path(&args.input, &args.encrypted_path, ".env.encrypted");
     let output = match (&args.output, args.stdout) {
         (_, true) => None,
@@ -17,13 +18,15 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<()> {
     };
     let bytes = read_input(&input, "encrypted file")?;
     let opened = open_encrypted(&input, &bytes, &args.key, ui)?;
+    let kid = opened.key.key.id();
     let Some(output) = output else {
-        return write_stdout(&opened.plaintext);
+        write_stdout(&opened.plaintext)?;
+        return Ok(Some(kid));
     };
     if let Ok(existing) = std::fs::read(&output) {
         if existing == *opened.plaintext {
             ui.info(format!("{} is up to date", output.display()));
-            return Ok(());
+            return Ok(Some(kid));
         }
         confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
     }
@@ -34,9 +37,9 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<()> {
         input.display(),
         output.display(),
         opened.format.name(),
-        opened.key.key.id()
+        kid
     ));
-    Ok(())
+    Ok(Some(kid))
 }
 
 /// `X.encrypted` decrypts to `X`.

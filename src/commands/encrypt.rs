@@ -13,7 +13,8 @@ use crate::exit::{Code, Failure};
 use crate::format::{self, fernet, v1, Format};
 use crate::key;
 
-pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
+/// Returns the id of the key used.
+pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
     let input = input_path(&args.input, &args.env_path, ".env");
     let output = args.output.clone().unwrap_or_else(|| {
         let mut name = input
@@ -59,7 +60,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
                 Ok(opened) if found == fmt => {
                     if *opened.plaintext == plain {
                         ui.info(format!("{} is up to date", output.display()));
-                        return Ok(());
+                        return Ok(Some(opened.key.key.id()));
                     }
                     loaded = Some(opened.key.clone());
                     previous = opened.v1;
@@ -114,7 +115,8 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
         Format::Fernet => fernet::encrypt(&plain, &loaded.key),
     };
     if args.stdout {
-        return write_stdout(sealed.as_bytes());
+        write_stdout(sealed.as_bytes())?;
+        return Ok(Some(loaded.key.id()));
     }
     crate::fsutil::write_atomic(&output, sealed.as_bytes(), 0o644)
         .with_context(|| format!("cannot write {}", output.display()))?;
@@ -128,7 +130,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
         loaded.key.id(),
         loaded.source
     ));
-    Ok(())
+    Ok(Some(loaded.key.id()))
 }
 
 /// Make sure git will not commit the plaintext: add it to `.gitignore` beside it when it

@@ -13,6 +13,8 @@ use crate::key::{self, KeyId};
 pub mod decrypt;
 pub mod encrypt;
 pub mod generate_key;
+pub mod rotate;
+pub mod status;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).
 #[derive(Clone, Copy, Debug)]
@@ -239,4 +241,108 @@ fn with_source_hint(
         _ => return anyhow::Error::new(e).context(format!("cannot decrypt {}", path.display())),
     };
     anyhow::Error::new(e).context(format!("cannot decrypt {} ({hint})", path.display()))
+}
+
+/// Decrypt `bytes` with one given key (no key sources): rotation and status know which
+/// key they mean.
+pub fn open_with(
+    path: &Path,
+    bytes: &[u8],
+    key: &key::Key,
+) -> Result<(crate::format::Format, zeroize::Zeroizing<Vec<u8>>)> {
+    use crate::format::{self, fernet, v1, Format, FormatError};
+    let ctx = || format!("cannot decrypt {}", path.display());
+    let fmt = format::detect(bytes)
+        .ok_or(FormatError::NotEncrypted)
+        .with_context(ctx)?;
+    let plain = match fmt {
+        Format::V1 => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| FormatError::Integrity("the file is not valid UTF-8".to_owned()))
+                .with_context(ctx)?;
+            let opened = v1::decrypt(text, key).with_context(ctx)?;
+            zeroize::Zeroizing::new(opened.plaintext.as_bytes().to_vec())
+        }
+        Format::Fernet => fernet::decrypt(bytes, key).with_context(ctx)?,
+    };
+    Ok((fmt, plain))
+}
+
+/// Encrypt a plaintext afresh (new data key for v1) in the given format.
+pub fn reencrypt(fmt: crate::format::Format, plaintext: &[u8], key: &key::Key) -> Result<String> {
+    use crate::format::{self, fernet, v1, Format};
+    Ok(match fmt {
+        Format::V1 => {
+            let doc = crate::dotenv::parse_bytes(plaintext)?;
+            let mut random = |b: &mut [u8]| format::os_random(b);
+            v1::encrypt(
+                &doc,
+                key,
+                None,
+                v1::Options::default(),
+                chrono::Utc::now(),
+                &mut random,
+            )?
+        }
+        Format::Fernet => fernet::encrypt(plaintext, key),
+    })
+}
+
+/// The project's ledger: `--ledger`, `$ENVSEAL_LEDGER`, else `.envseal/ledger.db` in the
+/// project root. With `create` false, `None` when it does not exist yet (status and
+/// decrypt never create one). A new ledger directory gets a `.gitignore` for the
+/// database and locks, so `.envseal/config.toml` can be committed beside them.
+pub fn open_ledger(
+    project: &crate::project::Project,
+    global: &crate::cli::Global,
+    create: bool,
+) -> Result<Option<crate::ledger::Ledger>> {
+    use crate::ledger::{self, Ledger};
+    let cli = global
+        .ledger
+        .as_ref()
+        .map(|p| std::env::current_dir().unwrap_or_default().join(p));
+    let path = ledger::resolve_path(cli.as_deref(), &project.root);
+    if !create {
+        return Ok(Ledger::open_if_exists(&path)?);
+    }
+    let ledger = Ledger::open(&path)?;
+    let state = project.state_dir();
+    if path.starts_with(&state) && !state.join(".gitignore").exists() {
+        let _ = crate::fsutil::write_new(&state.join(".gitignore"), b"# envseal: the ledger and locks are local; config.toml is shared\nledger.db*\n*.lock\n", 0o644);
+    }
+    Ok(Some(ledger))
+}
+
+/// Record an encrypt/decrypt event when the project has a ledger (encrypt creates it).
+/// The ledger is an audit trail: failing to write it warns, never fails the command.
+#[allow(clippy::too_many_arguments)]
+pub fn record_event(
+    global: &crate::cli::Global,
+    ui: &Ui,
+    create: bool,
+    op: crate::ledger::Operation,
+    file: &Path,
+    key_id: Option<&KeyId>,
+    outcome: crate::ledger::Outcome,
+    detail: Option<&str>,
+) {
+    let Ok(project) = crate::project::Project::discover() else {
+        return;
+    };
+    let result = open_ledger(&project, global, create).and_then(|l| {
+        if let Some(l) = l {
+            l.record_event(&crate::ledger::NewEvent {
+                operation: op,
+                file: project.relative(file).display().to_string(),
+                key_id: key_id.map(|k| k.to_string()),
+                outcome,
+                detail: detail.map(str::to_owned),
+            })?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        ui.warn(format!("the ledger was not updated: {e:#}"));
+    }
 }

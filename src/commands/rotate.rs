@@ -1,0 +1,513 @@
+//! `envseal rotate`: the quarterly key-rotation runbook, made crash-safe.
+//!
+//! Order of work, and why it is safe at every instant:
+//! 1. take the project's rotation lock (a second `rotate` waits 2 s, then fails: exit 9);
+//! 2. decrypt every file with the old key — a failure stops here, nothing changed;
+//! 3. generate the new key and save it durably (0600, fsync file and directory): from here
+//!    on, any file under the new key can be opened;
+//! 4. record the rotation in the ledger (`initiated`, then `in_progress`);
+//! 5. write the backups (the old encrypted bytes, `FILE.backup_<UTC time>`), then stage
+//!    every new file beside its target (written, fsynced, verified with the new key) —
+//!    a full disk fails here, before any file is replaced;
+//! 6. rename each staged file over its target (atomic), fsync the directories;
+//! 7. re-read every file and verify it with the new key; mark the rotation `completed`.
+//!
+//! A crash after 4 leaves the ledger showing an unfinished rotation, and each file either
+//! old (opens with the old key) or new (opens with the new key, which is on disk).
+//! `--resume` re-encrypts whatever is still old; `--abort` puts whatever is new back under
+//! the old key (restoring the backup bytes where they match).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use zeroize::Zeroizing;
+
+use super::{interactive, key_id_arg, open_ledger, open_with, reencrypt, write_stdout, Ui};
+use crate::cli::{Global, Rotate};
+use crate::exit::{Code, Failure};
+use crate::format::{self, Format};
+use crate::fsutil;
+use crate::key::{self, Key, KeyId};
+use crate::ledger::{self, Ledger, NewRotation, Rotation};
+use crate::project::Project;
+
+/// One file of a rotation, decrypted in memory.
+struct Item {
+    path: PathBuf,
+    rel: String,
+    format: Format,
+    original: Vec<u8>,
+    plaintext: Zeroizing<Vec<u8>>,
+    mode: u32,
+}
+
+pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
+    let project = Project::discover()?;
+    let lock_path = project.state_dir().join("rotate.lock");
+    let _lock = fsutil::lock(&lock_path, Duration::from_secs(2))
+        .with_context(|| format!("cannot take the rotation lock {}", lock_path.display()))?
+        .ok_or_else(|| {
+            Failure::new(
+                Code::Busy,
+                format!(
+                    "another envseal rotation is running in this project (lock {} is held); wait for it to finish",
+                    lock_path.display()
+                ),
+            )
+        })?;
+    let ledger = open_ledger(&project, global, true)?.context("cannot open the ledger")?;
+    let unfinished = ledger.unfinished()?;
+    if args.resume || args.abort {
+        let Some(rotation) = unfinished.into_iter().next() else {
+            ui.info("no unfinished rotation in the ledger; nothing to do");
+            return Ok(());
+        };
+        return finish(&project, &ledger, rotation, args, ui);
+    }
+    if let Some(r) = unfinished.first() {
+        return Err(Failure::new(
+            Code::Busy,
+            format!(
+                "rotation #{} ({} -> {}, started {}) is unfinished: run `envseal rotate --resume` to finish it or `envseal rotate --abort` to undo it",
+                r.id,
+                r.old_key_id,
+                r.new_key_id,
+                r.started_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        )
+        .into());
+    }
+
+    // 2. Find the files and the current key; decrypt everything before changing anything.
+    let explicit = !args.files.is_empty();
+    let candidates = if explicit {
+        args.files.clone()
+    } else {
+        project.encrypted_files()
+    };
+    if candidates.is_empty() {
+        return Err(Failure::new(
+            Code::BadInput,
+            format!(
+                "no encrypted files found under {}; name them: envseal rotate FILE...",
+                project.root.display()
+            ),
+        )
+        .into());
+    }
+    let key_id = key_id_arg(&args.key)?;
+    let first_kid = candidates.iter().find_map(|p| {
+        let bytes = std::fs::read(p).ok()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        format::v1::header(text)
+            .ok()?
+            .master()
+            .map(|s| s.kid.clone())
+    });
+    let old = key::resolve(
+        &key::Request {
+            key_file: args.key.key_file.as_deref(),
+            for_file: candidates.first().map(PathBuf::as_path),
+            wanted: first_kid.as_ref(),
+            key_id: key_id.as_ref(),
+            allow_prompt: true,
+        },
+        &mut ui.warner(),
+    )?;
+    let old_id = old.key.id();
+    let mut items = Vec::new();
+    let mut skipped = Vec::new();
+    for path in &candidates {
+        let original =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        match open_with(path, &original, &old.key) {
+            Ok((format, plaintext)) => items.push(Item {
+                rel: project.relative(path).display().to_string(),
+                path: path.clone(),
+                format,
+                mode: fsutil::mode(path).map_or(0o644, |m| m & 0o777),
+                original,
+                plaintext,
+            }),
+            Err(e) if explicit => return Err(e.context("nothing was changed")),
+            Err(_) => skipped.push(path.clone()),
+        }
+    }
+    if items.is_empty() {
+        return Err(Failure::new(
+            Code::WrongKey,
+            format!(
+                "no encrypted file in the project uses key {old_id} (from {}); nothing to rotate",
+                old.source
+            ),
+        )
+        .into());
+    }
+
+    // Say what will happen; ask on a terminal.
+    let target = match &args.new_key_file {
+        Some(p) => p.display().to_string(),
+        None => format!("the keyring ({})", key::keyring::dir().display()),
+    };
+    ui.info(format!(
+        "Rotating {} file(s) from key {old_id} to a new key, saved to {target}:",
+        items.len()
+    ));
+    for item in &items {
+        ui.info(format!("  {} ({})", item.rel, item.format.name()));
+    }
+    for path in &skipped {
+        ui.info(format!(
+            "  (not rotated: {} uses another key)",
+            project.relative(path).display()
+        ));
+    }
+    ui.info(if args.no_backup {
+        "  no backups (--no-backup)".to_owned()
+    } else {
+        "  backups: FILE.backup_<UTC time>".to_owned()
+    });
+    if !args.force {
+        if !interactive() {
+            return Err(Failure::new(Code::Refused, "not rotating without confirmation: pass --force (or --yes) when there is no terminal").into());
+        }
+        let go = dialoguer::Confirm::new()
+            .with_prompt("Rotate now?")
+            .default(false)
+            .interact()
+            .context("cannot read the answer from the terminal")?;
+        if !go {
+            return Err(
+                Failure::new(Code::Refused, "rotation cancelled; nothing was changed").into(),
+            );
+        }
+    }
+
+    // 3. The new key, durably on disk before anything else changes.
+    let new = Key::generate()?;
+    let new_id = new.id();
+    let location = match &args.new_key_file {
+        Some(p) => {
+            key::write_key_file(p, &new, false)
+                .with_context(|| "the new key was not saved; nothing was changed")?;
+            p.clone()
+        }
+        None => {
+            fsutil::create_dir_private(&key::keyring::dir())?;
+            key::keyring::save(&new)?
+        }
+    };
+
+    // 4. The ledger row.
+    let started = Instant::now();
+    let rotation_id = ledger.begin_rotation(&NewRotation {
+        old_key_id: old_id.to_string(),
+        new_key_id: new_id.to_string(),
+        reason: args.reason.clone(),
+        files: items.iter().map(|i| i.rel.clone()).collect(),
+        new_key_location: location.display().to_string(),
+    })?;
+    ledger.set_in_progress(rotation_id)?;
+
+    // 5.–7.
+    let outcome = replace_all(&project, &items, &new, !args.no_backup, ui);
+    match outcome {
+        Ok(verified) => {
+            let verification = format!("{verified}/{} files verified with the new key", items.len());
+            ledger.complete(rotation_id, &verification)?;
+            for item in &items {
+                record_rotate_event(&ledger, item, &new_id, ledger::Outcome::Ok, None);
+            }
+            report(args, &items, &old_id, &new_id, &location, started.elapsed(), ui)
+        }
+        Err((e, 0)) => {
+            let _ = ledger.fail(rotation_id, &short_reason(&e));
+            for item in &items {
+                record_rotate_event(&ledger, item, &old_id, ledger::Outcome::Failed, Some(&short_reason(&e)));
+            }
+            Err(e.context(format!(
+                "rotation failed before any file was replaced: every file is unchanged under key {old_id} (the unused new key {new_id} is in {})",
+                location.display()
+            )))
+        }
+        Err((e, committed)) => Err(e.context(format!(
+            "rotation stopped after replacing {committed} of {} files; every file opens with the old or the new key. Run `envseal rotate --resume` to finish or `envseal rotate --abort` to undo",
+            items.len()
+        ))),
+    }
+}
+
+fn short_reason(e: &anyhow::Error) -> String {
+    match crate::exit::code_for(e) {
+        Code::Io => "I/O error (disk full or permissions)".to_owned(),
+        Code::Integrity => "verification failed".to_owned(),
+        _ => "failed".to_owned(),
+    }
+}
+
+fn record_rotate_event(
+    ledger: &Ledger,
+    item: &Item,
+    kid: &KeyId,
+    outcome: ledger::Outcome,
+    detail: Option<&str>,
+) {
+    let _ = ledger.record_event(&ledger::NewEvent {
+        operation: ledger::Operation::Rotate,
+        file: item.rel.clone(),
+        key_id: Some(kid.to_string()),
+        outcome,
+        detail: detail.map(str::to_owned),
+    });
+}
+
+/// Backups, staging, renames, verification. On error, also returns how many files had
+/// already been replaced.
+fn replace_all(
+    project: &Project,
+    items: &[Item],
+    new: &Key,
+    backup: bool,
+    ui: &Ui,
+) -> Result<usize, (anyhow::Error, usize)> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let mut staged = Vec::with_capacity(items.len());
+    for item in items {
+        let sealed = reencrypt(item.format, &item.plaintext, new).map_err(|e| (e, 0))?;
+        let (_, check) = open_with(&item.path, sealed.as_bytes(), new).map_err(|e| (e, 0))?;
+        if *check != *item.plaintext {
+            return Err((
+                Failure::new(
+                    Code::Integrity,
+                    format!(
+                        "{}: the re-encrypted file does not decrypt to the same content",
+                        item.rel
+                    ),
+                )
+                .into(),
+                0,
+            ));
+        }
+        if backup {
+            let mut name = item.path.file_name().unwrap_or_default().to_os_string();
+            name.push(format!(".backup_{stamp}"));
+            let backup_path = item.path.with_file_name(name);
+            fsutil::write_new(&backup_path, &item.original, item.mode)
+                .with_context(|| format!("cannot write the backup {}", backup_path.display()))
+                .map_err(|e| (e, 0))?;
+        }
+        staged.push(
+            fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
+                .with_context(|| format!("cannot write the new version of {}", item.rel))
+                .map_err(|e| (e, 0))?,
+        );
+    }
+    if backup {
+        if let Err(e) = crate::git::add_ignore_if_repo(&project.root, "*.backup_*") {
+            ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
+        }
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for (committed, s) in staged.into_iter().enumerate() {
+        let dir = fsutil::parent_dir(s.target()).to_path_buf();
+        s.commit()
+            .with_context(|| format!("cannot replace {}", items[committed].rel))
+            .map_err(|e| (e, committed))?;
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for dir in &dirs {
+        fsutil::sync_dir(dir).map_err(|e| (e.into(), items.len()))?;
+    }
+    let mut verified = 0;
+    for item in items {
+        let bytes = std::fs::read(&item.path).map_err(|e| (e.into(), items.len()))?;
+        let (_, plain) = open_with(&item.path, &bytes, new).map_err(|e| (e, items.len()))?;
+        if *plain != *item.plaintext {
+            return Err((
+                Failure::new(
+                    Code::Integrity,
+                    format!("{} does not verify after the rotation", item.rel),
+                )
+                .into(),
+                items.len(),
+            ));
+        }
+        verified += 1;
+    }
+    Ok(verified)
+}
+
+fn report(
+    args: &Rotate,
+    items: &[Item],
+    old_id: &KeyId,
+    new_id: &KeyId,
+    location: &Path,
+    took: Duration,
+    ui: &Ui,
+) -> Result<()> {
+    if args.json {
+        let v = serde_json::json!({
+            "status": "completed",
+            "old_key_id": old_id.as_str(),
+            "new_key_id": new_id.as_str(),
+            "new_key_location": location.display().to_string(),
+            "files": items.iter().map(|i| i.rel.clone()).collect::<Vec<_>>(),
+            "duration_ms": took.as_millis() as u64,
+        });
+        write_stdout(format!("{v}\n").as_bytes())?;
+    }
+    ui.info(format!(
+        "Rotated {} file(s) in {:.1} s: {old_id} -> {new_id}. The new key is in {} (mode 0600).",
+        items.len(),
+        took.as_secs_f64(),
+        location.display()
+    ));
+    ui.info(format!(
+        "Next: put the new key ({}) wherever the old one is used — the CI secret SECRETS_MASTER_KEY{}, Kubernetes secrets, teammates' keyrings — then commit the re-encrypted files.",
+        location.display(),
+        items
+            .first()
+            .and_then(|i| key::env_name(&i.path))
+            .map(|e| format!("_{e}"))
+            .unwrap_or_default(),
+    ));
+    Ok(())
+}
+
+/// `--resume` / `--abort` of the unfinished rotation.
+fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &Ui) -> Result<()> {
+    let mut warn = ui.warner();
+    let new_path = PathBuf::from(&r.new_key_location);
+    let new = key::read_key_file(&new_path, &mut warn).with_context(|| {
+        format!(
+            "rotation #{}: the new key {} is not readable at {}",
+            r.id,
+            r.new_key_id,
+            new_path.display()
+        )
+    })?;
+    if new.id().as_str() != r.new_key_id {
+        return Err(Failure::new(
+            Code::WrongKey,
+            format!(
+                "{} holds key {}, not the rotation's new key {}",
+                new_path.display(),
+                new.id(),
+                r.new_key_id
+            ),
+        )
+        .into());
+    }
+    let old_id = KeyId::parse(&r.old_key_id).context("the ledger's old key id is malformed")?;
+    let key_id = key_id_arg(&args.key)?;
+    let paths: Vec<PathBuf> = r.files.iter().map(|f| project.root.join(f)).collect();
+    let old = key::resolve(
+        &key::Request {
+            key_file: args.key.key_file.as_deref(),
+            for_file: paths.first().map(PathBuf::as_path),
+            wanted: Some(&old_id),
+            key_id: key_id.as_ref(),
+            allow_prompt: true,
+        },
+        &mut warn,
+    )?;
+    if old.key.id() != old_id {
+        return Err(Failure::new(
+            Code::WrongKey,
+            format!(
+                "rotation #{} needs the old key {old_id}; the key from {} is {}",
+                r.id,
+                old.source,
+                old.key.id()
+            ),
+        )
+        .into());
+    }
+    let started = Instant::now();
+    let (from, to) = if args.abort {
+        (&new, &old.key)
+    } else {
+        (&old.key, &new)
+    };
+    let mut changed = 0;
+    for (path, rel) in paths.iter().zip(&r.files) {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if open_with(path, &bytes, to).is_ok() {
+            continue; // already where it should be
+        }
+        let (format, plaintext) = open_with(path, &bytes, from)
+            .with_context(|| format!("{rel} opens with neither key"))?;
+        let restored = if args.abort {
+            matching_backup(path, &plaintext, to)
+        } else {
+            None
+        };
+        let sealed = match restored {
+            Some(b) => b,
+            None => reencrypt(format, &plaintext, to)?.into_bytes(),
+        };
+        let (_, check) = open_with(path, &sealed, to)?;
+        if *check != *plaintext {
+            return Err(Failure::new(
+                Code::Integrity,
+                format!("{rel}: the re-encrypted file does not verify"),
+            )
+            .into());
+        }
+        let mode = fsutil::mode(path).map_or(0o644, |m| m & 0o777);
+        fsutil::write_atomic(path, &sealed, mode)
+            .with_context(|| format!("cannot replace {rel}"))?;
+        changed += 1;
+    }
+    if args.abort {
+        ledger.roll_back(r.id, "aborted by the user")?;
+        ui.info(format!(
+            "Rotation #{} undone: {changed} file(s) put back under {old_id}. The unused new key stays in {}.",
+            r.id,
+            new_path.display()
+        ));
+    } else {
+        ledger.complete(
+            r.id,
+            &format!(
+                "{}/{} files verified with the new key (resumed)",
+                r.files.len(),
+                r.files.len()
+            ),
+        )?;
+        ui.info(format!(
+            "Rotation #{} finished: {changed} more file(s) re-encrypted in {:.1} s; every file now uses {}.",
+            r.id,
+            started.elapsed().as_secs_f64(),
+            r.new_key_id
+        ));
+    }
+    Ok(())
+}
+
+/// The newest `FILE.backup_*` that opens with `key` to exactly `plaintext`.
+fn matching_backup(path: &Path, plaintext: &[u8], key: &Key) -> Option<Vec<u8>> {
+    let name = path.file_name()?.to_str()?.to_owned();
+    let dir = fsutil::parent_dir(path);
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{name}.backup_")))
+        })
+        .collect();
+    backups.sort();
+    backups.into_iter().rev().find_map(|b| {
+        let bytes = std::fs::read(&b).ok()?;
+        let (_, plain) = open_with(&b, &bytes, key).ok()?;
+        (*plain == *plaintext).then_some(bytes)
+    })
+}

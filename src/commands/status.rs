@@ -1,0 +1,388 @@
+//! `envseal status`: what the project's encrypted files are, how old their keys are,
+//! when rotation is due, whether they match their plaintext, and what needs doing.
+//!
+//! JSON output (`--json`, schema 1; field names are stable):
+//! ```json
+//! { "schema": 1, "project_root": "...", "ledger": "... or null", "rotation_interval_days": 90,
+//!   "files": [ { "path": ".env.encrypted", "format": "v1", "key_id": "sha256:...",
+//!                "key_created": "RFC 3339 or null", "key_age_days": 12,
+//!                "last_rotation": "RFC 3339 or null", "next_due": "RFC 3339 or null",
+//!                "overdue": false, "plaintext": ".env or null",
+//!                "sync": "in_sync | stale | unknown | no_plaintext" } ],
+//!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
+//!   "unfinished_rotations": [ { ...ledger rotation... } ],
+//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation",
+//!                   "path": "... or null", "message": "..." } ] }
+//! ```
+//! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{key_id_arg, open_ledger, open_with, write_stdout, Ui};
+use crate::cli::{Global, Status};
+use crate::exit::{Code, Failure};
+use crate::format::{self, fernet, v1, Format};
+use crate::key::{self, KeyId};
+use crate::ledger::{Ledger, Rotation};
+use crate::project::{self, Project};
+
+#[derive(Debug, Serialize)]
+struct FileStatus {
+    path: String,
+    format: &'static str,
+    key_id: Option<String>,
+    key_created: Option<String>,
+    key_age_days: Option<i64>,
+    last_rotation: Option<String>,
+    next_due: Option<String>,
+    overdue: bool,
+    plaintext: Option<String>,
+    sync: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct PlainStatus {
+    path: String,
+    tracked: bool,
+    ignored: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct Problem {
+    kind: &'static str,
+    path: Option<String>,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    schema: u32,
+    project_root: String,
+    ledger: Option<String>,
+    rotation_interval_days: u32,
+    files: Vec<FileStatus>,
+    plaintext_files: Vec<PlainStatus>,
+    unfinished_rotations: Vec<Rotation>,
+    problems: Vec<Problem>,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
+    let project = Project::discover()?;
+    let ledger = open_ledger(&project, global, false)?;
+    if args.history {
+        return history(ledger.as_ref(), args, ui);
+    }
+    let now = Utc::now();
+    let interval = Duration::days(i64::from(project.config.rotation_interval_days));
+    let key_id = key_id_arg(&args.key)?;
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for path in project.encrypted_files() {
+        let st = file_status(
+            &project,
+            ledger.as_ref(),
+            &path,
+            args,
+            key_id.as_ref(),
+            now,
+            interval,
+            ui,
+        );
+        if st.overdue {
+            problems.push(Problem {
+                kind: "overdue",
+                path: Some(st.path.clone()),
+                message: format!(
+                    "{}: key {} is overdue for rotation (due {}); run: envseal rotate --reason \"...\"",
+                    st.path,
+                    st.key_id.as_deref().unwrap_or("?"),
+                    st.next_due.as_deref().unwrap_or("?")
+                ),
+            });
+        }
+        if st.sync == "stale" {
+            problems.push(Problem {
+                kind: "stale",
+                path: Some(st.path.clone()),
+                message: format!(
+                    "{}: does not match {} (edited but not re-encrypted); run: envseal encrypt {}",
+                    st.path,
+                    st.plaintext.as_deref().unwrap_or("its plaintext"),
+                    st.plaintext.as_deref().unwrap_or("")
+                ),
+            });
+        }
+        files.push(st);
+    }
+    let tracked = crate::git::tracked_files(&project.root);
+    let mut plaintext_files = Vec::new();
+    for rel in tracked.iter().flatten() {
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let full = project.root.join(rel);
+        if project.config.is_plaintext_name(name)
+            && full.is_file()
+            && !project::is_encrypted_file(&full)
+        {
+            problems.push(Problem {
+                kind: "tracked_plaintext",
+                path: Some(rel.display().to_string()),
+                message: format!(
+                    "{}: a plaintext env file is tracked by git; run: envseal encrypt {0} && git rm --cached {0} (and rotate its secrets if it was pushed)",
+                    rel.display()
+                ),
+            });
+            plaintext_files.push(PlainStatus {
+                path: rel.display().to_string(),
+                tracked: true,
+                ignored: crate::git::is_ignored(&full),
+            });
+        }
+    }
+    for st in &files {
+        if let Some(p) = &st.plaintext {
+            if plaintext_files.iter().all(|x| &x.path != p) && project.root.join(p).is_file() {
+                plaintext_files.push(PlainStatus {
+                    path: p.clone(),
+                    tracked: false,
+                    ignored: crate::git::is_ignored(&project.root.join(p)),
+                });
+            }
+        }
+    }
+    let unfinished = match &ledger {
+        Some(l) => l.unfinished()?,
+        None => Vec::new(),
+    };
+    for r in &unfinished {
+        problems.push(Problem {
+            kind: "unfinished_rotation",
+            path: None,
+            message: format!(
+                "rotation #{} ({} -> {}) is unfinished ({}); run: envseal rotate --resume (or --abort)",
+                r.id, r.old_key_id, r.new_key_id, r.status
+            ),
+        });
+    }
+    let report = Report {
+        schema: 1,
+        project_root: project.root.display().to_string(),
+        ledger: ledger.as_ref().map(|l| l.path().display().to_string()),
+        rotation_interval_days: project.config.rotation_interval_days,
+        files,
+        plaintext_files,
+        unfinished_rotations: unfinished,
+        problems,
+    };
+    if args.json {
+        write_stdout(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
+    } else if args.check {
+        for p in &report.problems {
+            write_stdout(format!("{}\n", p.message).as_bytes())?;
+        }
+    } else {
+        print_human(&report)?;
+    }
+    if args.check && !report.problems.is_empty() {
+        return Err(Failure::new(
+            Code::CheckFailed,
+            format!("{} problem(s) found", report.problems.len()),
+        )
+        .into());
+    }
+    if args.check {
+        ui.info(format!(
+            "ok: {} encrypted file(s), no problems",
+            report.files.len()
+        ));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn file_status(
+    project: &Project,
+    ledger: Option<&Ledger>,
+    path: &Path,
+    args: &Status,
+    key_id: Option<&KeyId>,
+    now: DateTime<Utc>,
+    interval: Duration,
+    ui: &Ui,
+) -> FileStatus {
+    let rel = project.relative(path).display().to_string();
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let fmt = format::detect(&bytes);
+    let header = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|t| v1::header(t).ok());
+    let slot = header.as_ref().and_then(|h| h.master().cloned());
+    // The key, if one can be had without asking: verifies sync, names a Fernet file's key.
+    let wanted = slot.as_ref().map(|s| s.kid.clone());
+    let mut quiet = |_m: String| {};
+    let loaded = key::resolve(
+        &key::Request {
+            key_file: args.key.key_file.as_deref(),
+            for_file: Some(path),
+            wanted: wanted.as_ref(),
+            key_id,
+            allow_prompt: false,
+        },
+        &mut quiet,
+    )
+    .ok();
+    let opened = loaded
+        .as_ref()
+        .and_then(|l| open_with(path, &bytes, &l.key).ok());
+    let kid = wanted.or_else(|| opened.as_ref().and(loaded.as_ref()).map(|l| l.key.id()));
+    let last = match (ledger, &kid) {
+        (Some(l), Some(k)) => l.last_completed(Some(k.as_str())).ok().flatten(),
+        _ => None,
+    };
+    let last_rotation = last.as_ref().and_then(|r| r.finished_at);
+    // Key age: the v1 slot says when this key started protecting the file; for Fernet the
+    // last rotation to this key, else the token's own time (a lower bound).
+    let key_created = slot
+        .as_ref()
+        .map(|s| s.created)
+        .or(last_rotation)
+        .or_else(|| {
+            (fmt == Some(Format::Fernet))
+                .then(|| fernet::timestamp(&bytes))
+                .flatten()
+                .and_then(|t| DateTime::from_timestamp(i64::try_from(t).ok()?, 0))
+        });
+    let since = match (key_created, last_rotation) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let due = since.map(|s| s + interval);
+    let plaintext = project::plaintext_for(path);
+    let sync = match (&plaintext, &opened) {
+        (Some(p), _) if !p.is_file() => "no_plaintext",
+        (None, _) => "no_plaintext",
+        (Some(p), Some((_, plain))) => {
+            if std::fs::read(p).is_ok_and(|b| b == **plain) {
+                "in_sync"
+            } else {
+                "stale"
+            }
+        }
+        (Some(_), None) => {
+            ui.detail(format!(
+                "{rel}: no key available without a prompt; cannot check it against its plaintext"
+            ));
+            "unknown"
+        }
+    };
+    FileStatus {
+        path: rel,
+        format: fmt.map_or("unknown", Format::name),
+        key_id: kid.map(|k| k.to_string()),
+        key_created: key_created.map(rfc3339),
+        key_age_days: key_created.map(|c| (now - c).num_days()),
+        last_rotation: last_rotation.map(rfc3339),
+        next_due: due.map(rfc3339),
+        overdue: due.is_some_and(|d| now > d),
+        plaintext: plaintext.map(|p| project.relative(&p).display().to_string()),
+        sync,
+    }
+}
+
+fn print_human(r: &Report) -> Result<()> {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "project {}  (rotation every {} days; ledger: {})\n",
+        r.project_root,
+        r.rotation_interval_days,
+        r.ledger.as_deref().unwrap_or("none yet")
+    ));
+    if r.files.is_empty() {
+        out.push_str("no encrypted files found\n");
+    }
+    for f in &r.files {
+        let age = f.key_age_days.map_or("?".to_owned(), |d| format!("{d}d"));
+        let due = f.next_due.as_deref().map_or("?", |d| &d[..10]);
+        out.push_str(&format!(
+            "{}\n  format {}  key {}  age {}  last rotation {}  next due {}{}\n  plaintext {}: {}\n",
+            f.path,
+            f.format,
+            f.key_id.as_deref().unwrap_or("unknown (no key)"),
+            age,
+            f.last_rotation.as_deref().map_or("never", |d| &d[..10]),
+            due,
+            if f.overdue { "  OVERDUE" } else { "" },
+            f.plaintext.as_deref().unwrap_or("-"),
+            match f.sync {
+                "in_sync" => "in sync",
+                "stale" => "STALE (differs from the encrypted file)",
+                "unknown" => "unknown (no key to check with)",
+                _ => "not present",
+            }
+        ));
+    }
+    for p in &r.plaintext_files {
+        out.push_str(&format!(
+            "{}: {}\n",
+            p.path,
+            if p.tracked {
+                "TRACKED by git (danger)"
+            } else if p.ignored == Some(true) {
+                "ignored by git"
+            } else if p.ignored == Some(false) {
+                "NOT ignored by git"
+            } else {
+                "not in a git work tree"
+            }
+        ));
+    }
+    for p in &r.problems {
+        out.push_str(&format!("problem: {}\n", p.message));
+    }
+    write_stdout(out.as_bytes())
+}
+
+fn history(ledger: Option<&Ledger>, args: &Status, ui: &Ui) -> Result<()> {
+    let rotations = match ledger {
+        Some(l) => l.history(args.limit)?,
+        None => Vec::new(),
+    };
+    if args.json {
+        let v = serde_json::json!({ "schema": 1, "rotations": rotations });
+        return write_stdout(format!("{}\n", serde_json::to_string_pretty(&v)?).as_bytes());
+    }
+    if rotations.is_empty() {
+        ui.info("no rotations recorded");
+        return Ok(());
+    }
+    let mut out = String::new();
+    for r in &rotations {
+        out.push_str(&format!(
+            "#{} {} {}  {} -> {}  {} file(s)  by {}  reason: {}{}{}\n",
+            r.id,
+            rfc3339(r.started_at),
+            r.status,
+            r.old_key_id,
+            r.new_key_id,
+            r.files.len(),
+            r.actor,
+            r.reason,
+            r.verification
+                .as_deref()
+                .map(|v| format!("  ({v})"))
+                .unwrap_or_default(),
+            r.failure_reason
+                .as_deref()
+                .map(|v| format!("  failure: {v}"))
+                .unwrap_or_default(),
+        ));
+    }
+    write_stdout(out.as_bytes())
+}
