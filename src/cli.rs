@@ -49,6 +49,9 @@ pub enum Command {
     Decrypt(Decrypt),
     Rotate(Rotate),
     Status(Status),
+    Run(Run),
+    Edit(Edit),
+    Completions(Completions),
 }
 
 /// Generate a new master key (32 random bytes from the OS).
@@ -241,4 +244,150 @@ pub struct Status {
     pub json: bool,
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+/// Run a command with the decrypted variables in its environment; nothing is written to
+/// disk.
+///
+/// The file is decrypted in memory and read with python-dotenv's rules (quotes, escapes,
+/// inline comments; a bare KEY sets nothing). Variables already in the environment win
+/// unless --override. ${VAR} and ${VAR:-default} are expanded only with --expand (a
+/// password containing `$` stays intact by default); command substitution `$(...)` is
+/// never run. envseal then replaces itself with the command (exec), so signals reach it
+/// directly and its exit status is envseal's. A missing or wrong key, or a tampered
+/// file, runs nothing (fail closed).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal run -- ./manage.py migrate
+  envseal run -f .env.production.encrypted --key-file prod.key -- ./deploy.sh
+  SECRETS_MASTER_KEY=... envseal run -- env")]
+pub struct Run {
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Values from the file replace variables already set in the environment.
+    #[arg(long)]
+    pub r#override: bool,
+    /// Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values.
+    #[arg(long)]
+    pub expand: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The command and its arguments (after --).
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save.
+///
+/// The plaintext goes to a 0600 temporary file (in /dev/shm when it exists, so it never
+/// reaches a disk), removed afterwards, on error and on Ctrl-C too. An unchanged file is
+/// not rewritten; re-encryption keeps unchanged values' ciphertext (minimal diff). If the
+/// edited text cannot be parsed, envseal reopens the editor on a terminal, and otherwise
+/// keeps the temporary file and says where.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal edit
+  EDITOR=nano envseal edit .env.production.encrypted --key-file prod.key")]
+pub struct Edit {
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Print a shell completion script (also committed under completions/).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal completions bash > ~/.local/share/bash-completion/completions/envseal
+  envseal completions zsh > \"${fpath[1]}/_envseal\"
+  envseal completions fish > ~/.config/fish/completions/envseal.fish")]
+pub struct Completions {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
+/// Completion scripts and man pages, rendered from the definitions above. Committed under
+/// `completions/` and `man/`; `UPDATE_GENERATED=1 cargo test --lib generated` rewrites
+/// them, and the test fails when they drift from the code.
+pub fn generated_files() -> Vec<(String, Vec<u8>)> {
+    use clap_complete::Shell;
+    let mut files = Vec::new();
+    for (shell, name) in [
+        (Shell::Bash, "envseal.bash"),
+        (Shell::Zsh, "_envseal"),
+        (Shell::Fish, "envseal.fish"),
+        (Shell::PowerShell, "_envseal.ps1"),
+        (Shell::Elvish, "envseal.elv"),
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut command(), "envseal", &mut out);
+        files.push((format!("completions/{name}"), out));
+    }
+    let root = command();
+    let mut out = Vec::new();
+    // Rendering into a Vec cannot fail.
+    let _ = clap_mangen::Man::new(root.clone()).render(&mut out);
+    files.push(("man/envseal.1".to_owned(), out));
+    for sub in root.get_subcommands() {
+        let name = format!("envseal-{}", sub.get_name());
+        let cmd = sub
+            .clone()
+            .name(name.clone())
+            .bin_name(format!("envseal {}", sub.get_name()));
+        let mut out = Vec::new();
+        let _ = clap_mangen::Man::new(cmd).render(&mut out);
+        files.push((format!("man/{name}.1"), out));
+    }
+    files
+}
+
+#[cfg(test)]
+mod generated {
+    #[test]
+    fn completions_and_man_pages_match_the_code() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let update = std::env::var_os("UPDATE_GENERATED").is_some();
+        let mut stale = Vec::new();
+        for (rel, bytes) in super::generated_files() {
+            let path = root.join(&rel);
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &bytes).unwrap();
+            } else if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+                stale.push(rel);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "out of date: {stale:?}; run UPDATE_GENERATED=1 cargo test --lib generated and commit the result"
+        );
+    }
+
+    #[test]
+    fn every_subcommand_has_examples() {
+        let cmd = super::command();
+        for sub in cmd.get_subcommands() {
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.contains("Examples:"),
+                "{} --help has no examples",
+                sub.get_name()
+            );
+        }
+    }
 }

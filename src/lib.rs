@@ -61,6 +61,11 @@ pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
             commands::input_path(&a.input, &a.encrypted_path, ".env.encrypted"),
             false,
         )),
+        Command::Edit(a) => Some((
+            ledger::Operation::Edit,
+            a.file.clone().unwrap_or_else(|| ".env.encrypted".into()),
+            false,
+        )),
         _ => None,
     };
     if let Some((op, file, create)) = event {
@@ -92,5 +97,12 @@ fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::Key
         Command::Decrypt(a) => commands::decrypt::run(a, ui),
         Command::Rotate(a) => commands::rotate::run(a, &cli.global, ui).map(|_| None),
         Command::Status(a) => commands::status::run(a, &cli.global, ui).map(|_| None),
+        Command::Run(a) => commands::run::run(a, &cli.global, ui),
+        Command::Edit(a) => commands::edit::run(a, ui),
+        Command::Completions(a) => {
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut cli::command(), "envseal", &mut out);
+            commands::write_stdout(&out).map(|_| None)
+        }
     }
 }

@@ -11,9 +11,11 @@ use crate::exit::{Code, Failure};
 use crate::key::{self, KeyId};
 
 pub mod decrypt;
+pub mod edit;
 pub mod encrypt;
 pub mod generate_key;
 pub mod rotate;
+pub mod run;
 pub mod status;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).

@@ -23,6 +23,7 @@
 
 use std::ops::Range;
 
+pub mod expand;
 mod value;
 
 pub use value::unquote;

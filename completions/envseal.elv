@@ -1,0 +1,192 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[envseal] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'envseal'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'envseal'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate-key 'Generate a new master key (32 random bytes from the OS)'
+            cand encrypt 'Encrypt a .env file into a committable .env.encrypted'
+            cand decrypt 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
+            cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
+            cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
+            cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
+            cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+            cand completions 'Print a shell completion script (also committed under completions/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;generate-key'= {
+            cand --out 'Write the key to this file (mode 0600) instead of the keyring'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --stdout 'Print the key itself on stdout (for a secret store); nothing is saved'
+            cand --force 'Replace an existing --out file'
+            cand --json 'Print {"key_id": ..., "path": ...} on stdout'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;encrypt'= {
+            cand --env-path 'Same as FILE (legacy name)'
+            cand -o 'Where to write [default: FILE.encrypted]'
+            cand --output 'Where to write [default: FILE.encrypted]'
+            cand --format 'Output format'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --stdout 'Write the encrypted file to stdout'
+            cand --encrypt-comments 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
+            cand -f 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
+            cand --force 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
+            cand --yes 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;decrypt'= {
+            cand --encrypted-path 'Same as FILE (legacy name)'
+            cand -o 'Where to write [default: FILE without .encrypted]'
+            cand --output 'Where to write [default: FILE without .encrypted]'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --stdout 'Write the plaintext to stdout instead of a file'
+            cand -f 'Replace an existing, different output without asking'
+            cand --force 'Replace an existing, different output without asking'
+            cand --yes 'Replace an existing, different output without asking'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;rotate'= {
+            cand --reason 'Why (recorded in the ledger)'
+            cand --new-key-file 'Save the new key to this file (mode 0600) instead of the keyring'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --no-backup 'Do not keep FILE.backup_<time> copies of the old encrypted files'
+            cand -f 'Do not ask for confirmation (needed without a terminal)'
+            cand --force 'Do not ask for confirmation (needed without a terminal)'
+            cand --yes 'Do not ask for confirmation (needed without a terminal)'
+            cand --resume 'Finish the unfinished rotation the ledger shows'
+            cand --abort 'Undo the unfinished rotation: every file back under the old key (from the backups where they match)'
+            cand --json 'Print the outcome as JSON on stdout'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;status'= {
+            cand --limit 'How many history rows'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --check 'Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by git, or a rotation is unfinished; print one line per problem'
+            cand --history 'Show the rotation history from the ledger, newest first'
+            cand --json 'Machine-readable output (schema in the README)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;run'= {
+            cand -f 'The encrypted file [default: .env.encrypted]'
+            cand --file 'The encrypted file [default: .env.encrypted]'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --override 'Values from the file replace variables already set in the environment'
+            cand --expand 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;edit'= {
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;completions'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;help'= {
+            cand generate-key 'Generate a new master key (32 random bytes from the OS)'
+            cand encrypt 'Encrypt a .env file into a committable .env.encrypted'
+            cand decrypt 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
+            cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
+            cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
+            cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
+            cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+            cand completions 'Print a shell completion script (also committed under completions/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;help;generate-key'= {
+        }
+        &'envseal;help;encrypt'= {
+        }
+        &'envseal;help;decrypt'= {
+        }
+        &'envseal;help;rotate'= {
+        }
+        &'envseal;help;status'= {
+        }
+        &'envseal;help;run'= {
+        }
+        &'envseal;help;edit'= {
+        }
+        &'envseal;help;completions'= {
+        }
+        &'envseal;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
