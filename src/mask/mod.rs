@@ -1,1 +1,22 @@
 //! Masking: which keys are sensitive, masked views of values, and the streaming secret filter.
+//!
+//! - [`rules`]: which dotenv key names are sensitive; where a password sits in a URL.
+//! - [`view`]: how one sensitive value is shown (`my-s...2345`, `****`).
+//! - [`matcher`]: a set of secret values and where they occur in bytes.
+//! - [`stream`]: `Read` → `Write` filtering with a [`SecretSet`] in constant memory.
+//!
+//! This module depends on nothing else in the crate, never prints, and never puts a secret
+//! value into a `Debug`/`Display` output or a panic message.
+
+pub mod matcher;
+pub mod rules;
+pub mod stream;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use matcher::{Engine, Match, Options, Replacement, Secret, SecretSet, DEFAULT_MIN_LEN};
+pub use rules::{url_password, Rules};
+pub use stream::filter;
+pub use view::{mask_url_password, mask_value};
