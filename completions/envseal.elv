@@ -32,6 +32,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand decrypt 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
+            cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand completions 'Print a shell completion script (also committed under completions/)'
@@ -123,6 +124,24 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'envseal;mask'= {
+            cand --secrets 'Where the secret values come from (.env or .env.encrypted; repeatable). With --check it defaults to the project''s env files'
+            cand --min-len 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --all 'Mask every value, not only the sensitive ones (view)'
+            cand --check 'Search for secret values instead of printing; exit 1 on a hit'
+            cand --staged 'With --check: search the content staged in git (for a pre-commit hook)'
+            cand --named 'Replace with [MASKED:KEY_NAME] instead of ***'
+            cand --line-buffered 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'envseal;run'= {
             cand -f 'The encrypted file [default: .env.encrypted]'
             cand --file 'The encrypted file [default: .env.encrypted]'
@@ -164,6 +183,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand decrypt 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
+            cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand completions 'Print a shell completion script (also committed under completions/)'
@@ -178,6 +198,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;rotate'= {
         }
         &'envseal;help;status'= {
+        }
+        &'envseal;help;mask'= {
         }
         &'envseal;help;run'= {
         }

@@ -34,6 +34,7 @@ complete -c envseal -n "__fish_envseal_needs_command" -f -a "encrypt" -d 'Encryp
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
+complete -c envseal -n "__fish_envseal_needs_command" -f -a "mask" -d 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
@@ -92,6 +93,19 @@ complete -c envseal -n "__fish_envseal_using_subcommand status" -l json -d 'Mach
 complete -c envseal -n "__fish_envseal_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l secrets -d 'Where the secret values come from (.env or .env.encrypted; repeatable). With --check it defaults to the project\'s env files' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l min-len -d 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-file -d 'Read the master key from this file' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l all -d 'Mask every value, not only the sensitive ones (view)'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l check -d 'Search for secret values instead of printing; exit 1 on a hit'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l staged -d 'With --check: search the content staged in git (for a pre-commit hook)'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l named -d 'Replace with [MASKED:KEY_NAME] instead of ***'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l line-buffered -d 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
@@ -111,12 +125,13 @@ complete -c envseal -n "__fish_envseal_using_subcommand completions" -l ledger -
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "generate-key" -d 'Generate a new master key (32 random bytes from the OS)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "encrypt" -d 'Encrypt a .env file into a committable .env.encrypted'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status run edit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "generate-key" -d 'Generate a new master key (32 random bytes from the OS)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "encrypt" -d 'Encrypt a .env file into a committable .env.encrypted'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "mask" -d 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask run edit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

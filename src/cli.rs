@@ -49,6 +49,7 @@ pub enum Command {
     Decrypt(Decrypt),
     Rotate(Rotate),
     Status(Status),
+    Mask(Mask),
     Run(Run),
     Edit(Edit),
     Completions(Completions),
@@ -242,6 +243,61 @@ pub struct Status {
     /// Machine-readable output (schema in the README).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Mask secrets: a masked view of a .env file, a streaming filter, or a leak check.
+///
+/// View: `envseal mask FILE` prints the file (plaintext, or encrypted and decrypted in
+/// memory) with sensitive values masked (`my-s...2345`; values under 12 characters as
+/// `****`); layout and comments unchanged. Sensitive: the legacy names
+/// (DJANGO_SECRET_KEY, STRIPE_SECRET_KEY, AWS_SECRET_ACCESS_KEY, ...), names containing
+/// SECRET, PASSWORD, PASSWD, PWD, TOKEN, PRIVATE or CREDENTIAL, names ending in _KEY or
+/// _SID, plus [mask] rules in .envseal/config.toml; the password in a URL is always masked.
+///
+/// Filter: with --secrets, stdin is copied to stdout with every occurrence of every value
+/// of those files (at least --min-len bytes) replaced by `***` (or `[MASKED:KEY]` with
+/// --named), in constant memory; line-buffered on a terminal or with --line-buffered.
+///
+/// Check: with --check, files and directories (honouring .gitignore), or with --staged
+/// the content staged in git, are searched for the secret values; each hit prints
+/// `path:line: KEY` (never the value) and the exit code is 1.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal mask .env
+  envseal mask .env.encrypted
+  envseal mask --all .env
+  ./deploy.sh 2>&1 | envseal mask --secrets .env.encrypted
+  envseal mask --check --secrets .env src/ config/ docs/README.md
+  envseal mask --check --staged")]
+pub struct Mask {
+    /// The file to show (view), or the files and directories to search (--check).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Mask every value, not only the sensitive ones (view).
+    #[arg(long)]
+    pub all: bool,
+    /// Where the secret values come from (.env or .env.encrypted; repeatable). With
+    /// --check it defaults to the project's env files.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Vec<PathBuf>,
+    /// Search for secret values instead of printing; exit 1 on a hit.
+    #[arg(long)]
+    pub check: bool,
+    /// With --check: search the content staged in git (for a pre-commit hook).
+    #[arg(long, requires = "check", conflicts_with = "paths")]
+    pub staged: bool,
+    /// Replace with [MASKED:KEY_NAME] instead of ***.
+    #[arg(long)]
+    pub named: bool,
+    /// Values shorter than this many bytes are not treated as secrets (true, 1, ...).
+    #[arg(long, default_value_t = crate::mask::DEFAULT_MIN_LEN, value_name = "BYTES")]
+    pub min_len: usize,
+    /// Flush each line as soon as it is complete (automatic when stdout is a terminal).
+    #[arg(long)]
+    pub line_buffered: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }

@@ -19,15 +19,8 @@ use serde::Deserialize;
 pub struct Config {
     pub rotation_interval_days: u32,
     pub plaintext: Vec<String>,
-    pub mask: MaskConfig,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MaskConfig {
-    pub extra_names: Vec<String>,
-    pub extra_patterns: Vec<String>,
-    pub not_sensitive: Vec<String>,
+    /// Masking rules added to the built-in ones (`envseal::mask::Rules`).
+    pub mask: crate::mask::Rules,
 }
 
 impl Default for Config {
@@ -35,7 +28,7 @@ impl Default for Config {
         Config {
             rotation_interval_days: 90,
             plaintext: vec![".env".to_owned(), ".env.*".to_owned()],
-            mask: MaskConfig::default(),
+            mask: crate::mask::Rules::default(),
         }
     }
 }

@@ -92,7 +92,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         _ => {
             let key_id = key_id_arg(&args.key)?;
             key::resolve(
-                &key_request(&args.key, &input, None, key_id.as_ref()),
+                &key_request(&args.key, &input, None, key_id.as_ref(), true),
                 &mut ui.warner(),
             )?
         }

@@ -14,6 +14,7 @@ pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
 pub mod generate_key;
+pub mod mask;
 pub mod rotate;
 pub mod run;
 pub mod status;
@@ -135,13 +136,14 @@ pub fn key_request<'a>(
     file: &'a Path,
     wanted: Option<&'a KeyId>,
     key_id: Option<&'a KeyId>,
+    allow_prompt: bool,
 ) -> key::Request<'a> {
     key::Request {
         key_file: args.key_file.as_deref(),
         for_file: Some(file),
         wanted,
         key_id,
-        allow_prompt: true,
+        allow_prompt,
     }
 }
 
@@ -178,6 +180,17 @@ pub struct OpenedFile {
 /// Decrypt `bytes` (the content of `path`) with the key the sources give: the v1 header
 /// names the key it needs; a Fernet token names none, so each keyring key is tried.
 pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
+    open_encrypted_opts(path, bytes, args, ui, true)
+}
+
+/// [`open_encrypted`], choosing whether a terminal prompt may be the last key source.
+pub fn open_encrypted_opts(
+    path: &Path,
+    bytes: &[u8],
+    args: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+) -> Result<OpenedFile> {
     use crate::format::{self, fernet, v1, Format, FormatError};
     let key_id = key_id_arg(args)?;
     let fmt = format::detect(bytes)
@@ -193,7 +206,7 @@ pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Res
                 v1::header(text).with_context(|| format!("cannot decrypt {}", path.display()))?;
             let wanted = header.master().map(|s| s.kid.clone());
             let loaded = key::resolve(
-                &key_request(args, path, wanted.as_ref(), key_id.as_ref()),
+                &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
                 &mut warn,
             )?;
             let opened =
@@ -206,8 +219,10 @@ pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Res
             })
         }
         Format::Fernet => {
-            let candidates =
-                key::candidates(&key_request(args, path, None, key_id.as_ref()), &mut warn)?;
+            let candidates = key::candidates(
+                &key_request(args, path, None, key_id.as_ref(), allow_prompt),
+                &mut warn,
+            )?;
             let mut last = None;
             for loaded in candidates {
                 match fernet::decrypt(bytes, &loaded.key) {

@@ -1,0 +1,300 @@
+//! `envseal mask`: three uses of one matcher.
+//! - view: `envseal mask FILE` shows a dotenv file (plaintext or encrypted) with sensitive
+//!   values masked, layout and comments unchanged;
+//! - filter: `cmd | envseal mask --secrets FILE` replaces every secret value in a stream;
+//! - leak check: `envseal mask --check [--staged] [PATH...]` reports `path:line: KEY`
+//!   for every secret value found, never the value, and exits 1.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use zeroize::Zeroizing;
+
+use super::{open_encrypted_opts, read_input, write_stdout, Ui};
+use crate::cli::Mask;
+use crate::dotenv::{self, Kind, Line};
+use crate::exit::{Code, Failure};
+use crate::format;
+use crate::mask::{self, Options, Replacement, Rules, Secret, SecretSet};
+use crate::project::{self, Project};
+
+pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
+    let project = Project::discover()?;
+    let rules = project.config.mask.clone();
+    if args.check {
+        return check(args, &project, ui);
+    }
+    if !args.secrets.is_empty() {
+        if !args.paths.is_empty() {
+            return Err(Failure::new(
+                Code::Usage,
+                "the stream filter reads stdin; to search files for secrets use --check",
+            )
+            .into());
+        }
+        let set = secret_set(&load_secrets(&args.secrets, args, ui)?, args);
+        let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
+        let stdin = std::io::stdin().lock();
+        let stdout = std::io::stdout().lock();
+        mask::filter(&set, stdin, stdout, line_buffered)?;
+        return Ok(());
+    }
+    let [file] = args.paths.as_slice() else {
+        return Err(Failure::new(
+            Code::Usage,
+            "show one file (envseal mask .env), filter a stream (--secrets FILE), or check for leaks (--check)",
+        )
+        .into());
+    };
+    let text = read_plain(file, args, ui)?;
+    let doc =
+        dotenv::parse_bytes(&text).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut out = String::with_capacity(text.len());
+    if doc.bom {
+        out.push('\u{feff}');
+    }
+    for line in &doc.lines {
+        out.push_str(&masked_line(line, &rules, args.all));
+        out.push_str(line.eol.as_str());
+    }
+    write_stdout(out.as_bytes())
+}
+
+/// A file's plaintext: decrypted in memory when it is encrypted.
+/// The leak check never prompts (it runs in hooks); the view and the filter may.
+fn read_plain(path: &Path, args: &Mask, ui: &Ui) -> Result<Zeroizing<Vec<u8>>> {
+    let bytes = Zeroizing::new(read_input(path, "file")?);
+    if format::detect(&bytes).is_some() {
+        Ok(open_encrypted_opts(path, &bytes, &args.key, ui, !args.check)?.plaintext)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// One line of the masked view.
+fn masked_line(line: &Line, rules: &Rules, all: bool) -> String {
+    match &line.kind {
+        Kind::Assignment { key, value } => {
+            let name = line.key_name().unwrap_or_default();
+            let raw = &line.text[value.clone()];
+            let masked = mask_raw(raw, rules.is_sensitive(name) || all);
+            format!(
+                "{}{}{}",
+                &line.text[..key.start],
+                &line.text[key.start..value.start],
+                masked
+            )
+        }
+        Kind::Comment if line.is_commented_assignment() => {
+            // `#OLD_PASSWORD=hunter2`: mask what follows the `=` the same way.
+            let eq = line.text.find('=').unwrap_or(line.text.len());
+            let name = line.text[..eq]
+                .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
+                .trim_start_matches("export")
+                .trim();
+            let rest = &line.text[eq + 1..];
+            let ws = rest.len() - rest.trim_start().len();
+            format!(
+                "{}{}{}",
+                &line.text[..=eq],
+                &rest[..ws],
+                mask_raw(&rest[ws..], rules.is_sensitive(name) || all)
+            )
+        }
+        _ => line.text.clone(),
+    }
+}
+
+/// Mask a raw value text, keeping its quotes and any inline comment.
+fn mask_raw(raw: &str, sensitive: bool) -> String {
+    let (open, body, rest) = split_raw(raw);
+    let value = dotenv::unquote(raw);
+    let shown = if sensitive {
+        mask::mask_value(&value)
+    } else if mask::url_password(&value).is_some() {
+        mask::mask_url_password(&value)
+    } else {
+        return raw.to_owned();
+    };
+    let _ = body;
+    format!("{open}{shown}{open}{rest}")
+}
+
+/// (quote, body, what follows the value) of a raw value text.
+fn split_raw(raw: &str) -> (&str, &str, &str) {
+    if let Some(q @ ('"' | '\'' | '`')) = raw.chars().next() {
+        let bytes = raw.as_bytes();
+        let mut i = 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                c if c == q as u8 => return (&raw[..1], &raw[1..i], &raw[i + 1..]),
+                _ => i += 1,
+            }
+        }
+    }
+    let value_len = dotenv::unquote(raw).len();
+    (
+        "",
+        &raw[..value_len.min(raw.len())],
+        &raw[value_len.min(raw.len())..],
+    )
+}
+
+/// The secrets of the given files (plaintext or encrypted): every assignment value, plus
+/// the password part of URL values.
+fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> {
+    let mut secrets = Vec::new();
+    for file in files {
+        let text = read_plain(file, args, ui)?;
+        let doc = dotenv::parse_bytes(&text)
+            .with_context(|| format!("cannot read secrets from {}", file.display()))?;
+        for (name, value) in doc.pairs() {
+            if let Some(r) = mask::url_password(&value) {
+                secrets.push(Secret::new(name, value[r].as_bytes()));
+            }
+            secrets.push(Secret::new(name, value.into_bytes()));
+        }
+    }
+    Ok(secrets)
+}
+
+fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
+    let options = Options {
+        min_len: args.min_len,
+        replacement: if args.named {
+            Replacement::Named
+        } else {
+            Replacement::Fixed(b"***".to_vec())
+        },
+    };
+    SecretSet::new(secrets.iter().cloned(), &options)
+}
+
+/// The leak check over paths or the staged content.
+fn check(args: &Mask, project: &Project, ui: &Ui) -> Result<()> {
+    let sources = if args.secrets.is_empty() {
+        default_secret_sources(project, args, ui)
+    } else {
+        args.secrets.clone()
+    };
+    if sources.is_empty() {
+        return Err(Failure::new(
+            Code::KeyMissing,
+            "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
+        )
+        .into());
+    }
+    let secrets = load_secrets(&sources, args, ui)?;
+    let set = secret_set(&secrets, args);
+    let mut hits = Vec::new();
+    let mut scanned = 0usize;
+    let mut scan = |name: &str, bytes: &[u8]| {
+        scanned += 1;
+        if format::detect(bytes).is_some() {
+            return; // ciphertext
+        }
+        for m in set.find_all(bytes) {
+            let line = memchr::memchr_iter(b'\n', &bytes[..m.start]).count() + 1;
+            hits.push(format!(
+                "{name}:{line}: {}",
+                set.name(m.secret_index).unwrap_or("?")
+            ));
+        }
+    };
+    if args.staged {
+        let root = crate::git::toplevel(&project.root)
+            .ok_or_else(|| Failure::new(Code::Usage, "--staged needs a git work tree"))?;
+        for (path, bytes) in
+            crate::git::staged_blobs(&root).context("cannot read the staged content from git")?
+        {
+            if is_source(&root.join(&path), &sources) {
+                continue;
+            }
+            scan(&path, &bytes);
+        }
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        for start in &paths {
+            for entry in ignore::WalkBuilder::new(start)
+                .hidden(false)
+                .require_git(false)
+                .filter_entry(|e| e.file_name() != ".git")
+                .build()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            {
+                let path = entry.path();
+                if is_source(path, &sources) {
+                    continue;
+                }
+                let mut bytes = Vec::new();
+                if std::fs::File::open(path)
+                    .and_then(|mut f| f.read_to_end(&mut bytes))
+                    .is_err()
+                {
+                    ui.warn(format!("cannot read {}; skipped", path.display()));
+                    continue;
+                }
+                scan(&path.display().to_string(), &bytes);
+            }
+        }
+    }
+    let mut out = String::new();
+    for h in &hits {
+        out.push_str(h);
+        out.push('\n');
+    }
+    write_stdout(out.as_bytes())?;
+    if hits.is_empty() {
+        ui.info(format!(
+            "no secret values found in {scanned} file(s) ({} secrets checked)",
+            set.len()
+        ));
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Code::CheckFailed,
+            format!(
+                "{} secret value(s) found in {} file(s); remove them (use a variable or `envseal run`) before committing",
+                hits.len(),
+                scanned
+            ),
+        )
+        .into())
+    }
+}
+
+/// Is `path` one of the files the secrets come from (it holds them by design)?
+fn is_source(path: &Path, sources: &[PathBuf]) -> bool {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    let Some(p) = canon(path) else { return false };
+    sources.iter().any(|s| canon(s).as_ref() == Some(&p))
+        || path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.contains(".backup_"))
+}
+
+/// Without --secrets: the project's plaintext env files beside its encrypted ones, and
+/// the encrypted ones whose key is at hand without a prompt.
+fn default_secret_sources(project: &Project, args: &Mask, ui: &Ui) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for enc in project.encrypted_files() {
+        match project::plaintext_for(&enc).filter(|p| p.is_file()) {
+            Some(plain) => out.push(plain),
+            None => {
+                let bytes = std::fs::read(&enc).unwrap_or_default();
+                if open_encrypted_opts(&enc, &bytes, &args.key, ui, false).is_ok() {
+                    out.push(enc);
+                }
+            }
+        }
+    }
+    out
+}
