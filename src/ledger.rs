@@ -178,6 +178,13 @@ pub enum LedgerError {
     CreateFile { path: PathBuf, source: io::Error },
 
     #[error(
+        "cannot reach the ledger {}: {source}; check the permissions of its directory, or \
+         choose another ledger with --ledger PATH or ENVSEAL_LEDGER",
+        path.display()
+    )]
+    Access { path: PathBuf, source: io::Error },
+
+    #[error(
         "cannot open the ledger {}: {source}; if it is not an envseal ledger, choose another \
          with --ledger PATH or ENVSEAL_LEDGER",
         path.display()
@@ -570,7 +577,7 @@ impl Ledger {
         match path.try_exists() {
             Ok(true) => Self::connect(path).map(Some),
             Ok(false) => Ok(None),
-            Err(source) => Err(LedgerError::CreateFile {
+            Err(source) => Err(LedgerError::Access {
                 path: path.to_path_buf(),
                 source,
             }),
