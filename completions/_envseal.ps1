@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate the master key: re-encrypt every file under the current key with a new one')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the project''s encrypted files, key ages, due rotations and problems')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install, remove or run the git pre-commit hook')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with the decrypted variables in its environment; nothing is written to disk')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
@@ -152,6 +153,72 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'envseal;hook' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit hook')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and the hook file if nothing else is in it)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Check the staged content (what the hook runs)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'envseal;hook;install' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;hook;uninstall' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;hook;run' {
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
+            [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--no-leak-check', '--no-leak-check', [CompletionResultType]::ParameterName, 'Skip the secret-value leak check (plaintext and stale checks only)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;hook;help' {
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit hook')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and the hook file if nothing else is in it)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Check the staged content (what the hook runs)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'envseal;hook;help;install' {
+            break
+        }
+        'envseal;hook;help;uninstall' {
+            break
+        }
+        'envseal;hook;help;run' {
+            break
+        }
+        'envseal;hook;help;help' {
+            break
+        }
         'envseal;run' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The encrypted file [default: .env.encrypted]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The encrypted file [default: .env.encrypted]')
@@ -197,6 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate the master key: re-encrypt every file under the current key with a new one')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the project''s encrypted files, key ages, due rotations and problems')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install, remove or run the git pre-commit hook')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with the decrypted variables in its environment; nothing is written to disk')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
@@ -219,6 +287,21 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;help;mask' {
+            break
+        }
+        'envseal;help;hook' {
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit hook')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and the hook file if nothing else is in it)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Check the staged content (what the hook runs)')
+            break
+        }
+        'envseal;help;hook;install' {
+            break
+        }
+        'envseal;help;hook;uninstall' {
+            break
+        }
+        'envseal;help;hook;run' {
             break
         }
         'envseal;help;run' {

@@ -34,6 +34,9 @@ _envseal() {
             envseal,help)
                 cmd="envseal__subcmd__help"
                 ;;
+            envseal,hook)
+                cmd="envseal__subcmd__hook"
+                ;;
             envseal,mask)
                 cmd="envseal__subcmd__mask"
                 ;;
@@ -64,6 +67,9 @@ _envseal() {
             envseal__subcmd__help,help)
                 cmd="envseal__subcmd__help__subcmd__help"
                 ;;
+            envseal__subcmd__help,hook)
+                cmd="envseal__subcmd__help__subcmd__hook"
+                ;;
             envseal__subcmd__help,mask)
                 cmd="envseal__subcmd__help__subcmd__mask"
                 ;;
@@ -76,6 +82,39 @@ _envseal() {
             envseal__subcmd__help,status)
                 cmd="envseal__subcmd__help__subcmd__status"
                 ;;
+            envseal__subcmd__help__subcmd__hook,install)
+                cmd="envseal__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            envseal__subcmd__help__subcmd__hook,run)
+                cmd="envseal__subcmd__help__subcmd__hook__subcmd__run"
+                ;;
+            envseal__subcmd__help__subcmd__hook,uninstall)
+                cmd="envseal__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
+            envseal__subcmd__hook,help)
+                cmd="envseal__subcmd__hook__subcmd__help"
+                ;;
+            envseal__subcmd__hook,install)
+                cmd="envseal__subcmd__hook__subcmd__install"
+                ;;
+            envseal__subcmd__hook,run)
+                cmd="envseal__subcmd__hook__subcmd__run"
+                ;;
+            envseal__subcmd__hook,uninstall)
+                cmd="envseal__subcmd__hook__subcmd__uninstall"
+                ;;
+            envseal__subcmd__hook__subcmd__help,help)
+                cmd="envseal__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            envseal__subcmd__hook__subcmd__help,install)
+                cmd="envseal__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            envseal__subcmd__hook__subcmd__help,run)
+                cmd="envseal__subcmd__hook__subcmd__help__subcmd__run"
+                ;;
+            envseal__subcmd__hook__subcmd__help,uninstall)
+                cmd="envseal__subcmd__hook__subcmd__help__subcmd__uninstall"
+                ;;
             *)
                 ;;
         esac
@@ -83,7 +122,7 @@ _envseal() {
 
     case "${cmd}" in
         envseal)
-            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask run edit completions help"
+            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,7 +286,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help)
-            opts="generate-key encrypt decrypt rotate status mask run edit completions help"
+            opts="generate-key encrypt decrypt rotate status mask hook run edit completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,6 +383,62 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__help__subcmd__hook)
+            opts="install uninstall run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__hook__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__help__subcmd__mask)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -393,6 +488,156 @@ _envseal() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook)
+            opts="-q -v -h --quiet --verbose --ledger --help install uninstall run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__help)
+            opts="install uninstall run help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__install)
+            opts="-q -v -h --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__run)
+            opts="-q -v -h --no-leak-check --key-file --key-id --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__hook__subcmd__uninstall)
+            opts="-q -v -h --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
             cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
+            cand hook 'Install, remove or run the git pre-commit hook'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand completions 'Print a shell completion script (also committed under completions/)'
@@ -142,6 +143,63 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'envseal;hook'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand install 'Add the envseal block to the repository''s pre-commit hook'
+            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand run 'Check the staged content (what the hook runs)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;hook;install'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;hook;uninstall'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;hook;run'= {
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --no-leak-check 'Skip the secret-value leak check (plaintext and stale checks only)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;hook;help'= {
+            cand install 'Add the envseal block to the repository''s pre-commit hook'
+            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand run 'Check the staged content (what the hook runs)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;hook;help;install'= {
+        }
+        &'envseal;hook;help;uninstall'= {
+        }
+        &'envseal;hook;help;run'= {
+        }
+        &'envseal;hook;help;help'= {
+        }
         &'envseal;run'= {
             cand -f 'The encrypted file [default: .env.encrypted]'
             cand --file 'The encrypted file [default: .env.encrypted]'
@@ -184,6 +242,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
             cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
+            cand hook 'Install, remove or run the git pre-commit hook'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand completions 'Print a shell completion script (also committed under completions/)'
@@ -200,6 +259,17 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;status'= {
         }
         &'envseal;help;mask'= {
+        }
+        &'envseal;help;hook'= {
+            cand install 'Add the envseal block to the repository''s pre-commit hook'
+            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand run 'Check the staged content (what the hook runs)'
+        }
+        &'envseal;help;hook;install'= {
+        }
+        &'envseal;help;hook;uninstall'= {
+        }
+        &'envseal;help;hook;run'= {
         }
         &'envseal;help;run'= {
         }

@@ -50,6 +50,7 @@ pub enum Command {
     Rotate(Rotate),
     Status(Status),
     Mask(Mask),
+    Hook(Hook),
     Run(Run),
     Edit(Edit),
     Completions(Completions),
@@ -298,6 +299,42 @@ pub struct Mask {
     /// Flush each line as soon as it is complete (automatic when stdout is a terminal).
     #[arg(long)]
     pub line_buffered: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Install, remove or run the git pre-commit hook.
+///
+/// The hook blocks a commit that stages a plaintext env file, an encrypted file that
+/// does not match its plaintext, or a known secret value; each refusal says what to run.
+/// It never prompts. `install` adds a marked block to .git/hooks/pre-commit (keeping any
+/// existing hook; installing twice changes nothing); `uninstall` removes it.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal hook install
+  envseal hook uninstall
+  envseal hook run            # what the hook runs; exit 1 blocks the commit")]
+pub struct Hook {
+    #[command(subcommand)]
+    pub action: HookAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Add the envseal block to the repository's pre-commit hook.
+    Install,
+    /// Remove the envseal block (and the hook file if nothing else is in it).
+    Uninstall,
+    /// Check the staged content (what the hook runs).
+    Run(HookRun),
+}
+
+#[derive(Debug, Args)]
+pub struct HookRun {
+    /// Skip the secret-value leak check (plaintext and stale checks only).
+    #[arg(long)]
+    pub no_leak_check: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }

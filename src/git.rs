@@ -100,7 +100,6 @@ pub fn tracked_files(root: &Path) -> Option<Vec<PathBuf>> {
 /// Two git processes whatever the number of files: `diff --cached --raw` for the blob ids,
 /// one `cat-file --batch` for their contents.
 pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    use std::io::{BufRead, BufReader, Read, Write};
     let out = git(root)
         .args([
             "diff",
@@ -134,6 +133,39 @@ pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
             new_id.to_owned(),
         ));
     }
+    cat_blobs(root, entries)
+}
+
+/// The index's version of every tracked file whose name satisfies `want`: (path, bytes).
+pub fn index_blobs(
+    root: &Path,
+    want: impl Fn(&str) -> bool,
+) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let out = git(root).args(["ls-files", "-s", "-z"]).output()?;
+    if !out.status.success() {
+        return Err(std::io::Error::other("git ls-files failed"));
+    }
+    // Records: "<mode> <id> <stage>\t<path>\0"
+    let entries = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter_map(|rec| {
+            let rec = String::from_utf8_lossy(rec);
+            let (meta, path) = rec.split_once('\t')?;
+            let mut parts = meta.split(' ');
+            let (mode, id) = (parts.next()?, parts.next()?);
+            (mode.starts_with("100") && want(path)).then(|| (path.to_owned(), id.to_owned()))
+        })
+        .collect();
+    cat_blobs(root, entries)
+}
+
+/// Contents of blobs by id, through one `git cat-file --batch`.
+fn cat_blobs(
+    root: &Path,
+    entries: Vec<(String, String)>,
+) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use std::io::{BufRead, BufReader, Read, Write};
     if entries.is_empty() {
         return Ok(Vec::new());
     }

@@ -98,6 +98,7 @@ fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::Key
         Command::Rotate(a) => commands::rotate::run(a, &cli.global, ui).map(|_| None),
         Command::Status(a) => commands::status::run(a, &cli.global, ui).map(|_| None),
         Command::Mask(a) => commands::mask::run(a, ui).map(|_| None),
+        Command::Hook(a) => commands::hook::run(a, ui).map(|_| None),
         Command::Run(a) => commands::run::run(a, &cli.global, ui),
         Command::Edit(a) => commands::edit::run(a, ui),
         Command::Completions(a) => {

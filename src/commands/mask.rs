@@ -174,6 +174,55 @@ fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
 
 /// The leak check over paths or the staged content.
 fn check(args: &Mask, project: &Project, ui: &Ui) -> Result<()> {
+    let (hits, scanned, secrets) = find_leaks(args, project, ui)?;
+    let mut out = String::new();
+    for h in &hits {
+        out.push_str(h);
+        out.push('\n');
+    }
+    write_stdout(out.as_bytes())?;
+    if hits.is_empty() {
+        ui.info(format!(
+            "no secret values found in {scanned} file(s) ({secrets} secrets checked)"
+        ));
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Code::CheckFailed,
+            format!(
+                "{} secret value(s) found in {} file(s); remove them (use a variable or `envseal run`) before committing",
+                hits.len(),
+                scanned
+            ),
+        )
+        .into())
+    }
+}
+
+/// The leak check of the staged content with the project's default secrets, never
+/// prompting (for the pre-commit hook): `path:line: KEY` per hit.
+pub fn staged_leaks(project: &Project, key: &crate::cli::KeyArgs, ui: &Ui) -> Result<Vec<String>> {
+    let args = Mask {
+        paths: Vec::new(),
+        all: false,
+        secrets: Vec::new(),
+        check: true,
+        staged: true,
+        named: false,
+        min_len: mask::DEFAULT_MIN_LEN,
+        line_buffered: false,
+        key: key.clone(),
+    };
+    match find_leaks(&args, project, ui) {
+        Ok((hits, _, _)) => Ok(hits),
+        // No secrets known (no .env, no key at hand): nothing to compare against.
+        Err(e) if crate::exit::code_for(&e) == Code::KeyMissing => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// (hits, files scanned, secrets in the set).
+fn find_leaks(args: &Mask, project: &Project, ui: &Ui) -> Result<(Vec<String>, usize, usize)> {
     let sources = if args.secrets.is_empty() {
         default_secret_sources(project, args, ui)
     } else {
@@ -245,29 +294,7 @@ fn check(args: &Mask, project: &Project, ui: &Ui) -> Result<()> {
             }
         }
     }
-    let mut out = String::new();
-    for h in &hits {
-        out.push_str(h);
-        out.push('\n');
-    }
-    write_stdout(out.as_bytes())?;
-    if hits.is_empty() {
-        ui.info(format!(
-            "no secret values found in {scanned} file(s) ({} secrets checked)",
-            set.len()
-        ));
-        Ok(())
-    } else {
-        Err(Failure::new(
-            Code::CheckFailed,
-            format!(
-                "{} secret value(s) found in {} file(s); remove them (use a variable or `envseal run`) before committing",
-                hits.len(),
-                scanned
-            ),
-        )
-        .into())
-    }
+    Ok((hits, scanned, set.len()))
 }
 
 /// Is `path` one of the files the secrets come from (it holds them by design)?

@@ -14,6 +14,7 @@ pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
 pub mod generate_key;
+pub mod hook;
 pub mod mask;
 pub mod rotate;
 pub mod run;
