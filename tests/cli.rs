@@ -1,0 +1,12 @@
+//! The one integration-test binary: every test runs the real `envseal` binary (or, for
+//! exhaustive sweeps, the library) in a throw-away directory with its own keyring, no
+//! `SECRETS_MASTER_KEY*` from the outer environment and no terminal on stdin.
+//!
+//! Shared data lives outside the crate: `../shared/corpus/dotenv/` and
+//! `../shared/vectors/fernet/`. When it is missing the tests that need it say so and
+//! skip, except under `CI=true`, where they fail.
+
+#[path = "cli/common.rs"]
+mod common;
+#[path = "cli/golden.rs"]
+mod golden;
