@@ -8,5 +8,7 @@
 
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/corpus.rs"]
+mod corpus;
 #[path = "cli/golden.rs"]
 mod golden;
