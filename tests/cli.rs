@@ -10,5 +10,7 @@
 mod common;
 #[path = "cli/corpus.rs"]
 mod corpus;
+#[path = "cli/fernet_vectors.rs"]
+mod fernet_vectors;
 #[path = "cli/golden.rs"]
 mod golden;
