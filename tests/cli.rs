@@ -14,3 +14,5 @@ mod corpus;
 mod fernet_vectors;
 #[path = "cli/golden.rs"]
 mod golden;
+#[path = "cli/interop.rs"]
+mod interop;
