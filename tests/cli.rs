@@ -16,3 +16,5 @@ mod fernet_vectors;
 mod golden;
 #[path = "cli/interop.rs"]
 mod interop;
+#[path = "cli/tamper.rs"]
+mod tamper;
