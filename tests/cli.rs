@@ -14,6 +14,8 @@ mod corpus;
 mod errors;
 #[path = "cli/fernet_vectors.rs"]
 mod fernet_vectors;
+#[path = "cli/files.rs"]
+mod files;
 #[path = "cli/golden.rs"]
 mod golden;
 #[path = "cli/interop.rs"]
