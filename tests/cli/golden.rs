@@ -122,8 +122,9 @@ fn stays_readable(line: &dotenv::Line) -> bool {
 
 /// What the v1 body may show outside the ciphertext tokens: blank lines and plain
 /// comments as they are, the prefix (`export KEY = `) of each assignment, `#` for every
-/// other line, and every line's own terminator.
-pub fn readable_skeleton(plain: &[u8]) -> String {
+/// other line, and every line's own terminator. With `--encrypt-comments` no comment
+/// stays readable.
+pub fn readable_skeleton(plain: &[u8], encrypt_comments: bool) -> String {
     let doc = dotenv::parse_bytes(plain).expect("plaintext parses");
     let mut out = String::new();
     for line in &doc.lines {
@@ -132,7 +133,9 @@ pub fn readable_skeleton(plain: &[u8]) -> String {
                 out.push_str(prefix);
                 out.push_str("ENC[v1:]");
             }
-            None if line.kind == Kind::Blank || stays_readable(line) => out.push_str(&line.text),
+            None if line.kind == Kind::Blank || (!encrypt_comments && stays_readable(line)) => {
+                out.push_str(&line.text)
+            }
             None => out.push_str("#ENC[v1:]"),
         }
         out.push_str(line.eol.as_str());
@@ -146,7 +149,7 @@ pub fn readable_skeleton(plain: &[u8]) -> String {
 /// included, where a 4-character one could occur by chance). A secret that is part of
 /// the readable skeleton (a value equal to a key name) cannot be told apart and is
 /// skipped.
-pub fn leaks(plain: &[u8], sealed: &str) -> Vec<String> {
+pub fn leaks(plain: &[u8], sealed: &str, encrypt_comments: bool) -> Vec<String> {
     let mut found = Vec::new();
     let header: Vec<&str> = sealed.split_inclusive('\n').take(3).collect();
     let header_len: usize = header.iter().map(|l| l.len()).sum();
@@ -158,7 +161,7 @@ pub fn leaks(plain: &[u8], sealed: &str) -> Vec<String> {
         found.push(format!("not a v1 header: {:?}", header));
         return found;
     }
-    let want = readable_skeleton(plain);
+    let want = readable_skeleton(plain, encrypt_comments);
     let got = without_tokens(&sealed[header_len..]);
     if got != want {
         found.push(format!(
@@ -177,7 +180,9 @@ pub fn leaks(plain: &[u8], sealed: &str) -> Vec<String> {
     found
 }
 
-fn round_trip(format: &str) {
+/// `extra`: more `encrypt` options (`--encrypt-comments`).
+fn round_trip(format: &str, extra: &[&str]) {
+    let encrypt_comments = extra.contains(&"--encrypt-comments");
     let sb = Sandbox::new();
     let kf = sb.key_file("k.key", &test_key(1));
     let mut failures = Vec::new();
@@ -185,7 +190,9 @@ fn round_trip(format: &str) {
         let input = format!("{format}-{name}");
         sb.write(&input, &plain);
         let sealed_name = format!("{input}.encrypted");
-        let enc = sb.run(&["encrypt", &input, "--format", format, "--key-file", &kf]);
+        let mut args = vec!["encrypt", &input, "--format", format, "--key-file", &kf];
+        args.extend(extra);
+        let enc = sb.run(&args);
         if enc.code != 0 {
             failures.push(format!("{name}: encrypt exit {}: {}", enc.code, enc.stderr));
             continue;
@@ -216,7 +223,7 @@ fn round_trip(format: &str) {
         }
         if format == "v1" {
             let text = String::from_utf8(sealed).expect("v1 output is UTF-8");
-            failures.extend(v1_shape(&name, &plain, &text));
+            failures.extend(v1_shape(&name, &plain, &text, encrypt_comments));
         } else {
             assert!(
                 envseal::format::fernet::looks_like(&sealed),
@@ -229,12 +236,12 @@ fn round_trip(format: &str) {
 
 /// The v1 output of a golden fixture: nothing readable beyond the skeleton, and every
 /// secret of the fixture is checkable (none is hidden inside readable text by accident).
-fn v1_shape(name: &str, plain: &[u8], sealed: &str) -> Vec<String> {
-    let mut failures: Vec<String> = leaks(plain, sealed)
+fn v1_shape(name: &str, plain: &[u8], sealed: &str, encrypt_comments: bool) -> Vec<String> {
+    let mut failures: Vec<String> = leaks(plain, sealed, encrypt_comments)
         .into_iter()
         .map(|l| format!("{name}: v1 output leaks {l:?}"))
         .collect();
-    let skeleton = readable_skeleton(plain);
+    let skeleton = readable_skeleton(plain, false);
     for s in secrets_of(plain) {
         if skeleton.contains(s.as_str()) {
             failures.push(format!(
@@ -247,12 +254,17 @@ fn v1_shape(name: &str, plain: &[u8], sealed: &str) -> Vec<String> {
 
 #[test]
 fn golden_round_trip_v1() {
-    round_trip("v1");
+    round_trip("v1", &[]);
+}
+
+#[test]
+fn golden_round_trip_v1_encrypt_comments() {
+    round_trip("v1", &["--encrypt-comments"]);
 }
 
 #[test]
 fn golden_round_trip_fernet() {
-    round_trip("fernet");
+    round_trip("fernet", &[]);
 }
 
 #[test]
@@ -262,13 +274,15 @@ fn leak_check_can_fail() {
     let plain = b"A=visible-value\n#OLD=old-secret\nBARE_THING\n# note\n";
     let header = "#envseal:v1 bom=0\n#envseal:key x\n#envseal:mac y\n";
     let good = format!("{header}A=ENC[v1:abc]\n#ENC[v1:def]\n#ENC[v1:ghi]\n# note\n");
-    assert_eq!(leaks(plain, &good), Vec::<String>::new());
+    assert_eq!(leaks(plain, &good, false), Vec::<String>::new());
     let value_left = good.replace("A=ENC[v1:abc]", "A=visible-value");
-    assert!(leaks(plain, &value_left).contains(&"visible-value".to_owned()));
+    assert!(leaks(plain, &value_left, false).contains(&"visible-value".to_owned()));
     let line_left = good.replace("#ENC[v1:ghi]", "BARE_THING");
-    assert!(leaks(plain, &line_left).contains(&"BARE_THING".to_owned()));
+    assert!(leaks(plain, &line_left, false).contains(&"BARE_THING".to_owned()));
     let in_token = good.replace("ENC[v1:abc]", "ENC[v1:visible-value]");
-    assert!(leaks(plain, &in_token).contains(&"visible-value".to_owned()));
+    assert!(leaks(plain, &in_token, false).contains(&"visible-value".to_owned()));
     let comment_dropped = good.replace("# note\n", "");
-    assert!(!leaks(plain, &comment_dropped).is_empty());
+    assert!(!leaks(plain, &comment_dropped, false).is_empty());
+    // With --encrypt-comments even a plain comment must not be readable.
+    assert!(!leaks(plain, &good, true).is_empty());
 }
