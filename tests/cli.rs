@@ -20,5 +20,7 @@ mod files;
 mod golden;
 #[path = "cli/interop.rs"]
 mod interop;
+#[path = "cli/keys.rs"]
+mod keys;
 #[path = "cli/tamper.rs"]
 mod tamper;
