@@ -57,7 +57,10 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
         match format::detect(bytes) {
             Some(found) => match open_encrypted(&output, bytes, &args.key, ui) {
                 Ok(opened) if found == fmt => {
-                    if *opened.plaintext == plain {
+                    // Same content, but --encrypt-comments asks for more than a file
+                    // that still shows a comment gives: not up to date.
+                    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
+                    if *opened.plaintext == plain && !hides_less {
                         ui.info(format!("{} is up to date", output.display()));
                         return Ok(());
                     }
@@ -128,4 +131,14 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
         loaded.source
     ));
     Ok(())
+}
+
+/// Does a v1 file keep a comment readable (it was written without --encrypt-comments)?
+fn shows_a_comment(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        text.split(['\n', '\r'])
+            .skip_while(|l| l.starts_with("#envseal:"))
+            .map(|l| l.trim_start_matches(dotenv::is_hspace))
+            .any(|l| l.starts_with('#') && !l.starts_with("#ENC["))
+    })
 }
