@@ -310,3 +310,35 @@ fn closed_pipe_downstream_is_success() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+/// Regression: `encrypt --encrypt-comments` over an up-to-date output written without
+/// the flag said "up to date" and left every comment readable (even with --force).
+#[test]
+fn encrypt_comments_over_an_up_to_date_output_hides_the_comments() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(12));
+    sb.write(
+        ".env",
+        "# vpn password is in the wiki: S3CR3T-COMMENT\nA=value-kept\n",
+    );
+    sb.run(&["encrypt", "--key-file", &kf]).ok();
+    let plain_comments = String::from_utf8(sb.read(".env.encrypted")).unwrap();
+    assert!(
+        plain_comments.contains("S3CR3T-COMMENT"),
+        "default keeps comments"
+    );
+    sb.run(&["encrypt", "--encrypt-comments", "--key-file", &kf])
+        .ok();
+    let hidden = String::from_utf8(sb.read(".env.encrypted")).unwrap();
+    assert!(!hidden.contains("S3CR3T-COMMENT"), "{hidden}");
+    // The value's ciphertext is kept (a minimal diff), and now it is up to date.
+    let token = |t: &str| t.lines().find(|l| l.starts_with("A=")).unwrap().to_owned();
+    assert_eq!(token(&hidden), token(&plain_comments));
+    let again = sb.run(&["encrypt", "--encrypt-comments", "--key-file", &kf]);
+    again.ok();
+    assert!(again.stderr.contains("up to date"), "{}", again.stderr);
+    assert_eq!(
+        String::from_utf8(sb.read(".env.encrypted")).unwrap(),
+        hidden
+    );
+}
