@@ -171,9 +171,9 @@ impl Sandbox {
         for (k, v) in env {
             c.env(k, v);
         }
-        let out = assert_cmd::Command::from_std(c)
-            .output()
-            .expect("run envseal");
+        // std's output() keeps the /dev/null stdin set up above (assert_cmd's would
+        // replace it with a pipe).
+        let out = c.output().expect("run envseal");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: out.stdout,
