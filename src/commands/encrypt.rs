@@ -58,7 +58,10 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         match format::detect(bytes) {
             Some(found) => match open_encrypted(&output, bytes, &args.key, ui) {
                 Ok(opened) if found == fmt => {
-                    if *opened.plaintext == plain {
+                    // Same content, but --encrypt-comments asks for more than a file
+                    // that still shows a comment gives: not up to date.
+                    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
+                    if *opened.plaintext == plain && !hides_less {
                         ui.info(format!("{} is up to date", output.display()));
                         return Ok(Some(opened.key.key.id()));
                     }
@@ -166,4 +169,14 @@ fn protect_plaintext(input: &std::path::Path, ui: &Ui) {
             input.display()
         ));
     }
+}
+
+/// Does a v1 file keep a comment readable (it was written without --encrypt-comments)?
+fn shows_a_comment(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        text.split(['\n', '\r'])
+            .skip_while(|l| l.starts_with("#envseal:"))
+            .map(|l| l.trim_start_matches(dotenv::is_hspace))
+            .any(|l| l.starts_with('#') && !l.starts_with("#ENC["))
+    })
 }

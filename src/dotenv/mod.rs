@@ -119,7 +119,13 @@ impl Line {
     /// The value as python-dotenv reads it (quotes removed, escapes applied, inline
     /// comment dropped). `None` for lines that are not assignments.
     pub fn value(&self) -> Option<String> {
-        self.raw_value().map(unquote)
+        let raw = self.raw_value()?;
+        // `KEY= # note`: white space after `=` and then `#` starts a comment, so the value
+        // is empty (python-dotenv). The white space is in the prefix, not in `raw`.
+        if raw.starts_with('#') && self.prefix().is_some_and(|p| p.ends_with(is_hspace)) {
+            return Some(String::new());
+        }
+        Some(unquote(raw))
     }
 
     /// A comment whose text reads like a commented-out assignment (`#OLD_PASSWORD=x`,

@@ -75,6 +75,9 @@ fn value_rules() {
         ("a=", ""),
         ("a=''", ""),
         ("a=\"\" # c", ""),
+        ("a= # c", ""),
+        ("a=\t#c", ""),
+        ("a=#c", "#c"),
     ];
     for (input, want) in cases {
         let doc = parse(input).unwrap();

@@ -1,0 +1,26 @@
+//! The one integration-test binary: every test runs the real `envseal` binary (or, for
+//! exhaustive sweeps, the library) in a throw-away directory with its own keyring, no
+//! `SECRETS_MASTER_KEY*` from the outer environment and no terminal on stdin.
+//!
+//! Shared data lives outside the crate: `../shared/corpus/dotenv/` and
+//! `../shared/vectors/fernet/`. When it is missing the tests that need it say so and
+//! skip, except under `CI=true`, where they fail.
+
+#[path = "cli/common.rs"]
+mod common;
+#[path = "cli/corpus.rs"]
+mod corpus;
+#[path = "cli/errors.rs"]
+mod errors;
+#[path = "cli/fernet_vectors.rs"]
+mod fernet_vectors;
+#[path = "cli/files.rs"]
+mod files;
+#[path = "cli/golden.rs"]
+mod golden;
+#[path = "cli/interop.rs"]
+mod interop;
+#[path = "cli/keys.rs"]
+mod keys;
+#[path = "cli/tamper.rs"]
+mod tamper;
