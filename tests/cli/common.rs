@@ -200,10 +200,13 @@ impl Sandbox {
     }
 
     /// The names in the sandbox root, sorted.
+    /// The sandbox's entries, without `.envseal/` (the ledger a successful encrypt
+    /// creates in the project root).
     pub fn listing(&self) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(self.root())
             .expect("list sandbox")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n != ".envseal")
             .collect();
         v.sort();
         v
