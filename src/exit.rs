@@ -118,7 +118,11 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
             };
         }
-        if cause.downcast_ref::<ParseError>().is_some() {
+        if cause.downcast_ref::<ParseError>().is_some()
+            || cause
+                .downcast_ref::<crate::dotenv::FileParseError>()
+                .is_some()
+        {
             return Code::BadInput;
         }
         if cause.downcast_ref::<io::Error>().is_some() {

@@ -87,7 +87,7 @@ pub fn run(args: &Edit, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
             ui.info(format!("no changes; {} not rewritten", path.display()));
             return Ok(Some(kid));
         }
-        let doc = match dotenv::parse_bytes(&edited) {
+        let doc = match dotenv::parse_file_bytes(tmp.path(), &edited) {
             Ok(doc) => doc,
             Err(e) if interactive() => {
                 ui.warn(format!("the edited file cannot be used: {e}"));

@@ -41,8 +41,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
     };
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way.
-    let doc = dotenv::parse_bytes(&plain)
-        .with_context(|| format!("cannot encrypt {}", input.display()))?;
+    let doc = dotenv::parse_file_bytes(&input, &plain)?;
 
     // An existing output under the same key is updated in place (same data key, unchanged
     // values keep their ciphertext). Anything else there is only replaced with --force.

@@ -48,8 +48,7 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
         .into());
     };
     let text = read_plain(file, args, ui)?;
-    let doc =
-        dotenv::parse_bytes(&text).with_context(|| format!("cannot read {}", file.display()))?;
+    let doc = dotenv::parse_file_bytes(file, &text)?;
     let mut out = String::with_capacity(text.len());
     if doc.bom {
         out.push('\u{feff}');
@@ -148,8 +147,7 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> 
     let mut secrets = Vec::new();
     for file in files {
         let text = read_plain(file, args, ui)?;
-        let doc = dotenv::parse_bytes(&text)
-            .with_context(|| format!("cannot read secrets from {}", file.display()))?;
+        let doc = dotenv::parse_file_bytes(file, &text)?;
         for (name, value) in doc.pairs() {
             if let Some(r) = mask::url_password(&value) {
                 secrets.push(Secret::new(name, value[r].as_bytes()));

@@ -16,7 +16,7 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
     let bytes = read_input(&path, "encrypted file")?;
     // Fail closed: any problem with the key or the file stops here, before anything runs.
     let opened = open_encrypted(&path, &bytes, &args.key, ui)?;
-    let doc = dotenv::parse_bytes(&opened.plaintext)
+    let doc = dotenv::parse_file_bytes(&path, &opened.plaintext)
         .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
     let pairs: Vec<(String, String, String)> = doc
         .lines

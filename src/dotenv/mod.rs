@@ -190,7 +190,38 @@ pub enum ParseError {
     },
 }
 
+/// A [`ParseError`] in a named file, shown as `file:line:column: what is wrong`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{}:{}: {}", path.display(), err.line(), err.column(), err.kind_message())]
+pub struct FileParseError {
+    pub path: std::path::PathBuf,
+    pub err: ParseError,
+}
+
+/// [`parse_bytes`], naming the file in the error.
+pub fn parse_file_bytes(path: &std::path::Path, bytes: &[u8]) -> Result<Document, FileParseError> {
+    parse_bytes(bytes).map_err(|err| FileParseError {
+        path: path.to_owned(),
+        err,
+    })
+}
+
 impl ParseError {
+    pub fn column(&self) -> usize {
+        match self {
+            ParseError::NotUtf8 { column, .. } | ParseError::Unterminated { column, .. } => *column,
+        }
+    }
+
+    /// What is wrong and what to do, without the position.
+    pub fn kind_message(&self) -> String {
+        let full = self.to_string();
+        match full.split_once(": ") {
+            Some((_, rest)) => rest.to_owned(),
+            None => full,
+        }
+    }
+
     pub fn line(&self) -> usize {
         match self {
             ParseError::NotUtf8 { line, .. } | ParseError::Unterminated { line, .. } => *line,
