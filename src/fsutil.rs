@@ -37,6 +37,11 @@ impl Staged {
     pub fn commit(self) -> io::Result<()> {
         self.tmp.persist(&self.target).map_err(|e| e.error)
     }
+
+    /// Link into place only if the target does not exist (`AlreadyExists` otherwise).
+    pub fn commit_new(self) -> io::Result<()> {
+        self.tmp.persist_noclobber(&self.target).map_err(|e| e.error)
+    }
 }
 
 /// Write `bytes` to a temporary file beside `path`, fsync it and give it `mode`.
@@ -66,20 +71,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     sync_dir(parent_dir(path))
 }
 
-/// Create `path` with `bytes` only if it does not exist yet (`O_EXCL`), durably.
+/// Create `path` with `bytes` only if it does not exist yet, durably. The bytes go to a
+/// temporary file first, so a crash never leaves a half-written key, and are then linked
+/// into place without replacing anything.
 pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = parent_dir(path);
     fs::create_dir_all(dir)?;
-    // Write to a temp file first so a crash never leaves a half-written key, then link it
-    // into place without replacing anything.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".envseal.")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    stage(path, bytes, mode)?.commit_new()?;
     sync_dir(dir)
 }
 
