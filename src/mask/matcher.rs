@@ -23,10 +23,15 @@
 //! `[p, p + len)` then contains exactly one sampled window that lies inside its first `m`
 //! bytes, at offset `q - p` in `0..s`. So the index holds, for each secret, only its windows
 //! at offsets `0..s` (not all of its substrings): a bitset over a hash of those windows
-//! rejects almost every sampled position with one multiply and one load, and a hit is
-//! verified against a bucket of `(window, secret, offset)` entries by comparing the bytes.
-//! With 16-byte secrets that is one probe every 9 bytes. Sets whose shortest secret is under
+//! rejects almost every sampled position with one load, one multiply and one bit test, and a
+//! hit is verified against a bucket of `(window, secret, offset)` entries by comparing the
+//! bytes. `w` is 4 (8 once `m` ≥ 24), so 16-byte secrets cost one probe every 13 bytes and
+//! the default minimum of 6 one every 3. Sets whose shortest secret is under
 //! [`WINDOW_MIN_LEN`] use aho-corasick (leftmost-longest) instead ([`Engine::AhoCorasick`]).
+//!
+//! Known weak spot: many secrets sharing a prefix (`sk_live_...`) share their first windows,
+//! so each occurrence of that prefix in the input is verified against all of them. Indexing
+//! windows further into each secret would avoid it; not done yet.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -384,10 +389,14 @@ struct Entry {
 }
 
 const HASH_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
+/// The bitset sizes, in 64-bit words: 4 KiB, 32 KiB (L1), 256 KiB (L2).
+const BITSET_WORDS: [usize; 3] = [512, 4096, 32768];
 
 impl WindowIndex {
     fn new(values: &[&[u8]], min_len: usize) -> Self {
-        let width = (min_len / 2).clamp(min_len.min(4), 8);
+        // A 4-byte window leaves the longest stride; 8 bytes only once the stride is long
+        // anyway, where fewer false hits matter more than a few more probes.
+        let width = if min_len >= 24 { 8 } else { min_len.min(4) };
         let stride = min_len - width + 1;
         let mask = if width == 8 {
             u64::MAX
@@ -404,12 +413,14 @@ impl WindowIndex {
                 });
             }
         }
-        // ~32 bits per entry keeps false hits near 3% while the bitset stays cache-sized
-        // (1,000 secrets × 9 offsets → 32 KiB).
-        let bit_log = (entries.len() * 32)
-            .next_power_of_two()
-            .trailing_zeros()
-            .clamp(12, 23);
+        // >= 16 bits per entry keeps false hits around 1% (two bits per entry) while the bitset stays cache-sized
+        // (1,000 secrets x 13 offsets -> 32 KiB); one of three fixed sizes so that the hot
+        // loop is compiled per size, without bounds checks.
+        let bit_log = BITSET_WORDS
+            .iter()
+            .map(|w| w.trailing_zeros() + 6)
+            .find(|&log| 1usize << log >= entries.len() * 16)
+            .unwrap_or(BITSET_WORDS[2].trailing_zeros() + 6);
         let bucket_log = entries.len().next_power_of_two().trailing_zeros().max(1);
         let bit_shift = 64 - bit_log;
         let bucket_shift = 64 - bucket_log;
@@ -417,8 +428,8 @@ impl WindowIndex {
         let mut counts = vec![0u32; (1 << bucket_log) + 1];
         for e in &entries {
             let h = e.window.wrapping_mul(HASH_MUL);
-            let bit = (h >> bit_shift) as usize;
-            bits[bit >> 6] |= 1 << (bit & 63);
+            let (word, probe) = bloom(h, bit_shift);
+            bits[word] |= probe;
             counts[(h >> bucket_shift) as usize + 1] += 1;
         }
         for i in 1..counts.len() {
@@ -453,24 +464,71 @@ impl WindowIndex {
         let last = (hay.len() - self.width).min(start_limit + self.stride - 2);
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         let mut q = 0;
-        while q <= last {
-            let x = match hay.get(q..q + 8) {
-                Some(b) => load8(b) & self.mask,
-                None => load_exact(&hay[q..q + self.width]),
-            };
-            let h = x.wrapping_mul(HASH_MUL);
-            let bit = (h >> self.bit_shift) as usize;
-            if self.bits[bit >> 6] & (1 << (bit & 63)) != 0 {
-                self.verify(values, hay, q, x, h, start_limit, &mut found);
-                if found.len() > 1 {
-                    found.sort_unstable_by_key(|&(s, e, _)| (s, usize::MAX - e));
-                }
-                for (s, e, i) in found.drain(..) {
-                    f(s, e, i);
-                }
+        while let Some(hit) = self.next_hit(hay, q, last) {
+            let x = self.window_at(hay, hit);
+            self.verify(values, hay, hit, x, start_limit, &mut found);
+            if found.len() > 1 {
+                found.sort_unstable_by_key(|&(s, e, _)| (s, usize::MAX - e));
             }
-            q += self.stride;
+            for (s, e, i) in found.drain(..) {
+                f(s, e, i);
+            }
+            q = hit + self.stride;
         }
+    }
+
+    fn window_at(&self, hay: &[u8], q: usize) -> u64 {
+        match hay.get(q..q + 8) {
+            Some(b) => load8(b) & self.mask,
+            None => load_exact(&hay[q..q + self.width]),
+        }
+    }
+
+    /// The first sampled position in `q..=last` (stepping by the stride) whose window is in
+    /// the bitset.
+    fn next_hit(&self, hay: &[u8], q: usize, last: usize) -> Option<usize> {
+        const S: usize = BITSET_WORDS[0];
+        const M: usize = BITSET_WORDS[1];
+        const L: usize = BITSET_WORDS[2];
+        match (self.width, self.bits.len()) {
+            (4, S) => self.next_hit_fixed::<4, S>(hay, q, last),
+            (4, M) => self.next_hit_fixed::<4, M>(hay, q, last),
+            (4, L) => self.next_hit_fixed::<4, L>(hay, q, last),
+            (8, S) => self.next_hit_fixed::<8, S>(hay, q, last),
+            (8, M) => self.next_hit_fixed::<8, M>(hay, q, last),
+            (8, L) => self.next_hit_fixed::<8, L>(hay, q, last),
+            _ => (q..=last)
+                .step_by(self.stride)
+                .find(|&q| self.bit_set(self.window_at(hay, q))),
+        }
+    }
+
+    fn bit_set(&self, x: u64) -> bool {
+        let (word, probe) = bloom(x.wrapping_mul(HASH_MUL), self.bit_shift);
+        self.bits[word] & probe == probe
+    }
+
+    /// The hot loop, compiled per window width `W` and bitset size `N` so that the window
+    /// load and the bitset lookup need no bounds checks.
+    #[inline(never)]
+    fn next_hit_fixed<const W: usize, const N: usize>(
+        &self,
+        hay: &[u8],
+        q: usize,
+        last: usize,
+    ) -> Option<usize> {
+        let bits: &[u64; N] = self.bits.first_chunk()?;
+        let (shift, stride) = (self.bit_shift, self.stride);
+        hay.get(q..last.checked_add(W)?)?
+            .windows(W)
+            .step_by(stride)
+            .position(|w| {
+                let mut a = [0u8; 8];
+                a[..W].copy_from_slice(w);
+                let (word, probe) = bloom(u64::from_le_bytes(a).wrapping_mul(HASH_MUL), shift);
+                bits[word % N] & probe == probe
+            })
+            .map(|i| q + i * stride)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -481,11 +539,10 @@ impl WindowIndex {
         hay: &[u8],
         q: usize,
         x: u64,
-        h: u64,
         start_limit: usize,
         found: &mut Vec<(usize, usize, usize)>,
     ) {
-        let b = (h >> self.bucket_shift) as usize;
+        let b = (x.wrapping_mul(HASH_MUL) >> self.bucket_shift) as usize;
         let (lo, hi) = (
             self.bucket_starts[b] as usize,
             self.bucket_starts[b + 1] as usize,
@@ -504,6 +561,14 @@ impl WindowIndex {
             }
         }
     }
+}
+
+/// A one-word, two-bit bloom filter probe for hash `h`: the word index and bit pattern.
+/// Two bits in the same cache word cut false hits about five-fold for one extra shift.
+#[inline(always)]
+fn bloom(h: u64, bit_shift: u32) -> (usize, u64) {
+    let bit = (h >> bit_shift) as usize;
+    (bit >> 6, 1 << (bit & 63))
 }
 
 fn load8(b: &[u8]) -> u64 {

@@ -25,9 +25,11 @@ use super::matcher::{Run, SecretSet};
 
 /// Bytes read per round.
 pub const CHUNK: usize = 256 * 1024;
-/// Output is collected up to this size before a write; larger literal stretches are
-/// written straight from the input buffer.
+/// Output is collected up to this size before a write.
 pub const OUT_CAP: usize = 64 * 1024;
+/// Literal stretches at least this long are written straight from the input buffer:
+/// copying them into the output buffer would cost more than the extra `write` call.
+const DIRECT_WRITE: usize = 8 * 1024;
 
 /// Copies `input` to `output` with every secret in `set` replaced; returns the number of
 /// replacements written. With `line_buffered`, output is flushed as soon as each line is
@@ -165,11 +167,12 @@ struct Out<W> {
 
 impl<W: Write> Out<W> {
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() >= DIRECT_WRITE {
+            self.drain()?;
+            return self.inner.write_all(bytes);
+        }
         if self.buf.len() + bytes.len() > OUT_CAP {
             self.drain()?;
-            if bytes.len() >= OUT_CAP {
-                return self.inner.write_all(bytes);
-            }
         }
         self.buf.extend_from_slice(bytes);
         Ok(())

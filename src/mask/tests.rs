@@ -416,3 +416,51 @@ fn buffers_stay_bounded() {
         assert_eq!(f.matches, i as u64);
     }
 }
+
+/// Deterministic sets sized to hit every window width and bitset size of the index.
+#[test]
+fn many_secrets_every_index_size() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    // (count, shortest, longest): 8-byte windows + 256 KiB bitset, 4-byte + 32 KiB, 4 KiB.
+    for (count, lo, hi) in [(1000, 24, 64), (3000, 8, 40), (40, 6, 9)] {
+        let secrets: Vec<Secret> = (0..count)
+            .map(|i| {
+                let len = lo + rand(hi - lo + 1);
+                let v: Vec<u8> = (0..len).map(|_| ALNUM[rand(ALNUM.len())]).collect();
+                Secret::new(format!("K{i}"), v)
+            })
+            .collect();
+        let mut hay = Vec::new();
+        while hay.len() < 30_000 {
+            for _ in 0..rand(40) {
+                hay.push(ALNUM[rand(ALNUM.len())]);
+            }
+            hay.push(b' ');
+            let s = &secrets[rand(count)].value;
+            if rand(3) == 0 {
+                hay.extend_from_slice(&s[..rand(s.len())]);
+            } else {
+                hay.extend_from_slice(s);
+            }
+        }
+        let options = Options::default();
+        let expected = reference(&secrets, &options, &hay, false);
+        assert_ne!(expected, hay);
+        for engine in [Engine::Auto, Engine::AhoCorasick] {
+            let set = SecretSet::with_engine(secrets.clone(), &options, engine);
+            for sizes in [vec![CHUNK], vec![4093, 7]] {
+                assert!(
+                    run_filter(&set, &hay, sizes, false) == expected,
+                    "{count} secrets of {lo}..={hi} bytes, {engine:?}"
+                );
+            }
+        }
+    }
+}

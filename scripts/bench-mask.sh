@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end throughput of the streaming secret filter against the pipe floor and ripgrep.
+#
+#   scripts/bench-mask.sh [SIZE_MB]     (default 1024)
+#
+# Generates, in a temp dir (removed at exit): big.log (~SIZE_MB of log-like lines, one in
+# 200 carrying a secret) and secrets files of 50 and 1,000 random 16..64-byte secrets, plus
+# 1,000 "short" 8..40-byte ones. Then times, each through a pipe from cat:
+#   cat | cat (the floor), rg -F -f SECRETS --passthru -r '***' (if installed), and
+#   mask_filter SECRETS (examples/mask_filter.rs; `envseal mask --secrets` once wired).
+# Prints wall seconds, GB/s (wall), the filter's user+sys CPU seconds and peak RSS.
+# The machine is shared: run it twice and read the better figures with care.
+set -euo pipefail
+
+size_mb=${1:-1024}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-mask.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+cargo build --quiet --release --example mask_filter --manifest-path "$root/Cargo.toml"
+filter_bin="$root/target/release/examples/mask_filter"
+
+python3 - "$tmp" "$size_mb" <<'PY'
+import random, sys
+tmp, size_mb = sys.argv[1], int(sys.argv[2])
+rng = random.Random(42)
+alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+def secrets(n, lo, hi):
+    return ["".join(rng.choice(alnum) for _ in range(rng.randint(lo, hi))) for _ in range(n)]
+sets = {"50": secrets(50, 16, 64), "1000": secrets(1000, 16, 64), "1000short": secrets(1000, 8, 40)}
+for name, s in sets.items():
+    with open(f"{tmp}/secrets-{name}.txt", "w") as f:
+        f.write("\n".join(s) + "\n")
+everything = [x for s in sets.values() for x in s]
+words = ("request user alice bob orders payment connect database retry timeout cache miss "
+         "hit token session created GET POST /api/v1/orders /healthz status=200 status=500 "
+         "worker").split()
+levels = ["INFO ", "DEBUG", "WARN ", "ERROR"]
+lines = []
+size = 0
+while size < 32 << 20:  # a 32 MiB block of distinct lines, repeated
+    line = "2026-05-%02dT%02d:%02d:%02d.%03dZ %s req=%016x %s" % (
+        rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59),
+        rng.randint(0, 999), rng.choice(levels), rng.getrandbits(64),
+        " ".join(rng.choice(words) for _ in range(rng.randint(4, 11))))
+    if rng.randrange(200) == 0:
+        line += " key=" + rng.choice(everything)
+    line += " duration_ms=%d\n" % rng.randrange(5000)
+    lines.append(line)
+    size += len(line)
+block = "".join(lines).encode()
+with open(f"{tmp}/big.log", "wb") as f:
+    written = 0
+    while written < size_mb << 20:
+        f.write(block)
+        written += len(block)
+PY
+
+bytes=$(stat -c %s "$tmp/big.log")
+printf 'input: %s bytes; cores: %s; load: %s\n' "$bytes" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+cat "$tmp/big.log" > /dev/null  # warm the page cache
+
+measure() { # label, command...
+    local label=$1; shift
+    local start end
+    start=$(date +%s.%N)
+    /usr/bin/time -f '%U %S %M' -o "$tmp/time" bash -c "cat '$tmp/big.log' | $* > /dev/null"
+    end=$(date +%s.%N)
+    read -r user sys rss < "$tmp/time"
+    python3 -c "import sys; w=float(sys.argv[2])-float(sys.argv[1]); print('%-34s %6.2fs  %5.2f GB/s' % (sys.argv[3], w, int(sys.argv[4])/w/1e9))" \
+        "$start" "$end" "$label" "$bytes"
+    last_rss=$rss
+}
+
+measure "cat | cat (pipe floor)" cat
+for set in 50 1000 1000short; do
+    secrets="$tmp/secrets-$set.txt"
+    if command -v rg > /dev/null; then
+        measure "rg -F --passthru ($set secrets)" rg -F -f "'$secrets'" --passthru -r "'***'"
+    fi
+    measure "mask_filter ($set secrets)" "'$filter_bin' '$secrets'"
+    # Peak RSS and CPU of the filter alone, reading the file directly.
+    /usr/bin/time -f '%U %S %M' -o "$tmp/time" "$filter_bin" "$secrets" < "$tmp/big.log" > /dev/null
+    read -r user sys rss < "$tmp/time"
+    python3 -c "import sys; c=float(sys.argv[1])+float(sys.argv[2]); print('  filter alone from a file: cpu %.2fs = %.2f GB/s per core, peak RSS %d KiB' % (c, int(sys.argv[3])/c/1e9, int(sys.argv[4])))" \
+        "$user" "$sys" "$bytes" "$rss"
+done
