@@ -7,7 +7,7 @@
 # 200 carrying a secret) and secrets files of 50 and 1,000 random 16..64-byte secrets, plus
 # 1,000 "short" 8..40-byte ones. Then times, each through a pipe from cat:
 #   cat | cat (the floor), rg -F -f SECRETS --passthru -r '***' (if installed), and
-#   mask_filter SECRETS (examples/mask_filter.rs; `envseal mask --secrets` once wired).
+#   envseal mask --secrets SECRETS.env (the same secrets as a dotenv file).
 # Prints wall seconds, GB/s (wall), the filter's user+sys CPU seconds and peak RSS.
 # The machine is shared: run it twice and read the better figures with care.
 set -euo pipefail
@@ -17,8 +17,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-mask.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-cargo build --quiet --release --example mask_filter --manifest-path "$root/Cargo.toml"
-filter_bin="$root/target/release/examples/mask_filter"
+command -v /usr/bin/time > /dev/null || { echo "needs /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
+cargo build --quiet --release --manifest-path "$root/Cargo.toml"
+envseal="$root/target/release/envseal"
 
 python3 - "$tmp" "$size_mb" <<'PY'
 import random, sys
@@ -31,6 +32,8 @@ sets = {"50": secrets(50, 16, 64), "1000": secrets(1000, 16, 64), "1000short": s
 for name, s in sets.items():
     with open(f"{tmp}/secrets-{name}.txt", "w") as f:
         f.write("\n".join(s) + "\n")
+    with open(f"{tmp}/secrets-{name}.env", "w") as f:
+        f.write("".join(f"SECRET_{i}={v}\n" for i, v in enumerate(s)))
 everything = [x for s in sets.values() for x in s]
 words = ("request user alice bob orders payment connect database retry timeout cache miss "
          "hit token session created GET POST /api/v1/orders /healthz status=200 status=500 "
@@ -78,9 +81,9 @@ for set in 50 1000 1000short; do
     if command -v rg > /dev/null; then
         measure "rg -F --passthru ($set secrets)" rg -F -f "'$secrets'" --passthru -r "'***'"
     fi
-    measure "mask_filter ($set secrets)" "'$filter_bin' '$secrets'"
+    measure "envseal mask ($set secrets)" "'$envseal' mask --secrets '${secrets%.txt}.env'"
     # Peak RSS and CPU of the filter alone, reading the file directly.
-    /usr/bin/time -f '%U %S %M' -o "$tmp/time" "$filter_bin" "$secrets" < "$tmp/big.log" > /dev/null
+    /usr/bin/time -f '%U %S %M' -o "$tmp/time" "$envseal" mask --secrets "${secrets%.txt}.env" < "$tmp/big.log" > /dev/null
     read -r user sys rss < "$tmp/time"
     python3 -c "import sys; c=float(sys.argv[1])+float(sys.argv[2]); print('  filter alone from a file: cpu %.2fs = %.2f GB/s per core, peak RSS %d KiB' % (c, int(sys.argv[3])/c/1e9, int(sys.argv[4])))" \
         "$user" "$sys" "$bytes" "$rss"

@@ -6,6 +6,7 @@
 //!   for every secret value found, never the value, and exits 1.
 
 use std::io::{IsTerminal, Read};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -36,7 +37,9 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
         let set = secret_set(&load_secrets(&args.secrets, args, ui)?, args);
         let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
         let stdin = std::io::stdin().lock();
-        let stdout = std::io::stdout().lock();
+        // The filter buffers and flushes itself: write to a duplicate of the raw stdout
+        // descriptor, not through std's line-buffered Stdout (a flush per line).
+        let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
         mask::filter(&set, stdin, stdout, line_buffered)?;
         return Ok(());
     }
