@@ -40,7 +40,9 @@ impl Staged {
 
     /// Link into place only if the target does not exist (`AlreadyExists` otherwise).
     pub fn commit_new(self) -> io::Result<()> {
-        self.tmp.persist_noclobber(&self.target).map_err(|e| e.error)
+        self.tmp
+            .persist_noclobber(&self.target)
+            .map_err(|e| e.error)
     }
 }
 
