@@ -117,7 +117,29 @@ fn mask_raw(raw: &str, sensitive: bool) -> String {
         return raw.to_owned();
     };
     let _ = body;
-    format!("{open}{shown}{open}{rest}")
+    format!("{open}{}{open}{rest}", escape_shown(&shown, open))
+}
+
+/// The shown (unescaped) text of a masked value, escaped again for its quotes: a head
+/// like `pa"s` or `a<newline>b` must not close the quotes early or split the view's line.
+fn escape_shown(shown: &str, quote: &str) -> String {
+    let Some(q) = quote.chars().next() else {
+        return shown.to_owned(); // unquoted values hold no escapes, quotes or newlines
+    };
+    let mut out = String::with_capacity(shown.len());
+    for c in shown.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// (quote, body, what follows the value) of a raw value text.
