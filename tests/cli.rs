@@ -16,11 +16,15 @@ mod errors;
 mod fernet_vectors;
 #[path = "cli/files.rs"]
 mod files;
+#[path = "cli/flow.rs"]
+mod flow;
 #[path = "cli/golden.rs"]
 mod golden;
 #[path = "cli/interop.rs"]
 mod interop;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/mask_view.rs"]
+mod mask_view;
 #[path = "cli/tamper.rs"]
 mod tamper;
