@@ -291,3 +291,27 @@ pub fn copy_in(sb: &Sandbox, from: &Path, rel: &str) {
     }
     std::fs::copy(from, &p).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
 }
+
+/// `envseal ARGS` in the sandbox with `input` on stdin (written from a thread, so a large
+/// input cannot deadlock against a full stdout pipe).
+pub fn run_stdin(sb: &Sandbox, args: &[&str], input: &[u8]) -> crate::common::Run {
+    let mut c = sb.command();
+    c.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("run envseal");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = output_within(child, Duration::from_secs(30), &args.join(" "));
+    let _ = writer.join();
+    crate::common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        what: format!("envseal {}", args.join(" ")),
+    }
+}
