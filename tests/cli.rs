@@ -24,6 +24,8 @@ mod golden;
 mod interop;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/mask_check.rs"]
+mod mask_check;
 #[path = "cli/mask_filter.rs"]
 mod mask_filter;
 #[path = "cli/mask_view.rs"]
