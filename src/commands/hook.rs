@@ -202,7 +202,7 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
         }
     }
     if !args.no_leak_check {
-        for hit in super::mask::staged_leaks(&project, &args.key, ui)? {
+        for hit in super::mask::staged_leaks(&project, &args.key, ui, &root, &staged)? {
             problems.push(format!(
                 "{hit}: a secret value is staged; remove it (use a variable or `envseal run`)"
             ));
