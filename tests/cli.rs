@@ -20,6 +20,8 @@ mod files;
 mod flow;
 #[path = "cli/golden.rs"]
 mod golden;
+#[path = "cli/hook.rs"]
+mod hook;
 #[path = "cli/interop.rs"]
 mod interop;
 #[path = "cli/keys.rs"]
@@ -30,5 +32,7 @@ mod mask_check;
 mod mask_filter;
 #[path = "cli/mask_view.rs"]
 mod mask_view;
+#[path = "cli/run.rs"]
+mod run;
 #[path = "cli/tamper.rs"]
 mod tamper;
