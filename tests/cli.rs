@@ -10,6 +10,8 @@
 mod common;
 #[path = "cli/corpus.rs"]
 mod corpus;
+#[path = "cli/edit.rs"]
+mod edit;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/fernet_vectors.rs"]
