@@ -228,7 +228,7 @@ pub fn staged_leaks(
     key: &crate::cli::KeyArgs,
     ui: &Ui,
     root: &Path,
-    staged: &[(String, Vec<u8>)],
+    staged: &[StagedBlob],
 ) -> Result<Vec<String>> {
     let args = Mask {
         paths: Vec::new(),
@@ -249,13 +249,16 @@ pub fn staged_leaks(
     }
 }
 
+/// A staged file: (path relative to the work-tree root, content).
+type StagedBlob = (String, Vec<u8>);
+
 /// (hits, files scanned, secrets in the set). With --staged, `staged` is the work-tree
 /// root and the staged content when the caller has read them already.
 fn find_leaks(
     args: &Mask,
     project: &Project,
     ui: &Ui,
-    staged: Option<(&Path, &[(String, Vec<u8>)])>,
+    staged: Option<(&Path, &[StagedBlob])>,
 ) -> Result<(Vec<String>, usize, usize)> {
     let sources = if args.secrets.is_empty() {
         default_secret_sources(project, args, ui)
