@@ -8,6 +8,8 @@
 
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/conventions.rs"]
+mod conventions;
 #[path = "cli/corpus.rs"]
 mod corpus;
 #[path = "cli/edit.rs"]
@@ -34,7 +36,11 @@ mod mask_check;
 mod mask_filter;
 #[path = "cli/mask_view.rs"]
 mod mask_view;
+#[path = "cli/prompts.rs"]
+mod prompts;
 #[path = "cli/run.rs"]
 mod run;
 #[path = "cli/tamper.rs"]
 mod tamper;
+#[path = "cli/textconv.rs"]
+mod textconv;

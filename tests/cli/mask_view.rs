@@ -4,7 +4,7 @@
 //! (read the diff before committing: a golden file must never show a secret).
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use envseal::dotenv;
 use envseal::mask::{url_password, Rules};
@@ -46,7 +46,7 @@ fn cases() -> Vec<(String, PathBuf)> {
 }
 
 /// A sandbox holding the case as `.env`, and its `[mask]` config when it has one.
-fn sandbox_for(name: &str, path: &PathBuf) -> Sandbox {
+fn sandbox_for(name: &str, path: &Path) -> Sandbox {
     let sb = Sandbox::new();
     copy_in(&sb, path, ".env");
     let config = fixtures("mask").join(format!("{name}.config.toml"));
