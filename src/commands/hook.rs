@@ -11,7 +11,8 @@
 //! - content holding a known secret value (the leak check of `envseal mask --check
 //!   --staged`).
 //!
-//! It never prompts, and reads the staged content with two git processes in all.
+//! It never prompts, and reads the staged content once (`git diff --cached` + one
+//! `git cat-file --batch`), whatever the number of files; the leak check reuses it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
