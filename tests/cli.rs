@@ -8,19 +8,39 @@
 
 #[path = "cli/common.rs"]
 mod common;
+#[path = "cli/conventions.rs"]
+mod conventions;
 #[path = "cli/corpus.rs"]
 mod corpus;
+#[path = "cli/edit.rs"]
+mod edit;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/fernet_vectors.rs"]
 mod fernet_vectors;
 #[path = "cli/files.rs"]
 mod files;
+#[path = "cli/flow.rs"]
+mod flow;
 #[path = "cli/golden.rs"]
 mod golden;
+#[path = "cli/hook.rs"]
+mod hook;
 #[path = "cli/interop.rs"]
 mod interop;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/mask_check.rs"]
+mod mask_check;
+#[path = "cli/mask_filter.rs"]
+mod mask_filter;
+#[path = "cli/mask_view.rs"]
+mod mask_view;
+#[path = "cli/prompts.rs"]
+mod prompts;
+#[path = "cli/run.rs"]
+mod run;
 #[path = "cli/tamper.rs"]
 mod tamper;
+#[path = "cli/textconv.rs"]
+mod textconv;

@@ -11,7 +11,8 @@
 //! - content holding a known secret value (the leak check of `envseal mask --check
 //!   --staged`).
 //!
-//! It never prompts, and reads the staged content with two git processes in all.
+//! It never prompts, and reads the staged content once (`git diff --cached` + one
+//! `git cat-file --batch`), whatever the number of files; the leak check reuses it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -202,7 +203,7 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
         }
     }
     if !args.no_leak_check {
-        for hit in super::mask::staged_leaks(&project, &args.key, ui)? {
+        for hit in super::mask::staged_leaks(&project, &args.key, ui, &root, &staged)? {
             problems.push(format!(
                 "{hit}: a secret value is staged; remove it (use a variable or `envseal run`)"
             ));
