@@ -428,6 +428,11 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
         )
         .into());
     }
+    if !args.abort && r.status == ledger::RotationStatus::Initiated {
+        // A crash between the ledger's two first writes: the rotation never reached
+        // `in_progress`, and only an in-progress rotation can become `completed`.
+        ledger.set_in_progress(r.id)?;
+    }
     let started = Instant::now();
     let (from, to) = if args.abort {
         (&new, &old.key)
