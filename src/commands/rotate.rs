@@ -291,12 +291,7 @@ fn replace_all(
             ));
         }
         if backup {
-            let mut name = item.path.file_name().unwrap_or_default().to_os_string();
-            name.push(format!(".backup_{stamp}"));
-            let backup_path = item.path.with_file_name(name);
-            fsutil::write_new(&backup_path, &item.original, item.mode)
-                .with_context(|| format!("cannot write the backup {}", backup_path.display()))
-                .map_err(|e| (e, 0))?;
+            write_backup(item, &stamp).map_err(|e| (e, 0))?;
         }
         staged.push(
             fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
@@ -339,6 +334,35 @@ fn replace_all(
         verified += 1;
     }
     Ok(verified)
+}
+
+/// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:
+/// the stamp has one-second resolution, and a second rotation within the same second
+/// (rotate, --abort, rotate again) must not fail on, or overwrite, the first one's backup.
+fn write_backup(item: &Item, stamp: &str) -> Result<()> {
+    for n in 1..=100 {
+        let mut name = item.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".backup_{stamp}"));
+        if n > 1 {
+            name.push(format!("-{n}"));
+        }
+        let path = item.path.with_file_name(name);
+        if path.symlink_metadata().is_ok() {
+            continue;
+        }
+        match fsutil::write_new(&path, &item.original, item.mode) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            r => return r.with_context(|| format!("cannot write the backup {}", path.display())),
+        }
+    }
+    Err(Failure::new(
+        Code::Io,
+        format!(
+            "cannot write a backup of {}: {0}.backup_{stamp} and its -2 to -100 variants all exist; move old backups away",
+            item.rel
+        ),
+    )
+    .into())
 }
 
 fn report(
