@@ -192,7 +192,9 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Some(p) => {
             key::write_key_file(p, &new, false)
                 .with_context(|| "the new key was not saved; nothing was changed")?;
-            p.clone()
+            // Absolute: the ledger's location must still lead to the key when --resume
+            // runs from another directory.
+            std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())
         }
         None => {
             fsutil::create_dir_private(&key::keyring::dir())?;
