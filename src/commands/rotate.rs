@@ -6,10 +6,12 @@
 //! 3. generate the new key and save it durably (0600, fsync file and directory): from here
 //!    on, any file under the new key can be opened;
 //! 4. record the rotation in the ledger (`initiated`, then `in_progress`);
-//! 5. write the backups (the old encrypted bytes, `FILE.backup_<UTC time>`), then stage
-//!    every new file beside its target (written, fsynced, verified with the new key) —
-//!    a full disk fails here, before any file is replaced;
-//! 6. rename each staged file over its target (atomic), fsync the directories;
+//! 5. for every file, on parallel threads so that their fsyncs overlap: re-encrypt and
+//!    verify in memory, write the backup (the old encrypted bytes, `FILE.backup_<UTC
+//!    time>`), stage the new file beside its target (written, fsynced); then fsync each
+//!    directory once, making the backups durable — a full disk fails here, before any
+//!    file is replaced;
+//! 6. rename each staged file over its target (atomic), fsync each directory once;
 //! 7. re-read every file and verify it with the new key; mark the rotation `completed`.
 //!
 //! A crash after 4 leaves the ledger showing an unfinished rotation, and each file either
@@ -219,16 +221,18 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Ok(verified) => {
             let verification = format!("{verified}/{} files verified with the new key", items.len());
             ledger.complete(rotation_id, &verification)?;
-            for item in &items {
-                record_rotate_event(&ledger, item, &new_id, ledger::Outcome::Ok, None);
-            }
+            record_rotate_events(&ledger, &items, &new_id, ledger::Outcome::Ok, None);
             report(args, &items, &old_id, &new_id, &location, started.elapsed(), ui)
         }
         Err((e, 0)) => {
             let _ = ledger.fail(rotation_id, &short_reason(&e));
-            for item in &items {
-                record_rotate_event(&ledger, item, &old_id, ledger::Outcome::Failed, Some(&short_reason(&e)));
-            }
+            record_rotate_events(
+                &ledger,
+                &items,
+                &old_id,
+                ledger::Outcome::Failed,
+                Some(&short_reason(&e)),
+            );
             Err(e.context(format!(
                 "rotation failed before any file was replaced: every file is unchanged under key {old_id} (the unused new key {new_id} is in {})",
                 location.display()
@@ -249,20 +253,26 @@ fn short_reason(e: &anyhow::Error) -> String {
     }
 }
 
-fn record_rotate_event(
+/// One event per file, in one ledger transaction. The ledger is an audit trail here: the
+/// rotation's own row already says what happened, so a failure to write these is ignored.
+fn record_rotate_events(
     ledger: &Ledger,
-    item: &Item,
+    items: &[Item],
     kid: &KeyId,
     outcome: ledger::Outcome,
     detail: Option<&str>,
 ) {
-    let _ = ledger.record_event(&ledger::NewEvent {
-        operation: ledger::Operation::Rotate,
-        file: item.rel.clone(),
-        key_id: Some(kid.to_string()),
-        outcome,
-        detail: detail.map(str::to_owned),
-    });
+    let events: Vec<ledger::NewEvent> = items
+        .iter()
+        .map(|item| ledger::NewEvent {
+            operation: ledger::Operation::Rotate,
+            file: item.rel.clone(),
+            key_id: Some(kid.to_string()),
+            outcome,
+            detail: detail.map(str::to_owned),
+        })
+        .collect();
+    let _ = ledger.record_events(&events);
 }
 
 /// Backups, staging, renames, verification. On error, also returns how many files had
@@ -275,67 +285,70 @@ fn replace_all(
     ui: &Ui,
 ) -> Result<usize, (anyhow::Error, usize)> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-    let mut staged = Vec::with_capacity(items.len());
-    for item in items {
-        let sealed = reencrypt(item.format, &item.plaintext, new).map_err(|e| (e, 0))?;
-        let (_, check) = open_with(&item.path, sealed.as_bytes(), new).map_err(|e| (e, 0))?;
+    // Each file on its own: seal, check, back up, stage. In parallel, so the fsyncs of a
+    // thousand files overlap instead of queueing; nothing is replaced until all are done.
+    let prepared = fsutil::in_parallel(items, |item| -> Result<fsutil::Staged> {
+        let sealed = reencrypt(item.format, &item.plaintext, new)?;
+        let (_, check) = open_with(&item.path, sealed.as_bytes(), new)?;
         if *check != *item.plaintext {
-            return Err((
-                Failure::new(
-                    Code::Integrity,
-                    format!(
-                        "{}: the re-encrypted file does not decrypt to the same content",
-                        item.rel
-                    ),
-                )
-                .into(),
-                0,
-            ));
+            return Err(Failure::new(
+                Code::Integrity,
+                format!(
+                    "{}: the re-encrypted file does not decrypt to the same content",
+                    item.rel
+                ),
+            )
+            .into());
         }
         if backup {
-            write_backup(item, &stamp).map_err(|e| (e, 0))?;
+            write_backup(item, &stamp)?;
         }
-        staged.push(
-            fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
-                .with_context(|| format!("cannot write the new version of {}", item.rel))
-                .map_err(|e| (e, 0))?,
-        );
-    }
-    if backup {
-        if let Err(e) = crate::git::add_ignore_if_repo(&project.root, "*.backup_*") {
-            ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
-        }
-    }
+        fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
+            .with_context(|| format!("cannot write the new version of {}", item.rel))
+    });
+    // The first failure in file order; dropping the other staged files removes them.
+    let staged: Vec<fsutil::Staged> = prepared
+        .into_iter()
+        .collect::<Result<_>>()
+        .map_err(|e| (e, 0))?;
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for (committed, s) in staged.into_iter().enumerate() {
+    for s in &staged {
         let dir = fsutil::parent_dir(s.target()).to_path_buf();
-        s.commit()
-            .with_context(|| format!("cannot replace {}", items[committed].rel))
-            .map_err(|e| (e, committed))?;
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
     }
-    for dir in &dirs {
-        fsutil::sync_dir(dir).map_err(|e| (e.into(), items.len()))?;
-    }
-    let mut verified = 0;
-    for item in items {
-        let bytes = std::fs::read(&item.path).map_err(|e| (e.into(), items.len()))?;
-        let (_, plain) = open_with(&item.path, &bytes, new).map_err(|e| (e, items.len()))?;
-        if *plain != *item.plaintext {
-            return Err((
-                Failure::new(
-                    Code::Integrity,
-                    format!("{} does not verify after the rotation", item.rel),
-                )
-                .into(),
-                items.len(),
-            ));
+    if backup {
+        // The backups' directory entries are durable before any file is replaced.
+        fsutil::sync_dirs(&dirs)
+            .context("cannot sync the backups to disk")
+            .map_err(|e| (e, 0))?;
+        if let Err(e) = crate::git::add_ignore_if_repo(&project.root, "*.backup_*") {
+            ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
         }
-        verified += 1;
     }
-    Ok(verified)
+    for (committed, s) in staged.into_iter().enumerate() {
+        s.commit()
+            .with_context(|| format!("cannot replace {}", items[committed].rel))
+            .map_err(|e| (e, committed))?;
+    }
+    fsutil::sync_dirs(&dirs).map_err(|e| (e.into(), items.len()))?;
+    let checked = fsutil::in_parallel(items, |item| -> Result<()> {
+        let bytes = std::fs::read(&item.path)?;
+        let (_, plain) = open_with(&item.path, &bytes, new)?;
+        if *plain != *item.plaintext {
+            return Err(Failure::new(
+                Code::Integrity,
+                format!("{} does not verify after the rotation", item.rel),
+            )
+            .into());
+        }
+        Ok(())
+    });
+    for r in checked {
+        r.map_err(|e| (e, items.len()))?;
+    }
+    Ok(items.len())
 }
 
 /// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:
@@ -352,7 +365,8 @@ fn write_backup(item: &Item, stamp: &str) -> Result<()> {
         if path.symlink_metadata().is_ok() {
             continue;
         }
-        match fsutil::write_new(&path, &item.original, item.mode) {
+        // Made durable by the caller's fsync of the directory, with the other backups.
+        match fsutil::create_new(&path, &item.original, item.mode) {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             r => return r.with_context(|| format!("cannot write the backup {}", path.display())),
         }
