@@ -327,10 +327,16 @@ fn replace_all(
             ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
         }
     }
-    for (committed, s) in staged.into_iter().enumerate() {
+    // The renames too wait on the journal: in parallel. Any order is as safe as another
+    // (each file is old or new until the directories are synced and the ledger says
+    // `completed`).
+    let renamed = fsutil::in_parallel(staged.into_iter().zip(items), |(s, item)| {
         s.commit()
-            .with_context(|| format!("cannot replace {}", items[committed].rel))
-            .map_err(|e| (e, committed))?;
+            .with_context(|| format!("cannot replace {}", item.rel))
+    });
+    let committed = renamed.iter().filter(|r| r.is_ok()).count();
+    if let Some(e) = renamed.into_iter().find_map(Result::err) {
+        return Err((e, committed));
     }
     fsutil::sync_dirs(&dirs).map_err(|e| (e.into(), items.len()))?;
     let checked = fsutil::in_parallel(items, |item| -> Result<()> {
