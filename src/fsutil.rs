@@ -91,6 +91,30 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// A second name `dst` (created new, never replacing anything) for the bytes `expected`
+/// that `src` holds: a hard link when the file system has them and `src` still holds
+/// exactly `expected` (no data written: the bytes are the ones already on disk), else
+/// (symlink, no hard links on this file system, changed since read) a copy
+/// ([`create_new`]). Either way the caller fsyncs `dst`'s directory.
+pub fn link_or_copy_new(src: &Path, dst: &Path, expected: &[u8], mode: u32) -> io::Result<()> {
+    // A symlink would be linked itself and later show whatever replaces its target.
+    if !fs::symlink_metadata(src).is_ok_and(|m| m.file_type().is_file()) {
+        return create_new(dst, expected, mode);
+    }
+    match fs::hard_link(src, dst) {
+        Ok(()) => {
+            if fs::read(dst).is_ok_and(|b| b == expected) {
+                return Ok(());
+            }
+            // Changed since it was read: keep the bytes the caller means, not these.
+            fs::remove_file(dst)?;
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+        Err(_) => {} // no hard links here (FAT, some network file systems): copy
+    }
+    create_new(dst, expected, mode)
+}
+
 /// `fsync` a directory so a rename in it is durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -258,6 +282,36 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 20);
         assert!(create_new(&paths[0], b"y", 0o600).is_err());
         assert_eq!(fs::read(&paths[0]).unwrap(), b"x");
+    }
+
+    #[test]
+    fn link_or_copy_new_links_the_same_bytes_and_copies_others() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (src, a, b) = (
+            dir.path().join("s"),
+            dir.path().join("a"),
+            dir.path().join("b"),
+        );
+        fs::write(&src, b"old").unwrap();
+        link_or_copy_new(&src, &a, b"old", 0o644).unwrap();
+        assert_eq!(
+            fs::metadata(&a).unwrap().ino(),
+            fs::metadata(&src).unwrap().ino()
+        );
+        // src no longer holds what the caller read: a copy of the expected bytes instead.
+        link_or_copy_new(&src, &b, b"what was read", 0o600).unwrap();
+        assert_ne!(
+            fs::metadata(&b).unwrap().ino(),
+            fs::metadata(&src).unwrap().ino()
+        );
+        assert_eq!(fs::read(&b).unwrap(), b"what was read");
+        assert_eq!(mode(&b).unwrap() & 0o777, 0o600);
+        let err = link_or_copy_new(&src, &a, b"old", 0o644).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        // Replacing src (as a rotation does, by rename) leaves the link's bytes alone.
+        write_atomic(&src, b"new", 0o644).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"old");
     }
 
     #[test]

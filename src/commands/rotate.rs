@@ -7,10 +7,10 @@
 //!    on, any file under the new key can be opened;
 //! 4. record the rotation in the ledger (`initiated`, then `in_progress`);
 //! 5. for every file, on parallel threads so that their fsyncs overlap: re-encrypt and
-//!    verify in memory, write the backup (the old encrypted bytes, `FILE.backup_<UTC
-//!    time>`), stage the new file beside its target (written, fsynced); then fsync each
-//!    directory once, making the backups durable — a full disk fails here, before any
-//!    file is replaced;
+//!    verify in memory, back up the old encrypted bytes as `FILE.backup_<UTC time>` (a
+//!    hard link where possible), stage the new file beside its target (written,
+//!    fsynced); then fsync each directory once, making the backups durable — a full disk
+//!    fails here, before any file is replaced (this run's backups are removed again);
 //! 6. rename each staged file over its target (atomic), fsync each directory once;
 //! 7. re-read every file and verify it with the new key; mark the rotation `completed`.
 //!
@@ -287,30 +287,42 @@ fn replace_all(
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     // Each file on its own: seal, check, back up, stage. In parallel, so the fsyncs of a
     // thousand files overlap instead of queueing; nothing is replaced until all are done.
-    let prepared = fsutil::in_parallel(items, |item| -> Result<fsutil::Staged> {
-        let sealed = reencrypt(item.format, &item.plaintext, new)?;
-        let (_, check) = open_with(&item.path, sealed.as_bytes(), new)?;
-        if *check != *item.plaintext {
-            return Err(Failure::new(
-                Code::Integrity,
-                format!(
-                    "{}: the re-encrypted file does not decrypt to the same content",
-                    item.rel
-                ),
-            )
-            .into());
+    let prepared =
+        fsutil::in_parallel(items, |item| -> (Option<PathBuf>, Result<fsutil::Staged>) {
+            let mut backup_path = None;
+            let staged = (|| {
+                let sealed = reencrypt(item.format, &item.plaintext, new)?;
+                let (_, check) = open_with(&item.path, sealed.as_bytes(), new)?;
+                if *check != *item.plaintext {
+                    return Err(Failure::new(
+                        Code::Integrity,
+                        format!(
+                            "{}: the re-encrypted file does not decrypt to the same content",
+                            item.rel
+                        ),
+                    )
+                    .into());
+                }
+                if backup {
+                    backup_path = Some(write_backup(item, &stamp)?);
+                }
+                fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
+                    .with_context(|| format!("cannot write the new version of {}", item.rel))
+            })();
+            (backup_path, staged)
+        });
+    let (backups, staged): (Vec<_>, Vec<_>) = prepared.into_iter().unzip();
+    // The first failure in file order; dropping the other staged files removes them, and
+    // this run's backups go too: every file is unchanged, so they are mere duplicates.
+    let staged: Vec<fsutil::Staged> = match staged.into_iter().collect::<Result<_>>() {
+        Ok(s) => s,
+        Err(e) => {
+            for b in backups.iter().flatten() {
+                let _ = std::fs::remove_file(b);
+            }
+            return Err((e, 0));
         }
-        if backup {
-            write_backup(item, &stamp)?;
-        }
-        fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
-            .with_context(|| format!("cannot write the new version of {}", item.rel))
-    });
-    // The first failure in file order; dropping the other staged files removes them.
-    let staged: Vec<fsutil::Staged> = prepared
-        .into_iter()
-        .collect::<Result<_>>()
-        .map_err(|e| (e, 0))?;
+    };
     let mut dirs: Vec<PathBuf> = Vec::new();
     for s in &staged {
         let dir = fsutil::parent_dir(s.target()).to_path_buf();
@@ -360,7 +372,11 @@ fn replace_all(
 /// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:
 /// the stamp has one-second resolution, and a second rotation within the same second
 /// (rotate, --abort, rotate again) must not fail on, or overwrite, the first one's backup.
-fn write_backup(item: &Item, stamp: &str) -> Result<()> {
+///
+/// The backup is a hard link to the file being replaced when possible: the old bytes are
+/// on disk already, so it costs no data write and no fsync of its own (the caller fsyncs
+/// the directory); the rename that replaces the file leaves the link with the old bytes.
+fn write_backup(item: &Item, stamp: &str) -> Result<PathBuf> {
     for n in 1..=100 {
         let mut name = item.path.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".backup_{stamp}"));
@@ -371,10 +387,13 @@ fn write_backup(item: &Item, stamp: &str) -> Result<()> {
         if path.symlink_metadata().is_ok() {
             continue;
         }
-        // Made durable by the caller's fsync of the directory, with the other backups.
-        match fsutil::create_new(&path, &item.original, item.mode) {
+        match fsutil::link_or_copy_new(&item.path, &path, &item.original, item.mode) {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            r => return r.with_context(|| format!("cannot write the backup {}", path.display())),
+            r => {
+                return r
+                    .map(|()| path.clone())
+                    .with_context(|| format!("cannot write the backup {}", path.display()))
+            }
         }
     }
     Err(Failure::new(
