@@ -38,6 +38,8 @@ mod mask_filter;
 mod mask_view;
 #[path = "cli/prompts.rs"]
 mod prompts;
+#[path = "cli/rotation.rs"]
+mod rotation;
 #[path = "cli/run.rs"]
 mod run;
 #[path = "cli/tamper.rs"]

@@ -6,10 +6,12 @@
 //! 3. generate the new key and save it durably (0600, fsync file and directory): from here
 //!    on, any file under the new key can be opened;
 //! 4. record the rotation in the ledger (`initiated`, then `in_progress`);
-//! 5. write the backups (the old encrypted bytes, `FILE.backup_<UTC time>`), then stage
-//!    every new file beside its target (written, fsynced, verified with the new key) —
-//!    a full disk fails here, before any file is replaced;
-//! 6. rename each staged file over its target (atomic), fsync the directories;
+//! 5. for every file, on parallel threads so that their fsyncs overlap: re-encrypt and
+//!    verify in memory, back up the old encrypted bytes as `FILE.backup_<UTC time>` (a
+//!    hard link where possible), stage the new file beside its target (written,
+//!    fsynced); then fsync each directory once, making the backups durable — a full disk
+//!    fails here, before any file is replaced (this run's backups are removed again);
+//! 6. rename each staged file over its target (atomic), fsync each directory once;
 //! 7. re-read every file and verify it with the new key; mark the rotation `completed`.
 //!
 //! A crash after 4 leaves the ledger showing an unfinished rotation, and each file either
@@ -192,7 +194,9 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Some(p) => {
             key::write_key_file(p, &new, false)
                 .with_context(|| "the new key was not saved; nothing was changed")?;
-            p.clone()
+            // Absolute: the ledger's location must still lead to the key when --resume
+            // runs from another directory.
+            std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())
         }
         None => {
             fsutil::create_dir_private(&key::keyring::dir())?;
@@ -217,16 +221,18 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Ok(verified) => {
             let verification = format!("{verified}/{} files verified with the new key", items.len());
             ledger.complete(rotation_id, &verification)?;
-            for item in &items {
-                record_rotate_event(&ledger, item, &new_id, ledger::Outcome::Ok, None);
-            }
+            record_rotate_events(&ledger, &items, &new_id, ledger::Outcome::Ok, None);
             report(args, &items, &old_id, &new_id, &location, started.elapsed(), ui)
         }
         Err((e, 0)) => {
             let _ = ledger.fail(rotation_id, &short_reason(&e));
-            for item in &items {
-                record_rotate_event(&ledger, item, &old_id, ledger::Outcome::Failed, Some(&short_reason(&e)));
-            }
+            record_rotate_events(
+                &ledger,
+                &items,
+                &old_id,
+                ledger::Outcome::Failed,
+                Some(&short_reason(&e)),
+            );
             Err(e.context(format!(
                 "rotation failed before any file was replaced: every file is unchanged under key {old_id} (the unused new key {new_id} is in {})",
                 location.display()
@@ -247,20 +253,26 @@ fn short_reason(e: &anyhow::Error) -> String {
     }
 }
 
-fn record_rotate_event(
+/// One event per file, in one ledger transaction. The ledger is an audit trail here: the
+/// rotation's own row already says what happened, so a failure to write these is ignored.
+fn record_rotate_events(
     ledger: &Ledger,
-    item: &Item,
+    items: &[Item],
     kid: &KeyId,
     outcome: ledger::Outcome,
     detail: Option<&str>,
 ) {
-    let _ = ledger.record_event(&ledger::NewEvent {
-        operation: ledger::Operation::Rotate,
-        file: item.rel.clone(),
-        key_id: Some(kid.to_string()),
-        outcome,
-        detail: detail.map(str::to_owned),
-    });
+    let events: Vec<ledger::NewEvent> = items
+        .iter()
+        .map(|item| ledger::NewEvent {
+            operation: ledger::Operation::Rotate,
+            file: item.rel.clone(),
+            key_id: Some(kid.to_string()),
+            outcome,
+            detail: detail.map(str::to_owned),
+        })
+        .collect();
+    let _ = ledger.record_events(&events);
 }
 
 /// Backups, staging, renames, verification. On error, also returns how many files had
@@ -273,72 +285,125 @@ fn replace_all(
     ui: &Ui,
 ) -> Result<usize, (anyhow::Error, usize)> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-    let mut staged = Vec::with_capacity(items.len());
-    for item in items {
-        let sealed = reencrypt(item.format, &item.plaintext, new).map_err(|e| (e, 0))?;
-        let (_, check) = open_with(&item.path, sealed.as_bytes(), new).map_err(|e| (e, 0))?;
-        if *check != *item.plaintext {
-            return Err((
-                Failure::new(
-                    Code::Integrity,
-                    format!(
-                        "{}: the re-encrypted file does not decrypt to the same content",
-                        item.rel
-                    ),
-                )
-                .into(),
-                0,
-            ));
+    // Each file on its own: seal, check, back up, stage. In parallel, so the fsyncs of a
+    // thousand files overlap instead of queueing; nothing is replaced until all are done.
+    let prepared =
+        fsutil::in_parallel(items, |item| -> (Option<PathBuf>, Result<fsutil::Staged>) {
+            let mut backup_path = None;
+            let staged = (|| {
+                let sealed = reencrypt(item.format, &item.plaintext, new)?;
+                let (_, check) = open_with(&item.path, sealed.as_bytes(), new)?;
+                if *check != *item.plaintext {
+                    return Err(Failure::new(
+                        Code::Integrity,
+                        format!(
+                            "{}: the re-encrypted file does not decrypt to the same content",
+                            item.rel
+                        ),
+                    )
+                    .into());
+                }
+                if backup {
+                    backup_path = Some(write_backup(item, &stamp)?);
+                }
+                fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
+                    .with_context(|| format!("cannot write the new version of {}", item.rel))
+            })();
+            (backup_path, staged)
+        });
+    let (backups, staged): (Vec<_>, Vec<_>) = prepared.into_iter().unzip();
+    // The first failure in file order; dropping the other staged files removes them, and
+    // this run's backups go too: every file is unchanged, so they are mere duplicates.
+    let staged: Vec<fsutil::Staged> = match staged.into_iter().collect::<Result<_>>() {
+        Ok(s) => s,
+        Err(e) => {
+            for b in backups.iter().flatten() {
+                let _ = std::fs::remove_file(b);
+            }
+            return Err((e, 0));
         }
-        if backup {
-            let mut name = item.path.file_name().unwrap_or_default().to_os_string();
-            name.push(format!(".backup_{stamp}"));
-            let backup_path = item.path.with_file_name(name);
-            fsutil::write_new(&backup_path, &item.original, item.mode)
-                .with_context(|| format!("cannot write the backup {}", backup_path.display()))
-                .map_err(|e| (e, 0))?;
-        }
-        staged.push(
-            fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
-                .with_context(|| format!("cannot write the new version of {}", item.rel))
-                .map_err(|e| (e, 0))?,
-        );
-    }
-    if backup {
-        if let Err(e) = crate::git::add_ignore_if_repo(&project.root, "*.backup_*") {
-            ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
-        }
-    }
+    };
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for (committed, s) in staged.into_iter().enumerate() {
+    for s in &staged {
         let dir = fsutil::parent_dir(s.target()).to_path_buf();
-        s.commit()
-            .with_context(|| format!("cannot replace {}", items[committed].rel))
-            .map_err(|e| (e, committed))?;
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
     }
-    for dir in &dirs {
-        fsutil::sync_dir(dir).map_err(|e| (e.into(), items.len()))?;
-    }
-    let mut verified = 0;
-    for item in items {
-        let bytes = std::fs::read(&item.path).map_err(|e| (e.into(), items.len()))?;
-        let (_, plain) = open_with(&item.path, &bytes, new).map_err(|e| (e, items.len()))?;
-        if *plain != *item.plaintext {
-            return Err((
-                Failure::new(
-                    Code::Integrity,
-                    format!("{} does not verify after the rotation", item.rel),
-                )
-                .into(),
-                items.len(),
-            ));
+    if backup {
+        // The backups' directory entries are durable before any file is replaced.
+        fsutil::sync_dirs(&dirs)
+            .context("cannot sync the backups to disk")
+            .map_err(|e| (e, 0))?;
+        if let Err(e) = crate::git::add_ignore_if_repo(&project.root, "*.backup_*") {
+            ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
         }
-        verified += 1;
     }
-    Ok(verified)
+    // The renames too wait on the journal: in parallel. Any order is as safe as another
+    // (each file is old or new until the directories are synced and the ledger says
+    // `completed`).
+    let renamed = fsutil::in_parallel(staged.into_iter().zip(items), |(s, item)| {
+        s.commit()
+            .with_context(|| format!("cannot replace {}", item.rel))
+    });
+    let committed = renamed.iter().filter(|r| r.is_ok()).count();
+    if let Some(e) = renamed.into_iter().find_map(Result::err) {
+        return Err((e, committed));
+    }
+    fsutil::sync_dirs(&dirs).map_err(|e| (e.into(), items.len()))?;
+    let checked = fsutil::in_parallel(items, |item| -> Result<()> {
+        let bytes = std::fs::read(&item.path)?;
+        let (_, plain) = open_with(&item.path, &bytes, new)?;
+        if *plain != *item.plaintext {
+            return Err(Failure::new(
+                Code::Integrity,
+                format!("{} does not verify after the rotation", item.rel),
+            )
+            .into());
+        }
+        Ok(())
+    });
+    for r in checked {
+        r.map_err(|e| (e, items.len()))?;
+    }
+    Ok(items.len())
+}
+
+/// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:
+/// the stamp has one-second resolution, and a second rotation within the same second
+/// (rotate, --abort, rotate again) must not fail on, or overwrite, the first one's backup.
+///
+/// The backup is a hard link to the file being replaced when possible: the old bytes are
+/// on disk already, so it costs no data write and no fsync of its own (the caller fsyncs
+/// the directory); the rename that replaces the file leaves the link with the old bytes.
+fn write_backup(item: &Item, stamp: &str) -> Result<PathBuf> {
+    for n in 1..=100 {
+        let mut name = item.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".backup_{stamp}"));
+        if n > 1 {
+            name.push(format!("-{n}"));
+        }
+        let path = item.path.with_file_name(name);
+        if path.symlink_metadata().is_ok() {
+            continue;
+        }
+        match fsutil::link_or_copy_new(&item.path, &path, &item.original, item.mode) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            r => {
+                return r
+                    .map(|()| path.clone())
+                    .with_context(|| format!("cannot write the backup {}", path.display()))
+            }
+        }
+    }
+    Err(Failure::new(
+        Code::Io,
+        format!(
+            "cannot write a backup of {}: {0}.backup_{stamp} and its -2 to -100 variants all exist; move old backups away",
+            item.rel
+        ),
+    )
+    .into())
 }
 
 fn report(
@@ -427,6 +492,11 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
             ),
         )
         .into());
+    }
+    if !args.abort && r.status == ledger::RotationStatus::Initiated {
+        // A crash between the ledger's two first writes: the rotation never reached
+        // `in_progress`, and only an in-progress rotation can become `completed`.
+        ledger.set_in_progress(r.id)?;
     }
     let started = Instant::now();
     let (from, to) = if args.abort {

@@ -343,6 +343,33 @@ fn events_round_trip() {
 }
 
 #[test]
+fn a_batch_of_events_is_all_or_nothing() {
+    let (_dir, l) = temp_ledger();
+    let batch: Vec<NewEvent> = (1..=3).map(|k| event(Operation::Rotate, Some(k))).collect();
+    let ids = l.record_events(&batch).expect("record");
+    assert_eq!(ids.len(), 3);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let events = l.events(10).expect("events");
+    assert_eq!(
+        events
+            .iter()
+            .rev()
+            .map(|e| e.key_id.clone())
+            .collect::<Vec<_>>(),
+        batch.iter().map(|e| e.key_id.clone()).collect::<Vec<_>>()
+    );
+    // One bad key id refuses the whole batch; nothing is written.
+    let mut bad = batch.clone();
+    bad[1].key_id = Some("not-a-fingerprint".into());
+    assert!(matches!(
+        l.record_events(&bad),
+        Err(LedgerError::NotAFingerprint { .. })
+    ));
+    assert_eq!(l.event_count().expect("count"), 3);
+    assert!(l.record_events(&[]).expect("empty").is_empty());
+}
+
+#[test]
 fn key_ids_must_be_fingerprints() {
     let (_dir, l) = temp_ledger();
     let key_text = "q6Bvx2RuV0pBpQ2dC3xJ1nqS8mFhK8YQe2Tz1mLrGZk=";
