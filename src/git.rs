@@ -39,6 +39,35 @@ pub fn is_ignored(file: &Path) -> Option<bool> {
     Some(status.success())
 }
 
+/// Which of `paths` (relative to `root`) git's rules ignore, in one `git check-ignore`.
+/// `None` outside a work tree (or without git).
+pub fn ignored_among(root: &Path, paths: &[&str]) -> Option<std::collections::HashSet<String>> {
+    use std::io::Write;
+    if paths.is_empty() {
+        return Some(Default::default());
+    }
+    let mut child = git(root)
+        .args(["check-ignore", "--no-index", "--stdin", "-z"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let input: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
+    child.stdin.take()?.write_all(&input).ok()?;
+    let out = child.wait_with_output().ok()?;
+    // 0: some ignored, 1: none ignored, 128: not a work tree (or another fatal error).
+    match out.status.code() {
+        Some(0) | Some(1) => Some(
+            out.stdout
+                .split(|&b| b == 0)
+                .filter(|p| !p.is_empty())
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// Is `file` tracked (in the index)?
 pub fn is_tracked(file: &Path) -> bool {
     let dir = crate::fsutil::parent_dir(file);

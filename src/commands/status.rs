@@ -142,7 +142,7 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
             plaintext_files.push(PlainStatus {
                 path: rel.display().to_string(),
                 tracked: true,
-                ignored: crate::git::is_ignored(&full),
+                ignored: None,
             });
         }
     }
@@ -152,9 +152,16 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 plaintext_files.push(PlainStatus {
                     path: p.clone(),
                     tracked: false,
-                    ignored: crate::git::is_ignored(&project.root.join(p)),
+                    ignored: None,
                 });
             }
+        }
+    }
+    // One git process answers for every plaintext file.
+    let paths: Vec<&str> = plaintext_files.iter().map(|p| p.path.as_str()).collect();
+    if let Some(ignored) = crate::git::ignored_among(&project.root, &paths) {
+        for p in &mut plaintext_files {
+            p.ignored = Some(ignored.contains(&p.path));
         }
     }
     let unfinished = match &ledger {
