@@ -101,7 +101,8 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<()> {
             let opts = v1::Options {
                 encrypt_comments: args.encrypt_comments,
             };
-            let mut random = |b: &mut [u8]| format::os_random(b);
+            let mut pool = format::OsRandomPool::default();
+            let mut random = |b: &mut [u8]| pool.fill(b);
             v1::encrypt(
                 &doc,
                 &loaded.key,
