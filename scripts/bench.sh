@@ -145,17 +145,19 @@ res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 floor = res["envseal --version"]["mean"]
 large, small = int(sys.argv[3]), int(sys.argv[4])
 print(f"files: 50 keys = {small:,} B, 100,000 keys = {large:,} B")
-print(f"{'command':<26}{'mean ± σ':>22}{'Δ vs --version':>16}{'÷ --version':>12}{'sops ÷ it':>10}")
+print(f"{'command':<26}{'mean ± σ (wall)':>22}{'cpu':>10}{'Δ vs --version':>16}{'÷ --version':>12}{'sops ÷ it':>10}")
 for name, r in res.items():
     ms, sd = r["mean"] * 1e3, r["stddev"] * 1e3
+    cpu = f"{(r['user'] + r['system']) * 1e3:.2f}" if "user" in r else "-"
     delta = f"{(r['mean'] - floor) * 1e3:+.2f} ms"
+    ratio = f"{r['mean'] / floor:.2f}x"
     vs = ""
     size = name.rsplit(" ", 1)[-1]
     sops = res.get(f"sops decrypt {size}")
     if sops and name.startswith(("decrypt", "python")):
         vs = f"{sops['mean'] / r['mean']:.1f}x"
-    ratio = f"{r['mean'] / floor:.2f}x"
-    print(f"{name:<26}{ms:>12.2f} ± {sd:>6.2f} ms{delta:>16}{ratio:>12}{vs:>10}")
+    print(f"{name:<26}{ms:>12.2f} ± {sd:>6.2f} ms{cpu:>10}{delta:>16}{ratio:>12}{vs:>10}")
+print("(cpu = mean user+system ms; on a shared machine wall times wander, compare within one run)")
 rss = [l.split("|") for l in open(sys.argv[2]).read().split("\n") if "|" in l]
 if rss:
     print(f"peak RSS on the 100,000-key file ({large / 2**20:.1f} MiB):")
