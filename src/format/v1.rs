@@ -15,6 +15,7 @@
 //! length-prefixed encoding of every other output line, header included.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -88,12 +89,17 @@ impl Header {
     }
 }
 
-/// One body entry as decrypted: what it was and the token it was stored as.
+/// One body entry as decrypted: what it was and the token it was stored as, as ranges
+/// into the [`Opened`] arenas (three allocations per value were most of the cost of
+/// opening a large file for re-encryption).
 #[derive(Clone)]
 struct Entry {
-    aad_name: Option<String>,
-    plaintext: Zeroizing<String>,
-    token: String,
+    /// The key name in `Opened::public`; `None` for a whole encrypted line.
+    aad_name: Option<Range<usize>>,
+    /// In `Opened::values`.
+    plaintext: Range<usize>,
+    /// In `Opened::public`.
+    token: Range<usize>,
 }
 
 /// A decrypted v1 file.
@@ -103,6 +109,10 @@ pub struct Opened {
     data_key: DataKey,
     slot_line: String,
     entries: Vec<Entry>,
+    /// The plaintext of every entry, back to back (secret: wiped on drop).
+    values: Zeroizing<String>,
+    /// Key names and tokens, back to back (both are in the encrypted file anyway).
+    public: String,
 }
 
 impl std::fmt::Debug for Opened {
@@ -153,10 +163,11 @@ pub fn encrypt<'a>(
     let mut reuse: HashMap<(Option<&'a str>, &'a str), Vec<&'a str>> = HashMap::new();
     if let Some(prev) = previous {
         for e in prev.entries.iter().rev() {
+            let name = e.aad_name.clone().map(|r| &prev.public[r]);
             reuse
-                .entry((e.aad_name.as_deref(), e.plaintext.as_str()))
+                .entry((name, &prev.values[e.plaintext.clone()]))
                 .or_default()
-                .push(&e.token);
+                .push(&prev.public[e.token.clone()]);
         }
     }
     let value_key = hkdf32(&*data_key.0, b"value");
@@ -563,6 +574,25 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
         plaintext.push_str("\u{feff}");
     }
     let mut entries = Vec::new();
+    let mut values = SecretText::with_capacity(if keep_entries { text.len() / 3 } else { 0 });
+    let mut public = String::new();
+    let mut record = |name: Option<&str>, plain: &str, token: &str| {
+        if !keep_entries {
+            return;
+        }
+        let mut push = |s: &str| {
+            public.push_str(s);
+            public.len() - s.len()..public.len()
+        };
+        let aad_name = name.map(&mut push);
+        let token = push(token);
+        values.push_str(plain);
+        entries.push(Entry {
+            aad_name,
+            plaintext: values.0.len() - plain.len()..values.0.len(),
+            token,
+        });
+    };
     for (k, line) in Lines::new(parsed.body).enumerate() {
         let line_no = parsed.mac_index + 2 + k;
         let (content, eol) = strip_eol(line);
@@ -573,13 +603,7 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
         {
             let plain = opener.open(None, token, line_no)?;
             plaintext.push_str(plain);
-            if keep_entries {
-                entries.push(Entry {
-                    aad_name: None,
-                    plaintext: Zeroizing::new(plain.to_owned()),
-                    token: token.to_owned(),
-                });
-            }
+            record(None, plain, token);
         } else if trimmed.is_empty() || trimmed.starts_with('#') {
             plaintext.push_str(content);
         } else {
@@ -600,13 +624,7 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
             let plain = opener.open(Some(name), token, line_no)?;
             plaintext.push_str(prefix);
             plaintext.push_str(plain);
-            if keep_entries {
-                entries.push(Entry {
-                    aad_name: Some(name.to_owned()),
-                    plaintext: Zeroizing::new(plain.to_owned()),
-                    token: token.to_owned(),
-                });
-            }
+            record(Some(name), plain, token);
         }
         plaintext.push_str(eol);
     }
@@ -617,6 +635,8 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
         data_key,
         slot_line,
         entries,
+        values: values.0,
+        public,
     })
 }
 
