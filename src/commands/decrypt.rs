@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::{confirm_overwrite, input_path, open_encrypted, read_input, write_stdout, Ui};
+use super::{confirm_overwrite, input_path, read_encrypted, read_input, write_stdout, Ui};
 use crate::cli::Decrypt;
 use crate::exit::{Code, Failure};
 
@@ -17,7 +17,7 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
         (None, false) => Some(default_output(&input)?),
     };
     let bytes = read_input(&input, "encrypted file")?;
-    let opened = open_encrypted(&input, &bytes, &args.key, ui)?;
+    let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
     let kid = opened.key.key.id();
     let Some(output) = output else {
         write_stdout(&opened.plaintext)?;

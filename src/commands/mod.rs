@@ -174,23 +174,42 @@ pub struct OpenedFile {
     pub format: crate::format::Format,
     pub plaintext: zeroize::Zeroizing<Vec<u8>>,
     pub key: key::Loaded,
-    /// The decrypted v1 document, kept for re-encryption with minimal diffs.
+    /// The decrypted v1 document, kept for re-encryption with minimal diffs (`None`
+    /// from [`read_encrypted`]).
     pub v1: Option<crate::format::v1::Opened>,
 }
 
 /// Decrypt `bytes` (the content of `path`) with the key the sources give: the v1 header
 /// names the key it needs; a Fernet token names none, so each keyring key is tried.
 pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
-    open_encrypted_opts(path, bytes, args, ui, true)
+    open_encrypted_as(path, bytes, args, ui, true, true)
 }
 
-/// [`open_encrypted`], choosing whether a terminal prompt may be the last key source.
+/// [`open_encrypted`] for reading the plaintext only: `v1` is `None` (nothing kept for
+/// re-encryption), which makes decrypting a large v1 file much faster and lighter.
+pub fn read_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
+    open_encrypted_as(path, bytes, args, ui, true, false)
+}
+
+/// [`read_encrypted`], choosing whether a terminal prompt may be the last key source
+/// (the leak check and the hook never prompt).
 pub fn open_encrypted_opts(
     path: &Path,
     bytes: &[u8],
     args: &KeyArgs,
     ui: &Ui,
     allow_prompt: bool,
+) -> Result<OpenedFile> {
+    open_encrypted_as(path, bytes, args, ui, allow_prompt, false)
+}
+
+fn open_encrypted_as(
+    path: &Path,
+    bytes: &[u8],
+    args: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+    for_reencrypt: bool,
 ) -> Result<OpenedFile> {
     use crate::format::{self, fernet, v1, Format, FormatError};
     let key_id = key_id_arg(args)?;
@@ -210,6 +229,18 @@ pub fn open_encrypted_opts(
                 &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
                 &mut warn,
             )?;
+            if !for_reencrypt {
+                let mut plaintext = v1::decrypt_plaintext(text, &loaded.key)
+                    .map_err(|e| with_source_hint(e, &loaded, path))?;
+                // Moved, not copied: the bytes stay in one wiped-on-drop buffer.
+                let plaintext = std::mem::take(&mut *plaintext).into_bytes();
+                return Ok(OpenedFile {
+                    format: fmt,
+                    plaintext: zeroize::Zeroizing::new(plaintext),
+                    key: loaded,
+                    v1: None,
+                });
+            }
             let opened =
                 v1::decrypt(text, &loaded.key).map_err(|e| with_source_hint(e, &loaded, path))?;
             Ok(OpenedFile {

@@ -5,7 +5,7 @@ use std::os::unix::process::CommandExt;
 
 use anyhow::{Context, Result};
 
-use super::{open_encrypted, read_input, Ui};
+use super::{read_encrypted, read_input, Ui};
 use crate::cli::Run;
 use crate::dotenv;
 use crate::exit::{Code, Failure};
@@ -15,7 +15,7 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
     let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
     let bytes = read_input(&path, "encrypted file")?;
     // Fail closed: any problem with the key or the file stops here, before anything runs.
-    let opened = open_encrypted(&path, &bytes, &args.key, ui)?;
+    let opened = read_encrypted(&path, &bytes, &args.key, ui)?;
     let doc = dotenv::parse_file_bytes(&path, &opened.plaintext)
         .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
     let pairs: Vec<(String, String, String)> = doc

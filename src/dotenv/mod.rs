@@ -347,8 +347,25 @@ pub fn parse_body(body: &str, bom: bool) -> Result<Document, ParseError> {
     Ok(Document { bom, lines })
 }
 
+/// Physical line breaks inside a logical line (`\r\n` counts once). One pass: this runs
+/// for every line of a file.
 fn lines_in(s: &str) -> usize {
-    s.matches('\n').count() + s.matches('\r').count() - s.matches("\r\n").count()
+    let b = s.as_bytes();
+    memchr::memchr2_iter(b'\n', b'\r', b)
+        .filter(|&i| !(b[i] == b'\n' && i > 0 && b[i - 1] == b'\r'))
+        .count()
+}
+
+/// The key (as written) of a text holding one physical line without terminator: what
+/// `parse_body(line, false)` gives as the first line's [`Line::raw_key`], without
+/// allocating a [`Document`]. The v1 decoder reads each body line's key with it.
+pub fn line_key(line: &str) -> Result<Option<&str>, ParseError> {
+    debug_assert!(!line.contains(['\n', '\r']));
+    let (kind, ..) = classify(line, 0, line.len(), Eol::None, line.len())?;
+    Ok(match kind {
+        Kind::Assignment { key, .. } | Kind::Bare { key } => Some(&line[key]),
+        _ => None,
+    })
 }
 
 fn rebase(kind: Kind, base: usize) -> Kind {
@@ -448,8 +465,18 @@ fn classify(
 }
 
 fn unquoted_key_len(s: &str) -> usize {
-    s.find(|c: char| c == '=' || c == '#' || c.is_whitespace())
-        .unwrap_or(s.len())
+    let ends_key = |c: char| c == '=' || c == '#' || c.is_whitespace();
+    // Byte by byte while ASCII (every line of a file goes through here); from the first
+    // non-ASCII byte on, char by char, so Unicode white space still ends a key.
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if !b.is_ascii() {
+            return i + s[i..].find(ends_key).unwrap_or(s.len() - i);
+        }
+        if ends_key(char::from(b)) {
+            return i;
+        }
+    }
+    s.len()
 }
 
 #[cfg(test)]

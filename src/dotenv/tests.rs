@@ -160,3 +160,28 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// `line_key` is the allocation-free shortcut the v1 decoder takes: it must agree
+    /// with a full parse of the same line, errors included.
+    #[test]
+    fn line_key_agrees_with_parse_body(
+        line in "[ \t]{0,2}(export[ \t]{1,2})?('[a-z =#]{0,4}'|[A-Za-z_#'\"=`]{0,6})[ \t]{0,2}=?[ \t]{0,2}[\"'`a-z#]{0,3}"
+    ) {
+        let full = parse_body(&line, false);
+        let expected = full.as_ref().map(|d| d.lines.first().and_then(|l| l.raw_key()));
+        prop_assert_eq!(line_key(&line).map_err(|_| ()), expected.map_err(|_| ()));
+    }
+}
+
+proptest! {
+    /// The byte-wise fast path of `unquoted_key_len` ends a key where the char-wise
+    /// definition does, Unicode white space and vertical tab included.
+    #[test]
+    fn unquoted_key_len_matches_char_definition(s in "[a-zA-Z_=# \t\u{b}\u{c}\u{85}\u{a0}\u{3000}é€]{0,12}") {
+        let by_chars = s
+            .find(|c: char| c == '=' || c == '#' || c.is_whitespace())
+            .unwrap_or(s.len());
+        prop_assert_eq!(unquoted_key_len(&s), by_chars);
+    }
+}

@@ -15,9 +15,10 @@
 //! length-prefixed encoding of every other output line, header included.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 use hmac::{Hmac, Mac};
@@ -37,6 +38,8 @@ const WRAP_AAD: &[u8] = b"envseal v1 wrap\0";
 const VALUE_AAD: &[u8] = b"envseal v1 value\0";
 const LINE_AAD: &[u8] = b"envseal v1 line";
 const MAC_DOMAIN: &[u8] = b"envseal v1 mac\0";
+/// Unpadded base64 of a 32-byte HMAC.
+const MAC_B64_LEN: usize = 43;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -86,12 +89,17 @@ impl Header {
     }
 }
 
-/// One body entry as decrypted: what it was and the token it was stored as.
+/// One body entry as decrypted: what it was and the token it was stored as, as ranges
+/// into the [`Opened`] arenas (three allocations per value were most of the cost of
+/// opening a large file for re-encryption).
 #[derive(Clone)]
 struct Entry {
-    aad_name: Option<String>,
-    plaintext: Zeroizing<String>,
-    token: String,
+    /// The key name in `Opened::public`; `None` for a whole encrypted line.
+    aad_name: Option<Range<usize>>,
+    /// In `Opened::values`.
+    plaintext: Range<usize>,
+    /// In `Opened::public`.
+    token: Range<usize>,
 }
 
 /// A decrypted v1 file.
@@ -101,6 +109,10 @@ pub struct Opened {
     data_key: DataKey,
     slot_line: String,
     entries: Vec<Entry>,
+    /// The plaintext of every entry, back to back (secret: wiped on drop).
+    values: Zeroizing<String>,
+    /// Key names and tokens, back to back (both are in the encrypted file anyway).
+    public: String,
 }
 
 impl std::fmt::Debug for Opened {
@@ -151,62 +163,92 @@ pub fn encrypt<'a>(
     let mut reuse: HashMap<(Option<&'a str>, &'a str), Vec<&'a str>> = HashMap::new();
     if let Some(prev) = previous {
         for e in prev.entries.iter().rev() {
+            let name = e.aad_name.clone().map(|r| &prev.public[r]);
             reuse
-                .entry((e.aad_name.as_deref(), e.plaintext.as_str()))
+                .entry((name, &prev.values[e.plaintext.clone()]))
                 .or_default()
-                .push(&e.token);
+                .push(&prev.public[e.token.clone()]);
         }
     }
     let value_key = hkdf32(&*data_key.0, b"value");
     let cipher = gcm(&value_key);
-    let mut seal = |name: Option<&'a str>, plain: &'a str| -> Result<String, FormatError> {
-        if let Some(token) = reuse.get_mut(&(name, plain)).and_then(|v| v.pop()) {
-            return Ok(token.to_owned());
-        }
-        let mut nonce = [0u8; 12];
-        random(&mut nonce)?;
-        let aad = aad(name);
-        let ct = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plain.as_bytes(),
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
-        let mut raw = nonce.to_vec();
-        raw.extend_from_slice(&ct);
-        Ok(format!("{TOKEN_OPEN}{}]", B64.encode(raw)))
-    };
+    // Scratch buffers reused for every value: a per-value allocation (AAD, ciphertext,
+    // base64, token) cost more than the AES-GCM itself on a 100,000-key file.
+    let mut aad_buf = Vec::new();
+    let mut raw = Zeroizing::new(Vec::new());
+    let mut seal =
+        |out: &mut String, name: Option<&'a str>, plain: &'a str| -> Result<(), FormatError> {
+            if let Some(token) = reuse.get_mut(&(name, plain)).and_then(|v| v.pop()) {
+                out.push_str(token);
+                return Ok(());
+            }
+            let mut nonce = [0u8; 12];
+            random(&mut nonce)?;
+            aad_into(&mut aad_buf, name);
+            raw.clear();
+            reserve_zeroizing(&mut raw, 12 + plain.len() + 16);
+            raw.extend_from_slice(&nonce);
+            raw.extend_from_slice(plain.as_bytes());
+            let tag = cipher
+                .encrypt_in_place_detached(Nonce::from_slice(&nonce), &aad_buf, &mut raw[12..])
+                .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
+            raw.extend_from_slice(&tag);
+            out.push_str(TOKEN_OPEN);
+            B64.encode_string(&raw[..], out);
+            out.push(']');
+            Ok(())
+        };
 
-    let mut body = String::with_capacity(doc.lines.iter().map(|l| l.text.len() + 48).sum());
+    // The output is built in one buffer: header, a MAC placeholder of the MAC's exact
+    // length, the body; the MAC (over everything but its own line) is written in last.
+    let first = format!("{MAGIC}bom={}\n", u8::from(doc.bom));
+    let body_estimate: usize = doc.lines.iter().map(|l| l.text.len() / 3 * 4 + 52).sum();
+    let mut out = String::with_capacity(
+        first.len() + slot_line.len() + MAC_PREFIX.len() + MAC_B64_LEN + 1 + body_estimate,
+    );
+    out.push_str(&first);
+    out.push_str(&slot_line);
+    out.push_str(MAC_PREFIX);
+    let mac_at = out.len();
+    out.extend(std::iter::repeat_n('A', MAC_B64_LEN));
+    out.push('\n');
+    let body_start = out.len();
     for line in &doc.lines {
         match &line.kind {
-            Kind::Blank => body.push_str(&line.text),
+            Kind::Blank => out.push_str(&line.text),
             Kind::Comment if !opts.encrypt_comments && is_plain_comment(line) => {
-                body.push_str(&line.text)
+                out.push_str(&line.text)
             }
             Kind::Assignment { key, value } => {
-                body.push_str(&line.text[..value.start]);
-                body.push_str(&seal(
+                out.push_str(&line.text[..value.start]);
+                seal(
+                    &mut out,
                     Some(&line.text[key.clone()]),
                     &line.text[value.clone()],
-                )?);
+                )?;
             }
             _ => {
-                body.push('#');
-                body.push_str(&seal(None, &line.text)?);
+                out.push('#');
+                seal(&mut out, None, &line.text)?;
             }
         }
-        body.push_str(line.eol.as_str());
+        out.push_str(line.eol.as_str());
     }
-    let first = format!("{MAGIC}bom={}\n", u8::from(doc.bom));
-    let mac = compute_mac(&data_key, [first.as_str(), slot_line.as_str()], &body);
-    Ok(format!(
-        "{first}{slot_line}{MAC_PREFIX}{}\n{body}",
-        B64.encode(mac)
-    ))
+    let mac = compute_mac(
+        &data_key,
+        [first.as_str(), slot_line.as_str()],
+        &out[body_start..],
+    );
+    out.replace_range(mac_at..mac_at + MAC_B64_LEN, &B64.encode(mac));
+    Ok(out)
+}
+
+/// Make room for `n` bytes in an empty secret buffer without leaving a copy behind:
+/// growing a `Vec` in place would free the old allocation unwiped.
+fn reserve_zeroizing(buf: &mut Zeroizing<Vec<u8>>, n: usize) {
+    if buf.capacity() < n {
+        *buf = Zeroizing::new(Vec::with_capacity(n.max(2 * buf.capacity())));
+    }
 }
 
 /// A comment that may stay readable: not one that reads like an assignment, and not one
@@ -216,10 +258,15 @@ fn is_plain_comment(line: &dotenv::Line) -> bool {
     !line.is_commented_assignment() && !body.starts_with("#ENC[") && !body.starts_with("#envseal:")
 }
 
-fn aad(name: Option<&str>) -> Vec<u8> {
+/// The associated data of a value: bound to its key name, or marked as a whole line.
+fn aad_into(buf: &mut Vec<u8>, name: Option<&str>) {
+    buf.clear();
     match name {
-        Some(n) => [VALUE_AAD, n.as_bytes()].concat(),
-        None => LINE_AAD.to_vec(),
+        Some(n) => {
+            buf.extend_from_slice(VALUE_AAD);
+            buf.extend_from_slice(n.as_bytes());
+        }
+        None => buf.extend_from_slice(LINE_AAD),
     }
 }
 
@@ -257,55 +304,80 @@ fn wrap(
 
 fn compute_mac(dk: &DataKey, header: [&str; 2], body: &str) -> [u8; 32] {
     let mac_key = hkdf32(&*dk.0, b"mac");
-    let mut lines: Vec<&str> = Vec::new();
-    for h in header {
-        lines.extend(split_lines(h));
-    }
-    lines.extend(split_lines(body));
-    mac_over(&mac_key, &lines)
+    let count =
+        header.iter().map(|h| Lines::new(h).count()).sum::<usize>() + Lines::new(body).count();
+    let lines = header
+        .into_iter()
+        .flat_map(Lines::new)
+        .chain(Lines::new(body));
+    mac_over(&mac_key, count, lines)
 }
 
-fn mac_over(mac_key: &[u8; 32], lines: &[&str]) -> [u8; 32] {
+/// HMAC over the line count, then each line length-prefixed. `count` must be the number
+/// of items `lines` yields (the count comes first, so the lines are walked twice rather
+/// than collected).
+fn mac_over<'a>(
+    mac_key: &[u8; 32],
+    count: usize,
+    lines: impl Iterator<Item = &'a str>,
+) -> [u8; 32] {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(mac_key).expect("HMAC takes any key length");
     mac.update(MAC_DOMAIN);
-    mac.update(&(lines.len() as u64).to_be_bytes());
+    mac.update(&(count as u64).to_be_bytes());
+    let mut seen = 0;
     for l in lines {
         mac.update(&(l.len() as u64).to_be_bytes());
         mac.update(l.as_bytes());
+        seen += 1;
     }
+    debug_assert_eq!(seen, count);
     mac.finalize().into_bytes().into()
 }
 
 /// Split text into lines, each with its terminator (`\n`, `\r\n` or `\r`).
+#[cfg(test)]
 fn split_lines(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                out.push(&text[start..=i]);
-                start = i + 1;
-            }
-            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                i += 1;
-                out.push(&text[start..=i]);
-                start = i + 1;
-            }
-            b'\r' => {
-                out.push(&text[start..=i]);
-                start = i + 1;
-            }
-            _ => {}
+    Lines::new(text).collect()
+}
+
+/// The lines of a text, each with its terminator (`\n`, `\r\n` or `\r`); a last line
+/// without one is yielded as it is.
+#[derive(Clone)]
+struct Lines<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines { text, pos: 0 }
+    }
+
+    /// Where the lines not yet yielded start.
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        if start >= bytes.len() {
+            return None;
         }
-        i += 1;
+        self.pos = match memchr::memchr2(b'\n', b'\r', &bytes[start..]) {
+            None => bytes.len(),
+            Some(i) if bytes[start + i] == b'\r' && bytes.get(start + i + 1) == Some(&b'\n') => {
+                start + i + 2
+            }
+            Some(i) => start + i + 1,
+        };
+        Some(&self.text[start..self.pos])
     }
-    if start < bytes.len() {
-        out.push(&text[start..]);
-    }
-    out
 }
 
 fn strip_eol(line: &str) -> (&str, &str) {
@@ -320,45 +392,62 @@ fn corrupt(what: impl Into<String>) -> FormatError {
 /// The parsed header and where the MAC line and body start.
 struct Parsed<'a> {
     header: Header,
-    lines: Vec<&'a str>,
+    /// The lines before the MAC line (covered by the MAC).
+    header_lines: Vec<&'a str>,
+    /// 0-based index of the MAC line.
     mac_index: usize,
     mac: Vec<u8>,
+    /// Everything after the MAC line.
+    body: &'a str,
 }
 
+/// Parse the header only: reading it (for `status`, for finding the key) does not walk
+/// the body.
 fn parse(text: &str) -> Result<Parsed<'_>, FormatError> {
     if !text.starts_with(MAGIC) {
         return Err(FormatError::NotEncrypted);
     }
-    let lines = split_lines(text);
-    let bom = match lines[0] {
+    let mut lines = Lines::new(text);
+    let first = lines.next().unwrap_or_default();
+    let bom = match first {
         "#envseal:v1 bom=0\n" => false,
         "#envseal:v1 bom=1\n" => true,
         _ => return Err(corrupt("line 1: malformed envseal header")),
     };
+    let mut header_lines = vec![first];
     let mut slots = Vec::new();
-    let mut i = 1;
-    while let Some(line) = lines.get(i).filter(|l| l.starts_with(SLOT_PREFIX)) {
-        slots.push(
-            parse_slot(line)
-                .ok_or_else(|| corrupt(format!("line {}: malformed key slot", i + 1)))?,
-        );
-        i += 1;
+    let mut next = lines.next();
+    while let Some(line) = next.filter(|l| l.starts_with(SLOT_PREFIX)) {
+        slots.push(parse_slot(line).ok_or_else(|| {
+            corrupt(format!(
+                "line {}: malformed key slot",
+                header_lines.len() + 1
+            ))
+        })?);
+        header_lines.push(line);
+        next = lines.next();
     }
     if slots.is_empty() {
         return Err(corrupt("line 2: the header has no key slot"));
     }
-    let mac = lines
-        .get(i)
+    let mac_index = header_lines.len();
+    let mac = next
         .and_then(|l| l.strip_prefix(MAC_PREFIX))
         .and_then(|l| l.strip_suffix('\n'))
         .and_then(|b| B64.decode(b).ok())
         .filter(|m| m.len() == 32)
-        .ok_or_else(|| corrupt(format!("line {}: missing or malformed MAC line", i + 1)))?;
+        .ok_or_else(|| {
+            corrupt(format!(
+                "line {}: missing or malformed MAC line",
+                mac_index + 1
+            ))
+        })?;
     Ok(Parsed {
         header: Header { bom, slots },
-        lines,
-        mac_index: i,
+        header_lines,
+        mac_index,
         mac,
+        body: lines.rest(),
     })
 }
 
@@ -414,8 +503,21 @@ fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
 }
 
 /// Decrypt a v1 file: find the slot for `key`, check the MAC over the whole document,
-/// then decrypt every entry.
+/// then decrypt every entry. The result keeps what [`encrypt`] needs to re-encrypt with
+/// minimal diffs; to read the plaintext only, [`decrypt_plaintext`] is faster and
+/// lighter.
 pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
+    open_file(text, key, true)
+}
+
+/// Decrypt a v1 file for reading only: the same checks and the same plaintext as
+/// [`decrypt`], without keeping a copy of every value and token for re-encryption
+/// (on a 100,000-key file those copies were most of the time and memory).
+pub fn decrypt_plaintext(text: &str, key: &Key) -> Result<Zeroizing<String>, FormatError> {
+    Ok(open_file(text, key, false)?.plaintext)
+}
+
+fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, FormatError> {
     let parsed = parse(text)?;
     let kid = key.id();
     let masters: Vec<&Slot> = parsed
@@ -441,9 +543,16 @@ pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
             });
         }
     };
-    let mut covered: Vec<&str> = parsed.lines[..parsed.mac_index].to_vec();
-    covered.extend_from_slice(&parsed.lines[parsed.mac_index + 1..]);
-    let expected = mac_over(&hkdf32(&*data_key.0, b"mac"), &covered);
+    let body_count = Lines::new(parsed.body).count();
+    let expected = mac_over(
+        &hkdf32(&*data_key.0, b"mac"),
+        parsed.header_lines.len() + body_count,
+        parsed
+            .header_lines
+            .iter()
+            .copied()
+            .chain(Lines::new(parsed.body)),
+    );
     {
         use subtle::ConstantTimeEq;
         if !bool::from(expected.ct_eq(&parsed.mac[..])) {
@@ -451,11 +560,136 @@ pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
         }
     }
     let value_key = hkdf32(&*data_key.0, b"value");
-    let cipher = gcm(&value_key);
-    let open = |name: Option<&str>,
-                token: &str,
-                line_no: usize|
-     -> Result<Zeroizing<String>, FormatError> {
+    let mut opener = Opener {
+        cipher: gcm(&value_key),
+        aad: Vec::new(),
+        scratch: Zeroizing::new(Vec::new()),
+    };
+    let mut name_buf = String::new();
+
+    // Values shrink by about half (base64 and nonce and tag gone); the buffer grows
+    // without leaving copies behind if the guess is short.
+    let mut plaintext = SecretText::with_capacity(text.len() / 2 + text.len() / 8);
+    if parsed.header.bom {
+        plaintext.push_str("\u{feff}");
+    }
+    let mut entries = Vec::new();
+    let mut values = SecretText::with_capacity(if keep_entries { text.len() / 3 } else { 0 });
+    let mut public = String::new();
+    let mut record = |name: Option<&str>, plain: &str, token: &str| {
+        if !keep_entries {
+            return;
+        }
+        let mut push = |s: &str| {
+            public.push_str(s);
+            public.len() - s.len()..public.len()
+        };
+        let aad_name = name.map(&mut push);
+        let token = push(token);
+        values.push_str(plain);
+        entries.push(Entry {
+            aad_name,
+            plaintext: values.0.len() - plain.len()..values.0.len(),
+            token,
+        });
+    };
+    for (k, line) in Lines::new(parsed.body).enumerate() {
+        let line_no = parsed.mac_index + 2 + k;
+        let (content, eol) = strip_eol(line);
+        let trimmed = content.trim_start_matches(dotenv::is_hspace);
+        if let Some(token) = content
+            .strip_prefix('#')
+            .filter(|t| t.starts_with(TOKEN_OPEN))
+        {
+            let plain = opener.open(None, token, line_no)?;
+            plaintext.push_str(plain);
+            record(None, plain, token);
+        } else if trimmed.is_empty() || trimmed.starts_with('#') {
+            plaintext.push_str(content);
+        } else {
+            let at = rfind_token(content).ok_or_else(|| {
+                corrupt(format!(
+                    "line {line_no}: an assignment without an encrypted value"
+                ))
+            })?;
+            let (prefix, token) = content.split_at(at);
+            // The key is what the dotenv parser reads from the prefix followed by a value.
+            name_buf.clear();
+            name_buf.push_str(prefix);
+            name_buf.push('x');
+            let malformed = || corrupt(format!("line {line_no}: malformed assignment"));
+            let name = dotenv::line_key(&name_buf)
+                .map_err(|_| malformed())?
+                .ok_or_else(malformed)?;
+            let plain = opener.open(Some(name), token, line_no)?;
+            plaintext.push_str(prefix);
+            plaintext.push_str(plain);
+            record(Some(name), plain, token);
+        }
+        plaintext.push_str(eol);
+    }
+    let slot_line = slot.line.clone();
+    Ok(Opened {
+        header: parsed.header,
+        plaintext: plaintext.0,
+        data_key,
+        slot_line,
+        entries,
+        values: values.0,
+        public,
+    })
+}
+
+/// Where the last `ENC[v1:` of a line starts (what `str::rfind` answers, found by
+/// looking back from each `[`: faster on these short lines than a general search).
+fn rfind_token(content: &str) -> Option<usize> {
+    let bytes = content.as_bytes();
+    let mut end = bytes.len();
+    while let Some(bracket) = memchr::memrchr(b'[', &bytes[..end]) {
+        let start = bracket.checked_sub(3)?;
+        if bytes[start..].starts_with(TOKEN_OPEN.as_bytes()) {
+            return Some(start);
+        }
+        end = bracket;
+    }
+    None
+}
+
+/// A plaintext buffer that never reallocates in place: growing copies into a new buffer
+/// and wipes the old one, so no unwiped copy of a secret is left on the heap.
+struct SecretText(Zeroizing<String>);
+
+impl SecretText {
+    fn with_capacity(n: usize) -> Self {
+        SecretText(Zeroizing::new(String::with_capacity(n)))
+    }
+
+    fn push_str(&mut self, s: &str) {
+        let need = self.0.len() + s.len();
+        if need > self.0.capacity() {
+            let mut grown = String::with_capacity(need.max(2 * self.0.capacity()));
+            grown.push_str(&self.0);
+            self.0 = Zeroizing::new(grown);
+        }
+        self.0.push_str(s);
+    }
+}
+
+/// Decrypts value tokens with buffers reused from one value to the next.
+struct Opener {
+    cipher: Aes256Gcm,
+    aad: Vec<u8>,
+    scratch: Zeroizing<Vec<u8>>,
+}
+
+impl Opener {
+    /// The plaintext of one `ENC[v1:…]` token (valid until the next call).
+    fn open(
+        &mut self,
+        name: Option<&str>,
+        token: &str,
+        line_no: usize,
+    ) -> Result<&str, FormatError> {
         let bad = || {
             corrupt(format!(
                 "line {line_no}: an encrypted value does not decrypt"
@@ -465,82 +699,25 @@ pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
             .strip_prefix(TOKEN_OPEN)
             .and_then(|t| t.strip_suffix(']'))
             .ok_or_else(bad)?;
-        let raw = B64.decode(b64).map_err(|_| bad())?;
-        if raw.len() < 12 + 16 {
+        self.scratch.clear();
+        reserve_zeroizing(&mut self.scratch, b64.len().div_ceil(4) * 3);
+        B64.decode_vec(b64, &mut self.scratch).map_err(|_| bad())?;
+        if self.scratch.len() < 12 + 16 {
             return Err(bad());
         }
-        let (nonce, ct) = raw.split_at(12);
-        let plain = Zeroizing::new(
-            cipher
-                .decrypt(
-                    Nonce::from_slice(nonce),
-                    Payload {
-                        msg: ct,
-                        aad: &aad(name),
-                    },
-                )
-                .map_err(|_| bad())?,
-        );
-        let s = std::str::from_utf8(&plain).map_err(|_| bad())?;
-        Ok(Zeroizing::new(s.to_owned()))
-    };
-
-    let mut plaintext = Zeroizing::new(String::with_capacity(text.len()));
-    if parsed.header.bom {
-        plaintext.push('\u{feff}');
+        aad_into(&mut self.aad, name);
+        let (nonce, rest) = self.scratch.split_at_mut(12);
+        let (ct, tag) = rest.split_at_mut(rest.len() - 16);
+        self.cipher
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
+                &self.aad,
+                ct,
+                Tag::from_slice(tag),
+            )
+            .map_err(|_| bad())?;
+        std::str::from_utf8(ct).map_err(|_| bad())
     }
-    let mut entries = Vec::new();
-    for (i, line) in parsed.lines.iter().enumerate().skip(parsed.mac_index + 1) {
-        let line_no = i + 1;
-        let (content, eol) = strip_eol(line);
-        let trimmed = content.trim_start_matches(dotenv::is_hspace);
-        if let Some(token) = content
-            .strip_prefix('#')
-            .filter(|t| t.starts_with(TOKEN_OPEN))
-        {
-            let plain = open(None, token, line_no)?;
-            plaintext.push_str(&plain);
-            entries.push(Entry {
-                aad_name: None,
-                plaintext: plain,
-                token: token.to_owned(),
-            });
-        } else if trimmed.is_empty() || trimmed.starts_with('#') {
-            plaintext.push_str(content);
-        } else {
-            let at = content.rfind(TOKEN_OPEN).ok_or_else(|| {
-                corrupt(format!(
-                    "line {line_no}: an assignment without an encrypted value"
-                ))
-            })?;
-            let (prefix, token) = content.split_at(at);
-            let prefix_doc = dotenv::parse_body(&format!("{prefix}x"), false)
-                .map_err(|_| corrupt(format!("line {line_no}: malformed assignment")))?;
-            let name = prefix_doc
-                .lines
-                .first()
-                .and_then(|l| l.raw_key())
-                .ok_or_else(|| corrupt(format!("line {line_no}: malformed assignment")))?
-                .to_owned();
-            let plain = open(Some(&name), token, line_no)?;
-            plaintext.push_str(prefix);
-            plaintext.push_str(&plain);
-            entries.push(Entry {
-                aad_name: Some(name),
-                plaintext: plain,
-                token: token.to_owned(),
-            });
-        }
-        plaintext.push_str(eol);
-    }
-    let slot_line = slot.line.clone();
-    Ok(Opened {
-        header: parsed.header,
-        plaintext,
-        data_key,
-        slot_line,
-        entries,
-    })
 }
 
 #[cfg(test)]

@@ -301,3 +301,89 @@ mod known_answer {
         assert!(checked >= 3, "expected the vectors in {:?}", dir());
     }
 }
+
+/// Pins the exact bytes `encrypt` writes (fixed randomness and time) for a file with
+/// every line shape: the hot-path rewrite (scratch buffers, one output buffer, MAC
+/// placeholder) must not change a single byte. The digests were taken from the
+/// implementation before that rewrite.
+#[test]
+fn output_bytes_are_pinned() {
+    use sha2::Digest;
+    let text = "\u{feff}# plain\r\nA=1\r\nexport B = 'two' # c\n\n  \nBARE\nnot assignment\n\
+                #OLD_PASSWORD=x\n'q k'=v\nM=\"multi\nline\"\nT=`back\ntick`\rLAST=no newline";
+    let key = Key::from_bytes([7; 32]);
+    let doc = dotenv::parse(text).unwrap();
+    let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut digests = Vec::new();
+    for encrypt_comments in [false, true] {
+        let opts = Options { encrypt_comments };
+        let sealed = encrypt(&doc, &key, None, opts, now, &mut fixed_random()).unwrap();
+        assert_eq!(decrypt(&sealed, &key).unwrap().plaintext.as_str(), text);
+        let hex: String = sha2::Sha256::digest(sealed.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        digests.push(hex);
+    }
+    assert_eq!(
+        digests,
+        [
+            "497c1a546d2c33834b59744f443066085e0d523fb64cf16b3b90c44444e36715",
+            "2b38f5c709778abb725041b2fc495e8a034d5f8d363e5c915c1499dca815611e",
+        ]
+    );
+}
+
+#[test]
+fn plaintext_only_decrypt_agrees_with_full_decrypt() {
+    let key = Key::from_bytes([9; 32]);
+    let text = "\u{feff}# c\r\nA=1\nexport B = 'two'\n\nC=\n#D=x\nBARE\nM=\"a\nb\"";
+    let sealed = seal(text, &key);
+    assert_eq!(decrypt_plaintext(&sealed, &key).unwrap().as_str(), text);
+    let bytes = sealed.as_bytes();
+    for i in 0..bytes.len() {
+        let mut t = bytes.to_vec();
+        t[i] ^= 0x01;
+        let Ok(s) = String::from_utf8(t) else {
+            continue;
+        };
+        assert_eq!(
+            decrypt(&s, &key).map(|o| o.plaintext.to_string()).ok(),
+            decrypt_plaintext(&s, &key).map(|p| p.to_string()).ok(),
+            "byte {i}"
+        );
+    }
+    let wrong = Key::from_bytes([1; 32]);
+    assert!(matches!(
+        decrypt_plaintext(&sealed, &wrong),
+        Err(FormatError::WrongKey { .. })
+    ));
+}
+
+#[test]
+fn rfind_token_is_rfind() {
+    for s in [
+        "",
+        "[",
+        "ENC[v1:",
+        "A=ENC[v1:abc]",
+        "A=ENC[v1:x[y]",
+        "ENC[v1:ENC[v1:",
+        "NC[v1:",
+        "[[[ENC[v1:a]ENC[x",
+        "é=ENC[v1:ü[",
+    ] {
+        assert_eq!(rfind_token(s), s.rfind(TOKEN_OPEN), "{s:?}");
+    }
+}
+
+#[test]
+fn secret_text_grows_without_losing_bytes() {
+    let mut t = SecretText::with_capacity(1);
+    for piece in ["ab", "", "cdefgh", "\u{feff}", "ij"] {
+        t.push_str(piece);
+    }
+    assert_eq!(t.0.as_str(), "abcdefgh\u{feff}ij");
+}
