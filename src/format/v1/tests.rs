@@ -387,3 +387,45 @@ fn secret_text_grows_without_losing_bytes() {
     }
     assert_eq!(t.0.as_str(), "abcdefgh\u{feff}ij");
 }
+
+/// Files above `PARALLEL_MAC_FROM` check the MAC on a second thread while decrypting:
+/// a change anywhere must still fail, and with the MAC error, not a value's.
+#[test]
+fn large_files_check_the_mac_in_parallel() {
+    let key = Key::from_bytes([6; 32]);
+    let mut text = String::new();
+    for i in 0..12_000 {
+        text.push_str(&format!(
+            "# comment {i}\nKEY_{i}=value-{i}-{}\n",
+            "x".repeat(10)
+        ));
+    }
+    let sealed = seal(&text, &key);
+    assert!(sealed.len() > PARALLEL_MAC_FROM);
+    assert_eq!(decrypt(&sealed, &key).unwrap().plaintext.as_str(), text);
+    assert_eq!(decrypt_plaintext(&sealed, &key).unwrap().as_str(), text);
+    let bytes = sealed.as_bytes();
+    let n = bytes.len();
+    for i in [n / 3, n / 2, n - 5, 200] {
+        let mut t = bytes.to_vec();
+        t[i] ^= 0x01;
+        let s = String::from_utf8(t).unwrap();
+        for r in [
+            decrypt(&s, &key).map(|_| ()),
+            decrypt_plaintext(&s, &key).map(|_| ()),
+        ] {
+            match r {
+                Err(FormatError::Integrity(m)) => {
+                    assert!(m.contains("MAC") || i == 200, "byte {i}: {m}")
+                }
+                other => panic!("byte {i}: {other:?}"),
+            }
+        }
+    }
+    // A comment edited: only the MAC can see it.
+    let edited = sealed.replacen("# comment 5000\n", "# comment 5001\n", 1);
+    assert!(matches!(
+        decrypt_plaintext(&edited, &key),
+        Err(FormatError::Integrity(_))
+    ));
+}
