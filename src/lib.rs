@@ -56,7 +56,9 @@ pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
             commands::input_path(&a.input, &a.env_path, ".env"),
             true,
         )),
-        Command::Decrypt(a) => Some((
+        // `decrypt --stdout` is a read-only view (git's textconv calls it on every diff);
+        // only a decrypt that puts plaintext on disk is recorded.
+        Command::Decrypt(a) if !a.stdout => Some((
             ledger::Operation::Decrypt,
             commands::input_path(&a.input, &a.encrypted_path, ".env.encrypted"),
             false,
