@@ -572,13 +572,7 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
         return Err(mac_failed());
     }
     let value_key = hkdf32(&*data_key.0, b"value");
-    let mut opener = Opener {
-        cipher: gcm(&value_key),
-        aad: Vec::new(),
-        scratch: Zeroizing::new(Vec::new()),
-    };
-    let mut name_buf = String::new();
-
+    let first_line = parsed.mac_index + 2;
     // Values shrink by about half (base64 and nonce and tag gone); the buffer grows
     // without leaving copies behind if the guess is short.
     let mut plaintext = SecretText::with_capacity(text.len() / 2 + text.len() / 8);
@@ -588,70 +582,79 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
     let mut entries = Vec::new();
     let mut values = SecretText::with_capacity(if keep_entries { text.len() / 3 } else { 0 });
     let mut public = String::new();
-    let mut record = |name: Option<&str>, plain: &str, token: &str| {
-        if !keep_entries {
-            return;
-        }
-        let mut push = |s: &str| {
-            public.push_str(s);
-            public.len() - s.len()..public.len()
+    let decoded = if keep_entries {
+        let mut record = |name: Option<&str>, plain: &str, token: &str| {
+            let mut push = |s: &str| {
+                public.push_str(s);
+                public.len() - s.len()..public.len()
+            };
+            let aad_name = name.map(&mut push);
+            let token = push(token);
+            values.push_str(plain);
+            entries.push(Entry {
+                aad_name,
+                plaintext: values.0.len() - plain.len()..values.0.len(),
+                token,
+            });
         };
-        let aad_name = name.map(&mut push);
-        let token = push(token);
-        values.push_str(plain);
-        entries.push(Entry {
-            aad_name,
-            plaintext: values.0.len() - plain.len()..values.0.len(),
-            token,
-        });
-    };
-    let mut decode_body = || -> Result<(), FormatError> {
-        for (k, line) in Lines::new(parsed.body).enumerate() {
-            let line_no = parsed.mac_index + 2 + k;
-            let (content, eol) = strip_eol(line);
-            let trimmed = content.trim_start_matches(dotenv::is_hspace);
-            if let Some(token) = content
-                .strip_prefix('#')
-                .filter(|t| t.starts_with(TOKEN_OPEN))
-            {
-                let plain = opener.open(None, token, line_no)?;
-                plaintext.push_str(plain);
-                record(None, plain, token);
-            } else if trimmed.is_empty() || trimmed.starts_with('#') {
-                plaintext.push_str(content);
-            } else {
-                let at = rfind_token(content).ok_or_else(|| {
-                    corrupt(format!(
-                        "line {line_no}: an assignment without an encrypted value"
-                    ))
-                })?;
-                let (prefix, token) = content.split_at(at);
-                // The key is what the dotenv parser reads from the prefix followed by a value.
-                name_buf.clear();
-                name_buf.push_str(prefix);
-                name_buf.push('x');
-                let malformed = || corrupt(format!("line {line_no}: malformed assignment"));
-                let name = dotenv::line_key(&name_buf)
-                    .map_err(|_| malformed())?
-                    .ok_or_else(malformed)?;
-                let plain = opener.open(Some(name), token, line_no)?;
-                plaintext.push_str(prefix);
-                plaintext.push_str(plain);
-                record(Some(name), plain, token);
-            }
-            plaintext.push_str(eol);
+        let mut decode = || {
+            decode_part(
+                parsed.body,
+                first_line,
+                &value_key,
+                &mut plaintext,
+                &mut record,
+            )
+        };
+        if parallel {
+            std::thread::scope(|scope| {
+                let mac = scope.spawn(mac_matches);
+                let decoded = decode();
+                // A panic in the MAC thread counts as a mismatch.
+                (mac.join().unwrap_or(false), decoded)
+            })
+        } else {
+            (true, decode())
         }
-        Ok(())
-    };
-    let decoded = if parallel {
+    } else if parallel {
+        // Plaintext only: the second half of the body is decrypted on a thread of its
+        // own, beside the MAC's, and appended after the first.
+        let (first, second) = split_body(parsed.body);
+        let second_line = first_line + Lines::new(first).count();
         std::thread::scope(|scope| {
             let mac = scope.spawn(mac_matches);
-            let decoded = decode_body();
-            // A panic in the MAC thread counts as a mismatch.
+            let tail = scope.spawn(|| {
+                let mut out = SecretText::with_capacity(second.len() / 2 + second.len() / 8);
+                decode_part(second, second_line, &value_key, &mut out, &mut |_, _, _| {})
+                    .map(|()| out)
+            });
+            let head = decode_part(
+                first,
+                first_line,
+                &value_key,
+                &mut plaintext,
+                &mut |_, _, _| {},
+            );
+            let tail = tail
+                .join()
+                .unwrap_or_else(|_| Err(corrupt("decryption failed")));
+            let decoded = head.and_then(|()| {
+                plaintext.push_str(&tail?.0);
+                Ok(())
+            });
             (mac.join().unwrap_or(false), decoded)
         })
     } else {
-        (true, decode_body())
+        let mut decode = || {
+            decode_part(
+                parsed.body,
+                first_line,
+                &value_key,
+                &mut plaintext,
+                &mut |_, _, _| {},
+            )
+        };
+        (true, decode())
     };
     match decoded {
         (false, _) => return Err(mac_failed()),
@@ -668,6 +671,69 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
         values: values.0,
         public,
     })
+}
+
+/// Split a body near its middle, just after a `\n` (always the end of a line, whatever
+/// the terminators), so each part is whole lines.
+fn split_body(body: &str) -> (&str, &str) {
+    let mid = body.len() / 2;
+    match memchr::memchr(b'\n', &body.as_bytes()[mid..]) {
+        Some(i) => body.split_at(mid + i + 1),
+        None => (body, ""),
+    }
+}
+
+/// Decrypt the body lines of `part` (the first at physical line `first_line`), appending
+/// the plaintext to `out`; `record` sees each entry (key name, plaintext, token).
+fn decode_part(
+    part: &str,
+    first_line: usize,
+    value_key: &[u8; 32],
+    out: &mut SecretText,
+    record: &mut dyn FnMut(Option<&str>, &str, &str),
+) -> Result<(), FormatError> {
+    let mut opener = Opener {
+        cipher: gcm(value_key),
+        aad: Vec::new(),
+        scratch: Zeroizing::new(Vec::new()),
+    };
+    let mut name_buf = String::new();
+    for (k, line) in Lines::new(part).enumerate() {
+        let line_no = first_line + k;
+        let (content, eol) = strip_eol(line);
+        let trimmed = content.trim_start_matches(dotenv::is_hspace);
+        if let Some(token) = content
+            .strip_prefix('#')
+            .filter(|t| t.starts_with(TOKEN_OPEN))
+        {
+            let plain = opener.open(None, token, line_no)?;
+            out.push_str(plain);
+            record(None, plain, token);
+        } else if trimmed.is_empty() || trimmed.starts_with('#') {
+            out.push_str(content);
+        } else {
+            let at = rfind_token(content).ok_or_else(|| {
+                corrupt(format!(
+                    "line {line_no}: an assignment without an encrypted value"
+                ))
+            })?;
+            let (prefix, token) = content.split_at(at);
+            // The key is what the dotenv parser reads from the prefix followed by a value.
+            name_buf.clear();
+            name_buf.push_str(prefix);
+            name_buf.push('x');
+            let malformed = || corrupt(format!("line {line_no}: malformed assignment"));
+            let name = dotenv::line_key(&name_buf)
+                .map_err(|_| malformed())?
+                .ok_or_else(malformed)?;
+            let plain = opener.open(Some(name), token, line_no)?;
+            out.push_str(prefix);
+            out.push_str(plain);
+            record(Some(name), plain, token);
+        }
+        out.push_str(eol);
+    }
+    Ok(())
 }
 
 /// Where the last `ENC[v1:` of a line starts (what `str::rfind` answers, found by

@@ -429,3 +429,22 @@ fn large_files_check_the_mac_in_parallel() {
         Err(FormatError::Integrity(_))
     ));
 }
+
+/// The plaintext-only path splits a large body in two and decrypts the halves on two
+/// threads: whatever the terminators and line shapes around the split, the result is
+/// the same bytes as the sequential decoder's.
+#[test]
+fn split_decrypt_agrees_with_sequential_decrypt() {
+    let key = Key::from_bytes([8; 32]);
+    let unit = "A=1\r\nB=\"multi\r\nline\"\r# c\rexport C = 'x' # note\n\nBARE\n#OLD=secret\n";
+    for shift in ["", "X=1\n", "Y=22\r", "Z=333\r\n"] {
+        let text = format!("\u{feff}{shift}{}T=`tick\ntock`", unit.repeat(2500));
+        let sealed = seal(&text, &key);
+        assert!(sealed.len() > 2 * PARALLEL_MAC_FROM);
+        assert_eq!(decrypt_plaintext(&sealed, &key).unwrap().as_str(), text);
+        assert_eq!(decrypt(&sealed, &key).unwrap().plaintext.as_str(), text);
+    }
+    assert_eq!(split_body("a\nb\nc\n"), ("a\nb\n", "c\n"));
+    assert_eq!(split_body("ab"), ("ab", ""));
+    assert_eq!(split_body("a\r\nbcdefg\r\n"), ("a\r\nbcdefg\r\n", ""));
+}
