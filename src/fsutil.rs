@@ -49,6 +49,12 @@ impl Staged {
 
 /// Write `bytes` to a temporary file beside `path`, fsync it and give it `mode`.
 pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<Staged> {
+    stage_parts(path, &[bytes], mode)
+}
+
+/// [`stage`] for content held in pieces (as the multi-threaded encoders produce it),
+/// written one after the other without joining them first.
+pub fn stage_parts(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<Staged> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -58,7 +64,9 @@ pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<Staged> {
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    for part in parts {
+        tmp.write_all(part)?;
+    }
     tmp.as_file().sync_all()?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))?;
@@ -70,7 +78,12 @@ pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<Staged> {
 
 /// Replace (or create) `path` with `bytes`, atomically and durably, with `mode`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    stage(path, bytes, mode)?.commit()?;
+    write_atomic_parts(path, &[bytes], mode)
+}
+
+/// [`write_atomic`] for content held in pieces, written in order.
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<()> {
+    stage_parts(path, parts, mode)?.commit()?;
     sync_dir(parent_dir(path))
 }
 

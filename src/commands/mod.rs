@@ -163,8 +163,15 @@ pub fn input_path(
 /// Write data to stdout; a closed pipe surfaces as `BrokenPipe` for `main` to treat as
 /// success.
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    write_stdout_parts(&[bytes])
+}
+
+/// [`write_stdout`] for content held in pieces, written in order.
+pub fn write_stdout_parts(parts: &[&[u8]]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
+    for part in parts {
+        out.write_all(part)?;
+    }
     out.flush()?;
     Ok(())
 }
