@@ -1,45 +1,94 @@
 //! `envseal decrypt`: an encrypted file back to its exact plaintext (mode 0600).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{confirm_overwrite, input_path, read_encrypted, read_input, write_stdout, Ui};
+use super::{
+    confirm_overwrite, input_path, read_encrypted, read_input, resolve_v1_key, with_source_hint,
+    write_stdout_parts, Ui,
+};
 use crate::cli::Decrypt;
 use crate::exit::{Code, Failure};
+use crate::format::{v1, Plaintext};
+use crate::key::KeyId;
 
 /// Returns the id of the key used.
-pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
     let input = input_path(&args.input, &args.encrypted_path, ".env.encrypted");
     let output = match (&args.output, args.stdout) {
         (_, true) => None,
         (Some(o), false) => Some(o.clone()),
         (None, false) => Some(default_output(&input)?),
     };
-    let bytes = read_input(&input, "encrypted file")?;
-    let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
-    let kid = opened.key.key.id();
+    let (plaintext, kid, format) = match open_large_v1(&input, args, ui)? {
+        Some((plaintext, kid)) => (plaintext, kid, "v1"),
+        None => {
+            let bytes = read_input(&input, "encrypted file")?;
+            let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
+            let format = opened.format.name();
+            (
+                Plaintext::from(opened.plaintext),
+                opened.key.key.id(),
+                format,
+            )
+        }
+    };
     let Some(output) = output else {
-        write_stdout(&opened.plaintext)?;
+        write_stdout_parts(&plaintext.pieces())?;
         return Ok(Some(kid));
     };
     if let Ok(existing) = std::fs::read(&output) {
-        if existing == *opened.plaintext {
+        if plaintext.eq_bytes(&existing) {
             ui.info(format!("{} is up to date", output.display()));
             return Ok(Some(kid));
         }
         confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
     }
-    crate::fsutil::write_atomic(&output, &opened.plaintext, 0o600)
+    crate::fsutil::write_atomic_parts(&output, &plaintext.pieces(), 0o600)
         .with_context(|| format!("cannot write {}", output.display()))?;
     ui.info(format!(
-        "decrypted {} -> {} ({}, key {}, mode 0600)",
+        "decrypted {} -> {} ({format}, key {kid}, mode 0600)",
         input.display(),
         output.display(),
-        opened.format.name(),
-        kid
     ));
     Ok(Some(kid))
+}
+
+/// A v1 file of [`v1::stream::STREAM_FROM`] bytes or more, decrypted as a stream (see
+/// `format/v1/stream.rs`); `None` for anything else, which is read whole. A header that
+/// does not parse is left to the whole-file path too, which reports it.
+fn open_large_v1(input: &Path, args: &Decrypt, ui: &Ui) -> Result<Option<(Plaintext, KeyId)>> {
+    let read_err = || format!("cannot read encrypted file {}", input.display());
+    let Ok(mut file) = std::fs::File::open(input) else {
+        return Ok(None);
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() >= v1::stream::STREAM_FROM)
+    {
+        return Ok(None);
+    }
+    let mut head = Vec::new();
+    (&mut file)
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .with_context(read_err)?;
+    // The header is whole lines of UTF-8; the head may end inside a character.
+    let lines = memchr::memrchr(b'\n', &head).map_or(&head[..0], |i| &head[..=i]);
+    let Some(header) = std::str::from_utf8(lines)
+        .ok()
+        .and_then(|text| v1::header(text).ok())
+    else {
+        return Ok(None);
+    };
+    let loaded = resolve_v1_key(input, &header, &args.key, ui, true)?;
+    match v1::stream::decrypt(&mut file, &loaded.key) {
+        Ok(plaintext) => Ok(Some((plaintext, loaded.key.id()))),
+        Err(v1::stream::StreamError::Format(e)) => Err(with_source_hint(e, &loaded, input)),
+        Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),
+    }
 }
 
 /// `X.encrypted` decrypts to `X`.

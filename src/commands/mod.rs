@@ -231,11 +231,7 @@ fn open_encrypted_as(
                 .with_context(|| format!("cannot decrypt {}", path.display()))?;
             let header =
                 v1::header(text).with_context(|| format!("cannot decrypt {}", path.display()))?;
-            let wanted = header.master().map(|s| s.kid.clone());
-            let loaded = key::resolve(
-                &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
-                &mut warn,
-            )?;
+            let loaded = resolve_v1_key(path, &header, args, ui, allow_prompt)?;
             if !for_reencrypt {
                 let mut plaintext = v1::decrypt_plaintext(text, &loaded.key)
                     .map_err(|e| with_source_hint(e, &loaded, path))?;
@@ -281,8 +277,25 @@ fn open_encrypted_as(
     }
 }
 
+/// The key for a v1 file with this header, from the key sources (the header names the
+/// key id it needs).
+pub fn resolve_v1_key(
+    path: &Path,
+    header: &crate::format::v1::Header,
+    args: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+) -> Result<key::Loaded> {
+    let key_id = key_id_arg(args)?;
+    let wanted = header.master().map(|s| s.kid.clone());
+    Ok(key::resolve(
+        &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
+        &mut ui.warner(),
+    )?)
+}
+
 /// Add where the wrong key came from and what to do to a format error.
-fn with_source_hint(
+pub fn with_source_hint(
     e: crate::format::FormatError,
     loaded: &key::Loaded,
     path: &Path,

@@ -62,6 +62,94 @@ fn list(ids: &[KeyId]) -> String {
         .join(" or ")
 }
 
+/// A decrypted plaintext held in pieces, in order (the multi-threaded decoder makes one
+/// per chunk; joining them would hold the plaintext twice). Unprintable; wiped on drop.
+///
+/// Invariant: a piece holds secret bytes only in `..len()`, never in its spare capacity
+/// (pieces are only appended to, within a capacity reserved up front; [`From`] wipes the
+/// spare capacity of what it is given), so the drop wipes the bytes that were written and
+/// does not fault in pages that never were.
+#[derive(Default)]
+pub struct Plaintext {
+    pieces: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Plaintext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Plaintext({} bytes)", self.len())
+    }
+}
+
+impl Drop for Plaintext {
+    fn drop(&mut self) {
+        for piece in &mut self.pieces {
+            wipe(piece);
+        }
+    }
+}
+
+impl From<zeroize::Zeroizing<Vec<u8>>> for Plaintext {
+    fn from(mut whole: zeroize::Zeroizing<Vec<u8>>) -> Self {
+        use zeroize::Zeroize;
+        whole.spare_capacity_mut().zeroize();
+        Plaintext {
+            pieces: vec![std::mem::take(&mut *whole)],
+        }
+    }
+}
+
+impl Plaintext {
+    /// Pieces that hold secrets only in `..len()` (see the type's invariant).
+    pub(crate) fn from_pieces(pieces: Vec<Vec<u8>>) -> Self {
+        Plaintext { pieces }
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> Vec<&[u8]> {
+        self.pieces.iter().map(|p| p.as_slice()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.pieces.iter().map(|p| p.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the plaintext is exactly `bytes`.
+    pub fn eq_bytes(&self, bytes: &[u8]) -> bool {
+        let mut rest = bytes;
+        for piece in &self.pieces {
+            match rest.strip_prefix(piece.as_slice()) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    /// The plaintext in one buffer (wiped on drop).
+    pub fn to_vec(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut whole = zeroize::Zeroizing::new(Vec::with_capacity(self.len()));
+        for piece in &self.pieces {
+            whole.extend_from_slice(piece);
+        }
+        whole
+    }
+}
+
+/// Overwrite `bytes` with zeros in a way the compiler cannot drop as a dead store:
+/// `zeroize`'s volatile writes, eight bytes at a time (a byte at a time took 2 ms for
+/// the 7 MB plaintext of a 100,000-key file, after everything else was done).
+pub fn wipe(bytes: &mut [u8]) {
+    use zeroize::Zeroize;
+    let (head, middle, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
+    head.zeroize();
+    middle.zeroize();
+    tail.zeroize();
+}
+
 /// Random bytes from the OS.
 pub fn os_random(buf: &mut [u8]) -> Result<(), FormatError> {
     getrandom::getrandom(buf).map_err(|_| FormatError::Rng)

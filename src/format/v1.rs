@@ -521,32 +521,32 @@ pub fn decrypt_plaintext(text: &str, key: &Key) -> Result<Zeroizing<String>, For
 /// more than the MAC below this).
 const PARALLEL_MAC_FROM: usize = 256 * 1024;
 
-fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, FormatError> {
-    let parsed = parse(text)?;
+/// The master slot for `key` and the data key it wraps.
+fn find_slot<'h>(header: &'h Header, key: &Key) -> Result<(&'h Slot, DataKey), FormatError> {
     let kid = key.id();
-    let masters: Vec<&Slot> = parsed
-        .header
-        .slots
-        .iter()
-        .filter(|s| s.kind == "master")
-        .collect();
-    let (slot, data_key) = match masters.iter().find(|s| s.kid == kid) {
+    let masters: Vec<&Slot> = header.slots.iter().filter(|s| s.kind == "master").collect();
+    match masters.iter().find(|s| s.kid == kid) {
         Some(slot) => {
             let dk = unwrap_slot(slot, key)
                 .ok_or_else(|| corrupt("the key slot does not open with its own key"))?;
-            (*slot, dk)
+            Ok((slot, dk))
         }
         None => {
             // A slot that opens although its key id differs means the id was edited.
             if masters.iter().any(|s| unwrap_slot(s, key).is_some()) {
                 return Err(corrupt("a key slot's key id was altered"));
             }
-            return Err(FormatError::WrongKey {
+            Err(FormatError::WrongKey {
                 file: masters.iter().map(|s| s.kid.clone()).collect(),
                 given: kid,
-            });
+            })
         }
-    };
+    }
+}
+
+fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, FormatError> {
+    let parsed = parse(text)?;
+    let (slot, data_key) = find_slot(&parsed.header, key)?;
     let mac_key = hkdf32(&*data_key.0, b"mac");
     let mac_matches = || {
         use subtle::ConstantTimeEq;
@@ -718,14 +718,20 @@ fn decode_part(
                 ))
             })?;
             let (prefix, token) = content.split_at(at);
-            // The key is what the dotenv parser reads from the prefix followed by a value.
-            name_buf.clear();
-            name_buf.push_str(prefix);
-            name_buf.push('x');
-            let malformed = || corrupt(format!("line {line_no}: malformed assignment"));
-            let name = dotenv::line_key(&name_buf)
-                .map_err(|_| malformed())?
-                .ok_or_else(malformed)?;
+            // The key is what the dotenv parser reads from the prefix followed by a value;
+            // the common `KEY=` and `export KEY=` are read without it.
+            let name = match simple_key(prefix) {
+                Some(name) => name,
+                None => {
+                    name_buf.clear();
+                    name_buf.push_str(prefix);
+                    name_buf.push('x');
+                    let malformed = || corrupt(format!("line {line_no}: malformed assignment"));
+                    dotenv::line_key(&name_buf)
+                        .map_err(|_| malformed())?
+                        .ok_or_else(malformed)?
+                }
+            };
             let plain = opener.open(Some(name), token, line_no)?;
             out.push_str(prefix);
             out.push_str(plain);
@@ -734,6 +740,18 @@ fn decode_part(
         out.push_str(eol);
     }
     Ok(())
+}
+
+/// The key of an assignment prefix of the plainest forms, `KEY=` and `export KEY=` with
+/// `KEY` made of ASCII letters, digits, `_` and `.`: what [`dotenv::line_key`] reads from
+/// the prefix followed by a value (a property test checks that), without its general
+/// parse, which was a twentieth of decrypting a 100,000-key file. `None` for any other
+/// prefix.
+fn simple_key(prefix: &str) -> Option<&str> {
+    let rest = prefix.strip_prefix("export ").unwrap_or(prefix);
+    let key = rest.strip_suffix('=')?;
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    (!key.is_empty() && key.bytes().all(plain)).then_some(key)
 }
 
 /// Where the last `ENC[v1:` of a line starts (what `str::rfind` answers, found by
@@ -795,10 +813,23 @@ impl Opener {
             .strip_prefix(TOKEN_OPEN)
             .and_then(|t| t.strip_suffix(']'))
             .ok_or_else(bad)?;
+        // base64-simd: on 100,000 short tokens the scalar decoder was a tenth of the
+        // time. It is as strict (canonical, unpadded, URL-safe alphabet only).
+        let raw_len = b64.len() / 4 * 3 + (b64.len() % 4).saturating_sub(1);
+        if raw_len < 12 + 16 {
+            return Err(bad());
+        }
         self.scratch.clear();
-        reserve_zeroizing(&mut self.scratch, b64.len().div_ceil(4) * 3);
-        B64.decode_vec(b64, &mut self.scratch).map_err(|_| bad())?;
-        if self.scratch.len() < 12 + 16 {
+        reserve_zeroizing(&mut self.scratch, raw_len);
+        self.scratch.resize(raw_len, 0);
+        let n = base64_simd::URL_SAFE_NO_PAD
+            .decode(
+                b64.as_bytes(),
+                base64_simd::Out::from_slice(&mut self.scratch[..]),
+            )
+            .map_err(|_| bad())?
+            .len();
+        if n != raw_len {
             return Err(bad());
         }
         aad_into(&mut self.aad, name);
@@ -816,5 +847,6 @@ impl Opener {
     }
 }
 
+pub mod stream;
 #[cfg(test)]
 mod tests;

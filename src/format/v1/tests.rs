@@ -218,6 +218,16 @@ mod props {
             }
         }
 
+        /// The decoder's shortcut for plain prefixes reads the key the dotenv parser
+        /// reads.
+        #[test]
+        fn simple_key_agrees_with_the_parser(t in text()) {
+            if let Some(k) = simple_key(&t) {
+                let line = format!("{t}x");
+                prop_assert_eq!(dotenv::line_key(&line), Ok(Some(k)));
+            }
+        }
+
         #[test]
         fn decoder_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
             let key = Key::from_bytes([4; 32]);
@@ -360,6 +370,29 @@ fn plaintext_only_decrypt_agrees_with_full_decrypt() {
         decrypt_plaintext(&sealed, &wrong),
         Err(FormatError::WrongKey { .. })
     ));
+}
+
+#[test]
+fn simple_key_reads_only_plain_prefixes() {
+    for (prefix, key) in [
+        ("A=", Some("A")),
+        ("export A_1.b=", Some("A_1.b")),
+        ("export=", Some("export")),
+        ("export export=", Some("export")),
+        ("exportA=", Some("exportA")),
+        ("=", None),
+        ("export =", None),
+        ("A =", None),
+        (" A=", None),
+        ("'A'=", None),
+        ("A-B=", None),
+        ("é=", None),
+    ] {
+        assert_eq!(simple_key(prefix), key, "{prefix:?}");
+        if let Some(k) = key {
+            assert_eq!(dotenv::line_key(&format!("{prefix}x")), Ok(Some(k)));
+        }
+    }
 }
 
 #[test]

@@ -1,0 +1,83 @@
+//! Large v1 files (1 MiB and more) are decrypted as a stream of chunks on three threads
+//! (`src/format/v1/stream.rs`): through the binary, the same bytes, the same refusals
+//! and the same exit codes as the whole-file path, and nothing printed before the MAC is
+//! checked.
+
+use crate::common::{contains, test_key, Sandbox};
+
+const SECRET: &str = "S3CR3T-LARGE-hunter2";
+
+/// A ~2.5 MB .env (encrypted ~4 MB) with CRLF, CR-only and multi-line values, a BOM and
+/// no final newline, with `SECRET` in the last value.
+fn large_env() -> String {
+    let mut s = String::from("\u{feff}# big\r\n");
+    for i in 0..30_000 {
+        match i % 5 {
+            0 => s.push_str(&format!("export K{i} = 'v {i}'\r\n")),
+            1 => s.push_str(&format!("K{i}=\"multi\nline {i}\"\n")),
+            2 => s.push_str(&format!("K{i}=plain-{i}\r")),
+            3 => s.push_str(&format!("# comment {i}\n#OLD_{i}=gone\n")),
+            _ => s.push_str(&format!("K{i}=x\n\n")),
+        }
+    }
+    s.push_str(&format!("LAST={SECRET}"));
+    s
+}
+
+#[test]
+fn a_large_file_round_trips_through_the_stream_path() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(21));
+    let text = large_env();
+    sb.write(".env", &text);
+    sb.run(&["encrypt", "--key-file", &kf]).ok();
+    let sealed = sb.read(".env.encrypted");
+    assert!(sealed.len() > 2 << 20, "{} bytes", sealed.len());
+    let out = sb.run(&["decrypt", "--stdout", "--key-file", &kf]);
+    out.ok();
+    assert!(out.stdout == text.as_bytes(), "the plaintext differs");
+    // To a file: 0600, byte-exact, then up to date.
+    std::fs::remove_file(sb.path(".env")).unwrap();
+    sb.run(&["decrypt", "--key-file", &kf]).ok();
+    assert!(sb.read(".env") == text.as_bytes());
+    assert_eq!(crate::common::mode(&sb.path(".env")), 0o600);
+    let again = sb.run(&["decrypt", "--key-file", &kf]);
+    again.ok();
+    assert!(again.stderr.contains("up to date"), "{}", again.stderr);
+}
+
+#[test]
+fn a_damaged_large_file_is_refused_without_printing() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(22));
+    sb.write(".env", large_env());
+    sb.run(&["encrypt", "--key-file", &kf]).ok();
+    let good = sb.read(".env.encrypted");
+    let n = good.len();
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for pos in [200, n / 7, n / 2, n - 40, n - 1] {
+        let mut bad = good.clone();
+        bad[pos] ^= 0x01;
+        cases.push((format!("byte {pos} flipped"), bad));
+    }
+    cases.push(("truncated".into(), good[..n * 2 / 3].to_vec()));
+    let mut bad = good.clone();
+    bad[n / 2] = 0xff;
+    cases.push(("not UTF-8".into(), bad));
+    for (what, bytes) in cases {
+        sb.write("d.encrypted", &bytes);
+        let run = sb.run(&["decrypt", "d.encrypted", "--stdout", "--key-file", &kf]);
+        run.code(5);
+        assert!(run.stdout.is_empty(), "{what}: printed on stdout");
+        assert!(
+            !run.stderr.contains(SECRET) && !contains(&run.stdout, SECRET.as_bytes()),
+            "{what}: the secret was printed"
+        );
+    }
+    // The wrong key names both ids.
+    let other = sb.key_file("other.key", &test_key(23));
+    let run = sb.run(&["decrypt", "--stdout", "--key-file", &other]);
+    run.code(4);
+    let (want, given) = (test_key(22).id(), test_key(23).id());
+    assert!(run.stderr.contains(want.as_str()) && run.stderr.contains(given.as_str()));
+}
