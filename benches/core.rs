@@ -1,6 +1,6 @@
 //! Benchmarks of the hot paths, on a 50-key file (a typical `.env`) and a 100,000-key
 //! file (~7 MB, the stress case): dotenv parse, v1 encrypt (fresh and re-encrypt with the
-//! previous file open), v1 decrypt, Fernet encrypt and decrypt.
+//! previous file open), v1 decrypt (whole-file and streamed), Fernet encrypt and decrypt.
 //!
 //! Run: `cargo bench --bench core` (divan; filter with `-- v1`). The end-to-end numbers
 //! (process start, I/O, comparison with sops) come from `scripts/bench.sh`.
@@ -208,7 +208,22 @@ fn v1_decrypt(bencher: Bencher, keys: usize) {
         .bench(|| v1::decrypt(black_box(&f.sealed_v1), &key).expect("decrypt"));
 }
 
-/// What `envseal decrypt` does: the plaintext only, nothing kept for re-encryption.
+/// What `envseal decrypt` does for a file of 1 MiB and more: the stream decoder (two
+/// passes over a reader, three threads), here reading from memory.
+#[divan::bench(args = SIZES)]
+fn v1_decrypt_stream(bencher: Bencher, keys: usize) {
+    let f = fixture(keys);
+    let key = key();
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&f.text))
+        .bench(|| {
+            let mut src = std::io::Cursor::new(black_box(f.sealed_v1.as_bytes()));
+            v1::stream::decrypt(&mut src, &key).expect("decrypt")
+        });
+}
+
+/// What `envseal decrypt` does for a smaller file: the plaintext only, nothing kept for
+/// re-encryption.
 #[divan::bench(args = SIZES)]
 fn v1_decrypt_plaintext(bencher: Bencher, keys: usize) {
     let f = fixture(keys);
