@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{
-    confirm_overwrite, input_path, read_encrypted, read_input, resolve_v1_key, with_source_hint,
-    write_stdout_parts, Ui,
+    confirm_overwrite, input_path, open_fernet, read_encrypted, read_input, resolve_v1_key,
+    with_source_hint, write_stdout_parts, Ui,
 };
 use crate::cli::Decrypt;
 use crate::exit::{Code, Failure};
-use crate::format::{v1, Plaintext};
+use crate::format::{self, v1, Format, Plaintext};
 use crate::key::KeyId;
 
 /// Returns the id of the key used.
@@ -26,13 +26,19 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
         Some((plaintext, kid)) => (plaintext, kid, "v1"),
         None => {
             let bytes = read_input(&input, "encrypted file")?;
-            let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
-            let format = opened.format.name();
-            (
-                Plaintext::from(opened.plaintext),
-                opened.key.key.id(),
-                format,
-            )
+            if format::detect(&bytes) == Some(Format::Fernet) {
+                // The token is decoded and decrypted in the buffer it was read into.
+                let (plaintext, loaded) = open_fernet(&input, bytes, &args.key, ui, true)?;
+                (Plaintext::from(plaintext), loaded.key.id(), "fernet")
+            } else {
+                let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
+                let format = opened.format.name();
+                (
+                    Plaintext::from(opened.plaintext),
+                    opened.key.key.id(),
+                    format,
+                )
+            }
         }
     };
     let Some(output) = output else {

@@ -218,12 +218,12 @@ fn open_encrypted_as(
     allow_prompt: bool,
     for_reencrypt: bool,
 ) -> Result<OpenedFile> {
-    use crate::format::{self, fernet, v1, Format, FormatError};
-    let key_id = key_id_arg(args)?;
+    use crate::format::{self, v1, Format, FormatError};
+    // A malformed --key-id is reported before anything about the file.
+    key_id_arg(args)?;
     let fmt = format::detect(bytes)
         .ok_or(FormatError::NotEncrypted)
         .with_context(|| format!("cannot decrypt {}", path.display()))?;
-    let mut warn = ui.warner();
     match fmt {
         Format::V1 => {
             let text = std::str::from_utf8(bytes)
@@ -254,27 +254,51 @@ fn open_encrypted_as(
             })
         }
         Format::Fernet => {
-            let candidates = key::candidates(
-                &key_request(args, path, None, key_id.as_ref(), allow_prompt),
-                &mut warn,
-            )?;
-            let mut last = None;
-            for loaded in candidates {
-                match fernet::decrypt(bytes, &loaded.key) {
-                    Ok(plaintext) => {
-                        return Ok(OpenedFile {
-                            format: fmt,
-                            plaintext,
-                            key: loaded,
-                            v1: None,
-                        })
-                    }
-                    Err(e) => last = Some(with_source_hint(e, &loaded, path)),
-                }
-            }
-            Err(last.unwrap_or_else(|| anyhow::anyhow!("no key to try")))
+            let (plaintext, loaded) = open_fernet(path, bytes.to_vec(), args, ui, allow_prompt)?;
+            Ok(OpenedFile {
+                format: fmt,
+                plaintext,
+                key: loaded,
+                v1: None,
+            })
         }
     }
+}
+
+/// Decrypt a Fernet file (its bytes, taken: the token is decoded and decrypted in their
+/// buffer) with the first key from the key sources that opens it: a Fernet token names
+/// no key, so each keyring key is tried.
+pub fn open_fernet(
+    path: &Path,
+    bytes: Vec<u8>,
+    args: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+) -> Result<(zeroize::Zeroizing<Vec<u8>>, key::Loaded)> {
+    use crate::format::fernet::{Attempt, Token};
+    use crate::format::FormatError;
+    let key_id = key_id_arg(args)?;
+    let candidates = key::candidates(
+        &key_request(args, path, None, key_id.as_ref(), allow_prompt),
+        &mut ui.warner(),
+    )?;
+    let mut token =
+        Token::decode(bytes).with_context(|| format!("cannot decrypt {}", path.display()))?;
+    let mut last = None;
+    for loaded in candidates {
+        token = match token.try_key(&loaded.key) {
+            Attempt::Opened(plaintext) => return Ok((plaintext, loaded)),
+            Attempt::Failed(e) => return Err(with_source_hint(e, &loaded, path)),
+            Attempt::NotThisKey(token) => {
+                let e = FormatError::FernetAuth {
+                    given: loaded.key.id(),
+                };
+                last = Some(with_source_hint(e, &loaded, path));
+                token
+            }
+        };
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("no key to try")))
 }
 
 /// The key for a v1 file with this header, from the key sources (the header names the
