@@ -30,6 +30,8 @@ mod hook;
 mod interop;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/large.rs"]
+mod large;
 #[path = "cli/mask_check.rs"]
 mod mask_check;
 #[path = "cli/mask_filter.rs"]
