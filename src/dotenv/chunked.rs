@@ -154,25 +154,14 @@ impl<R: Read> ChunkReader<R> {
 
     /// Read until `raw` has `want` more bytes or the input ends.
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        let start = self.raw.len();
-        let goal = start + want;
-        self.raw.resize(goal, 0);
-        let mut len = start;
-        while len < goal {
-            match self.input.read(&mut self.raw[len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => len += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.raw.truncate(len);
-                    return Err(e);
-                }
-            }
+        self.raw.reserve(want);
+        // `read_to_end` reads into the spare capacity without zero-filling it first.
+        let n = (&mut self.input)
+            .take(want as u64)
+            .read_to_end(&mut self.raw)?;
+        if n < want {
+            self.eof = true;
         }
-        self.raw.truncate(len);
         Ok(())
     }
 

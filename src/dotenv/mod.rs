@@ -622,16 +622,36 @@ fn classify(
     ))
 }
 
+/// For each byte, in an unquoted key: 0 the key goes on, 1 the key ends here (`=`, `#`,
+/// ASCII white space), 2 a non-ASCII byte (decided char by char).
+static KEY_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'=' as usize] = 1;
+    t[b'#' as usize] = 1;
+    t[b' ' as usize] = 1;
+    let mut c = 0x09; // \t \n \x0b \x0c \r: char::is_whitespace's ASCII ones
+    while c <= 0x0d {
+        t[c] = 1;
+        c += 1;
+    }
+    let mut c = 0x80;
+    while c < 0x100 {
+        t[c] = 2;
+        c += 1;
+    }
+    t
+};
+
 fn unquoted_key_len(s: &str) -> usize {
     let ends_key = |c: char| c == '=' || c == '#' || c.is_whitespace();
-    // Byte by byte while ASCII (every line of a file goes through here); from the first
-    // non-ASCII byte on, char by char, so Unicode white space still ends a key.
+    // Byte by byte (one table look-up each) while ASCII: every line of a file goes
+    // through here. From the first non-ASCII byte on, char by char, so Unicode white
+    // space still ends a key.
     for (i, &b) in s.as_bytes().iter().enumerate() {
-        if !b.is_ascii() {
-            return i + s[i..].find(ends_key).unwrap_or(s.len() - i);
-        }
-        if ends_key(char::from(b)) {
-            return i;
+        match KEY_BYTE[usize::from(b)] {
+            0 => {}
+            1 => return i,
+            _ => return i + s[i..].find(ends_key).unwrap_or(s.len() - i),
         }
     }
     s.len()

@@ -44,7 +44,7 @@ use crate::key::Key;
 /// Bytes of plaintext per piece: small enough that the pieces in flight stay a small
 /// part of the output held for stdout, large enough that handing them between threads
 /// costs nothing measurable.
-pub const CHUNK_SIZE: usize = 256 * 1024;
+pub const CHUNK_SIZE: usize = 128 * 1024;
 
 /// Sealing threads.
 const WORKERS: usize = 2;
@@ -428,8 +428,12 @@ fn seal_piece(
     pool: &mut OsRandomPool,
 ) -> Result<String, StreamError> {
     let changed = || StreamError::Read(io::Error::other("the file changed while being read"));
-    buf.clear();
-    reserve_zeroizing(buf, job.len);
+    // Every byte is overwritten by the read: only a longer piece than any before
+    // zero-fills (the bytes it adds).
+    if buf.capacity() < job.len {
+        buf.clear();
+        reserve_zeroizing(buf, job.len);
+    }
     buf.resize(job.len, 0);
     input
         .read_exact_at(buf, job.offset)
