@@ -224,11 +224,41 @@ fn read_in_chunks(
     Ok((reader.bom(), lines, chunks))
 }
 
+/// The pieces `next_piece` gives (it counts lines instead of handing them out): the
+/// same as `next_chunk`'s.
+fn pieces(bytes: &[u8], chunk_size: usize) -> Result<Vec<(u64, usize, usize, String)>, ParseError> {
+    let mut reader = ChunkReader::new(bytes, chunk_size);
+    let mut out = Vec::new();
+    loop {
+        match reader.next_piece() {
+            Ok(Some(c)) => out.push((c.offset, c.first_number, c.lines, c.text.to_string())),
+            Ok(None) => return Ok(out),
+            Err(ChunkError::Parse(e)) => return Err(e),
+            Err(ChunkError::Io(e)) => panic!("{e}"),
+        }
+    }
+}
+
 /// The chunked reader gives exactly the whole-file parse: same lines (kinds, numbers,
 /// terminators), the chunks are the text in order at their offsets, same errors.
 fn assert_chunked_matches_whole(bytes: &[u8], chunk_size: usize, read_size: usize) {
     let whole = parse_bytes(bytes);
     let chunked = read_in_chunks(bytes, chunk_size, read_size);
+    let counted = pieces(bytes, chunk_size);
+    match (&chunked, counted) {
+        (Ok((_, _, chunks)), Ok(counted)) => {
+            let from_lines: Vec<_> = chunks
+                .iter()
+                .map(|c| (c.offset, c.first_number, c.lines, c.text.to_string()))
+                .collect();
+            assert_eq!(from_lines, counted, "{bytes:?} / {chunk_size}");
+        }
+        (Err(a), Err(b)) => assert_eq!(*a, b, "{bytes:?} / {chunk_size}"),
+        (a, b) => panic!(
+            "{bytes:?}: next_chunk {:?}, next_piece {b:?}",
+            a.as_ref().map(|_| ())
+        ),
+    }
     match (whole, chunked) {
         (Ok(doc), Ok((bom, lines, chunks))) => {
             assert_eq!(bom, doc.bom, "{bytes:?} / {chunk_size}");
@@ -310,5 +340,63 @@ proptest! {
             }
         }
         assert_chunked_matches_whole(&bytes, chunk_size, read_size);
+    }
+}
+
+/// `skip_all` is counting the iterator's items, for both kinds of parser, and leaves it
+/// in the same state.
+fn assert_skip_all_is_count(text: &str) {
+    for partial in [false, true] {
+        let make = || {
+            if partial {
+                LineParser::partial(text, 3)
+            } else {
+                LineParser::new(text, 3)
+            }
+        };
+        let mut walked = make();
+        let mut n = 0;
+        let mut err = None;
+        for l in walked.by_ref() {
+            match l {
+                Ok(_) => n += 1,
+                Err(e) => err = Some(e),
+            }
+        }
+        let mut skipped = make();
+        let got = skipped.skip_all();
+        match err {
+            Some(e) => assert_eq!(got, Err(e), "{text:?}"),
+            None => assert_eq!(got, Ok(n), "{text:?} partial={partial}"),
+        }
+        assert_eq!(skipped.offset(), walked.offset(), "{text:?}");
+        assert_eq!(skipped.number(), walked.number(), "{text:?}");
+        assert_eq!(skipped.incomplete(), walked.incomplete(), "{text:?}");
+        assert!(skipped.next().is_none());
+    }
+}
+
+#[test]
+fn skip_all_counts_like_the_iterator() {
+    for text in [
+        "",
+        "A=1",
+        "A=1\n",
+        "A=1\r\nB=2\rC=3\n\nD",
+        "# it's\nA=\"x\ny\"\nB=2\r\n",
+        "A=1\nB='x\n",
+        "A=1\nB=`x\nC=2\n",
+        "\r\r\n\n'\n",
+        "A=\"\\\"\n\"\rB=1",
+    ] {
+        assert_skip_all_is_count(text);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    #[test]
+    fn skip_all_counts_like_the_iterator_for_generated_text(text in dotenv_text()) {
+        assert_skip_all_is_count(&text);
     }
 }

@@ -132,6 +132,8 @@ pub(super) struct ValueSealer {
     cipher: Aes256Gcm,
     aad: Vec<u8>,
     raw: Zeroizing<Vec<u8>>,
+    /// The token's base64 (ciphertext: no secret).
+    b64: Vec<u8>,
 }
 
 impl ValueSealer {
@@ -140,6 +142,7 @@ impl ValueSealer {
             cipher: gcm(value_key),
             aad: Vec::new(),
             raw: Zeroizing::new(Vec::new()),
+            b64: Vec::new(),
         }
     }
 
@@ -162,8 +165,17 @@ impl ValueSealer {
             .encrypt_in_place_detached(Nonce::from_slice(nonce), &self.aad, &mut raw[12..])
             .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
         raw.extend_from_slice(&tag);
+        // Into a buffer of the exact length, reused: `encode_string` zero-fills a 1 KiB
+        // stack buffer for every value, which cost more than the encoding.
+        let len = base64::encoded_len(raw.len(), false).expect("a value's length fits");
+        if self.b64.len() < len {
+            self.b64.resize(len, 0);
+        }
+        let b64 = &mut self.b64[..len];
+        B64.encode_slice(&raw[..], b64)
+            .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
         out.push_str(TOKEN_OPEN);
-        B64.encode_string(&raw[..], out);
+        out.push_str(std::str::from_utf8(b64).expect("base64 is ASCII"));
         out.push(']');
         Ok(())
     }
@@ -279,9 +291,8 @@ struct Job {
     offset: u64,
     len: usize,
     first_number: usize,
+    /// How many logical lines the reader found in it.
     lines: usize,
-    /// Exact length of its output.
-    out_len: usize,
 }
 
 /// [`encrypt_stream`] with a chosen piece size and number of sealing threads (tests).
@@ -311,7 +322,7 @@ pub(super) fn encrypt_stream_with(
     let value_key = hkdf32(&*dk.0, b"value");
     let stop = AtomicBool::new(false);
     let (job_tx, job_rx) = mpsc::channel::<Job>();
-    let (out_tx, out_rx) = mpsc::channel::<(usize, Result<String, StreamError>)>();
+    let (out_tx, out_rx) = mpsc::channel::<(usize, Result<(String, usize), StreamError>)>();
     let job_rx = Mutex::new(job_rx);
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
@@ -341,14 +352,8 @@ pub(super) fn encrypt_stream_with(
             // Read and parse everything first (the line count heads the MAC), handing
             // each piece to the workers as soon as it is known.
             let mut reader = ChunkReader::new(input_cursor, chunk_size);
-            let (mut lines, mut values, mut jobs) = (0, 0, 0);
-            loop {
-                let mut out_len = 0;
-                let chunk = reader.next_chunk(&mut |l| {
-                    out_len += sealed_len(l, opts);
-                    values += usize::from(matches!(l.kind, Kind::Assignment { .. }));
-                })?;
-                let Some(chunk) = chunk else { break };
+            let (mut lines, mut jobs) = (0, 0);
+            while let Some(chunk) = reader.next_piece()? {
                 lines += chunk.lines;
                 // The workers outlive this loop (they only stop when the queue closes).
                 let _ = job_tx.send(Job {
@@ -357,7 +362,6 @@ pub(super) fn encrypt_stream_with(
                     len: chunk.text.len(),
                     first_number: chunk.first_number,
                     lines: chunk.lines,
-                    out_len,
                 });
                 jobs += 1;
             }
@@ -391,11 +395,13 @@ pub(super) fn encrypt_stream_with(
 
             // The pieces in order, as the workers finish them.
             let mut pending: Vec<Option<String>> = (0..jobs).map(|_| None).collect();
-            let mut next = 0;
+            let (mut next, mut values) = (0, 0);
             while next < jobs {
                 // Every worker gone with pieces missing: one of them panicked.
                 let (index, sealed) = out_rx.recv().map_err(|_| corrupt("encryption failed"))?;
-                pending[index] = Some(sealed?);
+                let (part, part_values) = sealed?;
+                values += part_values;
+                pending[index] = Some(part);
                 while let Some(part) = pending.get_mut(next).and_then(Option::take) {
                     hash(&part);
                     sink.write(part).map_err(StreamError::Write)?;
@@ -418,7 +424,8 @@ pub(super) fn encrypt_stream_with(
     })
 }
 
-/// Read one piece again and seal it into a string of exactly `job.out_len` bytes.
+/// Read one piece again and seal it into a string of exactly its length; also returns
+/// how many values (assignments) it holds.
 fn seal_piece(
     input: &File,
     job: &Job,
@@ -426,7 +433,7 @@ fn seal_piece(
     opts: Options,
     sealer: &mut ValueSealer,
     pool: &mut OsRandomPool,
-) -> Result<String, StreamError> {
+) -> Result<(String, usize), StreamError> {
     let changed = || StreamError::Read(io::Error::other("the file changed while being read"));
     // Every byte is overwritten by the read: only a longer piece than any before
     // zero-fills (the bytes it adds).
@@ -439,8 +446,10 @@ fn seal_piece(
         .read_exact_at(buf, job.offset)
         .map_err(StreamError::Read)?;
     let text = std::str::from_utf8(buf).map_err(|_| changed())?;
-    let mut out = String::with_capacity(job.out_len);
-    let mut lines = 0;
+    // At most 4/3 of the text plus a token's overhead per line; shrunk to fit (in
+    // place) once sealed.
+    let mut out = String::with_capacity(text.len() / 3 * 4 + 64 * job.lines);
+    let (mut lines, mut values) = (0, 0);
     // The reader handed out only lines that end inside the piece, so parsing the piece
     // on its own gives the same lines.
     for line in LineParser::new(text, job.first_number) {
@@ -450,12 +459,14 @@ fn seal_piece(
             pool.fill(&mut nonce)?;
             sealer.seal(out, name, plain, &nonce)
         })?;
+        values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
         lines += 1;
     }
-    if lines != job.lines || out.len() != job.out_len {
+    if lines != job.lines {
         return Err(changed());
     }
-    Ok(out)
+    out.shrink_to_fit();
+    Ok((out, values))
 }
 
 #[cfg(test)]
