@@ -229,11 +229,17 @@ fn stream_large(
         return Ok(loaded.map(|l| l.key.id()));
     }
     // The body goes to the temporary file as it is sealed, the MAC into its place last;
-    // only then is the file fsynced and renamed into place.
-    let (staged, sealed) = crate::fsutil::stage_with(output, 0o644, |out| {
-        seal::encrypt_stream(&file, opts, now, &mut resolve, &mut seal::FileSink(out))
-    })
-    .map_err(failed)?;
+    // only then is the file fsynced and renamed into place. Meanwhile git is asked
+    // whether the plaintext is ignored and tracked (read-only; acted on only once the
+    // output is in place).
+    let (written, git) = std::thread::scope(|scope| {
+        let git = scope.spawn(|| git_status(input));
+        let written = crate::fsutil::stage_with(output, 0o644, |out| {
+            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut seal::FileSink(out))
+        });
+        (written, git.join())
+    });
+    let (staged, sealed) = written.map_err(failed)?;
     staged
         .commit()
         .and_then(|()| crate::fsutil::sync_dir(crate::fsutil::parent_dir(output)))
@@ -241,7 +247,10 @@ fn stream_large(
     let Some(loaded) = loaded else {
         unreachable!("a sealed file has a key");
     };
-    protect_plaintext(input, ui);
+    match git {
+        Ok(status) => apply_protection(input, ui, status),
+        Err(_) => protect_plaintext(input, ui),
+    }
     ui.info(format!(
         "encrypted {} -> {} (v1, key {} from {}, {} values)",
         input.display(),
@@ -273,8 +282,19 @@ fn may_be_fernet(head: &[u8]) -> bool {
 /// is not ignored yet, and warn loudly when it is already tracked. Outside a git work
 /// tree there is nothing to do.
 fn protect_plaintext(input: &std::path::Path, ui: &Ui) {
+    apply_protection(input, ui, git_status(input));
+}
+
+/// What git says of the plaintext: `None` outside a work tree, else (ignored, tracked).
+fn git_status(input: &Path) -> Option<(bool, bool)> {
+    let ignored = crate::git::is_ignored(input)?;
+    Some((ignored, crate::git::is_tracked(input)))
+}
+
+/// [`protect_plaintext`] with git asked beforehand ([`git_status`]).
+fn apply_protection(input: &Path, ui: &Ui, status: Option<(bool, bool)>) {
     use crate::git;
-    let Some(ignored) = git::is_ignored(input) else {
+    let Some((ignored, tracked)) = status else {
         return;
     };
     let name = input
@@ -295,7 +315,7 @@ fn protect_plaintext(input: &std::path::Path, ui: &Ui) {
             )),
         }
     }
-    if git::is_tracked(input) {
+    if tracked {
         ui.warn(format!(
             "{} is TRACKED by git: its plaintext is in the repository. Run: git rm --cached {} (and rotate every secret in it if it was ever pushed)",
             input.display(),

@@ -149,3 +149,30 @@ fn large_encrypted_inputs_are_refused() {
         assert!(run.stderr.contains("already encrypted"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn in_a_git_work_tree_the_plaintext_is_ignored_or_flagged() {
+    use crate::flow::{git, init_repo};
+    let (sb, kf) = setup();
+    init_repo(&sb);
+    sb.write("big.env", large_text(false));
+    let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+    assert!(
+        run.ok().stderr.contains("added /big.env to"),
+        "{}",
+        run.stderr
+    );
+    let ignore = String::from_utf8(sb.read(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "/big.env"), "{ignore}");
+    assert!(!run.stderr.contains("TRACKED"));
+
+    // A tracked plaintext is warned about.
+    sb.write("tracked.env", large_text(false));
+    git(&sb, &["add", "-f", "tracked.env"]);
+    let run = sb.run(&["encrypt", "--key-file", &kf, "tracked.env"]);
+    assert!(
+        run.ok().stderr.contains("tracked.env is TRACKED by git"),
+        "{}",
+        run.stderr
+    );
+}

@@ -218,7 +218,7 @@ impl Sink for Parts {
 
 /// Writes the output to a file as it comes (the temporary file of an atomic write), and
 /// the MAC into its place at the end.
-pub struct FileSink<'f>(pub &'f mut std::fs::File);
+pub struct FileSink<'f>(pub &'f mut File);
 
 impl Sink for FileSink<'_> {
     fn write(&mut self, part: String) -> io::Result<()> {
