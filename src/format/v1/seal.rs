@@ -5,14 +5,16 @@
 //!
 //! [`encrypt_stream`] produces the same format as [`super::encrypt`] with a fresh data
 //! key, without holding the whole input or its parsed form: the calling thread reads the
-//! file in pieces of whole logical lines ([`crate::dotenv::ChunkReader`]), worker threads
-//! parse and seal each piece into its own output string (each with its own nonce pool),
-//! and the calling thread hashes the pieces in order into the MAC and hands them to a
-//! [`Sink`] (kept in memory for stdout, or written to the temporary file of an atomic
-//! write). The MAC starts with the number of lines, which is known once the whole input
-//! has been parsed: that is much sooner than it is sealed, so hashing overlaps sealing.
-//! The master key is needed only for the header, after parsing: a plaintext that does
-//! not parse is reported before the key is looked for, as by the whole-file path.
+//! file once in pieces of whole logical lines ([`crate::dotenv::ChunkReader`]), checking
+//! them and counting their lines, and keeps nothing; worker threads read each piece
+//! again by position, parse and seal it into its own output string (each with its own
+//! nonce pool); the calling thread hashes the pieces in order into the MAC and hands them
+//! to a [`Sink`] (kept in memory for stdout, or written to the temporary file of an
+//! atomic write). The MAC starts with the number of lines, which is known once the whole
+//! input has been read: that is much sooner than it is sealed, so hashing overlaps
+//! sealing. The master key is needed only for the header, after reading: a plaintext
+//! that does not parse is reported before the key is looked for, as by the whole-file
+//! path.
 //!
 //! Randomness: the data key and wrap nonce come from the calling thread's
 //! [`OsRandomPool`], each worker draws its value nonces from its own pool, so the order
@@ -297,12 +299,15 @@ struct Job {
 
 /// [`encrypt_stream`] with a chosen piece size and number of sealing threads (tests).
 ///
-/// The calling thread reads the file once, front to back, checking and parsing it and
-/// sending each piece's position to the workers, and keeps nothing of it: each worker
-/// reads its pieces again (from the page cache, by position). So the whole file is
-/// parsed — and the line count the MAC starts with is known — long before it is sealed,
-/// without holding it in memory meanwhile. Should the file change between the two
-/// reads, a piece no longer parses to what the reader found and the encryption fails.
+/// The calling thread reads the file once, front to back, checking it and counting its
+/// logical lines, sends each piece's position to the workers and keeps nothing of it:
+/// each worker reads its pieces again (from the page cache, by position). So the whole
+/// file is read — and the line count the MAC starts with is known — long before it is
+/// sealed, without holding it in memory meanwhile. Should the file change between the
+/// two reads, a piece no longer holds the lines the reader counted (or is no longer
+/// UTF-8, or no longer parses) and the encryption fails; a change that keeps every
+/// piece's length and line count is sealed as found by the second read, as a
+/// whole-file read racing a writer would see some mix of old and new bytes.
 pub(super) fn encrypt_stream_with(
     input: &File,
     opts: Options,
