@@ -284,3 +284,35 @@ mod props {
         }
     }
 }
+
+/// Every dotenv file of the crate's fixtures and of the shared corpus (when it is there,
+/// next to the crate), streamed in tiny pieces on two threads: the whole-file encoder's
+/// lines, a byte-exact round trip, the same parse errors.
+#[test]
+fn fixture_and_corpus_files_stream_like_the_whole_file_encoder() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in [
+        root.join("fixtures/dotenv"),
+        root.join("../shared/corpus/dotenv"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "env") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if crate::format::detect(&bytes).is_some() {
+                continue; // refused before parsing
+            }
+            for chunk_size in [1, 16, CHUNK_SIZE] {
+                check_against_whole_file(&bytes, Options::default(), chunk_size, 2);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "expected the fixtures in {root:?}");
+}
