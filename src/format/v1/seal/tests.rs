@@ -119,9 +119,17 @@ fn a_large_file_round_trips_on_two_threads() {
     for i in 0..20_000 {
         text.push_str(&format!("# c {i}\nK_{i}=v{i}\r\nM_{i}=\"a\nb{i}\"\n"));
     }
+    // Long lines, one quoted over several lines.
+    text.push_str(&format!("LONG={}\n", "x".repeat(3 * 64 * 1024)));
+    text.push_str(&format!(
+        "Q=\"{}\n{}\"\n#{}\n",
+        "y".repeat(64 * 1024),
+        "z".repeat(7),
+        "c".repeat(64 * 1024)
+    ));
     let key = Key::from_bytes([12; 32]);
     let (sealed, stats) = stream(text.as_bytes(), &key, Options::default(), 4096, 2).unwrap();
-    assert_eq!(stats.lines, 60_000);
+    assert_eq!(stats.lines, 60_003);
     assert_eq!(decrypt(&sealed, &key).unwrap().plaintext.as_str(), text);
 }
 
