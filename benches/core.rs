@@ -1,6 +1,6 @@
 //! Benchmarks of the hot paths, on a 50-key file (a typical `.env`) and a 100,000-key
-//! file (~7 MB, the stress case): dotenv parse, v1 encrypt (fresh, streamed on two threads,
-//! and re-encrypt with the previous file open), v1 decrypt, Fernet encrypt and decrypt.
+//! file (~7 MB, the stress case): dotenv parse, v1 encrypt (fresh and re-encrypt with the
+//! previous file open), v1 decrypt, Fernet encrypt and decrypt.
 //!
 //! Run: `cargo bench --bench core` (divan; filter with `-- v1`). The end-to-end numbers
 //! (process start, I/O, comparison with sops) come from `scripts/bench.sh`.

@@ -14,6 +14,8 @@ mod conventions;
 mod corpus;
 #[path = "cli/edit.rs"]
 mod edit;
+#[path = "cli/encrypt_large.rs"]
+mod encrypt_large;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/fernet_vectors.rs"]
@@ -30,8 +32,6 @@ mod hook;
 mod interop;
 #[path = "cli/keys.rs"]
 mod keys;
-#[path = "cli/large.rs"]
-mod large;
 #[path = "cli/mask_check.rs"]
 mod mask_check;
 #[path = "cli/mask_filter.rs"]

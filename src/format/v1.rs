@@ -29,6 +29,8 @@ use super::FormatError;
 use crate::dotenv::{self, Document};
 use crate::key::{Key, KeyId};
 
+pub mod seal;
+
 pub const MAGIC: &str = "#envseal:v1 ";
 const SLOT_PREFIX: &str = "#envseal:key ";
 const MAC_PREFIX: &str = "#envseal:mac hmac-sha256=";
@@ -779,6 +781,5 @@ impl Opener {
     }
 }
 
-pub mod seal;
 #[cfg(test)]
 mod tests;
