@@ -179,6 +179,32 @@ fn v1_encrypt(bencher: Bencher, keys: usize) {
         });
 }
 
+/// What `envseal encrypt` does for a large new file: read and parse in pieces, seal on
+/// two threads, MAC in order; the output kept in pieces (as for `--stdout`).
+#[divan::bench(args = SIZES)]
+fn v1_encrypt_stream(bencher: Bencher, keys: usize) {
+    use std::io::Write;
+    let f = fixture(keys);
+    let key = key();
+    let mut file = tempfile::tempfile().expect("temp file");
+    file.write_all(f.text.as_bytes()).expect("write");
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&f.text))
+        .bench(|| {
+            let mut parts = v1::seal::Parts::default();
+            let mut give_key = || Ok(key.clone());
+            v1::seal::encrypt_stream(
+                black_box(&file),
+                v1::Options::default(),
+                Utc::now(),
+                &mut give_key,
+                &mut parts,
+            )
+            .expect("encrypt");
+            parts
+        });
+}
+
 #[divan::bench(args = SIZES)]
 fn v1_reencrypt_unchanged(bencher: Bencher, keys: usize) {
     let f = fixture(keys);

@@ -76,6 +76,34 @@ pub fn stage_parts(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<Staged
     })
 }
 
+/// [`stage`] for content produced while it is written: `write` fills the temporary file
+/// (and may write at any offset of it); the file is then fsynced and given `mode`. On an
+/// error the temporary file is removed.
+pub fn stage_with<T, E: From<io::Error>>(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut File) -> Result<T, E>,
+) -> Result<(Staged, T), E> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    let made = write(tmp.as_file_mut())?;
+    tmp.as_file().sync_all()?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    let staged = Staged {
+        tmp: tmp.into_temp_path(),
+        target: path.to_owned(),
+    };
+    Ok((staged, made))
+}
+
 /// Replace (or create) `path` with `bytes`, atomically and durably, with `mode`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     write_atomic_parts(path, &[bytes], mode)
@@ -262,6 +290,36 @@ mod tests {
         assert_eq!(mode(&p).unwrap() & 0o777, 0o644);
         // no temp files left behind
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stage_with_writes_at_offsets_and_cleans_up_on_error() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let (staged, n) = stage_with(&p, 0o640, |f| -> io::Result<u8> {
+            f.write_all(b"hello _____!")?;
+            f.write_all_at(b"world", 6)?;
+            Ok(7)
+        })
+        .unwrap();
+        assert_eq!(n, 7);
+        assert!(!p.exists(), "nothing in place before commit");
+        staged.commit().unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"hello world!");
+        assert_eq!(mode(&p).unwrap() & 0o777, 0o640);
+        let err = stage_with(&p, 0o644, |f| -> io::Result<()> {
+            f.write_all(b"half")?;
+            Err(io::Error::other("boom"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+        assert_eq!(fs::read(&p).unwrap(), b"hello world!");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file removed"
+        );
     }
 
     #[test]

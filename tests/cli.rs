@@ -14,6 +14,8 @@ mod conventions;
 mod corpus;
 #[path = "cli/edit.rs"]
 mod edit;
+#[path = "cli/encrypt_large.rs"]
+mod encrypt_large;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/fernet_vectors.rs"]

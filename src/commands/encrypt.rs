@@ -1,15 +1,20 @@
 //! `envseal encrypt`: a plaintext .env into a committable encrypted file.
 
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use chrono::Utc;
 
 use super::{
     confirm_overwrite, input_path, key_id_arg, key_request, open_encrypted, read_input,
-    write_stdout, Ui,
+    write_stdout, write_stdout_parts, Ui,
 };
 use crate::cli::{Encrypt, FormatArg};
 use crate::dotenv;
 use crate::exit::{Code, Failure};
+use crate::format::v1::seal::{self, StreamError};
 use crate::format::{self, fernet, v1, Format};
 use crate::key;
 
@@ -24,6 +29,9 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         name.push(".encrypted");
         input.with_file_name(name)
     });
+    if let Some(done) = stream_large(args, ui, &input, &output)? {
+        return Ok(Some(done));
+    }
     let plain = read_input(&input, "plaintext file")?;
     if format::detect(&plain).is_some() {
         return Err(Failure::new(
@@ -143,12 +151,150 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
     Ok(Some(loaded.key.id()))
 }
 
+/// Plaintext size from which a fresh v1 encryption is streamed on several threads
+/// ([`v1::seal::encrypt_stream`]); below it, thread start-up costs more than it saves.
+const STREAM_FROM: u64 = 512 * 1024;
+
+/// How much of the input is read to tell whether it is already encrypted.
+const SNIFF: usize = 64 * 1024;
+
+/// Encrypt a large plaintext into a new v1 file (or stdout) without holding the whole
+/// input, its parsed form and the output at once, sealing on several threads. `None`
+/// when this path does not apply: Fernet, a small file, an existing output (re-encrypted
+/// with minimal diffs from its old content, or refused without --force), or an input
+/// that may be already encrypted (the whole-file path says so).
+fn stream_large(
+    args: &Encrypt,
+    ui: &Ui,
+    input: &Path,
+    output: &Path,
+) -> Result<Option<key::KeyId>> {
+    if args.format != FormatArg::V1 || (!args.stdout && output.exists()) {
+        return Ok(None);
+    }
+    let Ok(mut file) = File::open(input) else {
+        return Ok(None); // the whole-file path reports it
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() >= STREAM_FROM)
+    {
+        return Ok(None);
+    }
+    let mut head = Vec::with_capacity(SNIFF);
+    (&mut file)
+        .take(SNIFF as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read plaintext file {}", input.display()))?;
+    if head.starts_with(v1::MAGIC.as_bytes()) || may_be_fernet(&head) {
+        return Ok(None);
+    }
+    drop(head);
+    let opts = v1::Options {
+        encrypt_comments: args.encrypt_comments,
+    };
+    let mut loaded = None;
+    let mut resolve = || -> Result<key::Key> {
+        let key_id = key_id_arg(&args.key)?;
+        let found = key::resolve(
+            &key_request(&args.key, input, None, key_id.as_ref(), true),
+            &mut ui.warner(),
+        )?;
+        let key = found.key.clone();
+        loaded = Some(found);
+        Ok(key)
+    };
+    let failed = |e: StreamError| -> anyhow::Error {
+        match e {
+            StreamError::Parse(err) => dotenv::FileParseError {
+                path: input.to_owned(),
+                err,
+            }
+            .into(),
+            StreamError::Read(e) => anyhow::Error::new(e)
+                .context(format!("cannot read plaintext file {}", input.display())),
+            StreamError::Write(e) => {
+                anyhow::Error::new(e).context(format!("cannot write {}", output.display()))
+            }
+            StreamError::Format(e) => e.into(),
+            StreamError::Key(e) => e,
+        }
+    };
+    let now = Utc::now();
+    if args.stdout {
+        let mut parts = seal::Parts::default();
+        seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
+        let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
+        write_stdout_parts(&parts)?;
+        return Ok(loaded.map(|l| l.key.id()));
+    }
+    // The body goes to the temporary file as it is sealed, the MAC into its place last;
+    // only then is the file fsynced and renamed into place. Meanwhile git is asked
+    // whether the plaintext is ignored and tracked (read-only; acted on only once the
+    // output is in place).
+    let (written, git) = std::thread::scope(|scope| {
+        let git = scope.spawn(|| git_status(input));
+        let written = crate::fsutil::stage_with(output, 0o644, |out| {
+            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut seal::FileSink(out))
+        });
+        (written, git.join())
+    });
+    let (staged, sealed) = written.map_err(failed)?;
+    staged
+        .commit()
+        .and_then(|()| crate::fsutil::sync_dir(crate::fsutil::parent_dir(output)))
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    let Some(loaded) = loaded else {
+        unreachable!("a sealed file has a key");
+    };
+    match git {
+        Ok(status) => apply_protection(input, ui, status),
+        Err(_) => protect_plaintext(input, ui),
+    }
+    ui.info(format!(
+        "encrypted {} -> {} (v1, key {} from {}, {} values)",
+        input.display(),
+        output.display(),
+        loaded.key.id(),
+        loaded.source,
+        sealed.values
+    ));
+    Ok(Some(loaded.key.id()))
+}
+
+/// Could a file starting with `head` be a Fernet token (base64 with white space around)?
+/// `format::detect` decides on the whole file; this only rules tokens out.
+fn may_be_fernet(head: &[u8]) -> bool {
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // Cut inside a character: the part before it.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    text.trim()
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_=+/".contains(&b))
+}
+
 /// Make sure git will not commit the plaintext: add it to `.gitignore` beside it when it
 /// is not ignored yet, and warn loudly when it is already tracked. Outside a git work
 /// tree there is nothing to do.
 fn protect_plaintext(input: &std::path::Path, ui: &Ui) {
+    apply_protection(input, ui, git_status(input));
+}
+
+/// What git says of the plaintext: `None` outside a work tree, else (ignored, tracked).
+fn git_status(input: &Path) -> Option<(bool, bool)> {
+    let ignored = crate::git::is_ignored(input)?;
+    Some((ignored, crate::git::is_tracked(input)))
+}
+
+/// [`protect_plaintext`] with git asked beforehand ([`git_status`]).
+fn apply_protection(input: &Path, ui: &Ui, status: Option<(bool, bool)>) {
     use crate::git;
-    let Some(ignored) = git::is_ignored(input) else {
+    let Some((ignored, tracked)) = status else {
         return;
     };
     let name = input
@@ -169,7 +315,7 @@ fn protect_plaintext(input: &std::path::Path, ui: &Ui) {
             )),
         }
     }
-    if git::is_tracked(input) {
+    if tracked {
         ui.warn(format!(
             "{} is TRACKED by git: its plaintext is in the repository. Run: git rm --cached {} (and rotate every secret in it if it was ever pushed)",
             input.display(),

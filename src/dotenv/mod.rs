@@ -23,9 +23,11 @@
 
 use std::ops::Range;
 
+mod chunked;
 pub mod expand;
 mod value;
 
+pub use chunked::{Chunk, ChunkError, ChunkReader};
 pub use value::unquote;
 
 /// A line terminator, kept per line so CRLF, CR-only and mixed files survive unchanged.
@@ -131,19 +133,70 @@ impl Line {
     /// A comment whose text reads like a commented-out assignment (`#OLD_PASSWORD=x`,
     /// `# export KEY = value`): it probably holds a secret.
     pub fn is_commented_assignment(&self) -> bool {
-        if self.kind != Kind::Comment {
-            return false;
+        commented_assignment(&self.text, &self.kind)
+    }
+
+    /// This line borrowed: the form the streaming encrypter works on.
+    pub fn as_line_ref(&self) -> LineRef<'_> {
+        LineRef {
+            text: &self.text,
+            eol: self.eol,
+            kind: self.kind.clone(),
+            number: self.number,
         }
-        let body = self.text.trim_start_matches(is_hspace);
-        let body = body.trim_start_matches('#').trim_start_matches(is_hspace);
-        let body = strip_export(body).unwrap_or(body);
-        let key_len = body
-            .find(|c: char| c == '=' || c == '#' || c.is_whitespace())
-            .unwrap_or(body.len());
-        key_len > 0
-            && body[key_len..]
-                .trim_start_matches(is_hspace)
-                .starts_with('=')
+    }
+}
+
+fn commented_assignment(text: &str, kind: &Kind) -> bool {
+    if *kind != Kind::Comment {
+        return false;
+    }
+    let body = text.trim_start_matches(is_hspace);
+    let body = body.trim_start_matches('#').trim_start_matches(is_hspace);
+    let body = strip_export(body).unwrap_or(body);
+    let key_len = body
+        .find(|c: char| c == '=' || c == '#' || c.is_whitespace())
+        .unwrap_or(body.len());
+    key_len > 0
+        && body[key_len..]
+            .trim_start_matches(is_hspace)
+            .starts_with('=')
+}
+
+/// One logical line borrowed from the text it was parsed from: a [`Line`] without the
+/// copy (a 100,000-key file is 100,000 allocations as [`Line`]s). `kind`'s ranges are
+/// relative to `text`, as in [`Line`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRef<'a> {
+    pub text: &'a str,
+    pub eol: Eol,
+    pub kind: Kind,
+    /// 1-based physical line number where this logical line starts.
+    pub number: usize,
+}
+
+impl LineRef<'_> {
+    /// The owned form.
+    pub fn to_line(&self) -> Line {
+        Line {
+            text: self.text.to_owned(),
+            eol: self.eol,
+            kind: self.kind.clone(),
+            number: self.number,
+        }
+    }
+
+    /// See [`Line::is_commented_assignment`].
+    pub fn is_commented_assignment(&self) -> bool {
+        commented_assignment(self.text, &self.kind)
+    }
+
+    /// See [`Line::raw_value`].
+    pub fn raw_value(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Assignment { value, .. } => Some(&self.text[value.clone()]),
+            _ => None,
+        }
     }
 }
 
@@ -242,7 +295,7 @@ fn strip_export(s: &str) -> Option<&str> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn position(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
     let mut line = 1;
     let mut line_start = 0;
@@ -325,31 +378,160 @@ pub fn parse(text: &str) -> Result<Document, ParseError> {
 /// Parse text that is known not to start with a byte order mark (a BOM at its start is
 /// then an ordinary character, as it is anywhere else in a file).
 pub fn parse_body(body: &str, bom: bool) -> Result<Document, ParseError> {
-    let bytes = body.as_bytes();
-    let mut lines = Vec::new();
-    let mut pos = 0;
-    let mut number = 1;
-    while pos < bytes.len() {
+    let lines = LineParser::new(body, 1)
+        .map(|l| l.map(|l| l.to_line()))
+        .collect::<Result<_, _>>()?;
+    Ok(Document { bom, lines })
+}
+
+/// The logical lines of a text, one [`LineRef`] at a time, without copying them.
+///
+/// The grammar is context-free per logical line: a line's kind and extent depend only on
+/// the text from its start on. So a file can be parsed in pieces cut right after a `\n`
+/// ([`LineParser::partial`]): every logical line that ends inside the piece parses as in
+/// the whole file; a line whose quote does not close inside the piece may continue
+/// beyond it, and stops the parser there ([`LineParser::incomplete`]) for the caller to
+/// carry into the next piece.
+///
+/// After an error the iterator ends.
+#[derive(Clone, Debug)]
+pub struct LineParser<'a> {
+    body: &'a str,
+    pos: usize,
+    number: usize,
+    /// `body` runs to the end of the file.
+    complete: bool,
+    stopped: bool,
+    incomplete: bool,
+}
+
+impl<'a> LineParser<'a> {
+    /// Parse `body` (the rest of a file, after any BOM), whose first line is physical
+    /// line `first_number`.
+    pub fn new(body: &'a str, first_number: usize) -> Self {
+        LineParser {
+            body,
+            pos: 0,
+            number: first_number,
+            complete: true,
+            stopped: false,
+            incomplete: false,
+        }
+    }
+
+    /// Parse a piece of a file that ends right after a `\n` and is followed by more of
+    /// the file: a logical line that may continue past the piece is not yielded.
+    pub fn partial(body: &'a str, first_number: usize) -> Self {
+        LineParser {
+            complete: false,
+            ..Self::new(body, first_number)
+        }
+    }
+
+    /// Byte offset where the lines not yet yielded start.
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// Physical line number of the next logical line.
+    pub fn number(&self) -> usize {
+        self.number
+    }
+
+    /// A [`LineParser::partial`] parser stopped at a logical line that may continue
+    /// past its text (at [`LineParser::offset`]).
+    pub fn incomplete(&self) -> bool {
+        self.incomplete
+    }
+
+    /// Skip the lines not yet yielded, counting them: what counting the iterator's items
+    /// gives (stopping at an error, which is returned, or at a line that may continue the
+    /// same way), and leaving the parser in the same state, in a fraction of the time. A
+    /// physical line without a quote character is a whole logical line, whatever it
+    /// holds, so runs of those are counted by their line breaks; only lines with a quote
+    /// are classified.
+    pub fn skip_all(&mut self) -> Result<usize, ParseError> {
+        let bytes = self.body.as_bytes();
+        let mut count = 0;
+        loop {
+            if self.stopped || self.pos >= bytes.len() {
+                return Ok(count);
+            }
+            let rest = &bytes[self.pos..];
+            let quote = memchr::memchr3(b'"', b'\'', b'`', rest).unwrap_or(rest.len());
+            // The physical lines before the one holding the quote.
+            if let Some(i) = memchr::memrchr2(b'\n', b'\r', &rest[..quote]) {
+                let whole = &rest[..=i];
+                let breaks = memchr::memchr_iter(b'\n', whole).count()
+                    + memchr::memchr_iter(b'\r', whole)
+                        .filter(|&j| whole.get(j + 1) != Some(&b'\n'))
+                        .count();
+                count += breaks;
+                self.number += breaks;
+                self.pos += i + 1;
+            }
+            if quote == rest.len() {
+                // No quote left: at most a last line without a terminator.
+                if self.pos < bytes.len() {
+                    count += 1;
+                    self.pos = bytes.len();
+                }
+                return Ok(count);
+            }
+            match self.next() {
+                Some(Ok(_)) => count += 1,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(count),
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for LineParser<'a> {
+    type Item = Result<LineRef<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.body.as_bytes();
+        let pos = self.pos;
+        if pos >= bytes.len() || self.stopped {
+            return None;
+        }
         let (end, eol, next) = line_end(bytes, pos);
-        let (kind, logical_end, eol, next) = classify(body, pos, end, eol, next)?;
-        let text = body[pos..logical_end].to_owned();
-        let kind = rebase(kind, pos);
-        let start_number = number;
-        number += lines_in(&text) + usize::from(eol != Eol::None);
-        lines.push(Line {
+        let (kind, logical_end, eol, next) =
+            match classify(self.body, pos, end, eol, next, self.number, self.complete) {
+                Ok(c) => c,
+                Err(Stop::Error(e)) => {
+                    self.stopped = true;
+                    return Some(Err(e));
+                }
+                Err(Stop::Incomplete) => {
+                    self.stopped = true;
+                    self.incomplete = true;
+                    return None;
+                }
+            };
+        let text = &self.body[pos..logical_end];
+        let number = self.number;
+        // Only a multi-line quoted value has line breaks inside its text.
+        let inner = if logical_end == end {
+            0
+        } else {
+            lines_in(text)
+        };
+        self.number += inner + usize::from(eol != Eol::None);
+        self.pos = next;
+        Some(Ok(LineRef {
             text,
             eol,
-            kind,
-            number: start_number,
-        });
-        pos = next;
+            kind: rebase(kind, pos),
+            number,
+        }))
     }
-    Ok(Document { bom, lines })
 }
 
 /// Physical line breaks inside a logical line (`\r\n` counts once). One pass: this runs
 /// for every line of a file.
-fn lines_in(s: &str) -> usize {
+pub(crate) fn lines_in(s: &str) -> usize {
     let b = s.as_bytes();
     memchr::memchr2_iter(b'\n', b'\r', b)
         .filter(|&i| !(b[i] == b'\n' && i > 0 && b[i - 1] == b'\r'))
@@ -361,7 +543,11 @@ fn lines_in(s: &str) -> usize {
 /// allocating a [`Document`]. The v1 decoder reads each body line's key with it.
 pub fn line_key(line: &str) -> Result<Option<&str>, ParseError> {
     debug_assert!(!line.contains(['\n', '\r']));
-    let (kind, ..) = classify(line, 0, line.len(), Eol::None, line.len())?;
+    let (kind, ..) = match classify(line, 0, line.len(), Eol::None, line.len(), 1, true) {
+        Ok(c) => c,
+        Err(Stop::Error(e)) => return Err(e),
+        Err(Stop::Incomplete) => unreachable!("a complete text never stops as incomplete"),
+    };
     Ok(match kind {
         Kind::Assignment { key, .. } | Kind::Bare { key } => Some(&line[key]),
         _ => None,
@@ -380,16 +566,27 @@ fn rebase(kind: Kind, base: usize) -> Kind {
     }
 }
 
-/// Classify the physical line `start..end`; a quoted value may extend the logical line.
-/// Returns the kind (absolute offsets), the logical content end, its terminator and where
-/// the next line starts.
+/// Why [`classify`] gives no line.
+enum Stop {
+    Error(ParseError),
+    /// Only when `text` is not the whole rest of the file: a quote does not close inside
+    /// it, so where the line ends is not known yet.
+    Incomplete,
+}
+
+/// Classify the physical line `start..end` (physical line `number` of the file); a
+/// quoted value may extend the logical line. Returns the kind (absolute offsets), the
+/// logical content end, its terminator and where the next line starts. `complete`: the
+/// text runs to the end of the file.
 fn classify(
     text: &str,
     start: usize,
     end: usize,
     eol: Eol,
     next: usize,
-) -> Result<(Kind, usize, Eol, usize), ParseError> {
+    number: usize,
+    complete: bool,
+) -> Result<(Kind, usize, Eol, usize), Stop> {
     let line = &text[start..end];
     let content = line.trim_start_matches(is_hspace);
     let content_start = start + (line.len() - content.len());
@@ -442,14 +639,17 @@ fn classify(
                 ));
             }
             Some(_) => {}
+            // The quote may close in the part of the file not seen yet.
+            None if !complete => return Err(Stop::Incomplete),
             None if q == b'`' => {} // not a quote for python-dotenv: read as unquoted
             None => {
-                let (line, column) = position(text, value_start);
-                return Err(ParseError::Unterminated {
-                    line,
+                // `start` begins a physical line: the column counts from there.
+                let (line, column) = position(&text[start..], value_start - start);
+                return Err(Stop::Error(ParseError::Unterminated {
+                    line: number + line - 1,
                     column,
                     quote: if q == b'"' { "double" } else { "single" },
-                });
+                }));
             }
         }
     }
@@ -464,16 +664,36 @@ fn classify(
     ))
 }
 
+/// For each byte, in an unquoted key: 0 the key goes on, 1 the key ends here (`=`, `#`,
+/// ASCII white space), 2 a non-ASCII byte (decided char by char).
+static KEY_BYTE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'=' as usize] = 1;
+    t[b'#' as usize] = 1;
+    t[b' ' as usize] = 1;
+    let mut c = 0x09; // \t \n \x0b \x0c \r: char::is_whitespace's ASCII ones
+    while c <= 0x0d {
+        t[c] = 1;
+        c += 1;
+    }
+    let mut c = 0x80;
+    while c < 0x100 {
+        t[c] = 2;
+        c += 1;
+    }
+    t
+};
+
 fn unquoted_key_len(s: &str) -> usize {
     let ends_key = |c: char| c == '=' || c == '#' || c.is_whitespace();
-    // Byte by byte while ASCII (every line of a file goes through here); from the first
-    // non-ASCII byte on, char by char, so Unicode white space still ends a key.
+    // Byte by byte (one table look-up each) while ASCII: every line of a file goes
+    // through here. From the first non-ASCII byte on, char by char, so Unicode white
+    // space still ends a key.
     for (i, &b) in s.as_bytes().iter().enumerate() {
-        if !b.is_ascii() {
-            return i + s[i..].find(ends_key).unwrap_or(s.len() - i);
-        }
-        if ends_key(char::from(b)) {
-            return i;
+        match KEY_BYTE[usize::from(b)] {
+            0 => {}
+            1 => return i,
+            _ => return i + s[i..].find(ends_key).unwrap_or(s.len() - i),
         }
     }
     s.len()

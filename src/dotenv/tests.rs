@@ -185,3 +185,218 @@ proptest! {
         prop_assert_eq!(unquoted_key_len(&s), by_chars);
     }
 }
+
+/// Everything a [`ChunkReader`] hands out for `bytes` read `chunk_size` bytes at a time
+/// (in reads of at most `read_size` bytes): the lines (owned) and the chunk texts, or
+/// the error.
+fn read_in_chunks(
+    bytes: &[u8],
+    chunk_size: usize,
+    read_size: usize,
+) -> Result<(bool, Vec<Line>, Vec<Chunk>), ParseError> {
+    /// Returns at most `n` bytes per read, as a pipe or a slow disk may.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut reader = ChunkReader::new(Trickle(bytes, read_size), chunk_size);
+    let mut lines = Vec::new();
+    let mut chunks = Vec::new();
+    loop {
+        let mut seen = Vec::new();
+        let next = reader.next_chunk(&mut |l| seen.push(l.to_line()));
+        match next {
+            Ok(Some(chunk)) => {
+                assert_eq!(chunk.lines, seen.len());
+                lines.extend(seen);
+                chunks.push(chunk);
+            }
+            Ok(None) => break,
+            Err(ChunkError::Parse(e)) => return Err(e),
+            Err(ChunkError::Io(e)) => panic!("{e}"),
+        }
+    }
+    Ok((reader.bom(), lines, chunks))
+}
+
+/// The pieces `next_piece` gives (it counts lines instead of handing them out): the
+/// same as `next_chunk`'s.
+fn pieces(bytes: &[u8], chunk_size: usize) -> Result<Vec<(u64, usize, usize, String)>, ParseError> {
+    let mut reader = ChunkReader::new(bytes, chunk_size);
+    let mut out = Vec::new();
+    loop {
+        match reader.next_piece() {
+            Ok(Some(c)) => out.push((c.offset, c.first_number, c.lines, c.text.to_string())),
+            Ok(None) => return Ok(out),
+            Err(ChunkError::Parse(e)) => return Err(e),
+            Err(ChunkError::Io(e)) => panic!("{e}"),
+        }
+    }
+}
+
+/// The chunked reader gives exactly the whole-file parse: same lines (kinds, numbers,
+/// terminators), the chunks are the text in order at their offsets, same errors.
+fn assert_chunked_matches_whole(bytes: &[u8], chunk_size: usize, read_size: usize) {
+    let whole = parse_bytes(bytes);
+    let chunked = read_in_chunks(bytes, chunk_size, read_size);
+    let counted = pieces(bytes, chunk_size);
+    match (&chunked, counted) {
+        (Ok((_, _, chunks)), Ok(counted)) => {
+            let from_lines: Vec<_> = chunks
+                .iter()
+                .map(|c| (c.offset, c.first_number, c.lines, c.text.to_string()))
+                .collect();
+            assert_eq!(from_lines, counted, "{bytes:?} / {chunk_size}");
+        }
+        (Err(a), Err(b)) => assert_eq!(*a, b, "{bytes:?} / {chunk_size}"),
+        (a, b) => panic!(
+            "{bytes:?}: next_chunk {:?}, next_piece {b:?}",
+            a.as_ref().map(|_| ())
+        ),
+    }
+    match (whole, chunked) {
+        (Ok(doc), Ok((bom, lines, chunks))) => {
+            assert_eq!(bom, doc.bom, "{bytes:?} / {chunk_size}");
+            assert_eq!(lines, doc.lines, "{bytes:?} / {chunk_size}");
+            let mut offset = if bom { 3 } else { 0 };
+            let mut number = 1;
+            for c in &chunks {
+                assert_eq!(c.offset, offset as u64);
+                assert_eq!(c.first_number, number);
+                assert_eq!(c.text.as_bytes(), &bytes[offset..offset + c.text.len()]);
+                offset += c.text.len();
+                number = c.first_number + lines_in(&c.text);
+            }
+            assert_eq!(offset, bytes.len(), "{bytes:?} / {chunk_size}");
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "{bytes:?} / {chunk_size}"),
+        (a, b) => panic!(
+            "{bytes:?} / {chunk_size}: whole {:?}, chunked {:?}",
+            a.map(|d| d.lines.len()),
+            b.map(|(_, l, _)| l.len())
+        ),
+    }
+}
+
+#[test]
+fn chunked_reading_matches_whole_parse() {
+    let cases: &[&[u8]] = &[
+        b"",
+        b"\xef\xbb\xbf",
+        b"\xef\xbb\xbfA=1\nB=2",
+        b"A=1\r\nB=\"x\ny\nz\" # c\nC=`p\nq`\rD='m\r\nn'\n\n# c\n",
+        b"A=`never closed\nB=2\nC=3\n",
+        b"A=1\nB=\"unterminated\nC=2\nD=3\n",
+        b"A=1\nB='x\n\n\nC=\xff\n",
+        b"A=1\nB=2\nC=caf\xe9\n",
+        b"\xef\xbb\xbf\xff\n",
+        b"\xef\xbb\xbfA=\"\xff",
+        b"A=1\rB=2\rC=3\r",
+        b"A=\"a\\\"\nb\\\\\"\nC=3\n",
+        b"A=1\nB=\xe2\x82",
+    ];
+    for bytes in cases {
+        for chunk_size in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+            for read_size in [1, 3, 4096] {
+                assert_chunked_matches_whole(bytes, chunk_size, read_size);
+            }
+        }
+    }
+}
+
+#[test]
+fn line_parser_partial_stops_at_lines_that_may_continue() {
+    let text = "A=1\nB=`x\nC=2\n";
+    let mut p = LineParser::partial(text, 1);
+    assert_eq!(p.next().unwrap().unwrap().text, "A=1");
+    assert!(p.next().is_none());
+    assert!(p.incomplete());
+    assert_eq!(p.offset(), 4);
+    assert_eq!(p.number(), 2);
+    // The whole file: an unclosed backtick is an unquoted value.
+    let lines: Vec<_> = LineParser::new(text, 1).map(|l| l.unwrap().text).collect();
+    assert_eq!(lines, ["A=1", "B=`x", "C=2"]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn chunked_reading_matches_whole_parse_for_generated_files(
+        text in dotenv_text(),
+        bad in prop::option::of((any::<prop::sample::Index>(), 0x80u8..=0xff)),
+        chunk_size in 1usize..24,
+        read_size in 1usize..9,
+    ) {
+        let mut bytes = text.into_bytes();
+        if let Some((at, b)) = bad {
+            if !bytes.is_empty() {
+                let i = at.index(bytes.len());
+                bytes[i] = b;
+            }
+        }
+        assert_chunked_matches_whole(&bytes, chunk_size, read_size);
+    }
+}
+
+/// `skip_all` is counting the iterator's items, for both kinds of parser, and leaves it
+/// in the same state.
+fn assert_skip_all_is_count(text: &str) {
+    for partial in [false, true] {
+        let make = || {
+            if partial {
+                LineParser::partial(text, 3)
+            } else {
+                LineParser::new(text, 3)
+            }
+        };
+        let mut walked = make();
+        let mut n = 0;
+        let mut err = None;
+        for l in walked.by_ref() {
+            match l {
+                Ok(_) => n += 1,
+                Err(e) => err = Some(e),
+            }
+        }
+        let mut skipped = make();
+        let got = skipped.skip_all();
+        match err {
+            Some(e) => assert_eq!(got, Err(e), "{text:?}"),
+            None => assert_eq!(got, Ok(n), "{text:?} partial={partial}"),
+        }
+        assert_eq!(skipped.offset(), walked.offset(), "{text:?}");
+        assert_eq!(skipped.number(), walked.number(), "{text:?}");
+        assert_eq!(skipped.incomplete(), walked.incomplete(), "{text:?}");
+        assert!(skipped.next().is_none());
+    }
+}
+
+#[test]
+fn skip_all_counts_like_the_iterator() {
+    for text in [
+        "",
+        "A=1",
+        "A=1\n",
+        "A=1\r\nB=2\rC=3\n\nD",
+        "# it's\nA=\"x\ny\"\nB=2\r\n",
+        "A=1\nB='x\n",
+        "A=1\nB=`x\nC=2\n",
+        "\r\r\n\n'\n",
+        "A=\"\\\"\n\"\rB=1",
+    ] {
+        assert_skip_all_is_count(text);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    #[test]
+    fn skip_all_counts_like_the_iterator_for_generated_text(text in dotenv_text()) {
+        assert_skip_all_is_count(&text);
+    }
+}

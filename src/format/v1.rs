@@ -26,8 +26,10 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::FormatError;
-use crate::dotenv::{self, Document, Kind};
+use crate::dotenv::{self, Document};
 use crate::key::{Key, KeyId};
+
+pub mod seal;
 
 pub const MAGIC: &str = "#envseal:v1 ";
 const SLOT_PREFIX: &str = "#envseal:key ";
@@ -171,11 +173,7 @@ pub fn encrypt<'a>(
         }
     }
     let value_key = hkdf32(&*data_key.0, b"value");
-    let cipher = gcm(&value_key);
-    // Scratch buffers reused for every value: a per-value allocation (AAD, ciphertext,
-    // base64, token) cost more than the AES-GCM itself on a 100,000-key file.
-    let mut aad_buf = Vec::new();
-    let mut raw = Zeroizing::new(Vec::new());
+    let mut sealer = seal::ValueSealer::new(&value_key);
     let mut seal =
         |out: &mut String, name: Option<&'a str>, plain: &'a str| -> Result<(), FormatError> {
             if let Some(token) = reuse.get_mut(&(name, plain)).and_then(|v| v.pop()) {
@@ -184,27 +182,19 @@ pub fn encrypt<'a>(
             }
             let mut nonce = [0u8; 12];
             random(&mut nonce)?;
-            aad_into(&mut aad_buf, name);
-            raw.clear();
-            reserve_zeroizing(&mut raw, 12 + plain.len() + 16);
-            raw.extend_from_slice(&nonce);
-            raw.extend_from_slice(plain.as_bytes());
-            let tag = cipher
-                .encrypt_in_place_detached(Nonce::from_slice(&nonce), &aad_buf, &mut raw[12..])
-                .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
-            raw.extend_from_slice(&tag);
-            out.push_str(TOKEN_OPEN);
-            B64.encode_string(&raw[..], out);
-            out.push(']');
-            Ok(())
+            sealer.seal(out, name, plain, &nonce)
         };
 
     // The output is built in one buffer: header, a MAC placeholder of the MAC's exact
     // length, the body; the MAC (over everything but its own line) is written in last.
     let first = format!("{MAGIC}bom={}\n", u8::from(doc.bom));
-    let body_estimate: usize = doc.lines.iter().map(|l| l.text.len() / 3 * 4 + 52).sum();
+    let body_len: usize = doc
+        .lines
+        .iter()
+        .map(|l| seal::sealed_len(&l.as_line_ref(), opts))
+        .sum();
     let mut out = String::with_capacity(
-        first.len() + slot_line.len() + MAC_PREFIX.len() + MAC_B64_LEN + 1 + body_estimate,
+        first.len() + slot_line.len() + MAC_PREFIX.len() + MAC_B64_LEN + 1 + body_len,
     );
     out.push_str(&first);
     out.push_str(&slot_line);
@@ -214,25 +204,7 @@ pub fn encrypt<'a>(
     out.push('\n');
     let body_start = out.len();
     for line in &doc.lines {
-        match &line.kind {
-            Kind::Blank => out.push_str(&line.text),
-            Kind::Comment if !opts.encrypt_comments && is_plain_comment(line) => {
-                out.push_str(&line.text)
-            }
-            Kind::Assignment { key, value } => {
-                out.push_str(&line.text[..value.start]);
-                seal(
-                    &mut out,
-                    Some(&line.text[key.clone()]),
-                    &line.text[value.clone()],
-                )?;
-            }
-            _ => {
-                out.push('#');
-                seal(&mut out, None, &line.text)?;
-            }
-        }
-        out.push_str(line.eol.as_str());
+        seal::seal_line(&mut out, &line.as_line_ref(), opts, &mut seal)?;
     }
     let mac = compute_mac(
         &data_key,
@@ -249,13 +221,6 @@ fn reserve_zeroizing(buf: &mut Zeroizing<Vec<u8>>, n: usize) {
     if buf.capacity() < n {
         *buf = Zeroizing::new(Vec::with_capacity(n.max(2 * buf.capacity())));
     }
-}
-
-/// A comment that may stay readable: not one that reads like an assignment, and not one
-/// the decoder would take for an encrypted line.
-fn is_plain_comment(line: &dotenv::Line) -> bool {
-    let body = line.text.trim_start_matches(dotenv::is_hspace);
-    !line.is_commented_assignment() && !body.starts_with("#ENC[") && !body.starts_with("#envseal:")
 }
 
 /// The associated data of a value: bound to its key name, or marked as a whole line.

@@ -1,0 +1,478 @@
+//! Writing v1 body lines, and the streaming encrypter for large fresh files.
+//!
+//! [`seal_line`] is the one definition of what a logical plaintext line becomes (shared
+//! by [`super::encrypt`] and the streaming path), [`sealed_len`] its exact length.
+//!
+//! [`encrypt_stream`] produces the same format as [`super::encrypt`] with a fresh data
+//! key, without holding the whole input or its parsed form: the calling thread reads the
+//! file once in pieces of whole logical lines ([`crate::dotenv::ChunkReader`]), checking
+//! them and counting their lines, and keeps nothing; worker threads read each piece
+//! again by position, parse and seal it into its own output string (each with its own
+//! nonce pool); the calling thread hashes the pieces in order into the MAC and hands them
+//! to a [`Sink`] (kept in memory for stdout, or written to the temporary file of an
+//! atomic write). The MAC starts with the number of lines, which is known once the whole
+//! input has been read: that is much sooner than it is sealed, so hashing overlaps
+//! sealing. The master key is needed only for the header, after reading: a plaintext
+//! that does not parse is reported before the key is looked for, as by the whole-file
+//! path.
+//!
+//! Randomness: the data key and wrap nonce come from the calling thread's
+//! [`OsRandomPool`], each worker draws its value nonces from its own pool, so the order
+//! of draws is not defined here; a caller that supplies the random bytes (known-answer
+//! vectors) uses [`super::encrypt`], which draws them in the documented order.
+
+use std::fs::File;
+use std::io::{self, Seek};
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex, PoisonError};
+
+use aes_gcm::aead::AeadInPlace;
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use super::{
+    aad_into, corrupt, gcm, hkdf32, reserve_zeroizing, wrap, DataKey, Lines, Options, B64,
+    MAC_B64_LEN, MAC_DOMAIN, MAC_PREFIX, MAGIC, TOKEN_OPEN,
+};
+use crate::dotenv::{self, ChunkError, ChunkReader, Kind, LineParser, LineRef, ParseError};
+use crate::format::{FormatError, OsRandomPool};
+use crate::key::Key;
+
+/// Bytes of plaintext per piece: small enough that the pieces in flight stay a small
+/// part of the output held for stdout, large enough that handing them between threads
+/// costs nothing measurable.
+pub const CHUNK_SIZE: usize = 128 * 1024;
+
+/// Sealing threads.
+const WORKERS: usize = 2;
+
+/// Length of `ENC[v1:<b64>]` for a plaintext of `n` bytes (nonce, ciphertext and tag,
+/// base64 without padding).
+fn token_len(n: usize) -> usize {
+    let raw = 12 + n + 16;
+    TOKEN_OPEN.len() + (4 * raw).div_ceil(3) + 1
+}
+
+/// A comment that may stay readable: not one that reads like an assignment, and not one
+/// the decoder would take for an encrypted line.
+fn is_plain_comment(line: &LineRef<'_>) -> bool {
+    let body = line.text.trim_start_matches(dotenv::is_hspace);
+    !line.is_commented_assignment() && !body.starts_with("#ENC[") && !body.starts_with("#envseal:")
+}
+
+/// What a logical line becomes in the body.
+enum Shape<'l> {
+    Verbatim,
+    /// Prefix verbatim, then the token of the value.
+    Value {
+        prefix: &'l str,
+        key: &'l str,
+        value: &'l str,
+    },
+    /// `#` and the token of the whole line.
+    WholeLine,
+}
+
+fn shape<'l>(line: &LineRef<'l>, opts: Options) -> Shape<'l> {
+    match &line.kind {
+        Kind::Blank => Shape::Verbatim,
+        Kind::Comment if !opts.encrypt_comments && is_plain_comment(line) => Shape::Verbatim,
+        Kind::Assignment { key, value } => Shape::Value {
+            prefix: &line.text[..value.start],
+            key: &line.text[key.clone()],
+            value: &line.text[value.clone()],
+        },
+        _ => Shape::WholeLine,
+    }
+}
+
+/// The exact length of the body line [`seal_line`] writes for `line`, terminator
+/// included (whether or not its token is reused: all tokens of a value have one length).
+pub(super) fn sealed_len(line: &LineRef<'_>, opts: Options) -> usize {
+    line.eol.as_str().len()
+        + match shape(line, opts) {
+            Shape::Verbatim => line.text.len(),
+            Shape::Value { prefix, value, .. } => prefix.len() + token_len(value.len()),
+            Shape::WholeLine => 1 + token_len(line.text.len()),
+        }
+}
+
+/// Appends the token of a plaintext, bound to a key name (`None`: a whole line).
+pub(super) type SealValue<'s, 'l> =
+    dyn FnMut(&mut String, Option<&'l str>, &'l str) -> Result<(), FormatError> + 's;
+
+/// Append the body line for `line` to `out`, the tokens from `seal`.
+pub(super) fn seal_line<'l>(
+    out: &mut String,
+    line: &LineRef<'l>,
+    opts: Options,
+    seal: &mut SealValue<'_, 'l>,
+) -> Result<(), FormatError> {
+    match shape(line, opts) {
+        Shape::Verbatim => out.push_str(line.text),
+        Shape::Value { prefix, key, value } => {
+            out.push_str(prefix);
+            seal(out, Some(key), value)?;
+        }
+        Shape::WholeLine => {
+            out.push('#');
+            seal(out, None, line.text)?;
+        }
+    }
+    out.push_str(line.eol.as_str());
+    Ok(())
+}
+
+/// Encrypts values into `ENC[v1:…]` tokens with buffers reused from one value to the
+/// next (a per-value allocation cost more than the AES-GCM itself on a large file).
+pub(super) struct ValueSealer {
+    cipher: Aes256Gcm,
+    aad: Vec<u8>,
+    raw: Zeroizing<Vec<u8>>,
+    /// The token's base64 (ciphertext: no secret).
+    b64: Vec<u8>,
+}
+
+impl ValueSealer {
+    pub(super) fn new(value_key: &[u8; 32]) -> Self {
+        ValueSealer {
+            cipher: gcm(value_key),
+            aad: Vec::new(),
+            raw: Zeroizing::new(Vec::new()),
+            b64: Vec::new(),
+        }
+    }
+
+    /// Append the token of `plain` (bound to key `name`, or a whole line) to `out`.
+    pub(super) fn seal(
+        &mut self,
+        out: &mut String,
+        name: Option<&str>,
+        plain: &str,
+        nonce: &[u8; 12],
+    ) -> Result<(), FormatError> {
+        aad_into(&mut self.aad, name);
+        let raw = &mut self.raw;
+        raw.clear();
+        reserve_zeroizing(raw, 12 + plain.len() + 16);
+        raw.extend_from_slice(nonce);
+        raw.extend_from_slice(plain.as_bytes());
+        let tag = self
+            .cipher
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), &self.aad, &mut raw[12..])
+            .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
+        raw.extend_from_slice(&tag);
+        // Into a buffer of the exact length, reused: `encode_string` zero-fills a 1 KiB
+        // stack buffer for every value, which cost more than the encoding.
+        let len = base64::encoded_len(raw.len(), false).expect("a value's length fits");
+        if self.b64.len() < len {
+            self.b64.resize(len, 0);
+        }
+        let b64 = &mut self.b64[..len];
+        B64.encode_slice(&raw[..], b64)
+            .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
+        out.push_str(TOKEN_OPEN);
+        out.push_str(std::str::from_utf8(b64).expect("base64 is ASCII"));
+        out.push(']');
+        Ok(())
+    }
+}
+
+/// Where [`encrypt_stream`] puts the encrypted file.
+pub trait Sink {
+    /// The next piece of the output: first the header (with a placeholder where the MAC
+    /// goes), then the body in order.
+    fn write(&mut self, part: String) -> io::Result<()>;
+    /// Replace the placeholder at byte offset `at` of the output with the MAC's text.
+    fn set_mac(&mut self, at: usize, mac: &str) -> io::Result<()>;
+}
+
+/// Keeps the output in memory, in the pieces it was made in (write them one after the
+/// other: `commands::write_stdout_parts`).
+#[derive(Debug, Default)]
+pub struct Parts(pub Vec<String>);
+
+impl Sink for Parts {
+    fn write(&mut self, part: String) -> io::Result<()> {
+        self.0.push(part);
+        Ok(())
+    }
+
+    fn set_mac(&mut self, mut at: usize, mac: &str) -> io::Result<()> {
+        for part in &mut self.0 {
+            if at >= part.len() {
+                at -= part.len();
+            } else if at + mac.len() <= part.len() {
+                part.replace_range(at..at + mac.len(), mac);
+                return Ok(());
+            } else {
+                break; // the placeholder is always within one piece (the header)
+            }
+        }
+        Err(io::Error::other("MAC placeholder not found"))
+    }
+}
+
+/// Writes the output to a file as it comes (the temporary file of an atomic write), and
+/// the MAC into its place at the end.
+pub struct FileSink<'f>(pub &'f mut File);
+
+impl Sink for FileSink<'_> {
+    fn write(&mut self, part: String) -> io::Result<()> {
+        io::Write::write_all(self.0, part.as_bytes())
+    }
+
+    fn set_mac(&mut self, at: usize, mac: &str) -> io::Result<()> {
+        self.0.write_all_at(mac.as_bytes(), at as u64)
+    }
+}
+
+/// Why [`encrypt_stream`] failed. Never holds text from the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Parse(ParseError),
+    #[error("cannot read the plaintext: {0}")]
+    Read(io::Error),
+    #[error("cannot write the encrypted file: {0}")]
+    Write(io::Error),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// From the caller's key lookup.
+    #[error(transparent)]
+    Key(anyhow::Error),
+}
+
+/// An I/O error of the caller's, around the sink (the temporary file): a write error.
+impl From<io::Error> for StreamError {
+    fn from(e: io::Error) -> Self {
+        StreamError::Write(e)
+    }
+}
+
+impl From<ChunkError> for StreamError {
+    fn from(e: ChunkError) -> Self {
+        match e {
+            ChunkError::Io(e) => StreamError::Read(e),
+            ChunkError::Parse(e) => StreamError::Parse(e),
+        }
+    }
+}
+
+/// What [`encrypt_stream`] encrypted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    /// Logical lines (body lines of the output).
+    pub lines: usize,
+    /// Assignments.
+    pub values: usize,
+}
+
+/// Encrypt the dotenv file `input` (a regular file, read from its start) as a new v1
+/// file (fresh data key) into `sink`, asking `key` for the master key once the whole
+/// input has parsed. On an error the sink may have received part of the output (a
+/// [`FileSink`]'s file must be discarded).
+pub fn encrypt_stream(
+    input: &File,
+    opts: Options,
+    now: DateTime<Utc>,
+    key: &mut dyn FnMut() -> anyhow::Result<Key>,
+    sink: &mut dyn Sink,
+) -> Result<Sealed, StreamError> {
+    encrypt_stream_with(input, opts, now, key, sink, CHUNK_SIZE, WORKERS)
+}
+
+/// A piece of the input for a worker: where it is, and what the reader found in it.
+struct Job {
+    index: usize,
+    offset: u64,
+    len: usize,
+    first_number: usize,
+    /// How many logical lines the reader found in it.
+    lines: usize,
+}
+
+/// [`encrypt_stream`] with a chosen piece size and number of sealing threads (tests).
+///
+/// The calling thread reads the file once, front to back, checking it and counting its
+/// logical lines, sends each piece's position to the workers and keeps nothing of it:
+/// each worker reads its pieces again (from the page cache, by position). So the whole
+/// file is read — and the line count the MAC starts with is known — long before it is
+/// sealed, without holding it in memory meanwhile. Should the file change between the
+/// two reads, a piece no longer holds the lines the reader counted (or is no longer
+/// UTF-8, or no longer parses) and the encryption fails; a change that keeps every
+/// piece's length and line count is sealed as found by the second read, as a
+/// whole-file read racing a writer would see some mix of old and new bytes.
+pub(super) fn encrypt_stream_with(
+    input: &File,
+    opts: Options,
+    now: DateTime<Utc>,
+    key: &mut dyn FnMut() -> anyhow::Result<Key>,
+    sink: &mut dyn Sink,
+    chunk_size: usize,
+    workers: usize,
+) -> Result<Sealed, StreamError> {
+    let mut input_cursor = input;
+    input_cursor.rewind().map_err(StreamError::Read)?;
+    let mut pool = OsRandomPool::default();
+    let mut random = |b: &mut [u8]| pool.fill(b);
+    let mut dk = Zeroizing::new([0u8; 32]);
+    random(&mut *dk)?;
+    let dk = DataKey(dk);
+    let value_key = hkdf32(&*dk.0, b"value");
+    let stop = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let (out_tx, out_rx) = mpsc::channel::<(usize, Result<(String, usize), StreamError>)>();
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            let out_tx = out_tx.clone();
+            let (job_rx, stop, value_key) = (&job_rx, &stop, &value_key);
+            scope.spawn(move || {
+                let mut sealer = ValueSealer::new(value_key);
+                let mut pool = OsRandomPool::default();
+                let mut buf = Zeroizing::new(Vec::new());
+                loop {
+                    let job = job_rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    let Ok(job) = job else {
+                        return;
+                    };
+                    if stop.load(Ordering::Relaxed) {
+                        continue; // a failure elsewhere: drain the queue unworked
+                    }
+                    let sealed = seal_piece(input, &job, &mut buf, opts, &mut sealer, &mut pool);
+                    if out_tx.send((job.index, sealed)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(out_tx);
+        let result = (|| {
+            // Read and parse everything first (the line count heads the MAC), handing
+            // each piece to the workers as soon as it is known.
+            let mut reader = ChunkReader::new(input_cursor, chunk_size);
+            let (mut lines, mut jobs) = (0, 0);
+            while let Some(chunk) = reader.next_piece()? {
+                lines += chunk.lines;
+                // The workers outlive this loop (they only stop when the queue closes).
+                let _ = job_tx.send(Job {
+                    index: jobs,
+                    offset: chunk.offset,
+                    len: chunk.text.len(),
+                    first_number: chunk.first_number,
+                    lines: chunk.lines,
+                });
+                jobs += 1;
+            }
+            drop(job_tx);
+
+            let key = key().map_err(StreamError::Key)?;
+            let slot_line = wrap(&dk, &key, now, &mut random)?;
+            let first = format!("{MAGIC}bom={}\n", u8::from(reader.bom()));
+            let mac_key = hkdf32(&*dk.0, b"mac");
+            let mut mac =
+                <Hmac<Sha256> as Mac>::new_from_slice(&*mac_key).expect("HMAC takes any key");
+            mac.update(MAC_DOMAIN);
+            mac.update(&(lines as u64 + 2).to_be_bytes());
+            let mut hashed = 0;
+            let mut hash = |text: &str| {
+                for l in Lines::new(text) {
+                    mac.update(&(l.len() as u64).to_be_bytes());
+                    mac.update(l.as_bytes());
+                    hashed += 1;
+                }
+            };
+            hash(&first);
+            hash(&slot_line);
+            let mut header = first;
+            header.push_str(&slot_line);
+            header.push_str(MAC_PREFIX);
+            let mac_at = header.len();
+            header.extend(std::iter::repeat_n('A', MAC_B64_LEN));
+            header.push('\n');
+            sink.write(header).map_err(StreamError::Write)?;
+
+            // The pieces in order, as the workers finish them.
+            let mut pending: Vec<Option<String>> = (0..jobs).map(|_| None).collect();
+            let (mut next, mut values) = (0, 0);
+            while next < jobs {
+                // Every worker gone with pieces missing: one of them panicked.
+                let (index, sealed) = out_rx.recv().map_err(|_| corrupt("encryption failed"))?;
+                let (part, part_values) = sealed?;
+                values += part_values;
+                pending[index] = Some(part);
+                while let Some(part) = pending.get_mut(next).and_then(Option::take) {
+                    hash(&part);
+                    sink.write(part).map_err(StreamError::Write)?;
+                    next += 1;
+                }
+            }
+            // Each logical line is one body line: a MAC over another count would never
+            // verify, so this is checked, not assumed.
+            if hashed != lines + 2 {
+                return Err(corrupt("internal error: body line count").into());
+            }
+            let tag = B64.encode(mac.finalize().into_bytes());
+            sink.set_mac(mac_at, &tag).map_err(StreamError::Write)?;
+            Ok(Sealed { lines, values })
+        })();
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        result
+    })
+}
+
+/// Read one piece again and seal it into a string of exactly its length; also returns
+/// how many values (assignments) it holds.
+fn seal_piece(
+    input: &File,
+    job: &Job,
+    buf: &mut Zeroizing<Vec<u8>>,
+    opts: Options,
+    sealer: &mut ValueSealer,
+    pool: &mut OsRandomPool,
+) -> Result<(String, usize), StreamError> {
+    let changed = || StreamError::Read(io::Error::other("the file changed while being read"));
+    // Every byte is overwritten by the read: only a longer piece than any before
+    // zero-fills (the bytes it adds).
+    if buf.capacity() < job.len {
+        buf.clear();
+        reserve_zeroizing(buf, job.len);
+    }
+    buf.resize(job.len, 0);
+    input
+        .read_exact_at(buf, job.offset)
+        .map_err(StreamError::Read)?;
+    let text = std::str::from_utf8(buf).map_err(|_| changed())?;
+    // At most 4/3 of the text plus a token's overhead per line; shrunk to fit (in
+    // place) once sealed.
+    let mut out = String::with_capacity(text.len() / 3 * 4 + 64 * job.lines);
+    let (mut lines, mut values) = (0, 0);
+    // The reader handed out only lines that end inside the piece, so parsing the piece
+    // on its own gives the same lines.
+    for line in LineParser::new(text, job.first_number) {
+        let line = line.map_err(|_| changed())?;
+        seal_line(&mut out, &line, opts, &mut |out, name, plain| {
+            let mut nonce = [0u8; 12];
+            pool.fill(&mut nonce)?;
+            sealer.seal(out, name, plain, &nonce)
+        })?;
+        values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
+        lines += 1;
+    }
+    if lines != job.lines {
+        return Err(changed());
+    }
+    out.shrink_to_fit();
+    Ok((out, values))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,326 @@
+use super::*;
+use crate::format::v1::{decrypt, encrypt};
+use proptest::prelude::*;
+use std::io::Write;
+
+fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(bytes).unwrap();
+    f.flush().unwrap();
+    f
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Stream-encrypt `bytes` into memory.
+fn stream(
+    bytes: &[u8],
+    key: &Key,
+    opts: Options,
+    chunk_size: usize,
+    workers: usize,
+) -> Result<(String, Sealed), StreamError> {
+    let f = file_with(bytes);
+    let mut parts = Parts::default();
+    let mut give_key = || Ok(key.clone());
+    let sealed = encrypt_stream_with(
+        f.as_file(),
+        opts,
+        now(),
+        &mut give_key,
+        &mut parts,
+        chunk_size,
+        workers,
+    )?;
+    assert!(!parts.0.is_empty());
+    Ok((parts.0.concat(), sealed))
+}
+
+/// The output with every token replaced by `ENC[]` (tokens are random).
+fn shape_of(sealed: &str) -> Vec<String> {
+    Lines::new(sealed)
+        .map(|l| {
+            let mut out = String::new();
+            let mut rest = l;
+            while let Some(i) = rest.find(TOKEN_OPEN) {
+                out.push_str(&rest[..i]);
+                out.push_str("ENC[]");
+                let end = rest[i..].find(']').map_or(rest.len(), |j| i + j + 1);
+                rest = &rest[end..];
+            }
+            out.push_str(rest);
+            out
+        })
+        .collect()
+}
+
+/// The streamed file decrypts (so its MAC is the one `compute_mac` defines) to the
+/// input byte for byte, and has the whole-file encoder's lines, token for token.
+fn check_against_whole_file(bytes: &[u8], opts: Options, chunk_size: usize, workers: usize) {
+    let key = Key::from_bytes([11; 32]);
+    let doc = dotenv::parse_bytes(bytes);
+    let streamed = stream(bytes, &key, opts, chunk_size, workers);
+    match (doc, streamed) {
+        (Ok(doc), Ok((sealed, stats))) => {
+            let opened = decrypt(&sealed, &key).expect("streamed output decrypts");
+            assert_eq!(opened.plaintext.as_bytes(), bytes);
+            let mut r = |b: &mut [u8]| crate::format::os_random(b);
+            let whole = encrypt(&doc, &key, None, opts, now(), &mut r).unwrap();
+            let (a, b) = (shape_of(&sealed), shape_of(&whole));
+            // The key slot differs (its wrap is random); everything else has one shape.
+            assert_eq!(a.len(), b.len());
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                if i == 1 {
+                    assert!(x.starts_with("#envseal:key type=master kid="));
+                } else if i != 2 {
+                    assert_eq!(x, y, "line {i}");
+                }
+            }
+            assert_eq!(stats.lines, doc.lines.len());
+            assert_eq!(
+                stats.values,
+                doc.lines.iter().filter(|l| l.raw_value().is_some()).count()
+            );
+        }
+        (Err(a), Err(StreamError::Parse(b))) => assert_eq!(a, b),
+        (a, b) => panic!("whole {:?}, streamed {:?}", a.map(|_| ()), b.map(|_| ())),
+    }
+}
+
+const EVERY_SHAPE: &str = "\u{feff}# plain\r\nA=1\r\nexport B = 'two' # c\n\n  \nBARE\n\
+    not assignment\n#OLD_PASSWORD=x\n'q k'=v\nM=\"multi\nline\"\nT=`back\ntick`\r\
+    # ENC[v1:not a token]\n#envseal:v1 x\nLAST=no newline";
+
+#[test]
+fn streamed_output_matches_the_whole_file_encoder() {
+    for opts in [
+        Options::default(),
+        Options {
+            encrypt_comments: true,
+        },
+    ] {
+        for chunk_size in [1, 2, 7, 64, CHUNK_SIZE] {
+            for workers in [1, 2, 3] {
+                check_against_whole_file(EVERY_SHAPE.as_bytes(), opts, chunk_size, workers);
+                check_against_whole_file(b"", opts, chunk_size, workers);
+                check_against_whole_file("\u{feff}".as_bytes(), opts, chunk_size, workers);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_large_file_round_trips_on_two_threads() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!("# c {i}\nK_{i}=v{i}\r\nM_{i}=\"a\nb{i}\"\n"));
+    }
+    // Long lines, one quoted over several lines.
+    text.push_str(&format!("LONG={}\n", "x".repeat(3 * 64 * 1024)));
+    text.push_str(&format!(
+        "Q=\"{}\n{}\"\n#{}\n",
+        "y".repeat(64 * 1024),
+        "z".repeat(7),
+        "c".repeat(64 * 1024)
+    ));
+    let key = Key::from_bytes([12; 32]);
+    let (sealed, stats) = stream(text.as_bytes(), &key, Options::default(), 4096, 2).unwrap();
+    assert_eq!(stats.lines, 60_003);
+    assert_eq!(decrypt(&sealed, &key).unwrap().plaintext.as_str(), text);
+}
+
+#[test]
+fn parse_errors_come_first_and_name_the_position() {
+    let key = Key::from_bytes([1; 32]);
+    for bytes in [
+        &b"A=1\nB=\"never closed\nC=3\n"[..],
+        b"A=1\nB=caf\xe9\n",
+        b"\xef\xbb\xbf\xff",
+    ] {
+        let f = file_with(bytes);
+        let mut asked = false;
+        let mut give_key = || {
+            asked = true;
+            Ok(key.clone())
+        };
+        let mut parts = Parts::default();
+        let err = encrypt_stream_with(
+            f.as_file(),
+            Options::default(),
+            now(),
+            &mut give_key,
+            &mut parts,
+            3,
+            2,
+        )
+        .unwrap_err();
+        let StreamError::Parse(err) = err else {
+            panic!("expected a parse error, got {err:?}");
+        };
+        assert_eq!(err, dotenv::parse_bytes(bytes).unwrap_err());
+        assert!(
+            !asked,
+            "the key is looked for only after the plaintext parsed"
+        );
+        assert!(parts.0.is_empty(), "nothing written");
+    }
+}
+
+#[test]
+fn a_key_error_is_passed_on() {
+    let f = file_with(b"A=1\n");
+    let mut no_key = || Err(anyhow::anyhow!("no key here"));
+    let mut parts = Parts::default();
+    let err = encrypt_stream(
+        f.as_file(),
+        Options::default(),
+        now(),
+        &mut no_key,
+        &mut parts,
+    )
+    .unwrap_err();
+    assert!(matches!(err, StreamError::Key(_)));
+    assert!(parts.0.is_empty());
+}
+
+#[test]
+fn file_sink_writes_the_same_bytes() {
+    let key = Key::from_bytes([13; 32]);
+    let input = file_with(EVERY_SHAPE.as_bytes());
+    let mut out = tempfile::tempfile().unwrap();
+    let mut give_key = || Ok(key.clone());
+    encrypt_stream_with(
+        input.as_file(),
+        Options::default(),
+        now(),
+        &mut give_key,
+        &mut FileSink(&mut out),
+        5,
+        2,
+    )
+    .unwrap();
+    let mut sealed = String::new();
+    out.rewind().unwrap();
+    io::Read::read_to_string(&mut out, &mut sealed).unwrap();
+    assert_eq!(
+        decrypt(&sealed, &key).unwrap().plaintext.as_str(),
+        EVERY_SHAPE
+    );
+}
+
+#[test]
+fn parts_set_mac_finds_its_offset_in_any_part() {
+    let mut p = Parts(vec!["ab".into(), "cdXXf".into(), "g".into()]);
+    p.set_mac(4, "de").unwrap();
+    assert_eq!(p.0.concat(), "abcddefg");
+    assert!(p.set_mac(6, "zz").is_err(), "across two pieces");
+    assert!(p.set_mac(8, "z").is_err(), "past the end");
+    p.set_mac(7, "h").unwrap();
+    assert_eq!(p.0.concat(), "abcddefh");
+}
+
+#[test]
+fn sealed_len_is_exact() {
+    let doc = dotenv::parse(EVERY_SHAPE).unwrap();
+    let key = [5u8; 32];
+    let mut sealer = ValueSealer::new(&key);
+    for opts in [
+        Options::default(),
+        Options {
+            encrypt_comments: true,
+        },
+    ] {
+        for line in &doc.lines {
+            let line = line.as_line_ref();
+            let mut out = String::new();
+            seal_line(&mut out, &line, opts, &mut |out, name, plain| {
+                sealer.seal(out, name, plain, &[0; 12])
+            })
+            .unwrap();
+            assert_eq!(out.len(), sealed_len(&line, opts), "{:?}", line.number);
+        }
+    }
+    for n in 0..50 {
+        assert_eq!(
+            token_len(n),
+            TOKEN_OPEN.len() + B64.encode(vec![0; 28 + n]).len() + 1
+        );
+    }
+}
+
+mod props {
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\n"),
+            Just("\n"),
+            Just("\r\n"),
+            Just("\r"),
+            Just("="),
+            Just("#"),
+            Just(" "),
+            Just("export "),
+            Just("\\"),
+            Just("\""),
+            Just("'"),
+            Just("`"),
+            Just("A"),
+            Just("KEY="),
+            Just("ENC[v1:"),
+            Just("#envseal:v1 "),
+            Just("é"),
+            Just("\u{feff}"),
+        ];
+        prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+        #[test]
+        fn streamed_encryption_round_trips(
+            t in text(),
+            chunk_size in 1usize..40,
+            workers in 1usize..4,
+            encrypt_comments in any::<bool>(),
+        ) {
+            check_against_whole_file(t.as_bytes(), Options { encrypt_comments }, chunk_size, workers);
+        }
+    }
+}
+
+/// Every dotenv file of the crate's fixtures and of the shared corpus (when it is there,
+/// next to the crate), streamed in tiny pieces on two threads: the whole-file encoder's
+/// lines, a byte-exact round trip, the same parse errors.
+#[test]
+fn fixture_and_corpus_files_stream_like_the_whole_file_encoder() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in [
+        root.join("fixtures/dotenv"),
+        root.join("../shared/corpus/dotenv"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "env") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if crate::format::detect(&bytes).is_some() {
+                continue; // refused before parsing
+            }
+            for chunk_size in [1, 16, CHUNK_SIZE] {
+                check_against_whole_file(&bytes, Options::default(), chunk_size, 2);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "expected the fixtures in {root:?}");
+}

@@ -1,0 +1,178 @@
+//! Large plaintexts (from 512 KiB) take the streamed, multi-threaded encrypt path: the
+//! same file format, the same checks and errors (with the same `file:line:column`),
+//! nothing written on error, and the whole-file path for existing outputs.
+
+use crate::common::{test_key, Sandbox};
+
+const SECRET: &str = "S3CR3T-LARGE-0xFEEDFACE";
+
+/// About 700 KB: every line shape, CRLF and CR terminators, multi-line quoted values.
+fn large_text(bom: bool) -> String {
+    let mut s = String::new();
+    if bom {
+        s.push('\u{feff}');
+    }
+    for i in 0..6_000 {
+        s.push_str(&format!(
+            "# section {i}\r\nexport K_{i} = 'v {i}' # c\nM_{i}=\"multi\n{SECRET}\r\nend\"\n\
+             #OLD_{i}={SECRET}\nBARE_{i}\n  \nT_{i}=`a\nb`\rU_{i}={SECRET}-{i}\n"
+        ));
+    }
+    s
+}
+
+fn setup() -> (Sandbox, String) {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(0x1a));
+    (sb, kf)
+}
+
+#[test]
+fn streamed_encryption_round_trips_to_file_and_stdout() {
+    let (sb, kf) = setup();
+    for bom in [false, true] {
+        let text = large_text(bom);
+        assert!(text.len() > 600_000);
+        sb.write("big.env", &text);
+        let _ = std::fs::remove_file(sb.path("big.env.encrypted"));
+        let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+        run.ok().no_leak(&[SECRET]);
+        assert!(run.stderr.contains("24000 values"), "{}", run.stderr);
+        let sealed = sb.read("big.env.encrypted");
+        assert!(sealed.starts_with(format!("#envseal:v1 bom={}\n", u8::from(bom)).as_bytes()));
+        assert!(!crate::common::contains(&sealed, SECRET.as_bytes()));
+        assert_eq!(
+            crate::common::mode(&sb.path("big.env.encrypted")) & 0o777,
+            0o644
+        );
+        let out = sb.run(&[
+            "decrypt",
+            "--stdout",
+            "--key-file",
+            &kf,
+            "big.env.encrypted",
+        ]);
+        assert!(out.ok().stdout == text.as_bytes(), "file output round trip");
+
+        let streamed = sb.run(&["encrypt", "--stdout", "--key-file", &kf, "big.env"]);
+        streamed.ok();
+        sb.write("stdout.v1", &streamed.stdout);
+        let out = sb.run(&["decrypt", "--stdout", "--key-file", &kf, "stdout.v1"]);
+        assert!(out.ok().stdout == text.as_bytes(), "stdout round trip");
+    }
+    // No temporary files left behind.
+    let names = sb.listing();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn an_existing_output_is_updated_with_minimal_diffs() {
+    let (sb, kf) = setup();
+    let text = large_text(false);
+    sb.write("big.env", &text);
+    sb.run(&["encrypt", "--key-file", &kf, "big.env"]).ok();
+    let first = String::from_utf8(sb.read("big.env.encrypted")).unwrap();
+    let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+    assert!(run.ok().stderr.contains("up to date"), "{}", run.stderr);
+    sb.write("big.env", text.replacen("U_7=", "U_7=changed", 1));
+    sb.run(&["encrypt", "--key-file", &kf, "big.env"]).ok();
+    let second = String::from_utf8(sb.read("big.env.encrypted")).unwrap();
+    let changed = first
+        .lines()
+        .zip(second.lines())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(changed, 2, "the MAC line and U_7's line only");
+}
+
+/// `(bytes, expected line:column)` for errors found late in a large file.
+fn broken_files() -> Vec<(Vec<u8>, String)> {
+    let text = large_text(false);
+    let lines = text.split_inclusive('\n').count();
+    let mut not_utf8 = text.clone().into_bytes();
+    not_utf8.extend_from_slice(b"LATE=caf\xe9\n");
+    let mut unterminated = text.clone();
+    unterminated.push_str(&format!("OPEN=\"{SECRET}\nA=1\n"));
+    // Physical lines: CR-only terminators count too.
+    let physical = text.matches('\n').count() + text.matches("`\r").count();
+    assert!(physical > lines);
+    vec![
+        (not_utf8, format!("big.env:{}:9:", physical + 1)),
+        (
+            unterminated.into_bytes(),
+            format!("big.env:{}:6:", physical + 1),
+        ),
+    ]
+}
+
+#[test]
+fn late_errors_name_the_position_and_write_nothing() {
+    let (sb, kf) = setup();
+    for (bytes, position) in broken_files() {
+        sb.write("big.env", &bytes);
+        let before = sb.listing();
+        for args in [
+            &["encrypt", "--key-file", &kf, "big.env"][..],
+            &["encrypt", "--stdout", "--key-file", &kf, "big.env"],
+            // The plaintext is checked before the key is looked for.
+            &["encrypt", "big.env"],
+        ] {
+            let run = sb.run(args);
+            run.code(7).no_leak(&[SECRET]);
+            assert!(run.stderr.contains(&position), "{position}: {}", run.stderr);
+            assert!(run.stdout.is_empty());
+            assert_eq!(sb.listing(), before, "nothing written");
+        }
+    }
+}
+
+#[test]
+fn large_encrypted_inputs_are_refused() {
+    let (sb, kf) = setup();
+    sb.write("big.env", large_text(false));
+    sb.run(&["encrypt", "--key-file", &kf, "big.env", "-o", "big.v1"])
+        .ok();
+    sb.run(&[
+        "encrypt",
+        "--key-file",
+        &kf,
+        "big.env",
+        "-o",
+        "big.fernet",
+        "--format",
+        "fernet",
+    ])
+    .ok();
+    for input in ["big.v1", "big.fernet"] {
+        let run = sb.run(&["encrypt", "--stdout", "--key-file", &kf, input]);
+        run.code(7);
+        assert!(run.stderr.contains("already encrypted"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn in_a_git_work_tree_the_plaintext_is_ignored_or_flagged() {
+    use crate::flow::{git, init_repo};
+    let (sb, kf) = setup();
+    init_repo(&sb);
+    sb.write("big.env", large_text(false));
+    let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+    assert!(
+        run.ok().stderr.contains("added /big.env to"),
+        "{}",
+        run.stderr
+    );
+    let ignore = String::from_utf8(sb.read(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "/big.env"), "{ignore}");
+    assert!(!run.stderr.contains("TRACKED"));
+
+    // A tracked plaintext is warned about.
+    sb.write("tracked.env", large_text(false));
+    git(&sb, &["add", "-f", "tracked.env"]);
+    let run = sb.run(&["encrypt", "--key-file", &kf, "tracked.env"]);
+    assert!(
+        run.ok().stderr.contains("tracked.env is TRACKED by git"),
+        "{}",
+        run.stderr
+    );
+}
