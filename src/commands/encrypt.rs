@@ -1,7 +1,7 @@
 //! `envseal encrypt`: a plaintext .env into a committable encrypted file.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -48,8 +48,16 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         FormatArg::Fernet => Format::Fernet,
     };
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
-    // rather than stored in a form no tool reads back the same way.
-    let doc = dotenv::parse_file_bytes(&input, &plain)?;
+    // rather than stored in a form no tool reads back the same way. Fernet needs only
+    // the check, not the parsed form (as large as the file again).
+    let (doc, values) = match fmt {
+        Format::V1 => {
+            let doc = dotenv::parse_file_bytes(&input, &plain)?;
+            let values = doc.lines.iter().filter(|l| l.raw_value().is_some()).count();
+            (Some(doc), values)
+        }
+        Format::Fernet => (None, dotenv::check_file_bytes(&input, &plain)?),
+    };
 
     // An existing output under the same key is updated in place (same data key, unchanged
     // values keep their ciphertext). Anything else there is only replaced with --force.
@@ -107,38 +115,51 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
             )?
         }
     };
-    let values = doc.lines.iter().filter(|l| l.raw_value().is_some()).count();
-    // Each format needs only one of the two forms of the plaintext: free the other
-    // first (on a 7 MB file the parsed form alone is 15 MB), and the old output too.
+    // v1 needs only the parsed form of the plaintext: free the bytes first (on a 7 MB
+    // file the parsed form alone is 15 MB), and the old output too.
     drop(existing);
-    let sealed = match fmt {
-        Format::V1 => {
+    match doc {
+        Some(doc) => {
             drop(plain);
             let opts = v1::Options {
                 encrypt_comments: args.encrypt_comments,
             };
             let mut pool = format::OsRandomPool::default();
             let mut random = |b: &mut [u8]| pool.fill(b);
-            v1::encrypt(
+            let sealed = v1::encrypt(
                 &doc,
                 &loaded.key,
                 previous.as_ref(),
                 opts,
                 Utc::now(),
                 &mut random,
-            )?
+            )?;
+            if args.stdout {
+                write_stdout(sealed.as_bytes())?;
+                return Ok(Some(loaded.key.id()));
+            }
+            crate::fsutil::write_atomic(&output, sealed.as_bytes(), 0o644)
+                .with_context(|| format!("cannot write {}", output.display()))?;
         }
-        Format::Fernet => {
-            drop(doc);
-            fernet::encrypt(&plain, &loaded.key)
+        // Fernet is written as it is made, to stdout or into the atomic temporary file:
+        // the token (a third larger than the plaintext) is never held whole.
+        None if args.stdout => {
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+            fernet::encrypt_into(&plain, &loaded.key, &mut out)?;
+            out.flush()?;
+            return Ok(Some(loaded.key.id()));
         }
-    };
-    if args.stdout {
-        write_stdout(sealed.as_bytes())?;
-        return Ok(Some(loaded.key.id()));
+        None => {
+            crate::fsutil::stage_with(&output, 0o644, |file| {
+                let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+                fernet::encrypt_into(&plain, &loaded.key, &mut out)?;
+                out.flush()
+            })
+            .and_then(|(staged, ())| staged.commit())
+            .and_then(|()| crate::fsutil::sync_dir(crate::fsutil::parent_dir(&output)))
+            .with_context(|| format!("cannot write {}", output.display()))?;
+        }
     }
-    crate::fsutil::write_atomic(&output, sealed.as_bytes(), 0o644)
-        .with_context(|| format!("cannot write {}", output.display()))?;
     protect_plaintext(&input, ui);
     ui.info(format!(
         "encrypted {} -> {} ({}, key {} from {}, {values} values)",

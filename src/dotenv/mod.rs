@@ -321,16 +321,39 @@ pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
 /// Parse raw bytes: checks UTF-8 first (the error gives line and column of the first bad
 /// byte), then [`parse`].
 pub fn parse_bytes(bytes: &[u8]) -> Result<Document, ParseError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(text),
-        Err(e) => {
-            let good = e.valid_up_to();
-            // The prefix is valid UTF-8 by construction.
-            let prefix = std::str::from_utf8(&bytes[..good]).unwrap_or_default();
-            let (line, column) = position(prefix, good);
-            Err(ParseError::NotUtf8 { line, column })
-        }
+    parse(utf8(bytes)?)
+}
+
+/// The text of `bytes`, or where its first byte that is not UTF-8 is.
+fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = e.valid_up_to();
+        // The prefix is valid UTF-8 by construction.
+        let prefix = std::str::from_utf8(&bytes[..good]).unwrap_or_default();
+        let (line, column) = position(prefix, good);
+        ParseError::NotUtf8 { line, column }
+    })
+}
+
+/// What [`parse_bytes`] accepts, with its errors, without building the [`Document`]
+/// (a whole-file format needs only to know that the file parses): the number of
+/// assignments.
+pub fn check_bytes(bytes: &[u8]) -> Result<usize, ParseError> {
+    let text = utf8(bytes)?;
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut values = 0;
+    for line in LineParser::new(body, 1) {
+        values += usize::from(line?.raw_value().is_some());
     }
+    Ok(values)
+}
+
+/// [`check_bytes`], naming the file in the error.
+pub fn check_file_bytes(path: &std::path::Path, bytes: &[u8]) -> Result<usize, FileParseError> {
+    check_bytes(bytes).map_err(|err| FileParseError {
+        path: path.to_owned(),
+        err,
+    })
 }
 
 /// End of the physical line starting at `pos`: (content end, terminator, next start).

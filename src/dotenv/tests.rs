@@ -152,6 +152,22 @@ proptest! {
         }
     }
 
+    /// The check Fernet encryption makes accepts and refuses what the full parse does,
+    /// with the same error, and counts its assignments.
+    #[test]
+    fn check_agrees_with_parse(
+        text in dotenv_text(),
+        junk in prop::collection::vec(any::<u8>(), 0..3),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = text.into_bytes();
+        let i = at.index(bytes.len() + 1);
+        bytes.splice(i..i, junk);
+        let full = parse_bytes(&bytes)
+            .map(|d| d.lines.iter().filter(|l| l.raw_value().is_some()).count());
+        prop_assert_eq!(check_bytes(&bytes), full);
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         if let Ok(doc) = parse_bytes(&bytes) {

@@ -105,10 +105,16 @@ pub fn timestamp(bytes: &[u8]) -> Option<u64> {
 /// by `\n`.
 pub fn encrypt(plaintext: &[u8], key: &Key) -> String {
     let mut out = Vec::with_capacity(encrypted_len(plaintext.len()));
-    let mut iv = [0u8; 16];
-    getrandom::getrandom(&mut iv).expect("the OS random number generator failed");
-    encrypt_to(plaintext, key, now(), &iv, &mut out).expect("writing to memory cannot fail");
+    encrypt_into(plaintext, key, &mut out).expect("writing to memory cannot fail");
     String::from_utf8(out).expect("base64 and a newline are ASCII")
+}
+
+/// [`encrypt`], the token written to `out` as it is made (a random IV, the time now).
+pub fn encrypt_into(plaintext: &[u8], key: &Key, out: &mut dyn Write) -> io::Result<()> {
+    let mut iv = [0u8; 16];
+    getrandom::getrandom(&mut iv)
+        .map_err(|_| io::Error::other("the operating system's random number generator failed"))?;
+    encrypt_to(plaintext, key, now(), &iv, out)
 }
 
 fn now() -> u64 {

@@ -81,3 +81,55 @@ fn a_damaged_large_file_is_refused_without_printing() {
     let (want, given) = (test_key(22).id(), test_key(23).id());
     assert!(run.stderr.contains(want.as_str()) && run.stderr.contains(given.as_str()));
 }
+
+/// Fernet writes the token as it is made (to stdout, or into the atomic temporary file)
+/// and decodes it in place: a large file round-trips both ways, and a plaintext that
+/// does not parse writes nothing.
+#[test]
+fn a_large_fernet_file_round_trips_and_a_bad_one_writes_nothing() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(24));
+    let text = large_env();
+    sb.write(".env", &text);
+    sb.run(&["encrypt", "--format", "fernet", "--key-file", &kf])
+        .ok();
+    let token = sb.read(".env.encrypted");
+    let out = sb.run(&["decrypt", "--stdout", "--key-file", &kf]);
+    out.ok();
+    assert!(out.stdout == text.as_bytes(), "the plaintext differs");
+    let piped = sb.run(&[
+        "encrypt",
+        "--format",
+        "fernet",
+        "--stdout",
+        "--key-file",
+        &kf,
+    ]);
+    piped.ok();
+    assert_eq!(
+        piped.stdout.len(),
+        token.len(),
+        "same length, other IV and time"
+    );
+    sb.write("piped.encrypted", &piped.stdout);
+    let back = sb.run(&["decrypt", "piped.encrypted", "--stdout", "--key-file", &kf]);
+    assert!(back.stdout == text.as_bytes());
+
+    sb.write("bad.env", format!("{text}\nBROKEN=\"never closed\n"));
+    sb.run(&[
+        "encrypt",
+        "bad.env",
+        "--format",
+        "fernet",
+        "--key-file",
+        &kf,
+    ])
+    .code(7)
+    .no_leak(&[SECRET]);
+    assert!(!sb.path("bad.env.encrypted").exists());
+    assert!(
+        sb.listing().iter().all(|n| !n.ends_with(".tmp")),
+        "{:?}",
+        sb.listing()
+    );
+}
