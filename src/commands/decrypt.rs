@@ -90,7 +90,9 @@ fn open_large_v1(input: &Path, args: &Decrypt, ui: &Ui) -> Result<Option<(Plaint
         return Ok(None);
     };
     let loaded = resolve_v1_key(input, &header, &args.key, ui, true)?;
-    match v1::stream::decrypt(&mut file, &loaded.key) {
+    // A second handle counts the lines while the first is decrypted.
+    let mut counter = std::fs::File::open(input).with_context(read_err)?;
+    match v1::stream::decrypt(&mut counter, &mut file, &loaded.key) {
         Ok(plaintext) => Ok(Some((plaintext, loaded.key.id()))),
         Err(v1::stream::StreamError::Format(e)) => Err(with_source_hint(e, &loaded, input)),
         Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),

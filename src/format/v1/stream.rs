@@ -14,9 +14,10 @@
 //! (a fresh 13 MB buffer is 3,000 page faults) and held the file beside its plaintext,
 //! over three times the plaintext's size.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -60,31 +61,46 @@ impl From<io::Error> for StreamError {
 
 /// Decrypt the v1 file `src` holds (read from its start) with `key`: the same checks and
 /// the same plaintext as [`super::decrypt_plaintext`], the plaintext in pieces.
-pub fn decrypt<R: Read + Seek + Send>(src: &mut R, key: &Key) -> Result<Plaintext, StreamError> {
-    decrypt_chunked(src, key, CHUNK)
+/// `counter` is the same file opened a second time: its lines are counted on a thread of
+/// their own while `src` is read and decrypted (the count goes into the MAC only, so a
+/// `counter` that is not the same file fails).
+pub fn decrypt<C, R>(counter: &mut C, src: &mut R, key: &Key) -> Result<Plaintext, StreamError>
+where
+    C: Read + Seek + Send,
+    R: Read + Seek + Send,
+{
+    decrypt_chunked(counter, src, key, CHUNK)
 }
 
-/// One chunk of whole body lines, hashed, on its way to a decoder.
+/// One chunk of whole body lines on its way to a decoder (the reader keeps a reference
+/// to hash it: the bytes decrypted are the bytes hashed).
 struct Work {
     index: usize,
     /// Physical line number of the chunk's first body line.
     first_line: usize,
-    text: String,
+    text: Arc<String>,
     /// Where the body starts in `text` (after the header, in the first chunk).
     start: usize,
 }
 
 type Decoded = (usize, Result<Vec<u8>, FormatError>);
 
+/// Chunks the reader may read ahead of the line count (it hashes them once the count is
+/// known); beyond this it waits for the count.
+const AHEAD_OF_COUNT: usize = 8;
+
 /// [`decrypt`] with chunks of `chunk` bytes: small ones put chunk boundaries everywhere
 /// in a small file (for the tests and the `v1_stream` fuzz target).
-pub fn decrypt_chunked<R: Read + Seek + Send>(
+pub fn decrypt_chunked<C, R>(
+    counter: &mut C,
     src: &mut R,
     key: &Key,
     chunk: usize,
-) -> Result<Plaintext, StreamError> {
-    src.seek(SeekFrom::Start(0))?;
-    let lines = count_lines(src, chunk)?;
+) -> Result<Plaintext, StreamError>
+where
+    C: Read + Seek + Send,
+    R: Read + Seek + Send,
+{
     src.seek(SeekFrom::Start(0))?;
     let mut carry = Vec::new();
     // The first chunk holds the whole header (a few hundred bytes; more slots, more).
@@ -103,34 +119,37 @@ pub fn decrypt_chunked<R: Read + Seek + Send>(
     let (_, data_key) = find_slot(&parsed.header, key)?;
     let mac_key = hkdf32(&*data_key.0, b"mac");
     let value_key = hkdf32(&*data_key.0, b"value");
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(&*mac_key).expect("HMAC takes any key length");
-    mac.update(MAC_DOMAIN);
-    // Every line but the MAC line is hashed.
-    mac.update(&lines.saturating_sub(1).to_be_bytes());
-    for line in &parsed.header_lines {
-        mac.update(&(line.len() as u64).to_be_bytes());
-        mac.update(line.as_bytes());
-    }
+    let header_lines: Vec<String> = parsed.header_lines.iter().map(|l| l.to_string()).collect();
+    // The MAC starts with the line count: it is started once the count has arrived.
+    let start_mac = move |lines: u64| {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&*mac_key).expect("HMAC takes any key length");
+        mac.update(MAC_DOMAIN);
+        // Every line but the MAC line is hashed.
+        mac.update(&lines.saturating_sub(1).to_be_bytes());
+        for line in &header_lines {
+            hash_line(&mut mac, line);
+        }
+        mac
+    };
     let expected_mac = parsed.mac.clone();
     let bom = parsed.header.bom;
-    let first_work = Work {
-        index: 0,
-        first_line: parsed.mac_index + 2,
-        start: first.len() - parsed.body.len(),
-        text: String::new(),
-    };
+    let first_line = parsed.mac_index + 2;
+    let start = first.len() - parsed.body.len();
     let hashed_header = parsed.header_lines.len() as u64 + 1;
     drop(parsed);
     let first_work = Work {
-        text: first,
-        ..first_work
+        index: 0,
+        first_line,
+        start,
+        text: Arc::new(first),
     };
 
     let (tx, rx) = mpsc::sync_channel::<Work>(QUEUE);
-    // Read buffers go back to the reader once decoded: fresh ones cost a page fault
-    // per 4 KiB.
+    // Read buffers go back to the reader once decoded and hashed: fresh ones cost a
+    // page fault per 4 KiB.
     let (give_back, spent) = mpsc::channel::<Vec<u8>>();
+    let (count_tx, count_rx) = mpsc::sync_channel::<io::Result<u64>>(1);
     let rx = Mutex::new(rx);
     let failed = AtomicBool::new(false);
     let decode = |give_back: mpsc::Sender<Vec<u8>>| {
@@ -159,44 +178,83 @@ pub fn decrypt_chunked<R: Read + Seek + Send>(
             }
             let piece = result.map(|()| std::mem::take(&mut *out.0).into_bytes());
             done.push((work.index, piece));
-            // Not cleared: bytes already initialized need no zeroing to be read into
-            // again (the encrypted text is not secret).
-            let _ = give_back.send(work.text.into_bytes());
+            // Whoever lets go of a chunk last recycles it. Not cleared: bytes already
+            // initialized need no zeroing to be read into again (they are not secret).
+            if let Ok(text) = Arc::try_unwrap(work.text) {
+                let _ = give_back.send(text.into_bytes());
+            }
         }
         done
     };
     let (read, mut decoded) = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<(bool, u64), StreamError> {
+        scope.spawn(move || {
+            let counted = counter
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| count_lines(counter, chunk));
+            let _ = count_tx.send(counted);
+        });
+        let reader = scope.spawn(move || -> Result<(bool, u64, u64), StreamError> {
             let mut hashed = hashed_header;
             let mut work = first_work;
-            loop {
-                let body = &work.text[work.start..];
-                let mut next_line = work.first_line;
-                for line in Lines::new(body) {
-                    mac.update(&(line.len() as u64).to_be_bytes());
-                    mac.update(line.as_bytes());
-                    next_line += 1;
+            let mut counted = None;
+            let mut mac = None;
+            // Chunks read and handed on before the count arrived, hashed once it has.
+            let mut unhashed: VecDeque<(Arc<String>, usize)> = VecDeque::new();
+            let mut pool = Vec::new();
+            let hash_all = |mac: &mut Hmac<Sha256>,
+                            unhashed: &mut VecDeque<(Arc<String>, usize)>,
+                            pool: &mut Vec<Vec<u8>>| {
+                for (text, start) in unhashed.drain(..) {
+                    for line in Lines::new(&text[start..]) {
+                        hash_line(mac, line);
+                    }
+                    if let Ok(text) = Arc::try_unwrap(text) {
+                        pool.push(text.into_bytes());
+                    }
                 }
-                hashed += (next_line - work.first_line) as u64;
+            };
+            loop {
+                let lines = lines_in(&work.text[work.start..]);
+                hashed += lines as u64;
+                let next_line = work.first_line + lines;
                 let index = work.index;
+                unhashed.push_back((Arc::clone(&work.text), work.start));
                 // The decoders are gone only if one panicked; the join reports it.
                 if tx.send(work).is_err() {
                     break;
                 }
-                let buf = spent.try_recv().unwrap_or_default();
+                if counted.is_none() {
+                    counted = if unhashed.len() >= AHEAD_OF_COUNT {
+                        Some(count_rx.recv().map_err(|_| counting_failed())??)
+                    } else {
+                        count_rx.try_recv().ok().transpose()?
+                    };
+                    mac = counted.map(&start_mac);
+                }
+                if let Some(mac) = &mut mac {
+                    hash_all(mac, &mut unhashed, &mut pool);
+                }
+                pool.extend(spent.try_iter());
+                let buf = pool.pop().unwrap_or_default();
                 let Some(bytes) = next_chunk(src, buf, &mut carry, chunk)? else {
                     break;
                 };
                 work = Work {
                     index: index + 1,
                     first_line: next_line,
-                    text: String::from_utf8(bytes).map_err(|_| not_utf8())?,
+                    text: Arc::new(String::from_utf8(bytes).map_err(|_| not_utf8())?),
                     start: 0,
                 };
             }
+            let counted = match counted {
+                Some(n) => n,
+                None => count_rx.recv().map_err(|_| counting_failed())??,
+            };
+            let mut mac = mac.unwrap_or_else(|| start_mac(counted));
+            hash_all(&mut mac, &mut unhashed, &mut pool);
             use subtle::ConstantTimeEq;
             let matches = bool::from(mac.finalize().into_bytes().ct_eq(&expected_mac[..]));
-            Ok((matches, hashed))
+            Ok((matches, hashed, counted))
         });
         let back = give_back.clone();
         let helper = scope.spawn(move || decode(back));
@@ -210,7 +268,9 @@ pub fn decrypt_chunked<R: Read + Seek + Send>(
         }
         (read, decoded)
     });
-    let (mac_matches, hashed) = read?;
+    let (mac_matches, hashed, lines) = read?;
+    // The count came from the second handle: a file replaced or rewritten between or
+    // during the reads shows here, or in the MAC.
     if hashed != lines {
         return Err(StreamError::Io(io::Error::other(
             "the file changed while it was being read; run the command again",
@@ -243,6 +303,27 @@ pub fn decrypt_chunked<R: Read + Seek + Send>(
 
 fn not_utf8() -> FormatError {
     corrupt("the file is not valid UTF-8")
+}
+
+fn counting_failed() -> StreamError {
+    StreamError::Io(io::Error::other("the file's lines could not be counted"))
+}
+
+fn hash_line(mac: &mut Hmac<Sha256>, line: &str) {
+    mac.update(&(line.len() as u64).to_be_bytes());
+    mac.update(line.as_bytes());
+}
+
+/// The lines of a chunk (whole lines, but for an unterminated last one), as [`Lines`]
+/// counts them, by counting terminators: a chunk never ends between `\r` and `\n`.
+fn lines_in(text: &str) -> usize {
+    let b = text.as_bytes();
+    let lf = memchr::memchr_iter(b'\n', b).count();
+    let lone_cr = memchr::memchr_iter(b'\r', b)
+        .filter(|&i| b.get(i + 1) != Some(&b'\n'))
+        .count();
+    let unterminated = b.last().is_some_and(|&c| c != b'\n' && c != b'\r');
+    lf + lone_cr + usize::from(unterminated)
 }
 
 /// The number of lines of everything `src` yields from where it is, as [`Lines`] counts
@@ -363,7 +444,8 @@ mod tests {
     }
 
     fn stream(sealed: &[u8], key: &Key, chunk: usize) -> Result<Vec<u8>, StreamError> {
-        decrypt_chunked(&mut io::Cursor::new(sealed), key, chunk).map(|p| p.to_vec().to_vec())
+        let (mut counter, mut src) = (io::Cursor::new(sealed), io::Cursor::new(sealed));
+        decrypt_chunked(&mut counter, &mut src, key, chunk).map(|p| p.to_vec().to_vec())
     }
 
     /// What the whole-file decoder says, in the stream's terms.
@@ -473,61 +555,69 @@ mod tests {
         ));
     }
 
-    /// A reader whose content changes after the first pass, as a file rewritten in place
-    /// between the two reads.
-    struct Changing {
-        first: io::Cursor<Vec<u8>>,
-        then: io::Cursor<Vec<u8>>,
-        seeks: usize,
-    }
-
-    impl Read for Changing {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.seeks < 2 {
-                self.first.read(buf)
-            } else {
-                self.then.read(buf)
-            }
-        }
-    }
-
-    impl Seek for Changing {
-        fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-            self.seeks += 1;
-            self.first.seek(pos)?;
-            self.then.seek(pos)
-        }
-    }
-
+    /// The line count comes from a second handle: a file replaced or rewritten between
+    /// the two opens, or while it is read, is refused.
     #[test]
-    fn a_file_changed_between_the_passes_is_refused() {
+    fn a_file_changed_between_the_reads_is_refused() {
         let key = Key::from_bytes([7; 32]);
         let a = seal("A=1\nB=2\n", &key).into_bytes();
         // Another valid file under the same key, with one line more.
         let b = seal("A=1\nB=2\nC=3\n", &key).into_bytes();
-        let mut src = Changing {
-            first: io::Cursor::new(a.clone()),
-            then: io::Cursor::new(b),
-            seeks: 0,
-        };
-        assert!(matches!(
-            decrypt_chunked(&mut src, &key, 8),
-            Err(StreamError::Io(_))
-        ));
-        // Rewritten in place while the second pass reads it: half of one valid file,
-        // half of another with the same line count. (A whole other valid file read in
-        // the second pass is simply that file, read consistently.)
+        for chunk in [8, 4096] {
+            let r = decrypt_chunked(
+                &mut io::Cursor::new(&a),
+                &mut io::Cursor::new(&b),
+                &key,
+                chunk,
+            );
+            assert!(matches!(r, Err(StreamError::Io(_))), "{r:?}");
+        }
+        // Rewritten in place while it is read: half of one valid file, half of another
+        // with the same line count. (A whole other valid file with the same line count
+        // is simply that file, read consistently: the count is all the second handle
+        // gives.)
         let c = seal("A=1\nB=3\n", &key).into_bytes();
         let mixed = [&a[..a.len() / 2], &c[c.len() / 2..]].concat();
-        let mut src = Changing {
-            first: io::Cursor::new(a),
-            then: io::Cursor::new(mixed),
-            seeks: 0,
-        };
-        assert!(matches!(
-            decrypt_chunked(&mut src, &key, 8),
-            Err(StreamError::Format(FormatError::Integrity(_)))
-        ));
+        let r = decrypt_chunked(
+            &mut io::Cursor::new(&a),
+            &mut io::Cursor::new(&mixed),
+            &key,
+            8,
+        );
+        assert!(
+            matches!(r, Err(StreamError::Format(FormatError::Integrity(_)))),
+            "{r:?}"
+        );
+        // A counter that fails to read.
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("broken"))
+            }
+        }
+        impl Seek for Broken {
+            fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
+                Ok(0)
+            }
+        }
+        let r = decrypt_chunked(&mut Broken, &mut io::Cursor::new(&a), &key, 8);
+        assert!(matches!(r, Err(StreamError::Io(_))), "{r:?}");
+    }
+
+    #[test]
+    fn lines_in_agrees_with_lines() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb\rc\n\rd",
+            "\r",
+            "\r\r\n\n",
+            "x\r",
+            "é\r\n",
+        ] {
+            assert_eq!(lines_in(text), Lines::new(text).count(), "{text:?}");
+        }
     }
 
     #[test]
