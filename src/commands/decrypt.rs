@@ -9,7 +9,7 @@ use super::{
     confirm_overwrite, input_path, open_fernet, read_encrypted, read_input, resolve_v1_key,
     with_source_hint, write_stdout_parts, Ui,
 };
-use crate::cli::Decrypt;
+use crate::cli::{Decrypt, KeyArgs};
 use crate::exit::{Code, Failure};
 use crate::format::{self, v1, Format, Plaintext};
 use crate::key::KeyId;
@@ -22,7 +22,7 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
         (Some(o), false) => Some(o.clone()),
         (None, false) => Some(default_output(&input)?),
     };
-    let (plaintext, kid, format) = match open_large_v1(&input, args, ui)? {
+    let (plaintext, kid, format) = match open_large_v1(&input, &args.key, ui, true)? {
         Some((plaintext, kid)) => (plaintext, kid, "v1"),
         None => {
             let bytes = read_input(&input, "encrypted file")?;
@@ -65,7 +65,12 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
 /// A v1 file of [`v1::stream::STREAM_FROM`] bytes or more, decrypted as a stream (see
 /// `format/v1/stream.rs`); `None` for anything else, which is read whole. A header that
 /// does not parse is left to the whole-file path too, which reports it.
-fn open_large_v1(input: &Path, args: &Decrypt, ui: &Ui) -> Result<Option<(Plaintext, KeyId)>> {
+pub(super) fn open_large_v1(
+    input: &Path,
+    key: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+) -> Result<Option<(Plaintext, KeyId)>> {
     let read_err = || format!("cannot read encrypted file {}", input.display());
     let Ok(mut file) = std::fs::File::open(input) else {
         return Ok(None);
@@ -89,7 +94,7 @@ fn open_large_v1(input: &Path, args: &Decrypt, ui: &Ui) -> Result<Option<(Plaint
     else {
         return Ok(None);
     };
-    let loaded = resolve_v1_key(input, &header, &args.key, ui, true)?;
+    let loaded = resolve_v1_key(input, &header, key, ui, allow_prompt)?;
     // A second handle counts the lines while the first is decrypted.
     let mut counter = std::fs::File::open(input).with_context(read_err)?;
     match v1::stream::decrypt(&mut counter, &mut file, &loaded.key) {

@@ -47,6 +47,18 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         FormatArg::V1 => Format::V1,
         FormatArg::Fernet => Format::Fernet,
     };
+    // A large existing output that already holds this plaintext: read as a stream,
+    // compared, done (opening it for re-encryption keeps every token: 75 MiB and 100 ms
+    // for 100,000 keys). Anything else, errors included, takes the path below, which
+    // says what is wrong or updates the file with minimal diffs.
+    if fmt == Format::V1 && !args.stdout && !args.encrypt_comments {
+        if let Ok(Some((old, kid))) = super::decrypt::open_large_v1(&output, &args.key, ui, false) {
+            if old.eq_bytes(&plain) {
+                ui.info(format!("{} is up to date", output.display()));
+                return Ok(Some(kid));
+            }
+        }
+    }
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way. Fernet needs only
     // the check, not the parsed form (as large as the file again).

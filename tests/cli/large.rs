@@ -133,3 +133,24 @@ fn a_large_fernet_file_round_trips_and_a_bad_one_writes_nothing() {
         sb.listing()
     );
 }
+
+/// Encrypting again onto a large output that already holds the plaintext reads it as a
+/// stream and leaves it alone; one that does not open with the key given is still
+/// refused without --force, as by the whole-file path.
+#[test]
+fn a_large_up_to_date_output_is_left_alone() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(25));
+    sb.write(".env", large_env());
+    sb.run(&["encrypt", "--key-file", &kf]).ok();
+    let before = sb.read(".env.encrypted");
+    let again = sb.run(&["encrypt", "--key-file", &kf]);
+    again.ok();
+    assert!(again.stderr.contains("up to date"), "{}", again.stderr);
+    assert!(sb.read(".env.encrypted") == before);
+    let other = sb.key_file("other.key", &test_key(26));
+    let refused = sb.run(&["encrypt", "--key-file", &other]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert!(sb.read(".env.encrypted") == before);
+}
