@@ -55,25 +55,10 @@ pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<Staged> {
 /// [`stage`] for content held in pieces (as the multi-threaded encoders produce it),
 /// written one after the other without joining them first.
 pub fn stage_parts(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<Staged> {
-    let dir = parent_dir(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    for part in parts {
-        tmp.write_all(part)?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
-    Ok(Staged {
-        tmp: tmp.into_temp_path(),
-        target: path.to_owned(),
-    })
+    let (staged, ()) = stage_with(path, mode, |file| {
+        parts.iter().try_for_each(|part| file.write_all(part))
+    })?;
+    Ok(staged)
 }
 
 /// [`stage`] for content produced while it is written: `write` fills the temporary file

@@ -604,35 +604,29 @@ mod tests {
         assert!(matches!(r, Err(StreamError::Io(_))), "{r:?}");
     }
 
+    /// Texts whose lines end in every way, for the two line counters.
+    const LINE_ENDS: [&str; 9] = [
+        "",
+        "a",
+        "a\n",
+        "a\r\nb\rc\n\rd",
+        "\r",
+        "\r\r\n\n",
+        "x\r",
+        "é\r\n",
+        "one\ntwo\r\nthree\rfour\r\n",
+    ];
+
     #[test]
     fn lines_in_agrees_with_lines() {
-        for text in [
-            "",
-            "a",
-            "a\n",
-            "a\r\nb\rc\n\rd",
-            "\r",
-            "\r\r\n\n",
-            "x\r",
-            "é\r\n",
-        ] {
+        for text in LINE_ENDS {
             assert_eq!(lines_in(text), Lines::new(text).count(), "{text:?}");
         }
     }
 
     #[test]
     fn count_lines_agrees_with_lines_across_read_boundaries() {
-        let texts = [
-            "",
-            "a",
-            "a\n",
-            "a\r\nb\rc\n\rd",
-            "\r",
-            "\r\r\n\n",
-            "x\r",
-            "one\ntwo\r\nthree\rfour\r\n",
-        ];
-        for text in texts {
+        for text in LINE_ENDS {
             for chunk in 1..6 {
                 let mut src = io::Cursor::new(text.as_bytes());
                 assert_eq!(
