@@ -273,8 +273,10 @@ fn stream_large(
         (written, git.join())
     });
     let (staged, sealed) = written.map_err(failed)?;
+    // This path is only taken when the output did not exist: one that appeared since
+    // (another process) is not replaced unasked.
     staged
-        .commit()
+        .commit_new()
         .and_then(|()| crate::fsutil::sync_dir(crate::fsutil::parent_dir(output)))
         .with_context(|| format!("cannot write {}", output.display()))?;
     let Some(loaded) = loaded else {
