@@ -7,8 +7,9 @@ use crate::common::{contains, test_key, Sandbox};
 
 const SECRET: &str = "S3CR3T-LARGE-hunter2";
 
-/// A ~2.5 MB .env (encrypted ~4 MB) with CRLF, CR-only and multi-line values, a BOM and
-/// no final newline, with `SECRET` in the last value.
+/// A 0.66 MB .env (over 2 MiB encrypted: the stream decoder's side of the 1 MiB
+/// threshold) with CRLF, CR-only and multi-line values, a BOM and no final newline, with
+/// `SECRET` in the last value.
 fn large_env() -> String {
     let mut s = String::from("\u{feff}# big\r\n");
     for i in 0..30_000 {
@@ -83,7 +84,7 @@ fn a_damaged_large_file_is_refused_without_printing() {
 }
 
 /// Fernet writes the token as it is made (to stdout, or into the atomic temporary file)
-/// and decodes it in place: a large file round-trips both ways, and a plaintext that
+/// and decodes it in place: a larger file round-trips both ways, and a plaintext that
 /// does not parse writes nothing.
 #[test]
 fn a_large_fernet_file_round_trips_and_a_bad_one_writes_nothing() {
@@ -153,4 +154,50 @@ fn a_large_up_to_date_output_is_left_alone() {
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
     assert!(sb.read(".env.encrypted") == before);
+}
+
+/// A full disk (`ulimit -f`, SIGXFSZ ignored so the write fails with EFBIG) while the
+/// streamed writers run: exit 6, no output, no temporary file left behind.
+#[test]
+fn a_full_disk_stops_the_streamed_writers_cleanly() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(27));
+    sb.write(".env", large_env());
+    sb.run(&[
+        "encrypt",
+        ".env",
+        "-o",
+        "sealed.encrypted",
+        "--key-file",
+        &kf,
+    ])
+    .ok();
+    let listing = sb.listing();
+    for args in [
+        &["encrypt", ".env", "-o", "new.encrypted"][..],
+        &[
+            "encrypt",
+            ".env",
+            "-o",
+            "new.encrypted",
+            "--format",
+            "fernet",
+        ][..],
+        &["decrypt", "sealed.encrypted", "-o", "plain.env"][..],
+    ] {
+        let mut c = std::process::Command::new("bash");
+        sb.setup(&mut c);
+        let out = c
+            .arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" \"$@\"")
+            .arg(crate::common::bin())
+            .args(args)
+            .args(["--key-file", &kf])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {stderr}");
+        assert!(!stderr.contains(SECRET), "{args:?}: the secret was printed");
+        assert_eq!(sb.listing(), listing, "{args:?}: files left behind");
+    }
 }
