@@ -343,13 +343,22 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, FormatErro
 mod tests {
     use super::*;
 
+    /// The Fernet spec's vectors, read from `../shared/` beside the checkout (never
+    /// copied into the repository). Absent, the tests say so and check nothing, except
+    /// under `CI=true`, where they fail (as the integration tests do).
     fn vectors(name: &str) -> Vec<serde_json::Value> {
         let path = format!(
             "{}/../shared/vectors/fernet/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).unwrap()
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).unwrap(),
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("SKIPPED: the Fernet spec vectors are not at {path} ({e})");
+                Vec::new()
+            }
+            Err(e) => panic!("{path}: {e} (CI needs ../shared beside the checkout)"),
+        }
     }
 
     #[test]
