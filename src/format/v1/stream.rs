@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use hmac::{Hmac, Mac};
@@ -151,14 +151,17 @@ where
     let (give_back, spent) = mpsc::channel::<Vec<u8>>();
     let (count_tx, count_rx) = mpsc::sync_channel::<io::Result<u64>>(1);
     let rx = Mutex::new(rx);
-    let failed = AtomicBool::new(false);
+    // The first chunk (in file order) known to fail: later ones are not decoded.
+    let failed_at = AtomicUsize::new(usize::MAX);
     let decode = |give_back: mpsc::Sender<Vec<u8>>| {
         let mut done: Vec<Decoded> = Vec::new();
         loop {
             let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
             let Ok(work) = next else { break };
-            // After a failure the rest is only drained (the reader must finish the MAC).
-            if failed.load(Ordering::Relaxed) {
+            // After a failure the chunks after it are only drained (the reader must finish
+            // the MAC); earlier ones are still decoded, so the first failure in the file
+            // is the one reported.
+            if work.index > failed_at.load(Ordering::Relaxed) {
                 continue;
             }
             let body = &work.text[work.start..];
@@ -174,7 +177,7 @@ where
                 &mut |_, _, _| {},
             );
             if result.is_err() {
-                failed.store(true, Ordering::Relaxed);
+                failed_at.fetch_min(work.index, Ordering::Relaxed);
             }
             let piece = result.map(|()| std::mem::take(&mut *out.0).into_bytes());
             done.push((work.index, piece));
@@ -553,6 +556,42 @@ mod tests {
             stream(sealed.as_bytes(), &wrong, 1024),
             Err(StreamError::Format(FormatError::WrongKey { .. }))
         ));
+    }
+
+    /// Two broken values under a valid MAC (made with the data key, as only a broken
+    /// writer could): whatever the chunk size and thread timing, the first in the file is
+    /// the one reported, as the whole-file decoder reports it.
+    #[test]
+    fn of_two_failing_values_the_first_in_the_file_is_reported() {
+        use crate::format::v1::{compute_mac, decrypt as open, B64, MAC_PREFIX};
+        use base64::Engine;
+        let key = Key::from_bytes([7; 32]);
+        let body: String = (0..3000).map(|i| format!("K{i}=value-{i}\n")).collect();
+        let sealed = seal(&body, &key);
+        let data_key = open(&sealed, &key).unwrap().data_key;
+        let broken = sealed
+            .replacen("K700=ENC[v1:", "K700=ENC[v1:AAAA", 1)
+            .replacen("K2900=ENC[v1:", "K2900=ENC[v1:AAAA", 1);
+        let mut lines = broken.split_inclusive('\n');
+        let (first, slot, _mac) = (
+            lines.next().unwrap(),
+            lines.next().unwrap(),
+            lines.next().unwrap(),
+        );
+        let rest: String = lines.collect();
+        let mac = compute_mac(&data_key, [first, slot], &rest);
+        let resealed = format!("{first}{slot}{MAC_PREFIX}{}\n{rest}", B64.encode(mac));
+        let want = whole(resealed.as_bytes(), &key).unwrap_err();
+        assert!(want.contains("line 704"), "{want}");
+        for chunk in [64, 1024, 4096, 1 << 20] {
+            for _ in 0..5 {
+                assert_eq!(
+                    message(stream(resealed.as_bytes(), &key, chunk)).unwrap_err(),
+                    want,
+                    "chunk {chunk}"
+                );
+            }
+        }
     }
 
     /// The line count comes from a second handle: a file replaced or rewritten between
