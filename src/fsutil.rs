@@ -100,6 +100,16 @@ pub fn write_atomic_parts(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result
     sync_dir(parent_dir(path))
 }
 
+/// [`write_atomic`] for content written as it is made ([`stage_with`]).
+pub fn write_atomic_with(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    stage_with(path, mode, write)?.0.commit()?;
+    sync_dir(parent_dir(path))
+}
+
 /// Create `path` with `bytes` only if it does not exist yet, durably. The bytes go to a
 /// temporary file first, so a crash never leaves a half-written key, and are then linked
 /// into place without replacing anything.

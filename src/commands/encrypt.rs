@@ -119,13 +119,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
     }
     let loaded = match loaded {
         Some(l) if args.key.key_file.is_none() || replace_reason.is_none() => l,
-        _ => {
-            let key_id = key_id_arg(&args.key)?;
-            key::resolve(
-                &key_request(&args.key, &input, None, key_id.as_ref(), true),
-                &mut ui.warner(),
-            )?
-        }
+        _ => resolve_key(args, &input, ui)?,
     };
     // v1 needs only the parsed form of the plaintext: free the bytes first (on a 7 MB
     // file the parsed form alone is 15 MB), and the old output too.
@@ -162,13 +156,11 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
             return Ok(Some(loaded.key.id()));
         }
         None => {
-            crate::fsutil::stage_with(&output, 0o644, |file| {
+            crate::fsutil::write_atomic_with(&output, 0o644, |file| {
                 let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
                 fernet::encrypt_into(&plain, &loaded.key, &mut out)?;
                 out.flush()
             })
-            .and_then(|(staged, ())| staged.commit())
-            .and_then(|()| crate::fsutil::sync_dir(crate::fsutil::parent_dir(&output)))
             .with_context(|| format!("cannot write {}", output.display()))?;
         }
     }
@@ -182,6 +174,15 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         loaded.source
     ));
     Ok(Some(loaded.key.id()))
+}
+
+/// The key to encrypt `input` with, from the key sources (a terminal prompt last).
+fn resolve_key(args: &Encrypt, input: &Path, ui: &Ui) -> Result<key::Loaded> {
+    let key_id = key_id_arg(&args.key)?;
+    Ok(key::resolve(
+        &key_request(&args.key, input, None, key_id.as_ref(), true),
+        &mut ui.warner(),
+    )?)
 }
 
 /// Plaintext size from which a fresh v1 encryption is streamed on several threads
@@ -219,7 +220,7 @@ fn stream_large(
         .take(SNIFF as u64)
         .read_to_end(&mut head)
         .with_context(|| format!("cannot read plaintext file {}", input.display()))?;
-    if head.starts_with(v1::MAGIC.as_bytes()) || may_be_fernet(&head) {
+    if head.starts_with(v1::MAGIC.as_bytes()) || fernet::may_start_a_token(&head) {
         return Ok(None);
     }
     drop(head);
@@ -228,11 +229,7 @@ fn stream_large(
     };
     let mut loaded = None;
     let mut resolve = || -> Result<key::Key> {
-        let key_id = key_id_arg(&args.key)?;
-        let found = key::resolve(
-            &key_request(&args.key, input, None, key_id.as_ref(), true),
-            &mut ui.warner(),
-        )?;
+        let found = resolve_key(args, input, ui)?;
         let key = found.key.clone();
         loaded = Some(found);
         Ok(key)
@@ -295,22 +292,6 @@ fn stream_large(
         sealed.values
     ));
     Ok(Some(loaded.key.id()))
-}
-
-/// Could a file starting with `head` be a Fernet token (base64 with white space around)?
-/// `format::detect` decides on the whole file; this only rules tokens out.
-fn may_be_fernet(head: &[u8]) -> bool {
-    let text = match std::str::from_utf8(head) {
-        Ok(t) => t,
-        // Cut inside a character: the part before it.
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
-        }
-        Err(_) => return false,
-    };
-    text.trim()
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_=+/".contains(&b))
 }
 
 /// Make sure git will not commit the plaintext: add it to `.gitignore` beside it when it

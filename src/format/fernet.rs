@@ -71,6 +71,26 @@ fn decode_blocks(text: &[u8], mut sink: impl FnMut(&[u8])) -> bool {
     true
 }
 
+/// A byte of token text: either base64 alphabet, or padding.
+fn is_token_char(c: &u8) -> bool {
+    c.is_ascii_alphanumeric() || b"-_+/=".contains(c)
+}
+
+/// Could a file whose first bytes are `head` be a Fernet token (token text with white
+/// space around)? [`looks_like`] decides on the whole file; this only rules tokens out,
+/// for a caller that reads no more than the start of a large file.
+pub fn may_start_a_token(head: &[u8]) -> bool {
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // Cut inside a character: the part before it.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    text.trim().bytes().all(|c| is_token_char(&c))
+}
+
 fn is_token(first: Option<u8>, len: usize) -> bool {
     len >= MIN_TOKEN_BYTES && first == Some(0x80)
 }
@@ -241,7 +261,6 @@ impl Token {
             || FormatError::Integrity("the Fernet token is truncated or malformed".to_owned());
         // Not a token at all (text outside the base64 alphabets) or a damaged one: the
         // first is "not encrypted", the second an integrity failure.
-        let alphabet = |c: &u8| c.is_ascii_alphanumeric() || b"-_+/=".contains(c);
         let Some(text) = token_text(&bytes) else {
             let blank_or_not_text =
                 std::str::from_utf8(&bytes).map_or(true, |t| t.trim().is_empty());
@@ -270,8 +289,9 @@ impl Token {
                 buf[at + decoded_len..at + decoded_len + d.len()].copy_from_slice(d);
                 decoded_len += d.len();
             });
-            let base64_text =
-                || block.iter().all(alphabet) && bytes[read + n..end].iter().all(alphabet);
+            let base64_text = || {
+                block.iter().all(is_token_char) && bytes[read + n..end].iter().all(is_token_char)
+            };
             if !ok && !base64_text() {
                 // (What came before this block decoded, so it was base64 text.)
                 return Err(FormatError::NotEncrypted);
