@@ -36,6 +36,10 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand hook 'Install, remove or run the git pre-commit hook'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+            cand set 'Set one value in an encrypted file, in place; the value never goes on the command line'
+            cand unset 'Remove one key from an encrypted file, in place'
+            cand get 'Print one decrypted value, raw (no newline added), on stdout'
+            cand export 'Write the decrypted variables to stdout in a format another tool reads'
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -226,6 +230,68 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'envseal;set'= {
+            cand -f 'The encrypted file [default: .env.encrypted]'
+            cand --file 'The encrypted file [default: .env.encrypted]'
+            cand --after 'Put a new key after this one (a key that exists stays where it is)'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --from-file 'Read the value from the file PATH, byte for byte (a final newline is kept)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;unset'= {
+            cand -f 'The encrypted file [default: .env.encrypted]'
+            cand --file 'The encrypted file [default: .env.encrypted]'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;get'= {
+            cand -f 'The encrypted file [default: .env.encrypted]'
+            cand --file 'The encrypted file [default: .env.encrypted]'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --json 'Print {"key": ..., "value": ...} and a newline'
+            cand --force 'Print on a terminal without asking'
+            cand --yes 'Print on a terminal without asking'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;export'= {
+            cand --as 'The output format'
+            cand -f 'The encrypted file [default: .env.encrypted]'
+            cand --file 'The encrypted file [default: .env.encrypted]'
+            cand --name 'k8s: the Secret''s name [default: from the file name, e.g. env-production]'
+            cand --namespace 'k8s: the Secret''s namespace [default: none, kubectl''s current one]'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --force 'Write to a terminal without asking'
+            cand --yes 'Write to a terminal without asking'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'envseal;completions'= {
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
@@ -245,6 +311,10 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand hook 'Install, remove or run the git pre-commit hook'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+            cand set 'Set one value in an encrypted file, in place; the value never goes on the command line'
+            cand unset 'Remove one key from an encrypted file, in place'
+            cand get 'Print one decrypted value, raw (no newline added), on stdout'
+            cand export 'Write the decrypted variables to stdout in a format another tool reads'
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -274,6 +344,14 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;run'= {
         }
         &'envseal;help;edit'= {
+        }
+        &'envseal;help;set'= {
+        }
+        &'envseal;help;unset'= {
+        }
+        &'envseal;help;get'= {
+        }
+        &'envseal;help;export'= {
         }
         &'envseal;help;completions'= {
         }

@@ -38,6 +38,10 @@ complete -c envseal -n "__fish_envseal_needs_command" -f -a "mask" -d 'Mask secr
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "hook" -d 'Install, remove or run the git pre-commit hook'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+complete -c envseal -n "__fish_envseal_needs_command" -f -a "set" -d 'Set one value in an encrypted file, in place; the value never goes on the command line'
+complete -c envseal -n "__fish_envseal_needs_command" -f -a "unset" -d 'Remove one key from an encrypted file, in place'
+complete -c envseal -n "__fish_envseal_needs_command" -f -a "get" -d 'Print one decrypted value, raw (no newline added), on stdout'
+complete -c envseal -n "__fish_envseal_needs_command" -f -a "export" -d 'Write the decrypted variables to stdout in a format another tool reads'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l out -d 'Write the key to this file (mode 0600) instead of the keyring' -r -F
@@ -149,21 +153,65 @@ complete -c envseal -n "__fish_envseal_using_subcommand edit" -l ledger -d 'The 
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand set" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand set" -l after -d 'Put a new key after this one (a key that exists stays where it is)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand set" -l key-file -d 'Read the master key from this file' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand set" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand set" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand set" -l from-file -d 'Read the value from the file PATH, byte for byte (a final newline is kept)'
+complete -c envseal -n "__fish_envseal_using_subcommand set" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand set" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -l key-file -d 'Read the master key from this file' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand get" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l key-file -d 'Read the master key from this file' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l json -d 'Print {"key": ..., "value": ...} and a newline'
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l force -l yes -d 'Print on a terminal without asking'
+complete -c envseal -n "__fish_envseal_using_subcommand get" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand get" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l as -d 'The output format' -r -f -a "json\t'One JSON object, string values'
+shell\t'`export KEY=\'...\'` lines, safe to eval in any POSIX shell'
+docker\t'`docker run --env-file` lines (raw values; a multi-line value is refused)'
+k8s\t'A Kubernetes v1 Secret manifest (base64 data)'
+github\t'Lines for $GITHUB_ENV; `::add-mask::` commands for sensitive values on stderr'"
+complete -c envseal -n "__fish_envseal_using_subcommand export" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l name -d 'k8s: the Secret\'s name [default: from the file name, e.g. env-production]' -r
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l namespace -d 'k8s: the Secret\'s namespace [default: none, kubectl\'s current one]' -r
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l key-file -d 'Read the master key from this file' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l force -l yes -d 'Write to a terminal without asking'
+complete -c envseal -n "__fish_envseal_using_subcommand export" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand export" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "generate-key" -d 'Generate a new master key (32 random bytes from the OS)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "encrypt" -d 'Encrypt a .env file into a committable .env.encrypted'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "mask" -d 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "hook" -d 'Install, remove or run the git pre-commit hook'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "generate-key" -d 'Generate a new master key (32 random bytes from the OS)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "encrypt" -d 'Encrypt a .env file into a committable .env.encrypted'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "mask" -d 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "hook" -d 'Install, remove or run the git pre-commit hook'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "set" -d 'Set one value in an encrypted file, in place; the value never goes on the command line'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "unset" -d 'Remove one key from an encrypted file, in place'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "get" -d 'Print one decrypted value, raw (no newline added), on stdout'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "export" -d 'Write the decrypted variables to stdout in a format another tool reads'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "install" -d 'Add the envseal block to the repository\'s pre-commit hook'
 complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "uninstall" -d 'Remove the envseal block (and the hook file if nothing else is in it)'
 complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "run" -d 'Check the staged content (what the hook runs)'

@@ -53,6 +53,10 @@ pub enum Command {
     Hook(Hook),
     Run(Run),
     Edit(Edit),
+    Set(Set),
+    Unset(Unset),
+    Get(Get),
+    Export(Export),
     Completions(Completions),
 }
 
@@ -390,6 +394,148 @@ pub struct Edit {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+/// Set one value in an encrypted file, in place; the value never goes on the command line.
+///
+/// The value comes from a hidden prompt on a terminal (typed twice), else from stdin
+/// (one final newline removed), or with --from-file from a file, byte for byte
+/// (multi-line values such as PEM keys). The file changes by that key's line and the MAC
+/// line only: every other ciphertext, comment and the order are kept; a new key is
+/// appended, or placed after --after KEY. The value is quoted so that python-dotenv (and
+/// `envseal run`) reads it back exactly. Fernet files are re-encrypted whole. The ledger
+/// records the key name, never the value.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal set STRIPE_SECRET_KEY                      # hidden prompt on a terminal
+  printf '%s' \"$NEW\" | envseal set STRIPE_SECRET_KEY -f .env.production.encrypted
+  envseal set --from-file TLS_KEY server.key        # multi-line value, exact bytes
+  envseal set NEW_FLAG --after DEBUG < value.txt
+
+A value given as an argument (envseal set KEY value) is refused: argv is visible to
+every user of the machine (ps, /proc) and stays in the shell history.")]
+pub struct Set {
+    /// The key to set.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+    /// With --from-file: the file that holds the value. Anything else here is refused.
+    #[arg(value_name = "PATH")]
+    pub arg: Option<std::ffi::OsString>,
+    /// Read the value from the file PATH, byte for byte (a final newline is kept).
+    #[arg(long)]
+    pub from_file: bool,
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Put a new key after this one (a key that exists stays where it is).
+    #[arg(long, value_name = "KEY")]
+    pub after: Option<String>,
+    #[command(flatten)]
+    pub key_args: KeyArgs,
+}
+
+/// Remove one key from an encrypted file, in place.
+///
+/// Every assignment of KEY is removed; the other lines and their ciphertexts are kept,
+/// so the diff is the removed line(s) and the MAC line. Exit 1 when KEY is not in the
+/// file (nothing is written). The ledger records the key name.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal unset OLD_TOKEN
+  envseal unset OLD_TOKEN -f .env.production.encrypted --key-file prod.key")]
+pub struct Unset {
+    /// The key to remove.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub key_args: KeyArgs,
+}
+
+/// Print one decrypted value, raw (no newline added), on stdout.
+///
+/// The value is read as `envseal run` reads it (python-dotenv's rules; the last
+/// assignment wins). Exit 1 when the key is not set. On a terminal envseal asks before
+/// printing a secret (--yes to skip); without a terminal to ask on it refuses.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal get DATABASE_URL | psql -f - ...
+  envseal get STRIPE_SECRET_KEY --json | jq -r .value
+  token=$(envseal get API_TOKEN -f .env.production.encrypted)")]
+pub struct Get {
+    /// The key to print.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print {"key": ..., "value": ...} and a newline.
+    #[arg(long)]
+    pub json: bool,
+    /// Print on a terminal without asking.
+    #[arg(long, visible_alias = "yes")]
+    pub force: bool,
+    #[command(flatten)]
+    pub key_args: KeyArgs,
+}
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object, string values.
+    Json,
+    /// `export KEY='...'` lines, safe to eval in any POSIX shell.
+    Shell,
+    /// `docker run --env-file` lines (raw values; a multi-line value is refused).
+    Docker,
+    /// A Kubernetes v1 Secret manifest (base64 data).
+    K8s,
+    /// Lines for $GITHUB_ENV; `::add-mask::` commands for sensitive values on stderr.
+    Github,
+}
+
+/// Write the decrypted variables to stdout in a format another tool reads.
+///
+/// The values are the ones `envseal run` would set (python-dotenv's rules; the last
+/// assignment of a key wins; a bare KEY sets nothing), in file order. Meant for pipes: on a
+/// terminal envseal asks first (--yes to skip). A key or value the format cannot carry is
+/// refused, naming the key, and nothing is written.
+///
+/// github: the `KEY=value` / `KEY<<DELIMITER` lines go to stdout (append them to
+/// $GITHUB_ENV); the `::add-mask::` command for each line of each sensitive value goes to
+/// stderr, before any value is written: the runner reads workflow commands from both
+/// streams, and $GITHUB_ENV would reject them. Sensitive = the rules of `envseal mask`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  eval \"$(envseal export --as shell)\"
+  envseal export --as json | jq .
+  envseal export --as docker > /dev/shm/app.env && docker run --env-file /dev/shm/app.env app
+  envseal export --as k8s --name app-secrets --namespace prod | kubectl apply -f -
+  envseal export --as github -f .env.ci.encrypted >> \"$GITHUB_ENV\"")]
+pub struct Export {
+    /// The output format.
+    #[arg(long = "as", value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    /// The encrypted file [default: .env.encrypted].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// k8s: the Secret's name [default: from the file name, e.g. env-production].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// k8s: the Secret's namespace [default: none, kubectl's current one].
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Write to a terminal without asking.
+    #[arg(long, visible_alias = "yes")]
+    pub force: bool,
+    #[command(flatten)]
+    pub key_args: KeyArgs,
 }
 
 /// Print a shell completion script (also committed under completions/).

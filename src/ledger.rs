@@ -356,6 +356,8 @@ pub enum Operation {
     Rotate,
     Run,
     Edit,
+    Set,
+    Unset,
 }
 
 impl Operation {
@@ -367,6 +369,8 @@ impl Operation {
             Self::Rotate => "rotate",
             Self::Run => "run",
             Self::Edit => "edit",
+            Self::Set => "set",
+            Self::Unset => "unset",
         }
     }
 
@@ -378,6 +382,8 @@ impl Operation {
             "rotate" => Self::Rotate,
             "run" => Self::Run,
             "edit" => Self::Edit,
+            "set" => Self::Set,
+            "unset" => Self::Unset,
             _ => return None,
         })
     }

@@ -103,6 +103,10 @@ fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::Key
         Command::Hook(a) => commands::hook::run(a, ui).map(|_| None),
         Command::Run(a) => commands::run::run(a, &cli.global, ui),
         Command::Edit(a) => commands::edit::run(a, ui),
+        Command::Set(a) => commands::set::run_set(a, &cli.global, ui).map(|_| None),
+        Command::Unset(a) => commands::set::run_unset(a, &cli.global, ui).map(|_| None),
+        Command::Get(a) => commands::values::run_get(a, ui).map(|_| None),
+        Command::Export(a) => commands::export::run(a, ui).map(|_| None),
         Command::Completions(a) => {
             let mut out = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "envseal", &mut out);

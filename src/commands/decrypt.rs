@@ -22,6 +22,10 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
         (Some(o), false) => Some(o.clone()),
         (None, false) => Some(default_output(&input)?),
     };
+    if output.is_none() {
+        // Asked before any key is looked for: answering no needs no key.
+        super::values::confirm_terminal_output(args.force, "the decrypted file")?;
+    }
     let (plaintext, kid, format) = match open_large_v1(&input, &args.key, ui, true)? {
         Some((plaintext, kid)) => (plaintext, kid, "v1"),
         None => {

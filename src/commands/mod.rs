@@ -13,12 +13,15 @@ use crate::key::{self, KeyId};
 pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
+pub mod export;
 pub mod generate_key;
 pub mod hook;
 pub mod mask;
 pub mod rotate;
 pub mod run;
+pub mod set;
 pub mod status;
+pub mod values;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).
 #[derive(Clone, Copy, Debug)]

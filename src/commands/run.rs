@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{read_encrypted, read_input, Ui};
 use crate::cli::Run;
@@ -16,19 +16,8 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
     let bytes = read_input(&path, "encrypted file")?;
     // Fail closed: any problem with the key or the file stops here, before anything runs.
     let opened = read_encrypted(&path, &bytes, &args.key, ui)?;
-    let doc = dotenv::parse_file_bytes(&path, &opened.plaintext)
-        .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
-    let pairs: Vec<(String, String, String)> = doc
-        .lines
-        .iter()
-        .filter_map(|l| {
-            Some((
-                l.key_name()?.to_owned(),
-                l.raw_value()?.to_owned(),
-                l.value()?,
-            ))
-        })
-        .collect();
+    // The one reading of values shared with `get` and `export` (see `values.rs`).
+    let pairs = super::values::file_values(&path, &opened.plaintext)?;
     let env: HashMap<String, String> = std::env::vars().collect();
     let vars: Vec<(String, String)> = if args.expand {
         dotenv::expand::expand_all(&pairs, &env, args.r#override)

@@ -1,0 +1,118 @@
+//! Reading the variables of an encrypted file the one way `run`, `get` and `export` share,
+//! asking before plaintext reaches a terminal, and `envseal get`.
+//!
+//! [`file_values`] is the single place that turns a decrypted file into values: a dotenv
+//! dialect (python-dotenv today) plugs in there and every consumer follows.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{interactive, read_encrypted, read_input, write_stdout, Ui};
+use crate::cli::{Get, KeyArgs};
+use crate::dotenv;
+use crate::exit::{Code, Failure};
+
+/// One assignment as a consumer reads it: name, raw value text, value.
+pub type Assignment = (String, String, String);
+
+/// The assignments of a decrypted file, in file order (duplicates kept), read with the
+/// rules `run` uses.
+pub fn file_values(path: &Path, plaintext: &[u8]) -> Result<Vec<Assignment>> {
+    let doc = dotenv::parse_file_bytes(path, plaintext)
+        .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
+    Ok(doc
+        .lines
+        .iter()
+        .filter_map(|l| {
+            Some((
+                l.key_name()?.to_owned(),
+                l.raw_value()?.to_owned(),
+                l.value()?,
+            ))
+        })
+        .collect())
+}
+
+/// What a loader ends up with: one value per key, the last assignment winning, each key
+/// where it first appears (a Python dict updated in file order).
+pub fn effective(assignments: Vec<Assignment>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(assignments.len());
+    let mut at = std::collections::HashMap::new();
+    for (name, _, value) in assignments {
+        match at.get(&name) {
+            Some(&i) => out[i] = (name, value),
+            None => {
+                at.insert(name.clone(), out.len());
+                out.push((name, value));
+            }
+        }
+    }
+    out
+}
+
+/// The file a command works on: `-f FILE`, else the project's `.env.encrypted` (as the
+/// other commands default).
+pub fn file_or_default(file: &Option<PathBuf>) -> PathBuf {
+    file.clone().unwrap_or_else(|| ".env.encrypted".into())
+}
+
+/// Decrypt `path` in memory and read its effective values.
+pub fn read_values(path: &Path, key: &KeyArgs, ui: &Ui) -> Result<Vec<(String, String)>> {
+    let bytes = read_input(path, "encrypted file")?;
+    let opened = read_encrypted(path, &bytes, key, ui)?;
+    Ok(effective(file_values(path, &opened.plaintext)?))
+}
+
+/// Plaintext is about to go to stdout: when stdout is a terminal (where it stays on the
+/// screen and in the scrollback), ask first, or refuse when there is no terminal to ask
+/// on. `force` (--yes) skips the question; a pipe or a file is never asked about.
+pub fn confirm_terminal_output(force: bool, what: &str) -> Result<()> {
+    if force || !std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    if interactive() {
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(format!("This prints {what} on your terminal. Go on?"))
+            .default(false)
+            .interact()
+            .context("cannot read the answer from the terminal")?;
+        if ok {
+            return Ok(());
+        }
+        return Err(Failure::new(Code::Refused, "nothing printed").into());
+    }
+    Err(Failure::new(
+        Code::Refused,
+        format!("stdout is a terminal and there is no terminal to ask on: not printing {what}; pipe or redirect the output, or pass --yes"),
+    )
+    .into())
+}
+
+/// `envseal get KEY`.
+pub fn run_get(args: &Get, ui: &Ui) -> Result<()> {
+    let path = file_or_default(&args.file);
+    confirm_terminal_output(args.force, "a secret value")?;
+    let values = read_values(&path, &args.key_args, ui)?;
+    let Some((_, value)) = values.into_iter().find(|(k, _)| *k == args.key) else {
+        return Err(Failure::new(
+            Code::CheckFailed,
+            format!(
+                "{} is not set in {} (envseal set {} adds it)",
+                args.key,
+                path.display(),
+                args.key
+            ),
+        )
+        .into());
+    };
+    let value = zeroize::Zeroizing::new(value);
+    if args.json {
+        let mut out = serde_json::json!({ "key": args.key, "value": value.as_str() }).to_string();
+        out.push('\n');
+        let out = zeroize::Zeroizing::new(out);
+        return write_stdout(out.as_bytes());
+    }
+    write_stdout(value.as_bytes())
+}
