@@ -18,6 +18,8 @@ mod edit;
 mod encrypt_large;
 #[path = "cli/errors.rs"]
 mod errors;
+#[path = "cli/export.rs"]
+mod export;
 #[path = "cli/fernet_vectors.rs"]
 mod fernet_vectors;
 #[path = "cli/files.rs"]
@@ -46,6 +48,8 @@ mod prompts;
 mod rotation;
 #[path = "cli/run.rs"]
 mod run;
+#[path = "cli/set_get.rs"]
+mod set_get;
 #[path = "cli/tamper.rs"]
 mod tamper;
 #[path = "cli/textconv.rs"]

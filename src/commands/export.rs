@@ -206,10 +206,12 @@ pub fn k8s(pairs: &Pairs, name: &str, namespace: Option<&str>) -> Result<Zeroizi
         out.push_str("  ");
         out.push_str(&q(k));
         out.push_str(": ");
+        // Quoted: an empty value would read as null.
+        out.push('"');
         out.push_str(&Zeroizing::new(
             base64::engine::general_purpose::STANDARD.encode(v),
         ));
-        out.push('\n');
+        out.push_str("\"\n");
     }
     Ok(out)
 }

@@ -250,9 +250,11 @@ fn read_value(key: &str, file: Option<&Path>) -> Result<Zeroizing<String>> {
 /// exactly, or `None` when no dotenv quoting can carry it.
 ///
 /// - plain characters only (no `$`, quotes, `#`, white space, backslash): unquoted;
-/// - otherwise single quotes, `\` and `'` escaped (single-quoted values are never
-///   interpolated, so `$` stays `$` even under python-dotenv's default `interpolate=True`;
-///   newlines stay in the value, as a multi-line value);
+/// - otherwise single quotes, `\` and `'` escaped (newlines stay in the value, as a
+///   multi-line value). `$` is kept as written; python-dotenv's default
+///   `interpolate=True` expands `${NAME}` in every value, quoted or not, and has no escape
+///   for it, so such a value reads back exactly with `interpolate=False`, which is how
+///   `run` reads (without --expand);
 /// - a carriage return cannot stay raw (python reads files with universal newlines, which
 ///   turn it into `\n`): double quotes with `\r` and `\n` escapes;
 /// - a value ending in a backslash cannot be quoted (python-dotenv's quoted-value regex

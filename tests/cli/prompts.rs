@@ -91,7 +91,7 @@ fn a_terminal_gets_a_hidden_master_key_prompt() {
     run.code(3);
     assert!(!run.stderr.contains("Master key for"), "{}", run.stderr);
 
-    let mut pty = Pty::spawn(&sb, &["decrypt", "--stdout"], &[]);
+    let mut pty = Pty::spawn(&sb, &["decrypt", "--stdout", "--force"], &[]);
     pty.expect("Master key for .env.encrypted", LIMIT);
     // The prompt is printed before echo is turned off; give rpassword a moment so a
     // typed key cannot race it onto the screen.
@@ -105,7 +105,7 @@ fn a_terminal_gets_a_hidden_master_key_prompt() {
         "the typed key was echoed: {out:?}"
     );
     // A wrong key typed at the prompt: wrong-key exit, and nothing decrypted.
-    let mut pty = Pty::spawn(&sb, &["decrypt", "--stdout"], &[]);
+    let mut pty = Pty::spawn(&sb, &["decrypt", "--stdout", "--force"], &[]);
     pty.expect("Master key for", LIMIT);
     std::thread::sleep(Duration::from_millis(300));
     let wrong = test_key(71);
