@@ -59,7 +59,7 @@ impl Code {
 pub const TABLE: &str = "\
 Exit codes:
   0  success
-  1  check failed (stale or plaintext file, overdue key, leaked secret)
+  1  check failed (stale or plaintext file, overdue key, leaked secret); get/unset: key not set
   2  usage error
   3  no key found
   4  wrong key
