@@ -513,8 +513,8 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  eval \"$(envseal export --as shell)\"
   envseal export --as json | jq .
+  eval \"$(envseal export --as shell)\"
   envseal export --as docker > /dev/shm/app.env && docker run --env-file /dev/shm/app.env app
   envseal export --as k8s --name app-secrets --namespace prod | kubectl apply -f -
   envseal export --as github -f .env.ci.encrypted >> \"$GITHUB_ENV\"")]
