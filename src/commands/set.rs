@@ -99,8 +99,13 @@ fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
         (None, false) => None,
     };
     // Check the file before asking for a value nobody can store.
-    let bytes = read_input(path, "encrypted file")?;
+    read_input(path, "encrypted file")?;
     let value = read_value(&args.key, source)?;
+    if value.is_empty() {
+        ui.warn(format!("{} is set to an empty value", args.key));
+    }
+    let _lock = rotation_lock()?;
+    let bytes = read_input(path, "encrypted file")?;
     let opened = open_encrypted(path, &bytes, &args.key_args, ui)?;
     let doc = dotenv::parse_file_bytes(path, &opened.plaintext)
         .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
@@ -141,6 +146,7 @@ fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
 
 fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     check_key_name(&args.key)?;
+    let _lock = rotation_lock()?;
     let bytes = read_input(path, "encrypted file")?;
     let opened = open_encrypted(path, &bytes, &args.key_args, ui)?;
     let doc = dotenv::parse_file_bytes(path, &opened.plaintext)
@@ -165,6 +171,34 @@ fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>
         opened.format.name()
     ));
     Ok(Some(kid))
+}
+
+/// The project's rotation lock, held while a file is read, changed and replaced: a
+/// rotation must not re-encrypt the file between the two, nor this write undo its work
+/// (a second `set` waits too). Taken only where the project has its state directory
+/// (`.envseal/`, where rotations keep their lock), so a bare checkout gets no new files.
+fn rotation_lock() -> Result<Option<crate::fsutil::Lock>> {
+    let Ok(project) = crate::project::Project::discover() else {
+        return Ok(None);
+    };
+    let state = project.state_dir();
+    if !state.is_dir() {
+        return Ok(None);
+    }
+    let path = state.join("rotate.lock");
+    let lock = crate::fsutil::lock(&path, std::time::Duration::from_secs(2))
+        .with_context(|| format!("cannot take the project lock {}", path.display()))?;
+    match lock {
+        Some(l) => Ok(Some(l)),
+        None => Err(Failure::new(
+            Code::Busy,
+            format!(
+                "a rotation (or another envseal set/unset) is running in this project (lock {} is held); wait for it to finish, nothing changed",
+                path.display()
+            ),
+        )
+        .into()),
+    }
 }
 
 /// A key `set` can write so that every dotenv reader takes it as written: a shell-style

@@ -502,3 +502,21 @@ fn a_terminal_on_stdout_without_one_to_ask_on_is_refused() {
         assert!(!out.contains("terminal-secret-1"), "{sub}: {out:?}");
     }
 }
+
+#[test]
+fn set_and_unset_wait_for_a_rotation_in_progress_and_change_nothing() {
+    let sb = sealed_with(&[("A", "a")]);
+    let before = sb.read(".env.encrypted");
+    // A rotation holds the project lock (the same lock file `rotate` takes).
+    let lock = envseal::fsutil::lock(&sb.path(".envseal/rotate.lock"), Duration::from_secs(1))
+        .unwrap()
+        .expect("the lock is free");
+    let run = set(&sb, "A", "changed", &[]);
+    run.code(9);
+    assert!(run.stderr.contains("rotation"), "{}", run.stderr);
+    sb.run(&["unset", "A"]).code(9);
+    assert_eq!(sb.read(".env.encrypted"), before, "nothing written");
+    drop(lock);
+    set(&sb, "A", "changed", &[]).ok();
+    assert_eq!(sb.run(&["get", "A"]).ok().stdout, b"changed");
+}
