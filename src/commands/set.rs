@@ -119,21 +119,13 @@ fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
         )
     })?;
     let edited = Zeroizing::new(with_value(&doc, &args.key, &raw, args.after.as_deref())?);
-    let reads_back = effective(file_values(path, edited.as_bytes())?)
-        .into_iter()
-        .find(|(k, _)| *k == args.key)
-        .is_some_and(|(_, v)| Zeroizing::new(v).as_str() == value.as_str());
-    if !reads_back {
-        return Err(Failure::new(
-            Code::BadInput,
-            format!(
-                "the value for {} would not read back exactly from {}; nothing changed",
-                args.key,
-                path.display()
-            ),
-        )
-        .into());
-    }
+    check_only_key_changed(
+        path,
+        &opened.plaintext,
+        edited.as_bytes(),
+        &args.key,
+        Some(&value),
+    )?;
     let kid = seal_and_write(path, &bytes, &opened, edited.as_bytes())?;
     ui.info(format!(
         "set {} in {} ({}, key {kid})",
@@ -163,6 +155,7 @@ fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>
         .into());
     };
     let edited = Zeroizing::new(edited);
+    check_only_key_changed(path, &opened.plaintext, edited.as_bytes(), &args.key, None)?;
     let kid = seal_and_write(path, &bytes, &opened, edited.as_bytes())?;
     ui.info(format!(
         "removed {} from {} ({}, key {kid})",
@@ -171,6 +164,57 @@ fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>
         opened.format.name()
     ));
     Ok(Some(kid))
+}
+
+/// Read the edited plaintext back as `run` reads it: `key` must be exactly `value` (or
+/// gone, for `None`) and every other key exactly what it was, before anything is written.
+fn check_only_key_changed(
+    path: &Path,
+    before: &[u8],
+    after: &[u8],
+    key: &str,
+    value: Option<&str>,
+) -> Result<()> {
+    let strip = |v: Vec<(String, String)>| -> (Vec<(String, String)>, Option<Zeroizing<String>>) {
+        let mut target = None;
+        let rest = v
+            .into_iter()
+            .filter_map(|(k, v)| {
+                if k == key {
+                    target = Some(Zeroizing::new(v));
+                    None
+                } else {
+                    Some((k, v))
+                }
+            })
+            .collect();
+        (rest, target)
+    };
+    let (old_rest, _) = strip(effective(file_values(path, before)?));
+    let (new_rest, got) = strip(effective(file_values(path, after)?));
+    let mut old_sorted = old_rest;
+    let mut new_sorted = new_rest;
+    old_sorted.sort();
+    new_sorted.sort();
+    let same_rest = old_sorted == new_sorted;
+    let wipe = |v: Vec<(String, String)>| {
+        for (_, v) in v {
+            drop(Zeroizing::new(v));
+        }
+    };
+    wipe(old_sorted);
+    wipe(new_sorted);
+    if same_rest && got.as_deref().map(String::as_str) == value {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Code::BadInput,
+        format!(
+            "the edit of {key} would not read back exactly from {}; nothing changed",
+            path.display()
+        ),
+    )
+    .into())
 }
 
 /// The project's rotation lock, held while a file is read, changed and replaced: a
@@ -348,7 +392,7 @@ fn value_tail<'a>(raw: &'a str, prefix: &str) -> &'a str {
             let mut i = 1;
             while i < bytes.len() {
                 match bytes[i] {
-                    b'\\' if q != b'`' => i += 2,
+                    b'\\' => i += 2,
                     c if c == q => return &raw[i + 1..],
                     _ => i += 1,
                 }
@@ -565,6 +609,28 @@ mod tests {
             let got: Vec<_> = doc.pairs().collect();
             assert_eq!(got[1], ("K", v.to_owned()), "{v:?} as {raw:?}");
             assert_eq!(got[2], ("B", "x".to_owned()), "{v:?} as {raw:?}");
+        }
+    }
+
+    #[test]
+    fn the_inline_comment_after_a_value_is_found_as_the_parser_ends_the_value() {
+        for (line, tail) in [
+            ("K=plain # c", " # c"),
+            ("K=a#b", ""),
+            ("K=\"q \\\" # in\" # out", " # out"),
+            ("K='it\\'s' #x", " #x"),
+            ("K=`a\\`b` # c", " # c"),
+            ("K= # only a comment", "# only a comment"),
+        ] {
+            let doc = dotenv::parse(line).unwrap();
+            let l = &doc.lines[0];
+            let raw = l.raw_value().unwrap();
+            assert_eq!(value_tail(raw, l.prefix().unwrap()), tail, "{line}");
+            // Keeping the tail keeps what the parser takes for the value's end.
+            let kept = &raw[..raw.len() - tail.len()];
+            if !kept.is_empty() {
+                assert_eq!(dotenv::unquote(kept), l.value().unwrap(), "{line}");
+            }
         }
     }
 

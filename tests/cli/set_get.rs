@@ -161,6 +161,25 @@ fn set_values_read_back_exactly_under_the_real_python_dotenv() {
         assert_eq!(py["FIRST"], "first");
         assert_eq!(py["LAST"], "last");
     }
+    // Each value replaced by the next one (multi-line, quoted and plain lines rewritten
+    // in place): python-dotenv again.
+    let shifted: Vec<(&str, &str)> = values
+        .iter()
+        .zip(values.iter().cycle().skip(1))
+        .map(|((k, _), (_, v))| (*k, *v))
+        .collect();
+    for (k, v) in &shifted {
+        set(&sb, k, v, &[]).ok();
+    }
+    let plain = sb.run(&["decrypt", "--stdout"]);
+    sb.write("out2.env", &plain.ok().stdout);
+    let py = python_dotenv(&sb, "out2.env", false);
+    for (k, v) in &shifted {
+        assert_eq!(py.get(*k).map(String::as_str), Some(*v), "replaced {k}");
+    }
+    for (k, v) in &values {
+        set(&sb, k, v, &[]).ok();
+    }
     // `get` and the child of `run` see the same values.
     for (k, v) in &values {
         let run = sb.run(&["get", k]);
