@@ -229,7 +229,10 @@ fn command_data(s: &str) -> String {
 /// line of a multi-line value (the runner masks line by line); the password of a URL is
 /// masked whatever the name. A multi-line value is written as `KEY<<DELIMITER`, its lines,
 /// then the delimiter, with a random delimiter that no line of the value equals. The
-/// runner splits the file at `\n`, `\r\n` and `\r`, so a value with `\r` is refused.
+/// runner (actions/runner `FileCommandManager.cs`) splits the file at `\n`, and at `\r\n`
+/// on Windows, so a value with `\r` is refused: it would not survive every runner. The
+/// runner takes workflow commands from a step's stdout and stderr alike (`ScriptHandler.cs`
+/// gives both streams an `OutputManager`), which is why the masks can go to stderr.
 pub fn github(
     pairs: &Pairs,
     rules: &Rules,

@@ -195,13 +195,14 @@ fn k8s_manifest_parses_as_yaml_with_base64_data_of_the_exact_values() {
     export(&sb, &["--as", "json", "--name", "x"]).code(2);
 }
 
-/// `$GITHUB_ENV` as the runner reads it (docs.github.com, "Setting an environment
-/// variable" and "Multiline strings"): lines split at `\n`/`\r\n`; `NAME=value` when the
-/// first `=` comes before any `<<`; else `NAME<<DELIMITER`, the following lines up to a
-/// line equal to the delimiter, joined with `\n`.
+/// `$GITHUB_ENV` as a Linux runner reads it (docs.github.com, "Setting an environment
+/// variable" and "Multiline strings"; actions/runner `FileCommandManager.cs`): lines split
+/// at `\n`; empty lines skipped; `NAME=value` when the first `=` comes before any `<<`;
+/// else `NAME<<DELIMITER`, the following lines up to a line equal to the delimiter, joined
+/// with `\n`; a missing delimiter or any other line is an error.
 fn github_env_file(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
-    let mut lines = text.lines();
+    let mut lines = text.strip_suffix('\n').unwrap_or(text).split('\n');
     while let Some(line) = lines.next() {
         if line.is_empty() {
             continue;
