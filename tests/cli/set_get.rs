@@ -430,6 +430,31 @@ fn fernet_files_are_re_encrypted_whole() {
         sb.run(&["get", "B", "--key-file", "k.key"]).ok().stdout,
         b"two 'x'\n"
     );
+    sb.run(&["unset", "A", "--key-file", "k.key"]).ok();
+    let plain = sb.run(&["decrypt", "--stdout", "--key-file", "k.key"]);
+    assert_eq!(plain.ok().stdout_text(), "B='two \\'x\\'\n'\n");
+    assert!(sb.read(".env.encrypted").starts_with(b"gAAAAA"));
+}
+
+#[test]
+fn a_file_with_encrypted_comments_keeps_them_encrypted_after_set() {
+    let sb = Sandbox::new();
+    sb.key_file("k.key", &test_key(95));
+    sb.write(".env", "# the staging database lives on host-x\nA=1\n");
+    sb.run(&["encrypt", "-q", "--encrypt-comments", "--key-file", "k.key"])
+        .ok();
+    let before = String::from_utf8(sb.read(".env.encrypted")).unwrap();
+    assert!(!before.contains("host-x"));
+    set(&sb, "B", "2", &["--key-file", "k.key"]).ok();
+    let after = String::from_utf8(sb.read(".env.encrypted")).unwrap();
+    assert!(
+        !after.contains("host-x"),
+        "the comment became readable: {after}"
+    );
+    // The comment's ciphertext is kept too: only the new line and the MAC changed.
+    let old: std::collections::HashSet<&str> = before.lines().collect();
+    let new_lines: Vec<&str> = after.lines().filter(|l| !old.contains(l)).collect();
+    assert_eq!(new_lines.len(), 2, "{new_lines:?}");
 }
 
 #[test]
