@@ -12,7 +12,8 @@
 //!   `sync`). So the base of a merge can be the fingerprints stored in the ledger: no
 //!   value, and no unkeyed hash of a value, is ever stored.
 //! - The merge takes the order of "ours" and applies "theirs"' changes to it: changed
-//!   values, added lines (placed after the line that precedes them in theirs), removed
+//!   values, added lines (placed after the line that precedes them in theirs, or before
+//!   the line that follows them when nothing precedes them), removed
 //!   lines. An item changed on both sides to different contents (or removed on one side
 //!   and changed on the other) is a conflict: the preferred side's version is kept and its
 //!   name is reported (a key name, or `line N` for a line that is not an assignment).
@@ -193,6 +194,14 @@ impl std::fmt::Debug for Merged {
     }
 }
 
+/// Where a line only theirs has goes in the result.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Anchor {
+    After(Fp),
+    Before(Fp),
+    End,
+}
+
 #[derive(Clone, Copy)]
 enum Pick {
     Ours(usize),
@@ -262,8 +271,12 @@ pub fn merge3(base: &[Item], ours: &Side, theirs: &Side, prefer: Prefer) -> Merg
     // Lines only theirs has: added by theirs (kept), or removed by ours (gone unless
     // theirs changed them). Each goes after the line before it in theirs that is in the
     // result.
-    let mut present: HashSet<Fp> = picks.iter().map(|(id, _)| *id).collect();
-    let mut after: HashMap<Option<Fp>, Vec<(Fp, usize)>> = HashMap::new();
+    // Lines before which a run of theirs' lines with nothing of the result before them
+    // goes: the next line of theirs that ours has too (so a line theirs replaced at the
+    // top stays where the old one was in ours).
+    let picked: HashSet<Fp> = picks.iter().map(|(id, _)| *id).collect();
+    let mut present = picked.clone();
+    let mut after: HashMap<Anchor, Vec<(Fp, usize)>> = HashMap::new();
     let mut anchor: Option<Fp> = None;
     for (j, t) in theirs.items.iter().enumerate() {
         if !ours_at.contains_key(&t.id) {
@@ -276,7 +289,13 @@ pub fn merge3(base: &[Item], ours: &Side, theirs: &Side, prefer: Prefer) -> Merg
                 }
             };
             if keep {
-                after.entry(anchor).or_default().push((t.id, j));
+                let at = anchor.map(Anchor::After).unwrap_or_else(|| {
+                    theirs.items[j + 1..]
+                        .iter()
+                        .find(|n| picked.contains(&n.id))
+                        .map_or(Anchor::End, |n| Anchor::Before(n.id))
+                });
+                after.entry(at).or_default().push((t.id, j));
                 present.insert(t.id);
             }
         }
@@ -285,23 +304,20 @@ pub fn merge3(base: &[Item], ours: &Side, theirs: &Side, prefer: Prefer) -> Merg
         }
     }
     let mut order: Vec<Pick> = Vec::with_capacity(picks.len());
-    fn emit_after(
-        at: Option<Fp>,
-        after: &mut HashMap<Option<Fp>, Vec<(Fp, usize)>>,
-        order: &mut Vec<Pick>,
-    ) {
+    fn emit(at: Anchor, after: &mut HashMap<Anchor, Vec<(Fp, usize)>>, order: &mut Vec<Pick>) {
         if let Some(list) = after.remove(&at) {
             for (id, j) in list {
                 order.push(Pick::Theirs(j));
-                emit_after(Some(id), after, order);
+                emit(Anchor::After(id), after, order);
             }
         }
     }
-    emit_after(None, &mut after, &mut order);
     for (id, p) in picks {
+        emit(Anchor::Before(id), &mut after, &mut order);
         order.push(p);
-        emit_after(Some(id), &mut after, &mut order);
+        emit(Anchor::After(id), &mut after, &mut order);
     }
+    emit(Anchor::End, &mut after, &mut order);
     // Anything anchored on a line that did not make it (cannot happen: anchors are
     // present), kept at the end rather than lost.
     let mut rest: Vec<usize> = after.into_values().flatten().map(|(_, j)| j).collect();

@@ -48,5 +48,7 @@ mod rotation;
 mod run;
 #[path = "cli/tamper.rs"]
 mod tamper;
+#[path = "cli/team.rs"]
+mod team;
 #[path = "cli/textconv.rs"]
 mod textconv;

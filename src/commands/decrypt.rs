@@ -61,7 +61,7 @@ pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             ui.info(format!("{} is up to date", output.display()));
             return Ok(Some(kid));
         }
-        super::sync::guard_decrypt(
+        let behind = super::sync::guard_decrypt(
             global,
             &output,
             &input,
@@ -70,7 +70,9 @@ pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             &plaintext.to_vec(),
             args.force,
         )?;
-        confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
+        if !behind {
+            confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
+        }
     }
     crate::fsutil::write_atomic_parts(&output, &plaintext.pieces(), 0o600)
         .with_context(|| format!("cannot write {}", output.display()))?;

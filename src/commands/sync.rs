@@ -222,7 +222,9 @@ pub fn guard_encrypt(
 }
 
 /// Before `decrypt` writes over `plain`: refuse, without `force`, when the plaintext has
-/// changes since the last sync that the encrypted file lacks.
+/// changes since the last sync that the encrypted file lacks. `Ok(true)` when the record
+/// shows the plaintext unchanged since the last sync (only the encrypted side moved):
+/// overwriting it loses nothing, so no confirmation is needed.
 pub fn guard_decrypt(
     global: &Global,
     plain: &Path,
@@ -231,16 +233,16 @@ pub fn guard_decrypt(
     plaintext: &[u8],
     enc_plain: &[u8],
     force: bool,
-) -> Result<()> {
+) -> Result<bool> {
     if force {
-        return Ok(());
+        return Ok(false);
     }
     let Some(base) = base(global, plain, enc, key) else {
-        return Ok(());
+        return Ok(false);
     };
     let moved = base.moved(plaintext, enc_plain);
     if !matches!(moved, Moved::Plaintext | Moved::Both) {
-        return Ok(());
+        return Ok(moved == Moved::Encrypted);
     }
     let names = base.would_revert(plaintext, enc_plain);
     Err(Failure::new(
