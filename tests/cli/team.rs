@@ -520,70 +520,82 @@ const SETTINGS: &[Setting] = &[
     },
 ];
 
+/// The plaintexts each setting is tried with: one file each, committed together.
+const PLAINTEXTS: &[(&str, &str)] = &[
+    (".env", "A=1\n# note\nB=\"two\nlines\"\n\nC=3\n"),
+    (
+        ".env.crlf",
+        "A=1\r\n# note\r\nB=\"two\r\nlines\"\r\n\r\nC=3\r\n",
+    ),
+    (".env.crlf-no-final-newline", "A=1\r\n# note\r\nC=3"),
+];
+
 #[test]
 fn an_encrypted_file_survives_every_git_line_ending_conversion_byte_for_byte() {
-    let plaintexts: &[(&str, &str)] = &[
-        ("LF", "A=1\n# note\nB=\"two\nlines\"\n\nC=3\n"),
-        ("CRLF", "A=1\r\n# note\r\nB=\"two\r\nlines\"\r\n\r\nC=3\r\n"),
-        ("CRLF, no final newline", "A=1\r\n# note\r\nC=3"),
-    ];
     let t = Team::new();
-    let mut n = 0;
-    for s in SETTINGS {
-        for (what, plain) in plaintexts {
-            n += 1;
-            let (w, r1, r2) = (format!("w{n}"), format!("r{n}"), format!("x{n}"));
-            let mut opts: Vec<String> = Vec::new();
-            for c in s.config {
-                opts.push("-c".into());
-                opts.push((*c).into());
-            }
-            let opts: Vec<&str> = opts.iter().map(String::as_str).collect();
-            let bare = format!("o{n}.git");
-            t.git_at(".", &["init", "-q", "--bare", "-b", "main", &bare]);
+    for (n, s) in SETTINGS.iter().enumerate() {
+        let (w, same, windows) = (format!("w{n}"), format!("r{n}"), format!("x{n}"));
+        let mut opts: Vec<&str> = Vec::new();
+        for c in s.config {
+            opts.extend_from_slice(&["-c", c]);
+        }
+        let bare = format!("o{n}.git");
+        t.git_at(".", &["init", "-q", "--bare", "-b", "main", &bare]);
+        let mut args = vec!["clone", "-q"];
+        args.extend_from_slice(&opts);
+        args.extend_from_slice(&[&bare, &w]);
+        t.git_at(".", &args);
+        t.git_at(&w, &["symbolic-ref", "HEAD", "refs/heads/main"]);
+        for (k, v) in [
+            ("user.name", "Envseal Test"),
+            ("user.email", "test@example.invalid"),
+            ("commit.gpgsign", "false"),
+        ] {
+            t.git_at(&w, &["config", k, v]);
+        }
+        if let Some(a) = s.attributes {
+            t.write(&w, ".gitattributes", a);
+            t.git_at(&w, &["add", ".gitattributes"]);
+        }
+        for (file, plain) in PLAINTEXTS {
+            t.write(&w, file, plain);
+            t.run(&w, &["encrypt", "-q", file]).ok();
+            t.git_at(&w, &["add", &format!("{file}.encrypted")]);
+        }
+        t.git_at(&w, &["commit", "-q", "-m", "x"]);
+        t.git_at(&w, &["push", "-q", "origin", "main"]);
+        // A clone with the same setting, and one with Git for Windows' default.
+        for (reader, extra) in [
+            (&same, &opts[..]),
+            (&windows, &["-c", "core.autocrlf=true"][..]),
+        ] {
             let mut args = vec!["clone", "-q"];
-            args.extend_from_slice(&opts);
-            args.extend_from_slice(&[&bare, &w]);
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&[&bare, reader]);
             t.git_at(".", &args);
-            t.git_at(&w, &["symbolic-ref", "HEAD", "refs/heads/main"]);
-            for c in [
-                "user.name=Envseal Test",
-                "user.email=test@example.invalid",
-                "commit.gpgsign=false",
-            ] {
-                let (k, v) = c.split_once('=').unwrap();
-                t.git_at(&w, &["config", k, v]);
-            }
-            if let Some(a) = s.attributes {
-                t.write(&w, ".gitattributes", a);
-                t.git_at(&w, &["add", ".gitattributes"]);
-            }
-            t.write(&w, ".env", plain);
-            t.run(&w, &["encrypt", "-q"]).ok();
-            t.git_at(&w, &["add", ".env.encrypted"]);
-            t.git_at(&w, &["commit", "-q", "-m", "x"]);
-            t.git_at(&w, &["push", "-q", "origin", "main"]);
-            // A clone with the same setting, and one with Git for Windows' default.
-            for (reader, extra) in [(&r1, &opts[..]), (&r2, &["-c", "core.autocrlf=true"][..])] {
-                let mut args = vec!["clone", "-q"];
-                args.extend_from_slice(extra);
-                args.extend_from_slice(&[&bare, reader]);
-                t.git_at(".", &args);
-                let got = t.run(reader, &["decrypt", "--stdout"]);
+            for (file, plain) in PLAINTEXTS {
+                let enc = format!("{file}.encrypted");
+                let got = t.run(reader, &["decrypt", "--stdout", &enc]);
                 assert_eq!(
                     got.code, 0,
-                    "{} / {what} / reader {reader}: {}",
+                    "{} / {file} / {reader}: {}",
                     s.name, got.stderr
                 );
                 assert_eq!(
                     got.stdout,
                     plain.as_bytes(),
-                    "{} / {what}: not byte for byte",
+                    "{} / {file} / {reader}: not byte for byte",
                     s.name
                 );
-                // status and the hook's check agree: in sync with the original.
-                t.write(reader, ".env", plain);
-                assert_eq!(status_sync(&t, reader), "in_sync", "{} / {what}", s.name);
+                t.write(reader, file, plain);
+            }
+            // status agrees: every pair in sync with the original plaintext.
+            let out = t.run(reader, &["status", "--json"]).ok().stdout_text();
+            let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+            let files = v["files"].as_array().expect("files");
+            assert_eq!(files.len(), PLAINTEXTS.len(), "{out}");
+            for f in files {
+                assert_eq!(f["sync"], "in_sync", "{} / {reader}: {out}", s.name);
             }
         }
     }
