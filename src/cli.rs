@@ -429,8 +429,8 @@ pub struct Sync {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  git config merge.envseal.driver 'envseal merge %O %A %B %P'
-  envseal merge base.encrypted ours.encrypted theirs.encrypted .env.encrypted")]
+  envseal merge base.encrypted ours.encrypted theirs.encrypted .env.encrypted
+  git config merge.envseal.driver 'envseal merge %O %A %B %P'   # what hook install sets")]
 pub struct Merge {
     /// The common ancestor's version (git's %O).
     #[arg(value_name = "BASE")]

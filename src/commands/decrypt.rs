@@ -45,7 +45,7 @@ pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     // The pair's sync record: both sides now hold this plaintext.
     let record = || {
         let enc_bytes = std::fs::read(&input).unwrap_or_default();
-        super::sync::record(
+        super::sync::record_as(
             global,
             ui,
             &output,
@@ -53,6 +53,7 @@ pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             &key,
             &plaintext.to_vec(),
             &enc_bytes,
+            !super::sync::in_ci(),
         );
     };
     if let Ok(existing) = std::fs::read(&output) {
@@ -122,10 +123,19 @@ pub(super) fn open_large_v1(
     let mut counter = std::fs::File::open(input).with_context(read_err)?;
     match v1::stream::decrypt(&mut counter, &mut file, &loaded.key) {
         Ok(plaintext) => Ok(Some((plaintext, loaded))),
-        // A file whose line endings git converted fails the streamed check; the
-        // whole-file reader tries its readings before conversion (and reports the error
-        // if none verifies).
-        Err(v1::stream::StreamError::Format(format::FormatError::Integrity(_))) => Ok(None),
+        // A file whose line endings git converted fails the streamed check: when one of
+        // its readings before the conversion verifies, the whole-file reader opens it.
+        Err(v1::stream::StreamError::Format(e @ format::FormatError::Integrity(_))) => {
+            let converted = std::fs::read(input)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .is_some_and(|text| v1::verifies_after_conversion(&text, &loaded.key));
+            if converted {
+                Ok(None)
+            } else {
+                Err(with_source_hint(e, &loaded, input))
+            }
+        }
         Err(v1::stream::StreamError::Format(e)) => Err(with_source_hint(e, &loaded, input)),
         Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),
     }

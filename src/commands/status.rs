@@ -8,16 +8,17 @@
 //!                "key_created": "RFC 3339 or null", "key_age_days": 12,
 //!                "last_rotation": "RFC 3339 or null", "next_due": "RFC 3339 or null",
 //!                "overdue": false, "plaintext": ".env or null",
-//!                "sync": "in_sync | stale | plaintext_changed | encrypted_changed |
-//!                         both_changed | unknown | no_plaintext" } ],
+//!                "sync": "in_sync | stale | encrypted_changed | both_changed |
+//!                         unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
 //!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
-//! `sync`: `stale` when the pair differs and this clone has no sync record for it (fresh
-//! clone, CI, rotated since); otherwise which side moved since the last sync, each with
-//! its own advice (problem kind `stale` for all of them).
+//! `sync`, when the pair differs: `stale` when the plaintext changed since this clone's
+//! last sync of the pair, or when there is no sync record (fresh clone, CI, rotated
+//! since); `encrypted_changed` when only the encrypted file did (pulled, merged, `edit`);
+//! `both_changed`. Each has its own advice; the problem kind is `stale` for all three.
 //! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
 
 use std::path::Path;
@@ -344,7 +345,6 @@ fn print_human(r: &Report) -> Result<()> {
             match f.sync {
                 "in_sync" => "in sync",
                 "stale" => "STALE (differs from the encrypted file)",
-                "plaintext_changed" => "CHANGED since the last sync (not re-encrypted)",
                 "encrypted_changed" => "BEHIND (the encrypted file changed since the last sync)",
                 "both_changed" => "BOTH CHANGED since the last sync (run envseal sync)",
                 "unknown" => "unknown (no key to check with)",

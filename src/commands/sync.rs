@@ -44,7 +44,8 @@ impl Moved {
     pub fn name(self) -> &'static str {
         match self {
             Moved::Neither => "in_sync",
-            Moved::Plaintext => "plaintext_changed",
+            // What "stale" always meant: the encrypted file lags behind its plaintext.
+            Moved::Plaintext => "stale",
             Moved::Encrypted => "encrypted_changed",
             Moved::Both => "both_changed",
         }
@@ -91,6 +92,13 @@ fn rel(project: &Project, path: &Path) -> String {
     project.relative(path).display().to_string()
 }
 
+/// Only a natural pair, `X` and `X.encrypted` (what `status` and the hook look at), has a
+/// sync record: `encrypt a.env -o out.encrypted` is a one-off export, and another file
+/// encrypted into the same output is not a change to protect.
+fn natural_pair(project: &Project, plain: &Path, enc: &Path) -> bool {
+    crate::project::plaintext_for(enc).is_some_and(|p| rel(project, &p) == rel(project, plain))
+}
+
 /// The options of a command that has no `--ledger` of its own in scope.
 pub fn default_global() -> Global {
     Global {
@@ -115,6 +123,9 @@ pub fn base_in(
     enc: &Path,
     key: &Key,
 ) -> Option<Base> {
+    if !natural_pair(project, plain, enc) {
+        return None;
+    }
     let rec = ledger
         .sync_record(&rel(project, plain), &rel(project, enc))
         .ok()??;
@@ -139,9 +150,33 @@ pub fn record(
     plaintext: &[u8],
     enc_bytes: &[u8],
 ) {
+    record_as(global, ui, plain, enc, key, plaintext, enc_bytes, true)
+}
+
+/// A CI job (`CI` set, as every CI service sets it): `decrypt` there creates no ledger
+/// for a sync record (a CI checkout stays clean; it never merges both sides anyway).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// [`record`], creating the ledger only when `create` (else only into one that exists).
+#[allow(clippy::too_many_arguments)]
+pub fn record_as(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_bytes: &[u8],
+    create: bool,
+) {
     let result = (|| -> Result<()> {
         let project = Project::discover()?;
-        let Some(ledger) = super::open_ledger(&project, global, true)? else {
+        if !natural_pair(&project, plain, enc) {
+            return Ok(());
+        }
+        let Some(ledger) = super::open_ledger(&project, global, create)? else {
             return Ok(());
         };
         let fp = FpKey::derive(key);
@@ -183,7 +218,7 @@ pub fn advice(moved: Option<Moved>, plain: &str, enc: &str) -> String {
 }
 
 /// Before `encrypt` writes over `enc`: refuse, without `force`, when the encrypted side
-/// has changes since the last sync that the plaintext lacks.
+/// has changes since the last sync that the plaintext lacks (on a terminal: ask).
 pub fn guard_encrypt(
     global: &Global,
     plain: &Path,
@@ -204,6 +239,18 @@ pub fn guard_encrypt(
         return Ok(());
     }
     let names = base.would_revert(enc_plain, plaintext);
+    if super::interactive() {
+        // On a terminal, asked like any other overwrite, naming what it would revert.
+        return super::confirm_overwrite(
+            enc,
+            false,
+            &format!(
+                "has changes since the last sync that encrypting {} would revert ({})",
+                plain.display(),
+                list(&names)
+            ),
+        );
+    }
     Err(Failure::new(
         Code::Refused,
         format!(
@@ -222,9 +269,10 @@ pub fn guard_encrypt(
 }
 
 /// Before `decrypt` writes over `plain`: refuse, without `force`, when the plaintext has
-/// changes since the last sync that the encrypted file lacks. `Ok(true)` when the record
-/// shows the plaintext unchanged since the last sync (only the encrypted side moved):
-/// overwriting it loses nothing, so no confirmation is needed.
+/// changes since the last sync that the encrypted file lacks (on a terminal: ask).
+/// `Ok(true)` when no further confirmation is needed: the record shows the plaintext
+/// unchanged since the last sync (only the encrypted side moved, overwriting it loses
+/// nothing), or the user was just asked.
 pub fn guard_decrypt(
     global: &Global,
     plain: &Path,
@@ -245,6 +293,17 @@ pub fn guard_decrypt(
         return Ok(moved == Moved::Encrypted);
     }
     let names = base.would_revert(plaintext, enc_plain);
+    if super::interactive() {
+        super::confirm_overwrite(
+            plain,
+            false,
+            &format!(
+                "has changes not encrypted since the last sync that decrypting would revert ({})",
+                list(&names)
+            ),
+        )?;
+        return Ok(true);
+    }
     Err(Failure::new(
         Code::Refused,
         format!(
@@ -445,7 +504,12 @@ pub fn hook_problem(
             ui.info(format!("note: {}", advice(moved, plain_rel, enc_rel)));
             None
         }
-        Some(_) => Some(format!("{} (then git add {enc_rel})", advice(moved, plain_rel, enc_rel))),
+        Some(Moved::Plaintext) => Some(format!(
+            "{enc_rel}: stale, {plain_rel} changed since the last sync and is not re-encrypted; run: envseal encrypt {plain_rel} && git add {enc_rel}"
+        )),
+        Some(Moved::Both) => Some(format!(
+            "{enc_rel}: stale, both {plain_rel} and {enc_rel} changed since the last sync; run: envseal sync {plain_rel} && git add {enc_rel}"
+        )),
         None => Some(format!(
             "{enc_rel}: stale, it does not match {plain_rel}; run: envseal encrypt {plain_rel} && git add {enc_rel}"
         )),

@@ -469,7 +469,7 @@ fn parse_slot(line: &str) -> Option<Slot> {
 
 /// Read a v1 header without a key (for `status` and for finding the key).
 pub fn header(text: &str) -> Result<Header, FormatError> {
-    tolerant(text, |t| parse(t).map(|p| p.header))
+    tolerant(text, None, |t| parse(t).map(|p| p.header))
 }
 
 fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
@@ -498,7 +498,7 @@ fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
 /// minimal diffs; to read the plaintext only, [`decrypt_plaintext`] is faster and
 /// lighter.
 pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
-    tolerant(text, |t| open_file(t, key, true))
+    tolerant(text, Some(key), |t| open_file(t, key, true))
 }
 
 /// Open `text`, or, if it fails its integrity check, the readings of it before a
@@ -507,11 +507,17 @@ pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
 /// tampered one still fails (with the error of the file as it is).
 fn tolerant<T>(
     text: &str,
+    key: Option<&Key>,
     open: impl Fn(&str) -> Result<T, FormatError>,
 ) -> Result<T, FormatError> {
     match open(text) {
         Err(e @ FormatError::Integrity(_)) => {
             for reading in before_conversion(text) {
+                // With a key, a reading is opened only once its MAC verifies: a damaged
+                // file costs one MAC pass per reading, not a decryption.
+                if key.is_some_and(|k| !mac_verifies(&reading, k)) {
+                    continue;
+                }
                 if let Ok(done) = open(&reading) {
                     return Ok(done);
                 }
@@ -520,6 +526,38 @@ fn tolerant<T>(
         }
         other => other,
     }
+}
+
+/// Whether a reading of `text` before a git line-ending conversion verifies under `key`
+/// (for the streamed decoder, which reads the file as it is: it hands such a file to
+/// [`decrypt_plaintext`]).
+pub fn verifies_after_conversion(text: &str, key: &Key) -> bool {
+    before_conversion(text)
+        .iter()
+        .any(|reading| mac_verifies(reading, key))
+}
+
+/// Whether `text`'s header parses and its MAC verifies under `key`'s data key.
+fn mac_verifies(text: &str, key: &Key) -> bool {
+    use subtle::ConstantTimeEq;
+    let Ok(parsed) = parse(text) else {
+        return false;
+    };
+    let Ok((_, data_key)) = find_slot(&parsed.header, key) else {
+        return false;
+    };
+    let mac_key = hkdf32(&*data_key.0, b"mac");
+    let count = parsed.header_lines.len() + Lines::new(parsed.body).count();
+    let expected = mac_over(
+        &mac_key,
+        count,
+        parsed
+            .header_lines
+            .iter()
+            .copied()
+            .chain(Lines::new(parsed.body)),
+    );
+    bool::from(expected.ct_eq(&parsed.mac[..]))
 }
 
 /// What a v1 file may have been before git converted its line endings (docs/FORMAT.md,
@@ -555,7 +593,7 @@ fn before_conversion(text: &str) -> Vec<String> {
 /// [`decrypt`], without keeping a copy of every value and token for re-encryption
 /// (on a 100,000-key file those copies were most of the time and memory).
 pub fn decrypt_plaintext(text: &str, key: &Key) -> Result<Zeroizing<String>, FormatError> {
-    Ok(tolerant(text, |t| open_file(t, key, false))?.plaintext)
+    Ok(tolerant(text, Some(key), |t| open_file(t, key, false))?.plaintext)
 }
 
 /// Body size from which the MAC is computed on a second thread (thread start-up costs

@@ -33,7 +33,7 @@ impl Team {
     /// git in `clone` (sandbox environment, no global config, the binary first in PATH).
     fn git_out(&self, clone: &str, args: &[&str]) -> std::process::Output {
         let mut c = git_cmd(&self.sb);
-        c.current_dir(self.dir(clone)).args(args);
+        c.current_dir(self.dir(clone)).env_remove("CI").args(args);
         c.output().expect("run git")
     }
 
@@ -63,7 +63,8 @@ impl Team {
 
     fn envseal(&self, clone: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut c = self.sb.command();
-        c.current_dir(self.dir(clone)).args(args);
+        // A developer's clone: `decrypt` in CI keeps no sync record.
+        c.current_dir(self.dir(clone)).env_remove("CI").args(args);
         for (k, v) in env {
             c.env(k, v);
         }
@@ -220,7 +221,7 @@ fn a_local_edit_status_recommends_encrypt_and_decrypt_names_what_it_would_revert
         ".env",
         env.replace("pw-initial-0001", "pw-local-0002"),
     );
-    assert_eq!(status_sync(&t, "bob"), "plaintext_changed");
+    assert_eq!(status_sync(&t, "bob"), "stale");
     let check = t.run("bob", &["status", "--check"]);
     check.code(1);
     assert!(check.stdout_text().contains("run: envseal encrypt .env"));
@@ -611,6 +612,54 @@ fn a_converted_file_that_was_also_tampered_with_still_fails() {
     let converted = text.replace('\n', "\r\n").replace("B=ENC", "C=ENC");
     t.write("w", ".env.encrypted", converted);
     t.run("w", &["decrypt", "--stdout"]).code(5);
+}
+
+/// The independent Python decoder (scripts/v1_reference.py) reads a converted file too.
+#[test]
+fn the_reference_decoder_reads_a_git_converted_file_byte_for_byte() {
+    let have = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(!crate::common::ci(), "python3 with cryptography is missing");
+        eprintln!("SKIPPED: python3 with cryptography is not installed");
+        return;
+    }
+    let t = Team::new();
+    t.clone("w", &[]);
+    let plain = "A=1\r\n# note\r\nB=\"two\r\nlines\"\r\n";
+    t.write("w", ".env", plain);
+    t.run("w", &["encrypt", "-q"]).ok();
+    let text = t.read_text("w", ".env.encrypted");
+    // What `text=auto` does on commit (LF in the blob) and autocrlf=true on checkout.
+    let converted = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    t.write("w", "conv.encrypted", &converted);
+    let key = fs::read_dir(t.sb.keyring())
+        .unwrap()
+        .next()
+        .expect("a key in the keyring")
+        .unwrap()
+        .path();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/v1_reference.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&key)
+        .arg(t.dir("w").join("conv.encrypted"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, plain.as_bytes());
+    assert_eq!(
+        t.run("w", &["decrypt", "--stdout", "conv.encrypted"])
+            .ok()
+            .stdout,
+        plain.as_bytes()
+    );
 }
 
 /// The driver is found on PATH as `envseal`, as git runs it.
