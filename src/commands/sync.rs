@@ -6,9 +6,9 @@
 //! `crate::sync`), under a key derived from the master key, and the id of that key. It
 //! is written by `encrypt` and `decrypt` (after they make the two sides equal), by
 //! `edit` (the state before the edit, when the pair was in sync then) and by `sync`. A
-//! pair without a record, or whose record was made under another key (the file was
-//! rotated since), is treated as before this record existed: a difference is "stale" and
-//! nothing is refused.
+//! record made under a key rotated away since is read with that old key when it is still
+//! in the keyring. A pair without a usable record is treated as before this record
+//! existed: a difference is "stale" and nothing is refused.
 //!
 //! The base of `sync`'s three-way merge is the recorded per-line fingerprints, not a
 //! stored copy of the old content: nothing secret is kept, and it works outside git.
@@ -129,11 +129,19 @@ pub fn base_in(
     let rec = ledger
         .sync_record(&rel(project, plain), &rel(project, enc))
         .ok()??;
-    if rec.key_id != key.id().as_str() {
-        return None;
-    }
+    // A record made before a rotation is under the old key: usable when that key is
+    // still in the keyring (a teammate catching up after a rotation has it: the record
+    // was made with it), so a pulled rotation plus a value change is still told apart
+    // from a local edit.
+    let fp = if rec.key_id == key.id().as_str() {
+        FpKey::derive(key)
+    } else {
+        let old = crate::key::KeyId::parse(&rec.key_id)?;
+        let found = crate::key::keyring::find(&old, &mut |_| {}).ok()??;
+        FpKey::derive(&found.key)
+    };
     Some(Base {
-        fp: FpKey::derive(key),
+        fp,
         plain_fp: rec.plain_fp.as_slice().try_into().ok()?,
         items: decode_items(&rec.items)?,
     })

@@ -121,10 +121,17 @@ impl Team {
 
     /// Replace one value in `clone`'s `.env`, then encrypt and commit it.
     fn change_and_commit(&self, clone: &str, from: &str, to: &str) {
+        self.change_and_commit_as(clone, from, to, &[]);
+    }
+
+    /// [`Team::change_and_commit`] with more `encrypt` options.
+    fn change_and_commit_as(&self, clone: &str, from: &str, to: &str, opts: &[&str]) {
         let env = self.read_text(clone, ".env");
         assert!(env.contains(from), "{from} not in {clone}'s .env");
         self.write(clone, ".env", env.replace(from, to));
-        self.run(clone, &["encrypt", "-q"]).ok();
+        let mut args = vec!["encrypt", "-q"];
+        args.extend_from_slice(opts);
+        self.run(clone, &args).ok();
         self.git_at(clone, &["commit", "-q", "-am", &format!("{clone}: {to}")]);
     }
 }
@@ -284,6 +291,26 @@ fn both_sides_changed_sync_merges_key_wise_and_names_only_true_conflicts() {
         enc.contains("pw-from-edit-1") && enc.contains("NEW_FLAG=2"),
         "{enc}"
     );
+}
+
+#[test]
+fn after_a_pulled_rotation_and_change_status_still_recommends_decrypt() {
+    let t = Team::two_clones(false);
+    t.run(
+        "alice",
+        &["rotate", "--force", "--no-backup", "--reason", "test"],
+    )
+    .ok();
+    t.change_and_commit("alice", "smtp.old.example", "smtp.new.example");
+    t.git_at("alice", &["push", "-q", "origin", "main"]);
+    // bob's record was made under the old key, still in his keyring.
+    t.git_at("bob", &["pull", "-q", "--no-rebase"]);
+    assert_eq!(status_sync(&t, "bob"), "encrypted_changed");
+    let refused = t.run("bob", &["encrypt"]);
+    refused.code(8);
+    assert!(refused.stderr.contains("EMAIL_HOST"), "{}", refused.stderr);
+    t.run("bob", &["decrypt", "-q"]).ok();
+    assert!(t.read_text("bob", ".env").contains("smtp.new.example"));
 }
 
 #[test]
@@ -467,6 +494,43 @@ fn a_merge_with_a_rotation_on_one_branch_is_written_under_the_new_key() {
     };
     assert_eq!(slot(&merged), slot(&theirs), "not under the rotated key");
     assert_eq!(t.decrypted("bob"), ENV.replace("DEBUG=false", "DEBUG=true"));
+}
+
+#[test]
+fn a_merge_of_fernet_files_merges_their_plaintexts_key_by_key() {
+    let t = Team::new();
+    t.clone("alice", &[]);
+    t.write("alice", ".env", ENV);
+    t.run("alice", &["encrypt", "-q", "--format", "fernet"])
+        .ok();
+    t.run("alice", &["hook", "install"]).ok();
+    t.git_at(
+        "alice",
+        &["add", ".gitattributes", ".gitignore", ".env.encrypted"],
+    );
+    t.git_at("alice", &["commit", "-q", "-m", "init"]);
+    t.git_at("alice", &["push", "-q", "origin", "main"]);
+    t.clone("bob", &[]);
+    t.run("bob", &["hook", "install"]).ok();
+    t.run("bob", &["decrypt", "-q"]).ok();
+    let fernet = ["--format", "fernet"];
+    t.change_and_commit_as("alice", "smtp.old.example", "smtp.alice.example", &fernet);
+    t.git_at("alice", &["push", "-q", "origin", "main"]);
+    t.change_and_commit_as("bob", "DEBUG=false", "DEBUG=true", &fernet);
+    let pull = t.git_out("bob", &["pull", "-q", "--no-rebase"]);
+    assert!(
+        pull.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    assert_eq!(
+        t.decrypted("bob"),
+        ENV.replace("smtp.old.example", "smtp.alice.example")
+            .replace("DEBUG=false", "DEBUG=true")
+    );
+    assert!(!t
+        .read_text("bob", ".env.encrypted")
+        .starts_with("#envseal:v1"));
 }
 
 #[test]
