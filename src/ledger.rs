@@ -73,6 +73,15 @@
 //!                                         ON rotations (new_key_id, status, finished_at);
 //! CREATE INDEX rotations_started          ON rotations (started_at);           -- history()
 //! CREATE INDEX events_at                  ON events (at);                      -- events()
+//! -- v2: the last sync of each plaintext/encrypted pair in this clone (`crate::sync`)
+//! CREATE TABLE sync_pairs (
+//!     plaintext TEXT NOT NULL, encrypted TEXT NOT NULL,   -- paths from the project root
+//!     key_id    TEXT NOT NULL,                  -- fingerprint of the key the HMACs use
+//!     plain_fp  BLOB NOT NULL, enc_fp BLOB NOT NULL,      -- keyed fingerprints (16 bytes)
+//!     items     BLOB NOT NULL,                  -- per line: keyed (identity, content)
+//!     at        TEXT NOT NULL,
+//!     PRIMARY KEY (plaintext, encrypted)
+//! ) WITHOUT ROWID;                              -- read and written by primary key only
 //! ```
 //! `history(n)` and `events(n)` walk their time index backwards and stop after `n` rows;
 //! `unfinished()` walks a partial index that holds only unfinished rotations;

@@ -238,6 +238,28 @@ fn a_local_edit_status_recommends_encrypt_and_decrypt_names_what_it_would_revert
         .no_leak(&["pw-local-0002", "pw-initial-0001"]);
     assert!(refused.stderr.contains("DB_PASSWORD"), "{}", refused.stderr);
     assert!(t.read_text("bob", ".env").contains("pw-local-0002"));
+
+    // The sync record holds no value and no unkeyed hash of one (the line or the value).
+    let mut ledger = Vec::new();
+    for e in fs::read_dir(t.dir("bob").join(".envseal")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("ledger.db")
+        {
+            ledger.extend(fs::read(&p).unwrap());
+        }
+    }
+    assert!(!ledger.is_empty());
+    use sha2::Digest;
+    for needle in ["pw-initial-0001", "DB_PASSWORD=pw-initial-0001"] {
+        assert!(!crate::common::contains(&ledger, needle.as_bytes()));
+        let digest = sha2::Sha256::digest(needle.as_bytes());
+        assert!(!crate::common::contains(&ledger, &digest[..8]));
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!crate::common::contains(&ledger, &hex.as_bytes()[..16]));
+    }
 }
 
 #[test]
