@@ -44,6 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one decrypted value, raw (no newline added), on stdout')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the decrypted variables to stdout in a format another tool reads')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Reconcile a .env file and its encrypted file when both changed since the last sync')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Git merge driver: merge three versions of an encrypted file key by key')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -327,6 +329,30 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'envseal;sync' {
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
+            [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'envseal;merge' {
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
+            [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'envseal;help' {
             [CompletionResult]::new('generate-key', 'generate-key', [CompletionResultType]::ParameterValue, 'Generate a new master key (32 random bytes from the OS)')
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a .env file into a committable .env.encrypted')
@@ -342,6 +368,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one decrypted value, raw (no newline added), on stdout')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the decrypted variables to stdout in a format another tool reads')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Reconcile a .env file and its encrypted file when both changed since the last sync')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Git merge driver: merge three versions of an encrypted file key by key')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -397,6 +425,12 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;help;completions' {
+            break
+        }
+        'envseal;help;sync' {
+            break
+        }
+        'envseal;help;merge' {
             break
         }
         'envseal;help;help' {

@@ -46,6 +46,9 @@ _envseal() {
             envseal,mask)
                 cmd="envseal__subcmd__mask"
                 ;;
+            envseal,merge)
+                cmd="envseal__subcmd__merge"
+                ;;
             envseal,rotate)
                 cmd="envseal__subcmd__rotate"
                 ;;
@@ -57,6 +60,9 @@ _envseal() {
                 ;;
             envseal,status)
                 cmd="envseal__subcmd__status"
+                ;;
+            envseal,sync)
+                cmd="envseal__subcmd__sync"
                 ;;
             envseal,unset)
                 cmd="envseal__subcmd__unset"
@@ -91,6 +97,9 @@ _envseal() {
             envseal__subcmd__help,mask)
                 cmd="envseal__subcmd__help__subcmd__mask"
                 ;;
+            envseal__subcmd__help,merge)
+                cmd="envseal__subcmd__help__subcmd__merge"
+                ;;
             envseal__subcmd__help,rotate)
                 cmd="envseal__subcmd__help__subcmd__rotate"
                 ;;
@@ -102,6 +111,9 @@ _envseal() {
                 ;;
             envseal__subcmd__help,status)
                 cmd="envseal__subcmd__help__subcmd__status"
+                ;;
+            envseal__subcmd__help,sync)
+                cmd="envseal__subcmd__help__subcmd__sync"
                 ;;
             envseal__subcmd__help,unset)
                 cmd="envseal__subcmd__help__subcmd__unset"
@@ -146,7 +158,7 @@ _envseal() {
 
     case "${cmd}" in
         envseal)
-            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help"
+            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions sync merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,7 +402,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help)
-            opts="generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions help"
+            opts="generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions sync merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +597,20 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -628,6 +654,20 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -839,6 +879,32 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__merge)
+            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__rotate)
             opts="-f -q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -956,6 +1022,32 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__sync)
+            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --key-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

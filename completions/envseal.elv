@@ -41,6 +41,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand get 'Print one decrypted value, raw (no newline added), on stdout'
             cand export 'Write the decrypted variables to stdout in a format another tool reads'
             cand completions 'Print a shell completion script (also committed under completions/)'
+            cand sync 'Reconcile a .env file and its encrypted file when both changed since the last sync'
+            cand merge 'Git merge driver: merge three versions of an encrypted file key by key'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;generate-key'= {
@@ -301,6 +303,28 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'envseal;sync'= {
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'envseal;merge'= {
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'envseal;help'= {
             cand generate-key 'Generate a new master key (32 random bytes from the OS)'
             cand encrypt 'Encrypt a .env file into a committable .env.encrypted'
@@ -316,6 +340,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand get 'Print one decrypted value, raw (no newline added), on stdout'
             cand export 'Write the decrypted variables to stdout in a format another tool reads'
             cand completions 'Print a shell completion script (also committed under completions/)'
+            cand sync 'Reconcile a .env file and its encrypted file when both changed since the last sync'
+            cand merge 'Git merge driver: merge three versions of an encrypted file key by key'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;help;generate-key'= {
@@ -354,6 +380,10 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;export'= {
         }
         &'envseal;help;completions'= {
+        }
+        &'envseal;help;sync'= {
+        }
+        &'envseal;help;merge'= {
         }
         &'envseal;help;help'= {
         }

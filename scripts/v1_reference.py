@@ -52,7 +52,34 @@ def prefix_key(prefix):
     return m.group(0)
 
 
+def before_conversion(data):
+    """The readings of a file before git converted its line endings (FORMAT.md, "Line
+    endings"): every CRLF back to LF, and that with the body's LF as CRLF."""
+    lf = data.replace(b"\r\n", b"\n")
+    end = 0
+    for line in lf.splitlines(keepends=True):
+        if not line.startswith(b"#envseal:"):
+            break
+        end += len(line)
+    crlf = lf[:end] + lf[end:].replace(b"\n", b"\r\n")
+    return [r for i, r in enumerate([lf, crlf]) if r != data and r not in [lf, crlf][:i]]
+
+
 def decrypt(key_text, data):
+    try:
+        return decrypt_exact(key_text, data)
+    except AssertionError as first:
+        if str(first) == "wrong key":
+            raise
+        for reading in before_conversion(data):
+            try:
+                return decrypt_exact(key_text, reading)
+            except AssertionError:
+                pass
+        raise first
+
+
+def decrypt_exact(key_text, data):
     key = b64(key_text.strip().replace("+", "-").replace("/", "_").rstrip("="))
     assert len(key) == 32, "bad key"
     text = data.decode("utf-8")

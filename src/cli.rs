@@ -58,6 +58,8 @@ pub enum Command {
     Get(Get),
     Export(Export),
     Completions(Completions),
+    Sync(Sync),
+    Merge(Merge),
 }
 
 /// Generate a new master key (32 random bytes from the OS).
@@ -536,6 +538,60 @@ pub struct Export {
     pub force: bool,
     #[command(flatten)]
     pub key_args: KeyArgs,
+}
+
+/// Reconcile a .env file and its encrypted file when both changed since the last sync.
+///
+/// Each clone records, in its ledger, the last time a plaintext file and its encrypted
+/// file held the same content (keyed fingerprints only). `sync` merges key by key from
+/// there: a key changed on one side only takes that change, on both sides; added and
+/// removed keys and comments too. A key changed differently on both sides is a conflict:
+/// each side keeps its own value, the key is named (never its value), and the exit code
+/// is 1; settle it with `envseal encrypt --force` (keep .env) or `envseal decrypt
+/// --force` (keep the encrypted file). Without a sync record (a fresh clone) nothing can
+/// tell which side changed: `sync` says so and changes nothing.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal sync
+  envseal sync .env.staging --key-file staging.key")]
+pub struct Sync {
+    /// The plaintext file [default: .env]; its encrypted file is FILE.encrypted.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// Git merge driver: merge three versions of an encrypted file key by key.
+///
+/// Set up by `envseal hook install` (`*.encrypted merge=envseal -text` in .gitattributes
+/// and `merge.envseal.driver = envseal merge %O %A %B %P` in .git/config). Decrypts the
+/// three versions in memory, merges key by key, and writes the result into OURS, keeping
+/// the ciphertext of every value that did not change. A key changed differently on both
+/// sides keeps our value, is named on stderr, and the exit code is 1 (git reports a
+/// conflict); finish with `envseal edit FILE` and `git add FILE`. Without a key for all
+/// three versions OURS is left as it is (a valid encrypted file) and the exit code is 3.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal merge base.encrypted ours.encrypted theirs.encrypted .env.encrypted
+  git config merge.envseal.driver 'envseal merge %O %A %B %P'   # what hook install sets")]
+pub struct Merge {
+    /// The common ancestor's version (git's %O).
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// Our version (git's %A); the result is written here.
+    #[arg(value_name = "OURS")]
+    pub ours: PathBuf,
+    /// Their version (git's %B).
+    #[arg(value_name = "THEIRS")]
+    pub theirs: PathBuf,
+    /// The file's path in the repository (git's %P): for messages and for finding the key.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 /// Print a shell completion script (also committed under completions/).

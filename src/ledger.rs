@@ -27,7 +27,7 @@
 //! `BEGIN IMMEDIATE` transaction, so two writers serialise on the lock instead of
 //! deadlocking on a read-to-write upgrade.
 //!
-//! # Schema (version 1, `PRAGMA user_version = 1`, `PRAGMA application_id` = [`APPLICATION_ID`])
+//! # Schema (version 2, `PRAGMA user_version = 2`; v2 adds `sync_pairs`, see [`MIGRATIONS`], `PRAGMA application_id` = [`APPLICATION_ID`])
 //! Timestamps are RFC 3339 UTC text with milliseconds and a `Z`
 //! (`2026-01-31T09:15:02.123Z`): fixed width, so text order is time order, and readable
 //! in `sqlite3` during an incident. Ties are broken by `id` (insertion order).
@@ -73,6 +73,15 @@
 //!                                         ON rotations (new_key_id, status, finished_at);
 //! CREATE INDEX rotations_started          ON rotations (started_at);           -- history()
 //! CREATE INDEX events_at                  ON events (at);                      -- events()
+//! -- v2: the last sync of each plaintext/encrypted pair in this clone (`crate::sync`)
+//! CREATE TABLE sync_pairs (
+//!     plaintext TEXT NOT NULL, encrypted TEXT NOT NULL,   -- paths from the project root
+//!     key_id    TEXT NOT NULL,                  -- fingerprint of the key the HMACs use
+//!     plain_fp  BLOB NOT NULL, enc_fp BLOB NOT NULL,      -- keyed fingerprints (16 bytes)
+//!     items     BLOB NOT NULL,                  -- per line: keyed (identity, content)
+//!     at        TEXT NOT NULL,
+//!     PRIMARY KEY (plaintext, encrypted)
+//! ) WITHOUT ROWID;                              -- read and written by primary key only
 //! ```
 //! `history(n)` and `events(n)` walk their time index backwards and stop after `n` rows;
 //! `unfinished()` walks a partial index that holds only unfinished rotations;
@@ -152,6 +161,18 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX rotations_key_status_finished ON rotations (new_key_id, status, finished_at);
     CREATE INDEX rotations_started ON rotations (started_at);
     CREATE INDEX events_at ON events (at);",
+    // v2: the last sync of each plaintext/encrypted pair in this clone (see `crate::sync`):
+    // keyed fingerprints only, under a key derived from `key_id`'s master key.
+    "CREATE TABLE sync_pairs (
+        plaintext   TEXT NOT NULL,            -- path relative to the project root
+        encrypted   TEXT NOT NULL,
+        key_id      TEXT NOT NULL,            -- fingerprint of the key the fingerprints use
+        plain_fp    BLOB NOT NULL,            -- keyed fingerprint of the synced plaintext
+        enc_fp      BLOB NOT NULL,            -- keyed fingerprint of the encrypted file
+        items       BLOB NOT NULL,            -- per-line keyed fingerprints (id, content)
+        at          TEXT NOT NULL,
+        PRIMARY KEY (plaintext, encrypted)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes and understands.
@@ -559,6 +580,19 @@ const SQL_PENDING_FOR_KEY: &str = "SELECT id FROM rotations \
      WHERE status IN ('initiated', 'in_progress') AND old_key_id = ?1 LIMIT 1";
 const SQL_EVENTS: &str = "SELECT id, at, operation, file, key_id, outcome, detail, actor, \
      tool_version FROM events ORDER BY at DESC, id DESC LIMIT ?1";
+
+/// The last sync of a plaintext/encrypted pair in this clone (schema v2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncRecord {
+    /// Paths relative to the project root.
+    pub plaintext: String,
+    pub encrypted: String,
+    /// The key whose derived key made the fingerprints.
+    pub key_id: String,
+    pub plain_fp: Vec<u8>,
+    pub enc_fp: Vec<u8>,
+    pub items: Vec<u8>,
+}
 
 impl Ledger {
     /// Opens the ledger at `path`, creating it (directory 0700, file 0600) and migrating
@@ -973,6 +1007,58 @@ impl Ledger {
     /// Number of recorded rotations, in any state.
     pub fn rotation_count(&self) -> Result<u64, LedgerError> {
         self.count("count rotations", "SELECT count(*) FROM rotations")
+    }
+
+    /// Records the last sync of a plaintext/encrypted pair (replacing the previous one).
+    /// Only fingerprints are stored: `key_id` is checked to look like one, and the other
+    /// fields are opaque keyed fingerprints made by `crate::sync`.
+    pub fn record_sync(&self, r: &SyncRecord) -> Result<(), LedgerError> {
+        self.check_fingerprint("the sync record's key id", &r.key_id)?;
+        const ACTION: &str = "record a sync";
+        let err = |e| self.classify(e, ACTION, false);
+        let tx = self.write_tx(ACTION)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO sync_pairs
+                 (plaintext, encrypted, key_id, plain_fp, enc_fp, items, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                r.plaintext,
+                r.encrypted,
+                r.key_id,
+                r.plain_fp,
+                r.enc_fp,
+                r.items,
+                fmt_time(Utc::now())
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// The last sync recorded for a pair, if any.
+    pub fn sync_record(
+        &self,
+        plaintext: &str,
+        encrypted: &str,
+    ) -> Result<Option<SyncRecord>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT plaintext, encrypted, key_id, plain_fp, enc_fp, items FROM sync_pairs
+                 WHERE plaintext = ?1 AND encrypted = ?2",
+                params![plaintext, encrypted],
+                |r| {
+                    Ok(SyncRecord {
+                        plaintext: r.get(0)?,
+                        encrypted: r.get(1)?,
+                        key_id: r.get(2)?,
+                        plain_fp: r.get(3)?,
+                        enc_fp: r.get(4)?,
+                        items: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.classify(e, "read a sync record", false))
     }
 
     fn count(&self, action: &'static str, sql: &str) -> Result<u64, LedgerError> {

@@ -17,6 +17,7 @@ pub mod key;
 pub mod ledger;
 pub mod mask;
 pub mod project;
+pub mod sync;
 
 /// Entry point used by `main.rs`: parse, dispatch, print the error once, map it to an
 /// exit code. A closed pipe downstream is not an error.
@@ -95,18 +96,20 @@ fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::Key
     use cli::Command;
     match &cli.command {
         Command::GenerateKey(a) => commands::generate_key::run(a, ui).map(|_| None),
-        Command::Encrypt(a) => commands::encrypt::run(a, ui),
-        Command::Decrypt(a) => commands::decrypt::run(a, ui),
+        Command::Encrypt(a) => commands::encrypt::run(a, &cli.global, ui),
+        Command::Decrypt(a) => commands::decrypt::run(a, &cli.global, ui),
         Command::Rotate(a) => commands::rotate::run(a, &cli.global, ui).map(|_| None),
         Command::Status(a) => commands::status::run(a, &cli.global, ui).map(|_| None),
         Command::Mask(a) => commands::mask::run(a, ui).map(|_| None),
         Command::Hook(a) => commands::hook::run(a, ui).map(|_| None),
         Command::Run(a) => commands::run::run(a, &cli.global, ui),
-        Command::Edit(a) => commands::edit::run(a, ui),
         Command::Set(a) => commands::set::run_set(a, &cli.global, ui).map(|_| None),
         Command::Unset(a) => commands::set::run_unset(a, &cli.global, ui).map(|_| None),
         Command::Get(a) => commands::values::run_get(a, ui).map(|_| None),
         Command::Export(a) => commands::export::run(a, ui).map(|_| None),
+        Command::Edit(a) => commands::edit::run(a, &cli.global, ui),
+        Command::Sync(a) => commands::sync::run(a, &cli.global, ui),
+        Command::Merge(a) => commands::merge::run(a, ui).map(|_| None),
         Command::Completions(a) => {
             let mut out = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "envseal", &mut out);

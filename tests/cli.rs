@@ -52,5 +52,7 @@ mod run;
 mod set_get;
 #[path = "cli/tamper.rs"]
 mod tamper;
+#[path = "cli/team.rs"]
+mod team;
 #[path = "cli/textconv.rs"]
 mod textconv;

@@ -15,7 +15,7 @@ use crate::format::{self, v1, Format, Plaintext};
 use crate::key::KeyId;
 
 /// Returns the id of the key used.
-pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
+pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<KeyId>> {
     let input = input_path(&args.input, &args.encrypted_path, ".env.encrypted");
     let output = match (&args.output, args.stdout) {
         (_, true) => None,
@@ -26,38 +26,62 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
         // Asked before any key is looked for: answering no needs no key.
         super::values::confirm_terminal_output(args.force, "the decrypted file")?;
     }
-    let (plaintext, kid, format) = match open_large_v1(&input, &args.key, ui, true)? {
-        Some((plaintext, kid)) => (plaintext, kid, "v1"),
+    let (plaintext, key, format) = match open_large_v1(&input, &args.key, ui, true)? {
+        Some((plaintext, loaded)) => (plaintext, loaded.key, "v1"),
         None => {
             let bytes = read_input(&input, "encrypted file")?;
             if format::detect(&bytes) == Some(Format::Fernet) {
                 // The token is decoded and decrypted in the buffer it was read into.
                 let (plaintext, loaded) = open_fernet(&input, bytes, &args.key, ui, true)?;
-                (Plaintext::from(plaintext), loaded.key.id(), "fernet")
+                (Plaintext::from(plaintext), loaded.key, "fernet")
             } else {
                 let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
                 let format = opened.format.name();
-                (
-                    Plaintext::from(opened.plaintext),
-                    opened.key.key.id(),
-                    format,
-                )
+                (Plaintext::from(opened.plaintext), opened.key.key, format)
             }
         }
     };
+    let kid = key.id();
     let Some(output) = output else {
         write_stdout_parts(&plaintext.pieces())?;
         return Ok(Some(kid));
     };
+    // The pair's sync record: both sides now hold this plaintext.
+    let record = || {
+        let enc_bytes = std::fs::read(&input).unwrap_or_default();
+        super::sync::record_as(
+            global,
+            ui,
+            &output,
+            &input,
+            &key,
+            &plaintext.to_vec(),
+            &enc_bytes,
+            !super::sync::in_ci(),
+        );
+    };
     if let Ok(existing) = std::fs::read(&output) {
         if plaintext.eq_bytes(&existing) {
+            record();
             ui.info(format!("{} is up to date", output.display()));
             return Ok(Some(kid));
         }
-        confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
+        let behind = super::sync::guard_decrypt(
+            global,
+            &output,
+            &input,
+            &key,
+            &existing,
+            &plaintext.to_vec(),
+            args.force,
+        )?;
+        if !behind {
+            confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
+        }
     }
     crate::fsutil::write_atomic_parts(&output, &plaintext.pieces(), 0o600)
         .with_context(|| format!("cannot write {}", output.display()))?;
+    record();
     ui.info(format!(
         "decrypted {} -> {} ({format}, key {kid}, mode 0600)",
         input.display(),
@@ -74,7 +98,7 @@ pub(super) fn open_large_v1(
     key: &KeyArgs,
     ui: &Ui,
     allow_prompt: bool,
-) -> Result<Option<(Plaintext, KeyId)>> {
+) -> Result<Option<(Plaintext, crate::key::Loaded)>> {
     let read_err = || format!("cannot read encrypted file {}", input.display());
     let Ok(mut file) = std::fs::File::open(input) else {
         return Ok(None);
@@ -102,7 +126,20 @@ pub(super) fn open_large_v1(
     // A second handle counts the lines while the first is decrypted.
     let mut counter = std::fs::File::open(input).with_context(read_err)?;
     match v1::stream::decrypt(&mut counter, &mut file, &loaded.key) {
-        Ok(plaintext) => Ok(Some((plaintext, loaded.key.id()))),
+        Ok(plaintext) => Ok(Some((plaintext, loaded))),
+        // A file whose line endings git converted fails the streamed check: when one of
+        // its readings before the conversion verifies, the whole-file reader opens it.
+        Err(v1::stream::StreamError::Format(e @ format::FormatError::Integrity(_))) => {
+            let converted = std::fs::read(input)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .is_some_and(|text| v1::verifies_after_conversion(&text, &loaded.key));
+            if converted {
+                Ok(None)
+            } else {
+                Err(with_source_hint(e, &loaded, input))
+            }
+        }
         Err(v1::stream::StreamError::Format(e)) => Err(with_source_hint(e, &loaded, input)),
         Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),
     }

@@ -14,11 +14,27 @@ use crate::dotenv;
 use crate::exit::{Code, Failure};
 use crate::format::{self, fernet, v1, Format};
 
-pub fn run(args: &Edit, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
     let bytes = read_input(&path, "encrypted file")?;
     let opened = open_encrypted(&path, &bytes, &args.key, ui)?;
     let kid = opened.key.key.id();
+    // The edit is a change of the encrypted side: when the plaintext beside it holds the
+    // content before the edit, that is the pair's last sync, so `encrypt` afterwards
+    // refuses to revert the edit and `status` recommends `decrypt`.
+    if let Some(plain) = super::sync::plaintext_of(&path) {
+        if std::fs::read(&plain).is_ok_and(|p| p == *opened.plaintext) {
+            super::sync::record(
+                global,
+                ui,
+                &plain,
+                &path,
+                &opened.key.key,
+                &opened.plaintext,
+                &bytes,
+            );
+        }
+    }
     let editor = std::env::var("VISUAL")
         .ok()
         .filter(|e| !e.trim().is_empty())

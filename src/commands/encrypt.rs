@@ -19,7 +19,7 @@ use crate::format::{self, fernet, v1, Format};
 use crate::key;
 
 /// Returns the id of the key used.
-pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
+pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<key::KeyId>> {
     let input = input_path(&args.input, &args.env_path, ".env");
     let output = args.output.clone().unwrap_or_else(|| {
         let mut name = input
@@ -52,10 +52,12 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
     // for 100,000 keys). Anything else, errors included, takes the path below, which
     // says what is wrong or updates the file with minimal diffs.
     if fmt == Format::V1 && !args.stdout && !args.encrypt_comments {
-        if let Ok(Some((old, kid))) = super::decrypt::open_large_v1(&output, &args.key, ui, false) {
+        if let Ok(Some((old, loaded))) =
+            super::decrypt::open_large_v1(&output, &args.key, ui, false)
+        {
             if old.eq_bytes(&plain) {
                 ui.info(format!("{} is up to date", output.display()));
-                return Ok(Some(kid));
+                return Ok(Some(loaded.key.id()));
             }
         }
     }
@@ -89,9 +91,29 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
                     // that still shows a comment gives: not up to date.
                     let hides_less = args.encrypt_comments && shows_a_comment(bytes);
                     if *opened.plaintext == plain && !hides_less {
+                        super::sync::record(
+                            global,
+                            ui,
+                            &input,
+                            &output,
+                            &opened.key.key,
+                            &plain,
+                            bytes,
+                        );
                         ui.info(format!("{} is up to date", output.display()));
                         return Ok(Some(opened.key.key.id()));
                     }
+                    // Changes the encrypted side has since the last sync are not
+                    // reverted unasked.
+                    super::sync::guard_encrypt(
+                        global,
+                        &input,
+                        &output,
+                        &opened.key.key,
+                        &plain,
+                        &opened.plaintext,
+                        args.force,
+                    )?;
                     loaded = Some(opened.key.clone());
                     previous = opened.v1;
                 }
@@ -146,6 +168,15 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
             }
             crate::fsutil::write_atomic(&output, sealed.as_bytes(), 0o644)
                 .with_context(|| format!("cannot write {}", output.display()))?;
+            super::sync::record(
+                global,
+                ui,
+                &input,
+                &output,
+                &loaded.key,
+                zeroize::Zeroizing::new(doc.render()).as_bytes(),
+                sealed.as_bytes(),
+            );
         }
         // Fernet is written as it is made, to stdout or into the atomic temporary file:
         // the token (a third larger than the plaintext) is never held whole.
@@ -162,6 +193,8 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
                 out.flush()
             })
             .with_context(|| format!("cannot write {}", output.display()))?;
+            let written = std::fs::read(&output).unwrap_or_default();
+            super::sync::record(global, ui, &input, &output, &loaded.key, &plain, &written);
         }
     }
     protect_plaintext(&input, ui);
@@ -341,7 +374,7 @@ fn apply_protection(input: &Path, ui: &Ui, status: Option<(bool, bool)>) {
 }
 
 /// Does a v1 file keep a comment readable (it was written without --encrypt-comments)?
-fn shows_a_comment(bytes: &[u8]) -> bool {
+pub(crate) fn shows_a_comment(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|text| {
         text.split(['\n', '\r'])
             .skip_while(|l| l.starts_with("#envseal:"))

@@ -69,6 +69,7 @@ fn block() -> String {
 
 fn install(ui: &Ui) -> Result<()> {
     let path = hook_path()?;
+    super::merge::install_driver(ui)?;
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
     let mut text = strip_block(&existing);
     if text.trim().is_empty() {
@@ -103,6 +104,7 @@ fn install(ui: &Ui) -> Result<()> {
 
 fn uninstall(ui: &Ui) -> Result<()> {
     let path = hook_path()?;
+    super::merge::uninstall_driver(ui)?;
     let Ok(existing) = std::fs::read_to_string(&path) else {
         ui.info("no pre-commit hook installed");
         return Ok(());
@@ -184,14 +186,22 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
             if let Some(plain) = project::plaintext_for(&path).filter(|p| p.is_file()) {
                 if let Ok(opened) = open_encrypted_opts(Path::new(rel), bytes, &args.key, ui, false)
                 {
-                    if std::fs::read(&plain).is_ok_and(|p| p != *opened.plaintext) {
+                    let on_disk = std::fs::read(&plain).ok();
+                    if let Some(on_disk) = on_disk.filter(|p| *p != *opened.plaintext) {
                         let plain_rel = plain
                             .strip_prefix(&root)
                             .unwrap_or(&plain)
                             .display()
                             .to_string();
-                        problems.push(format!(
-                            "{rel}: stale, it does not match {plain_rel}; run: envseal encrypt {plain_rel} && git add {rel}"
+                        problems.extend(super::sync::hook_problem(
+                            ui,
+                            &plain,
+                            &path,
+                            &opened.key.key,
+                            &on_disk,
+                            &opened.plaintext,
+                            &plain_rel,
+                            rel,
                         ));
                     }
                 } else {

@@ -17,10 +17,12 @@ pub mod export;
 pub mod generate_key;
 pub mod hook;
 pub mod mask;
+pub mod merge;
 pub mod rotate;
 pub mod run;
 pub mod set;
 pub mod status;
+pub mod sync;
 pub mod values;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).
@@ -211,6 +213,17 @@ pub fn open_encrypted_opts(
     allow_prompt: bool,
 ) -> Result<OpenedFile> {
     open_encrypted_as(path, bytes, args, ui, allow_prompt, false)
+}
+
+/// [`open_encrypted`] (kept for re-encryption) without a terminal prompt: the merge
+/// driver runs under git, where a prompt would hang a merge.
+pub fn open_encrypted_noprompt(
+    path: &Path,
+    bytes: &[u8],
+    args: &KeyArgs,
+    ui: &Ui,
+) -> Result<OpenedFile> {
+    open_encrypted_as(path, bytes, args, ui, false, true)
 }
 
 fn open_encrypted_as(

@@ -8,12 +8,17 @@
 //!                "key_created": "RFC 3339 or null", "key_age_days": 12,
 //!                "last_rotation": "RFC 3339 or null", "next_due": "RFC 3339 or null",
 //!                "overdue": false, "plaintext": ".env or null",
-//!                "sync": "in_sync | stale | unknown | no_plaintext" } ],
+//!                "sync": "in_sync | stale | encrypted_changed | both_changed |
+//!                         unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
 //!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
+//! `sync`, when the pair differs: `stale` when the plaintext changed since this clone's
+//! last sync of the pair, or when there is no sync record (fresh clone, CI, rotated
+//! since); `encrypted_changed` when only the encrypted file did (pulled, merged, `edit`);
+//! `both_changed`. Each has its own advice; the problem kind is `stale` for all three.
 //! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
 
 use std::path::Path;
@@ -42,6 +47,9 @@ struct FileStatus {
     overdue: bool,
     plaintext: Option<String>,
     sync: &'static str,
+    /// What to run when the pair differs (which side moved decides it).
+    #[serde(skip)]
+    advice: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,16 +116,11 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 ),
             });
         }
-        if st.sync == "stale" {
+        if let Some(advice) = &st.advice {
             problems.push(Problem {
                 kind: "stale",
                 path: Some(st.path.clone()),
-                message: format!(
-                    "{}: does not match {} (edited but not re-encrypted); run: envseal encrypt {}",
-                    st.path,
-                    st.plaintext.as_deref().unwrap_or("its plaintext"),
-                    st.plaintext.as_deref().unwrap_or("")
-                ),
+                message: advice.clone(),
             });
         }
         files.push(st);
@@ -272,16 +275,27 @@ fn file_status(
     };
     let due = since.map(|s| s + interval);
     let plaintext = project::plaintext_for(path);
+    let mut advice = None;
     let sync = match (&plaintext, &opened) {
         (Some(p), _) if !p.is_file() => "no_plaintext",
         (None, _) => "no_plaintext",
-        (Some(p), Some((_, plain))) => {
-            if std::fs::read(p).is_ok_and(|b| b == **plain) {
-                "in_sync"
-            } else {
-                "stale"
+        (Some(p), Some((_, plain))) => match std::fs::read(p) {
+            Ok(b) if b == **plain => "in_sync",
+            read => {
+                // Which side moved since this clone's last sync of the pair; without a
+                // record (fresh clone, CI, rotated since), "stale" as before.
+                let moved = ledger.zip(loaded.as_ref()).and_then(|(l, ld)| {
+                    let base = super::sync::base_in(l, project, p, path, &ld.key)?;
+                    Some(base.moved(read.as_deref().unwrap_or_default(), plain))
+                });
+                advice = Some(super::sync::advice(
+                    moved,
+                    &project.relative(p).display().to_string(),
+                    &rel,
+                ));
+                moved.map_or("stale", super::sync::Moved::name)
             }
-        }
+        },
         (Some(_), None) => {
             ui.detail(format!(
                 "{rel}: no key available without a prompt; cannot check it against its plaintext"
@@ -300,6 +314,7 @@ fn file_status(
         overdue: due.is_some_and(|d| now > d),
         plaintext: plaintext.map(|p| project.relative(&p).display().to_string()),
         sync,
+        advice,
     }
 }
 
@@ -330,6 +345,8 @@ fn print_human(r: &Report) -> Result<()> {
             match f.sync {
                 "in_sync" => "in sync",
                 "stale" => "STALE (differs from the encrypted file)",
+                "encrypted_changed" => "BEHIND (the encrypted file changed since the last sync)",
+                "both_changed" => "BOTH CHANGED since the last sync (run envseal sync)",
                 "unknown" => "unknown (no key to check with)",
                 _ => "not present",
             }

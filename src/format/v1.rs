@@ -152,6 +152,21 @@ pub fn encrypt<'a>(
     now: DateTime<Utc>,
     random: Random,
 ) -> Result<String, FormatError> {
+    encrypt_reusing(doc, key, previous, &[], opts, now, random)
+}
+
+/// [`encrypt`], also reusing the ciphertexts of `also` (other versions of the file, such
+/// as the other side of a merge) where they share `previous`' data key: a merged file's
+/// diff against each side then shows only the other side's changes.
+pub fn encrypt_reusing<'a>(
+    doc: &'a Document,
+    key: &Key,
+    previous: Option<&'a Opened>,
+    also: &[&'a Opened],
+    opts: Options,
+    now: DateTime<Utc>,
+    random: Random,
+) -> Result<String, FormatError> {
     let (data_key, slot_line) = match previous {
         Some(prev) => (prev.data_key.clone(), prev.slot_line.clone()),
         None => {
@@ -164,6 +179,17 @@ pub fn encrypt<'a>(
     };
     let mut reuse: HashMap<(Option<&'a str>, &'a str), Vec<&'a str>> = HashMap::new();
     if let Some(prev) = previous {
+        // Tokens are taken from the end of each list: `previous`' own go in last.
+        let same_key = |o: &&&Opened| o.data_key.0[..] == prev.data_key.0[..];
+        for other in also.iter().filter(same_key) {
+            for e in other.entries.iter().rev() {
+                let name = e.aad_name.clone().map(|r| &other.public[r]);
+                reuse
+                    .entry((name, &other.values[e.plaintext.clone()]))
+                    .or_default()
+                    .push(&other.public[e.token.clone()]);
+            }
+        }
         for e in prev.entries.iter().rev() {
             let name = e.aad_name.clone().map(|r| &prev.public[r]);
             reuse
@@ -443,7 +469,7 @@ fn parse_slot(line: &str) -> Option<Slot> {
 
 /// Read a v1 header without a key (for `status` and for finding the key).
 pub fn header(text: &str) -> Result<Header, FormatError> {
-    parse(text).map(|p| p.header)
+    tolerant(text, None, |t| parse(t).map(|p| p.header))
 }
 
 fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
@@ -472,14 +498,102 @@ fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
 /// minimal diffs; to read the plaintext only, [`decrypt_plaintext`] is faster and
 /// lighter.
 pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
-    open_file(text, key, true)
+    tolerant(text, Some(key), |t| open_file(t, key, true))
+}
+
+/// Open `text`, or, if it fails its integrity check, the readings of it before a
+/// line-ending conversion by git ([`before_conversion`]): the MAC decides which reading
+/// is the file that was written, so a converted file decrypts byte for byte, and a
+/// tampered one still fails (with the error of the file as it is).
+fn tolerant<T>(
+    text: &str,
+    key: Option<&Key>,
+    open: impl Fn(&str) -> Result<T, FormatError>,
+) -> Result<T, FormatError> {
+    match open(text) {
+        Err(e @ FormatError::Integrity(_)) => {
+            for reading in before_conversion(text) {
+                // With a key, a reading is opened only once its MAC verifies: a damaged
+                // file costs one MAC pass per reading, not a decryption.
+                if key.is_some_and(|k| !mac_verifies(&reading, k)) {
+                    continue;
+                }
+                if let Ok(done) = open(&reading) {
+                    return Ok(done);
+                }
+            }
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+/// Whether a reading of `text` before a git line-ending conversion verifies under `key`
+/// (for the streamed decoder, which reads the file as it is: it hands such a file to
+/// [`decrypt_plaintext`]).
+pub fn verifies_after_conversion(text: &str, key: &Key) -> bool {
+    before_conversion(text)
+        .iter()
+        .any(|reading| mac_verifies(reading, key))
+}
+
+/// Whether `text`'s header parses and its MAC verifies under `key`'s data key.
+fn mac_verifies(text: &str, key: &Key) -> bool {
+    use subtle::ConstantTimeEq;
+    let Ok(parsed) = parse(text) else {
+        return false;
+    };
+    let Ok((_, data_key)) = find_slot(&parsed.header, key) else {
+        return false;
+    };
+    let mac_key = hkdf32(&*data_key.0, b"mac");
+    let count = parsed.header_lines.len() + Lines::new(parsed.body).count();
+    let expected = mac_over(
+        &mac_key,
+        count,
+        parsed
+            .header_lines
+            .iter()
+            .copied()
+            .chain(Lines::new(parsed.body)),
+    );
+    bool::from(expected.ct_eq(&parsed.mac[..]))
+}
+
+/// What a v1 file may have been before git converted its line endings (docs/FORMAT.md,
+/// "Line endings"). envseal writes header lines with `\n` and body lines with the
+/// plaintext's terminators; git's conversions (`core.autocrlf`, `text=auto`, `eol=`)
+/// turn every `\r\n` into `\n` on commit and every `\n` into `\r\n` on checkout, and
+/// never touch a lone `\r`. So the candidates are: every `\r\n` back to `\n` (a file
+/// whose plaintext ends its lines with `\n`), and that with the body's `\n` as `\r\n`
+/// (a CRLF plaintext). A plaintext that mixes `\n` and `\r\n` cannot be told back from
+/// its converted file: `.gitattributes` with `-text` (written by `envseal hook install`)
+/// keeps git from converting it.
+fn before_conversion(text: &str) -> Vec<String> {
+    let lf = text.replace("\r\n", "\n");
+    let mut header_end = 0;
+    for line in lf.split_inclusive('\n') {
+        if !line.starts_with("#envseal:") {
+            break;
+        }
+        header_end += line.len();
+    }
+    let (header, body) = lf.split_at(header_end);
+    let crlf = format!("{header}{}", body.replace('\n', "\r\n"));
+    let mut out = Vec::new();
+    for reading in [lf.clone(), crlf] {
+        if reading != text && !out.contains(&reading) {
+            out.push(reading);
+        }
+    }
+    out
 }
 
 /// Decrypt a v1 file for reading only: the same checks and the same plaintext as
 /// [`decrypt`], without keeping a copy of every value and token for re-encryption
 /// (on a 100,000-key file those copies were most of the time and memory).
 pub fn decrypt_plaintext(text: &str, key: &Key) -> Result<Zeroizing<String>, FormatError> {
-    Ok(open_file(text, key, false)?.plaintext)
+    Ok(tolerant(text, Some(key), |t| open_file(t, key, false))?.plaintext)
 }
 
 /// Body size from which the MAC is computed on a second thread (thread start-up costs

@@ -239,9 +239,15 @@ fn json_report_has_every_documented_field_with_its_type() {
             ],
         );
         assert!(["v1", "fernet", "unknown"].contains(&f["format"].as_str().unwrap()));
-        assert!(
-            ["in_sync", "stale", "unknown", "no_plaintext"].contains(&f["sync"].as_str().unwrap())
-        );
+        assert!([
+            "in_sync",
+            "stale",
+            "encrypted_changed",
+            "both_changed",
+            "unknown",
+            "no_plaintext"
+        ]
+        .contains(&f["sync"].as_str().unwrap()));
     }
     let by_path = |path: &str| files.iter().find(|f| f["path"] == path).unwrap();
     assert_eq!(by_path(".env.encrypted")["sync"], "stale");

@@ -1,0 +1,525 @@
+//! `envseal sync`, and the per-clone sync record of each plaintext/encrypted pair: which
+//! side moved since the last time both held the same content, the advice that keeps
+//! every change, and the refusal to overwrite the other side's unsynced change.
+//!
+//! The record (ledger table `sync_pairs`) holds keyed fingerprints only (see
+//! `crate::sync`), under a key derived from the master key, and the id of that key. It
+//! is written by `encrypt` and `decrypt` (after they make the two sides equal), by
+//! `edit` (the state before the edit, when the pair was in sync then) and by `sync`. A
+//! record made under a key rotated away since is read with that old key when it is still
+//! in the keyring. A pair without a usable record is treated as before this record
+//! existed: a difference is "stale" and nothing is refused.
+//!
+//! The base of `sync`'s three-way merge is the recorded per-line fingerprints, not a
+//! stored copy of the old content: nothing secret is kept, and it works outside git.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{open_encrypted, read_input, Ui};
+use crate::cli::Global;
+use crate::dotenv::{self, Document};
+use crate::exit::{Code, Failure};
+use crate::format::{self, fernet, v1, Format};
+use crate::key::Key;
+use crate::ledger::{Ledger, SyncRecord};
+use crate::project::Project;
+use crate::sync::{
+    decode_items, encode_items, merge3, would_revert, Fp, FpKey, Item, Prefer, Side,
+};
+
+/// Which side of a pair moved since the last sync recorded in this clone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moved {
+    /// Both sides hold the same content.
+    Neither,
+    Plaintext,
+    Encrypted,
+    Both,
+}
+
+impl Moved {
+    /// The `sync` field of `status --json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Moved::Neither => "in_sync",
+            // What "stale" always meant: the encrypted file lags behind its plaintext.
+            Moved::Plaintext => "stale",
+            Moved::Encrypted => "encrypted_changed",
+            Moved::Both => "both_changed",
+        }
+    }
+}
+
+/// The recorded last sync of a pair, usable with the key it was made under.
+pub struct Base {
+    fp: FpKey,
+    plain_fp: Fp,
+    items: Vec<Item>,
+}
+
+impl Base {
+    /// Which side moved: `plain` is the plaintext file, `enc_plain` the decrypted
+    /// encrypted file.
+    pub fn moved(&self, plain: &[u8], enc_plain: &[u8]) -> Moved {
+        if plain == enc_plain {
+            return Moved::Neither;
+        }
+        let p = self.fp.file(plain) != self.plain_fp;
+        let e = self.fp.file(enc_plain) != self.plain_fp;
+        match (p, e) {
+            (true, false) => Moved::Plaintext,
+            (false, true) => Moved::Encrypted,
+            _ => Moved::Both,
+        }
+    }
+
+    /// Names of what writing `other` over `moved` would revert (names only).
+    pub fn would_revert(&self, moved: &[u8], other: &[u8]) -> Vec<String> {
+        match (dotenv::parse_bytes(moved), dotenv::parse_bytes(other)) {
+            (Ok(m), Ok(o)) => would_revert(
+                &self.items,
+                &Side::new(&m, &self.fp),
+                &Side::new(&o, &self.fp),
+            ),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn rel(project: &Project, path: &Path) -> String {
+    project.relative(path).display().to_string()
+}
+
+/// Only a natural pair, `X` and `X.encrypted` (what `status` and the hook look at), has a
+/// sync record: `encrypt a.env -o out.encrypted` is a one-off export, and another file
+/// encrypted into the same output is not a change to protect.
+fn natural_pair(project: &Project, plain: &Path, enc: &Path) -> bool {
+    crate::project::plaintext_for(enc).is_some_and(|p| rel(project, &p) == rel(project, plain))
+}
+
+/// The options of a command that has no `--ledger` of its own in scope.
+pub fn default_global() -> Global {
+    Global {
+        quiet: false,
+        verbose: false,
+        ledger: None,
+    }
+}
+
+/// The recorded base of the pair, if this clone has one made under `key`.
+pub fn base(global: &Global, plain: &Path, enc: &Path, key: &Key) -> Option<Base> {
+    let project = Project::discover().ok()?;
+    let ledger = super::open_ledger(&project, global, false).ok()??;
+    base_in(&ledger, &project, plain, enc, key)
+}
+
+/// [`base`] with the ledger at hand.
+pub fn base_in(
+    ledger: &Ledger,
+    project: &Project,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+) -> Option<Base> {
+    if !natural_pair(project, plain, enc) {
+        return None;
+    }
+    let rec = ledger
+        .sync_record(&rel(project, plain), &rel(project, enc))
+        .ok()??;
+    // A record made before a rotation is under the old key: usable when that key is
+    // still in the keyring (a teammate catching up after a rotation has it: the record
+    // was made with it), so a pulled rotation plus a value change is still told apart
+    // from a local edit.
+    let fp = if rec.key_id == key.id().as_str() {
+        FpKey::derive(key)
+    } else {
+        let old = crate::key::KeyId::parse(&rec.key_id)?;
+        let found = crate::key::keyring::find(&old, &mut |_| {}).ok()??;
+        FpKey::derive(&found.key)
+    };
+    Some(Base {
+        fp,
+        plain_fp: rec.plain_fp.as_slice().try_into().ok()?,
+        items: decode_items(&rec.items)?,
+    })
+}
+
+/// Record that `plain` and `enc` now hold `plaintext` (`enc_bytes` being the encrypted
+/// file). The record is bookkeeping: a failure warns and never fails the command.
+pub fn record(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_bytes: &[u8],
+) {
+    record_as(global, ui, plain, enc, key, plaintext, enc_bytes, true)
+}
+
+/// A CI job (`CI` set, as every CI service sets it): `decrypt` there creates no ledger
+/// for a sync record (a CI checkout stays clean; it never merges both sides anyway).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// [`record`], creating the ledger only when `create` (else only into one that exists).
+#[allow(clippy::too_many_arguments)]
+pub fn record_as(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_bytes: &[u8],
+    create: bool,
+) {
+    let result = (|| -> Result<()> {
+        let project = Project::discover()?;
+        if !natural_pair(&project, plain, enc) {
+            return Ok(());
+        }
+        let Some(ledger) = super::open_ledger(&project, global, create)? else {
+            return Ok(());
+        };
+        let fp = FpKey::derive(key);
+        let items = dotenv::parse_bytes(plaintext)
+            .map(|doc| fp.items(&doc))
+            .unwrap_or_default();
+        ledger.record_sync(&SyncRecord {
+            plaintext: rel(&project, plain),
+            encrypted: rel(&project, enc),
+            key_id: key.id().to_string(),
+            plain_fp: fp.file(plaintext).to_vec(),
+            enc_fp: fp.file(enc_bytes).to_vec(),
+            items: encode_items(&items),
+        })?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        ui.warn(format!("the sync record was not updated: {e:#}"));
+    }
+}
+
+/// What to run when the pair differs, by which side moved (`None`: no record, say what
+/// was said before records existed).
+pub fn advice(moved: Option<Moved>, plain: &str, enc: &str) -> String {
+    match moved {
+        Some(Moved::Plaintext) => format!(
+            "{enc}: {plain} changed since the last sync and is not re-encrypted yet; run: envseal encrypt {plain}"
+        ),
+        Some(Moved::Encrypted) => format!(
+            "{enc}: changed since the last sync (pulled, merged or edited with envseal edit) and {plain} is behind; run: envseal decrypt {enc}"
+        ),
+        Some(Moved::Both) => format!(
+            "{enc}: both {plain} and {enc} changed since the last sync; run: envseal sync {plain} (merges them key by key)"
+        ),
+        Some(Moved::Neither) | None => format!(
+            "{enc}: does not match {plain} (edited but not re-encrypted); run: envseal encrypt {plain}"
+        ),
+    }
+}
+
+/// Before `encrypt` writes over `enc`: refuse, without `force`, when the encrypted side
+/// has changes since the last sync that the plaintext lacks (on a terminal: ask).
+pub fn guard_encrypt(
+    global: &Global,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_plain: &[u8],
+    force: bool,
+) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    let Some(base) = base(global, plain, enc, key) else {
+        return Ok(());
+    };
+    let moved = base.moved(plaintext, enc_plain);
+    if !matches!(moved, Moved::Encrypted | Moved::Both) {
+        return Ok(());
+    }
+    let names = base.would_revert(enc_plain, plaintext);
+    if super::interactive() {
+        // On a terminal, asked like any other overwrite, naming what it would revert.
+        return super::confirm_overwrite(
+            enc,
+            false,
+            &format!(
+                "has changes since the last sync that encrypting {} would revert ({})",
+                plain.display(),
+                list(&names)
+            ),
+        );
+    }
+    Err(Failure::new(
+        Code::Refused,
+        format!(
+            "{} changed since the last sync (pulled, merged, or edited with envseal edit): encrypting {} over it would revert {}; run: {} first to keep those changes, or pass --force to overwrite them",
+            enc.display(),
+            plain.display(),
+            list(&names),
+            if moved == Moved::Both {
+                format!("envseal sync {}", plain.display())
+            } else {
+                format!("envseal decrypt {}", enc.display())
+            }
+        ),
+    )
+    .into())
+}
+
+/// Before `decrypt` writes over `plain`: refuse, without `force`, when the plaintext has
+/// changes since the last sync that the encrypted file lacks (on a terminal: ask).
+/// `Ok(true)` when no further confirmation is needed: the record shows the plaintext
+/// unchanged since the last sync (only the encrypted side moved, overwriting it loses
+/// nothing), or the user was just asked.
+pub fn guard_decrypt(
+    global: &Global,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_plain: &[u8],
+    force: bool,
+) -> Result<bool> {
+    if force {
+        return Ok(false);
+    }
+    let Some(base) = base(global, plain, enc, key) else {
+        return Ok(false);
+    };
+    let moved = base.moved(plaintext, enc_plain);
+    if !matches!(moved, Moved::Plaintext | Moved::Both) {
+        return Ok(moved == Moved::Encrypted);
+    }
+    let names = base.would_revert(plaintext, enc_plain);
+    if super::interactive() {
+        super::confirm_overwrite(
+            plain,
+            false,
+            &format!(
+                "has changes not encrypted since the last sync that decrypting would revert ({})",
+                list(&names)
+            ),
+        )?;
+        return Ok(true);
+    }
+    Err(Failure::new(
+        Code::Refused,
+        format!(
+            "{} has changes not encrypted since the last sync: decrypting {} over it would revert {}; run: {} to keep them, or pass --force to overwrite them",
+            plain.display(),
+            enc.display(),
+            list(&names),
+            if moved == Moved::Both {
+                format!("envseal sync {}", plain.display())
+            } else {
+                format!("envseal encrypt {}", plain.display())
+            }
+        ),
+    )
+    .into())
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "its changes".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The plaintext file `X.encrypted` belongs to, when it exists.
+pub fn plaintext_of(enc: &Path) -> Option<PathBuf> {
+    crate::project::plaintext_for(enc).filter(|p| p.is_file())
+}
+
+/// `envseal sync`.
+pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+    let plain_path = args.file.clone().unwrap_or_else(|| ".env".into());
+    let enc_path = {
+        let mut name = plain_path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(".encrypted");
+        plain_path.with_file_name(name)
+    };
+    let plain = read_input(&plain_path, "plaintext file")?;
+    let enc_bytes = read_input(&enc_path, "encrypted file")?;
+    let opened = open_encrypted(&enc_path, &enc_bytes, &args.key, ui)?;
+    let key = opened.key.key.clone();
+    let kid = key.id();
+    if plain == *opened.plaintext {
+        record(global, ui, &plain_path, &enc_path, &key, &plain, &enc_bytes);
+        ui.info(format!(
+            "{} and {} are in sync",
+            plain_path.display(),
+            enc_path.display()
+        ));
+        return Ok(Some(kid));
+    }
+    let Some(base) = base(global, &plain_path, &enc_path, &key) else {
+        return Err(Failure::new(
+            Code::Refused,
+            format!(
+                "{} and {} differ and this clone has no record of their last sync (a fresh clone, or the key was rotated since), so nothing tells which side changed; keep {0} with: envseal encrypt --force {0}, or keep {1} with: envseal decrypt --force {1}",
+                plain_path.display(),
+                enc_path.display()
+            ),
+        )
+        .into());
+    };
+    let ours_doc = dotenv::parse_file_bytes(&plain_path, &plain)?;
+    let theirs_doc = dotenv::parse_bytes(&opened.plaintext)
+        .with_context(|| format!("cannot parse the content of {}", enc_path.display()))?;
+    let ours = Side::new(&ours_doc, &base.fp);
+    let theirs = Side::new(&theirs_doc, &base.fp);
+    // Each side keeps its own value of a conflicting key; everything else is merged into
+    // both.
+    let for_plain = merge3(&base.items, &ours, &theirs, Prefer::Ours);
+    let for_enc = merge3(&base.items, &ours, &theirs, Prefer::Theirs);
+    let conflicts = for_plain.conflicts.clone();
+    let plain_changed = for_plain.text.as_bytes() != plain.as_slice();
+    let enc_changed = for_enc.text.as_bytes() != opened.plaintext.as_slice();
+    if plain_changed {
+        crate::fsutil::write_atomic(&plain_path, for_plain.text.as_bytes(), 0o600)
+            .with_context(|| format!("cannot write {}", plain_path.display()))?;
+    }
+    let mut new_enc = enc_bytes.clone();
+    if enc_changed {
+        let sealed = seal_like(
+            &opened,
+            &enc_bytes,
+            &for_enc.text,
+            &enc_path,
+            &[],
+            opened.key.key.clone(),
+        )?;
+        crate::fsutil::write_atomic(&enc_path, sealed.as_bytes(), 0o644)
+            .with_context(|| format!("cannot write {}", enc_path.display()))?;
+        new_enc = sealed.into_bytes();
+    }
+    if conflicts.is_empty() {
+        record(
+            global,
+            ui,
+            &plain_path,
+            &enc_path,
+            &key,
+            for_plain.text.as_bytes(),
+            &new_enc,
+        );
+        ui.info(format!(
+            "synced {} and {} ({}{})",
+            plain_path.display(),
+            enc_path.display(),
+            if plain_changed {
+                format!("updated {}", plain_path.display())
+            } else {
+                String::new()
+            },
+            match (plain_changed, enc_changed) {
+                (true, true) => format!(" and {}", enc_path.display()),
+                (false, true) => format!("updated {}", enc_path.display()),
+                _ => String::new(),
+            }
+        ));
+        return Ok(Some(kid));
+    }
+    Err(Failure::new(
+        Code::CheckFailed,
+        format!(
+            "{} changed differently in {} and {}: {}. Every other change is now in both; each side kept its own value of these. Keep the plaintext's with: envseal encrypt --force {}, or the encrypted file's with: envseal decrypt --force {}",
+            if conflicts.len() == 1 { "a key" } else { "keys" },
+            plain_path.display(),
+            enc_path.display(),
+            conflicts.join(", "),
+            plain_path.display(),
+            enc_path.display()
+        ),
+    )
+    .into())
+}
+
+/// Seal `text` in the format of `opened` under `key`: v1 keeps the data key and the
+/// ciphertext of every unchanged value of `opened` (and of `also`, when they share its
+/// data key), and hides comments when the old file did.
+pub fn seal_like(
+    opened: &super::OpenedFile,
+    old_bytes: &[u8],
+    text: &str,
+    path: &Path,
+    also: &[&v1::Opened],
+    key: Key,
+) -> Result<String> {
+    Ok(match opened.format {
+        Format::V1 => {
+            let doc: Document = dotenv::parse_bytes(text.as_bytes()).with_context(|| {
+                format!("cannot parse the merged content of {}", path.display())
+            })?;
+            let opts = v1::Options {
+                encrypt_comments: !super::encrypt::shows_a_comment(old_bytes),
+            };
+            let mut pool = format::OsRandomPool::default();
+            let mut random = |b: &mut [u8]| pool.fill(b);
+            let previous = opened
+                .v1
+                .as_ref()
+                .filter(|_| opened.key.key.id() == key.id());
+            v1::encrypt_reusing(
+                &doc,
+                &key,
+                previous,
+                also,
+                opts,
+                chrono::Utc::now(),
+                &mut random,
+            )?
+        }
+        Format::Fernet => fernet::encrypt(text.as_bytes(), &key),
+    })
+}
+
+/// The hook's pair check, for a staged encrypted file (`enc_plain`, its decrypted staged
+/// content) that differs from its plaintext (`on_disk`): the problem that blocks the
+/// commit, if any. The encrypted side being ahead (pulled or edited with `envseal edit`)
+/// loses nobody's change: a note, not a block. Without a sync record, the check of
+/// before: stale.
+#[allow(clippy::too_many_arguments)]
+pub fn hook_problem(
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    on_disk: &[u8],
+    enc_plain: &[u8],
+    plain_rel: &str,
+    enc_rel: &str,
+) -> Option<String> {
+    let moved = base(&default_global(), plain, enc, key).map(|b| b.moved(on_disk, enc_plain));
+    match moved {
+        Some(Moved::Neither) => None,
+        Some(Moved::Encrypted) => {
+            ui.info(format!("note: {}", advice(moved, plain_rel, enc_rel)));
+            None
+        }
+        Some(Moved::Plaintext) => Some(format!(
+            "{enc_rel}: stale, {plain_rel} changed since the last sync and is not re-encrypted; run: envseal encrypt {plain_rel} && git add {enc_rel}"
+        )),
+        Some(Moved::Both) => Some(format!(
+            "{enc_rel}: stale, both {plain_rel} and {enc_rel} changed since the last sync; run: envseal sync {plain_rel} && git add {enc_rel}"
+        )),
+        None => Some(format!(
+            "{enc_rel}: stale, it does not match {plain_rel}; run: envseal encrypt {plain_rel} && git add {enc_rel}"
+        )),
+    }
+}

@@ -1,0 +1,489 @@
+//! Three-way reconciliation of dotenv documents, key by key, and the keyed fingerprints
+//! of the per-clone sync record. Used by `envseal sync` (plaintext side against encrypted
+//! side, base = the last sync) and by the git merge driver `envseal merge` (ours against
+//! theirs, base = the merge base).
+//!
+//! # What this module owns, and what it must not do
+//! - A document is seen as a sequence of *items*: each logical line has an identity (an
+//!   assignment or bare key: its key name and which occurrence of that name it is; any
+//!   other line: its text and occurrence) and a content (the whole raw line with its
+//!   terminator). Both are kept only as fingerprints: HMAC-SHA256, truncated to 16 bytes,
+//!   under a key derived from the master key (HKDF-SHA256, salt `envseal v1`, info
+//!   `sync`). So the base of a merge can be the fingerprints stored in the ledger: no
+//!   value, and no unkeyed hash of a value, is ever stored.
+//! - The merge takes the order of "ours" and applies "theirs"' changes to it: changed
+//!   values, added lines (placed after the line that precedes them in theirs, or before
+//!   the line that follows them when nothing precedes them), removed
+//!   lines. An item changed on both sides to different contents (or removed on one side
+//!   and changed on the other) is a conflict: the preferred side's version is kept and its
+//!   name is reported (a key name, or `line N` for a line that is not an assignment).
+//!   A reordering done on theirs alone is not replayed (ours' order wins).
+//! - It never prints; the merged text is a wiped-on-drop string.
+
+use std::collections::{HashMap, HashSet};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::dotenv::{Document, Eol, Line};
+use crate::key::Key;
+
+/// A truncated keyed fingerprint.
+pub type Fp = [u8; 16];
+
+/// One line of a document, as fingerprints: which line it is, and what it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Item {
+    pub id: Fp,
+    pub val: Fp,
+}
+
+/// The key fingerprints are made under. Unprintable; wiped on drop.
+pub struct FpKey(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for FpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FpKey(..)")
+    }
+}
+
+impl FpKey {
+    /// Derived from the master key, so a clone without the key cannot test guesses of a
+    /// value against the ledger.
+    pub fn derive(master: &Key) -> FpKey {
+        let mut out = Zeroizing::new([0u8; 32]);
+        hkdf::Hkdf::<Sha256>::new(Some(b"envseal v1"), master.expose_bytes())
+            .expand(b"sync", &mut *out)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        FpKey(out)
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> Fp {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&*self.0).expect("HMAC takes any key length");
+        for p in parts {
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p);
+        }
+        let full: [u8; 32] = mac.finalize().into_bytes().into();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        out
+    }
+
+    /// The fingerprint of a whole file's bytes.
+    pub fn file(&self, bytes: &[u8]) -> Fp {
+        self.mac(&[b"file", bytes])
+    }
+
+    /// The items of a document, in order.
+    pub fn items(&self, doc: &Document) -> Vec<Item> {
+        let mut seen: HashMap<(bool, &str), u64> = HashMap::new();
+        doc.lines
+            .iter()
+            .map(|line| {
+                let (is_key, name) = identity(line);
+                let n = seen.entry((is_key, name)).or_default();
+                let occurrence = *n;
+                *n += 1;
+                let kind: &[u8] = if is_key { b"key" } else { b"line" };
+                Item {
+                    id: self.mac(&[b"id", kind, name.as_bytes(), &occurrence.to_be_bytes()]),
+                    val: self.mac(&[
+                        b"val",
+                        line.text.as_bytes(),
+                        eol_of(line).as_str().as_bytes(),
+                    ]),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A final line without a terminator counts as ending in `\n`: appending a line after
+/// it (which gives it one) is not a change of its own.
+fn eol_of(line: &Line) -> Eol {
+    match line.eol {
+        Eol::None => Eol::Lf,
+        e => e,
+    }
+}
+
+/// What identifies a line across versions: the key name of an assignment or bare key,
+/// else the line's text.
+fn identity(line: &Line) -> (bool, &str) {
+    match line.key_name() {
+        Some(name) => (true, name),
+        None => (false, line.text.as_str()),
+    }
+}
+
+/// How a line is named in a message: its key, or its line number (never its text).
+fn label(line: &Line) -> String {
+    match line.key_name() {
+        Some(name) => name.to_owned(),
+        None => format!("line {}", line.number),
+    }
+}
+
+/// Items as bytes (32 per item), for the ledger.
+pub fn encode_items(items: &[Item]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(items.len() * 32);
+    for i in items {
+        out.extend_from_slice(&i.id);
+        out.extend_from_slice(&i.val);
+    }
+    out
+}
+
+/// [`encode_items`] read back; `None` if the bytes are not a whole number of items.
+pub fn decode_items(bytes: &[u8]) -> Option<Vec<Item>> {
+    if !bytes.len().is_multiple_of(32) {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(32)
+            .map(|c| {
+                let mut id = [0u8; 16];
+                let mut val = [0u8; 16];
+                id.copy_from_slice(&c[..16]);
+                val.copy_from_slice(&c[16..]);
+                Item { id, val }
+            })
+            .collect(),
+    )
+}
+
+/// One version of a document and its items (made with the same [`FpKey`] as the base).
+pub struct Side<'a> {
+    pub doc: &'a Document,
+    pub items: Vec<Item>,
+}
+
+impl<'a> Side<'a> {
+    pub fn new(doc: &'a Document, fp: &FpKey) -> Side<'a> {
+        Side {
+            items: fp.items(doc),
+            doc,
+        }
+    }
+}
+
+/// Which side's version a conflicting item keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefer {
+    Ours,
+    Theirs,
+}
+
+/// The result of a three-way merge.
+pub struct Merged {
+    /// The merged document's text (wiped on drop).
+    pub text: Zeroizing<String>,
+    /// Names of the items changed differently on both sides (keys, or `line N`).
+    pub conflicts: Vec<String>,
+}
+
+impl std::fmt::Debug for Merged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Merged")
+            .field("conflicts", &self.conflicts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a line only theirs has goes in the result.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Anchor {
+    After(Fp),
+    Before(Fp),
+    End,
+}
+
+#[derive(Clone, Copy)]
+enum Pick {
+    Ours(usize),
+    Theirs(usize),
+}
+
+/// Merge `ours` and `theirs`, both descended from `base`.
+pub fn merge3(base: &[Item], ours: &Side, theirs: &Side, prefer: Prefer) -> Merged {
+    let base_val: HashMap<Fp, Fp> = base.iter().map(|i| (i.id, i.val)).collect();
+    let ours_at: HashMap<Fp, usize> = ours
+        .items
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.id, k))
+        .collect();
+    let theirs_at: HashMap<Fp, usize> = theirs
+        .items
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.id, k))
+        .collect();
+    let mut conflicts: Vec<String> = Vec::new();
+    let mut conflict = |name: String| {
+        if !conflicts.contains(&name) {
+            conflicts.push(name);
+        }
+    };
+    let mut picks: Vec<(Fp, Pick)> = Vec::new();
+    for (k, o) in ours.items.iter().enumerate() {
+        let t = theirs_at.get(&o.id).map(|&j| (j, theirs.items[j].val));
+        let pick = match (base_val.get(&o.id), t) {
+            // Removed by theirs.
+            (Some(&b), None) if o.val == b => None,
+            (Some(_), None) => {
+                conflict(label(&ours.doc.lines[k]));
+                (prefer == Prefer::Ours).then_some(Pick::Ours(k))
+            }
+            (Some(&b), Some((j, tv))) => {
+                if o.val == tv || tv == b {
+                    Some(Pick::Ours(k))
+                } else if o.val == b {
+                    Some(Pick::Theirs(j))
+                } else {
+                    conflict(label(&ours.doc.lines[k]));
+                    Some(match prefer {
+                        Prefer::Ours => Pick::Ours(k),
+                        Prefer::Theirs => Pick::Theirs(j),
+                    })
+                }
+            }
+            // Added by ours only, or by both.
+            (None, None) => Some(Pick::Ours(k)),
+            (None, Some((j, tv))) => {
+                if tv != o.val {
+                    conflict(label(&ours.doc.lines[k]));
+                }
+                Some(match prefer {
+                    Prefer::Theirs if tv != o.val => Pick::Theirs(j),
+                    _ => Pick::Ours(k),
+                })
+            }
+        };
+        if let Some(p) = pick {
+            picks.push((o.id, p));
+        }
+    }
+    // Lines only theirs has: added by theirs (kept), or removed by ours (gone unless
+    // theirs changed them). Each goes after the line before it in theirs that is in the
+    // result.
+    // Lines before which a run of theirs' lines with nothing of the result before them
+    // goes: the next line of theirs that ours has too (so a line theirs replaced at the
+    // top stays where the old one was in ours).
+    let picked: HashSet<Fp> = picks.iter().map(|(id, _)| *id).collect();
+    let mut present = picked.clone();
+    let mut after: HashMap<Anchor, Vec<(Fp, usize)>> = HashMap::new();
+    let mut anchor: Option<Fp> = None;
+    for (j, t) in theirs.items.iter().enumerate() {
+        if !ours_at.contains_key(&t.id) {
+            let keep = match base_val.get(&t.id) {
+                None => true,
+                Some(&b) if t.val == b => false,
+                Some(_) => {
+                    conflict(label(&theirs.doc.lines[j]));
+                    prefer == Prefer::Theirs
+                }
+            };
+            if keep {
+                let at = anchor.map(Anchor::After).unwrap_or_else(|| {
+                    theirs.items[j + 1..]
+                        .iter()
+                        .find(|n| picked.contains(&n.id))
+                        .map_or(Anchor::End, |n| Anchor::Before(n.id))
+                });
+                after.entry(at).or_default().push((t.id, j));
+                present.insert(t.id);
+            }
+        }
+        if present.contains(&t.id) {
+            anchor = Some(t.id);
+        }
+    }
+    let mut order: Vec<Pick> = Vec::with_capacity(picks.len());
+    fn emit(at: Anchor, after: &mut HashMap<Anchor, Vec<(Fp, usize)>>, order: &mut Vec<Pick>) {
+        if let Some(list) = after.remove(&at) {
+            for (id, j) in list {
+                order.push(Pick::Theirs(j));
+                emit(Anchor::After(id), after, order);
+            }
+        }
+    }
+    for (id, p) in picks {
+        emit(Anchor::Before(id), &mut after, &mut order);
+        order.push(p);
+        emit(Anchor::After(id), &mut after, &mut order);
+    }
+    emit(Anchor::End, &mut after, &mut order);
+    // Anything anchored on a line that did not make it (cannot happen: anchors are
+    // present), kept at the end rather than lost.
+    let mut rest: Vec<usize> = after.into_values().flatten().map(|(_, j)| j).collect();
+    rest.sort_unstable();
+    order.extend(rest.into_iter().map(Pick::Theirs));
+
+    let mut text = Zeroizing::new(String::new());
+    if ours.doc.bom {
+        text.push('\u{feff}');
+    }
+    let total: usize = ours
+        .doc
+        .lines
+        .iter()
+        .map(|l| l.text.len() + 2)
+        .sum::<usize>()
+        + theirs
+            .doc
+            .lines
+            .iter()
+            .map(|l| l.text.len() + 2)
+            .sum::<usize>();
+    // Reserved up front so the secret text is never reallocated (and copied) unwiped.
+    text.reserve(total);
+    let last = order.len().saturating_sub(1);
+    for (n, p) in order.iter().enumerate() {
+        let line = match *p {
+            Pick::Ours(k) => &ours.doc.lines[k],
+            Pick::Theirs(j) => &theirs.doc.lines[j],
+        };
+        text.push_str(&line.text);
+        text.push_str(if n == last {
+            line.eol.as_str()
+        } else {
+            eol_of(line).as_str()
+        });
+    }
+    Merged { text, conflicts }
+}
+
+/// Names of the items that `moved` changed since `base` and that `other` does not hold
+/// as `moved` has them: what writing `other` over `moved` would revert.
+pub fn would_revert(base: &[Item], moved: &Side, other: &Side) -> Vec<String> {
+    let base_val: HashMap<Fp, Fp> = base.iter().map(|i| (i.id, i.val)).collect();
+    let moved_val: HashMap<Fp, Fp> = moved.items.iter().map(|i| (i.id, i.val)).collect();
+    let other_val: HashMap<Fp, Fp> = other.items.iter().map(|i| (i.id, i.val)).collect();
+    let mut names = Vec::new();
+    for (k, m) in moved.items.iter().enumerate() {
+        if base_val.get(&m.id) != Some(&m.val) && other_val.get(&m.id) != Some(&m.val) {
+            names.push(label(&moved.doc.lines[k]));
+        }
+    }
+    // Removed by `moved`: named from `other`, which still has them.
+    for (k, o) in other.items.iter().enumerate() {
+        if base_val.contains_key(&o.id) && !moved_val.contains_key(&o.id) {
+            names.push(label(&other.doc.lines[k]));
+        }
+    }
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dotenv::parse;
+
+    fn key() -> FpKey {
+        FpKey(Zeroizing::new([7u8; 32]))
+    }
+
+    fn merge(base: &str, ours: &str, theirs: &str, prefer: Prefer) -> (String, Vec<String>) {
+        let fp = key();
+        let (b, o, t) = (
+            parse(base).unwrap(),
+            parse(ours).unwrap(),
+            parse(theirs).unwrap(),
+        );
+        let m = merge3(
+            &fp.items(&b),
+            &Side::new(&o, &fp),
+            &Side::new(&t, &fp),
+            prefer,
+        );
+        (m.text.to_string(), m.conflicts)
+    }
+
+    #[test]
+    fn different_keys_changed_on_each_side_both_land() {
+        let (text, conflicts) = merge(
+            "A=1\nB=2\nC=3\n",
+            "A=10\nB=2\nC=3\n",
+            "A=1\nB=2\nC=30\n",
+            Prefer::Ours,
+        );
+        assert_eq!(text, "A=10\nB=2\nC=30\n");
+        assert!(conflicts.is_empty());
+    }
+
+    #[test]
+    fn added_and_removed_keys_and_comments_merge_in_place() {
+        let (text, conflicts) = merge(
+            "# db\nA=1\nB=2\n\nC=3\n",
+            "# db\nA=1\nNEW_O=o\nB=2\n\nC=3\n",
+            "# database\nA=1\n\nC=3\nNEW_T=t\n",
+            Prefer::Ours,
+        );
+        assert_eq!(text, "# database\nA=1\nNEW_O=o\n\nC=3\nNEW_T=t\n");
+        assert!(conflicts.is_empty());
+    }
+
+    #[test]
+    fn same_key_changed_differently_is_named_and_keeps_the_preferred_side() {
+        let (ours, c) = merge("A=1\nB=2\n", "A=o\nB=2\n", "A=t\nB=3\n", Prefer::Ours);
+        assert_eq!(ours, "A=o\nB=3\n");
+        assert_eq!(c, vec!["A".to_owned()]);
+        let (theirs, _) = merge("A=1\nB=2\n", "A=o\nB=2\n", "A=t\nB=3\n", Prefer::Theirs);
+        assert_eq!(theirs, "A=t\nB=3\n");
+    }
+
+    #[test]
+    fn removed_on_one_side_and_changed_on_the_other_is_a_conflict() {
+        let (_, c) = merge("A=1\nB=2\n", "B=2\n", "A=9\nB=2\n", Prefer::Ours);
+        assert_eq!(c, vec!["A".to_owned()]);
+    }
+
+    #[test]
+    fn a_last_line_without_newline_gets_one_when_a_line_follows() {
+        let (text, c) = merge("A=1", "A=1", "A=1\nB=2", Prefer::Ours);
+        assert_eq!(text, "A=1\nB=2");
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn crlf_lines_stay_crlf() {
+        let (text, _) = merge(
+            "A=1\r\nB=2\r\n",
+            "A=5\r\nB=2\r\n",
+            "A=1\r\nB=6\r\n",
+            Prefer::Ours,
+        );
+        assert_eq!(text, "A=5\r\nB=6\r\n");
+    }
+
+    #[test]
+    fn would_revert_names_changed_added_and_removed_keys() {
+        let fp = key();
+        let base = parse("A=1\nB=2\nC=3\n").unwrap();
+        let moved = parse("A=9\nC=3\nD=4\n").unwrap();
+        let other = parse("A=1\nB=2\nC=3\n").unwrap();
+        let names = would_revert(
+            &fp.items(&base),
+            &Side::new(&moved, &fp),
+            &Side::new(&other, &fp),
+        );
+        assert_eq!(names, vec!["A", "D", "B"]);
+    }
+
+    #[test]
+    fn fingerprints_depend_on_the_key() {
+        let doc = parse("A=1\n").unwrap();
+        let other = FpKey(Zeroizing::new([8u8; 32]));
+        assert_ne!(key().items(&doc), other.items(&doc));
+        assert_eq!(
+            decode_items(&encode_items(&key().items(&doc))).unwrap(),
+            key().items(&doc)
+        );
+    }
+}
