@@ -547,6 +547,12 @@ const SQL_LAST_COMPLETED_FOR_KEY: &str = concat!(
     select_rotations!(),
     "WHERE new_key_id = ?1 AND status = 'completed' ORDER BY finished_at DESC, id DESC LIMIT 1"
 );
+const SQL_RETIRED_BY: &str = concat!(
+    select_rotations!(),
+    "WHERE old_key_id = ?1 AND status = 'completed' AND NOT EXISTS (SELECT 1 FROM rotations AS later \
+     WHERE later.new_key_id = ?1 AND later.status = 'completed' AND later.id > rotations.id) \
+     ORDER BY finished_at DESC, id DESC LIMIT 1"
+);
 const SQL_ROTATION_FILES: &str =
     "SELECT path FROM rotation_files WHERE rotation_id = ?1 ORDER BY position";
 const SQL_PENDING_FOR_KEY: &str = "SELECT id FROM rotations \
@@ -941,6 +947,18 @@ impl Ledger {
             None => self.query_rotations(ACTION, SQL_LAST_COMPLETED, [])?,
             Some(key) => self.query_rotations(ACTION, SQL_LAST_COMPLETED_FOR_KEY, [key])?,
         };
+        Ok(found.into_iter().next())
+    }
+
+    /// The completed rotation that retired `key_id` (rotated away from it), unless a
+    /// later completed rotation made it current again: a file still under that key was
+    /// left behind (restored from a backup, or rewritten by a concurrent command).
+    pub fn retired_by(&self, key_id: &str) -> Result<Option<Rotation>, LedgerError> {
+        let found = self.query_rotations(
+            "find the rotation that retired a key",
+            SQL_RETIRED_BY,
+            [key_id],
+        )?;
         Ok(found.into_iter().next())
     }
 

@@ -11,7 +11,7 @@
 //!                "sync": "in_sync | stale | unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
-//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation",
+//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | retired_key",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
 //! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
@@ -105,6 +105,22 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                     st.path,
                     st.key_id.as_deref().unwrap_or("?"),
                     st.next_due.as_deref().unwrap_or("?")
+                ),
+            });
+        }
+        if let Some(r) = retired_rotation(ledger.as_ref(), &st) {
+            problems.push(Problem {
+                kind: "retired_key",
+                path: Some(st.path.clone()),
+                message: format!(
+                    "{}: still under key {}, which rotation #{} retired ({} -> {}); decrypt it with the old key and encrypt it again with the new one (envseal decrypt {} && envseal encrypt --key-id {} ...)",
+                    st.path,
+                    r.old_key_id,
+                    r.id,
+                    r.old_key_id,
+                    r.new_key_id,
+                    super::shell_quote(&st.path),
+                    r.new_key_id,
                 ),
             });
         }
@@ -211,6 +227,11 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The completed rotation that retired the key this file is still under, if any.
+fn retired_rotation(ledger: Option<&Ledger>, st: &FileStatus) -> Option<Rotation> {
+    ledger?.retired_by(st.key_id.as_deref()?).ok().flatten()
 }
 
 #[allow(clippy::too_many_arguments)]
