@@ -292,3 +292,38 @@ fn editor_kind(command: &str) -> Option<EditorKind> {
     }
     kind
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(editor: &str) -> String {
+        editor_command(
+            editor,
+            &Ui {
+                quiet: true,
+                verbose: false,
+                color: false,
+            },
+        )
+    }
+
+    // vim is driven for real by the CLI test `edit_starts_vim_without_viminfo_...`; nano
+    // needs a terminal and emacs is not installed here, so their command lines are
+    // pinned here (flags checked against `nano --help` 7.2 and the Emacs 28 manual).
+    #[test]
+    fn known_editors_get_their_no_history_no_backup_flags() {
+        assert_eq!(
+            command("vim -c wq"),
+            "vim -i NONE -n -c 'set nobackup nowritebackup noundofile noswapfile' -c wq \"$1\""
+        );
+        assert!(command("/usr/bin/nvim").starts_with("/usr/bin/nvim -i NONE -n -c "));
+        assert_eq!(command("nano"), "nano --ignorercfiles  \"$1\"");
+        assert_eq!(
+            command("emacs -nw"),
+            "emacs -nw -q --eval '(setq make-backup-files nil backup-inhibited t auto-save-default nil create-lockfiles nil)' \"$1\""
+        );
+        assert_eq!(command("code --wait"), "code --wait \"$1\"");
+        assert_eq!(command("emacsclient"), "emacsclient \"$1\"");
+    }
+}

@@ -177,7 +177,8 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
             && crate::dotenv::parse_bytes(bytes).is_ok()
         {
             problems.push(format!(
-                "{rel}: a plaintext env file is staged; run: git restore --staged {rel} && envseal encrypt {rel}"
+                "{rel}: a plaintext env file is staged; run: git restore --staged {q} && envseal encrypt {q}",
+                q = super::shell_quote(rel)
             ));
         }
         if encrypted {
@@ -191,7 +192,9 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
                             .display()
                             .to_string();
                         problems.push(format!(
-                            "{rel}: stale, it does not match {plain_rel}; run: envseal encrypt {plain_rel} && git add {rel}"
+                            "{rel}: stale, it does not match {plain_rel}; run: envseal encrypt {} && git add {}",
+                            super::shell_quote(&plain_rel),
+                            super::shell_quote(rel)
                         ));
                     }
                 } else {

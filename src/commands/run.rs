@@ -10,8 +10,46 @@ use crate::cli::Run;
 use crate::dotenv;
 use crate::exit::{Code, Failure};
 
-/// Does not return on success: the process becomes the command.
+/// Does not return on success: the process becomes the command. A failure (the file,
+/// the key, or the command cannot be started) is recorded in the ledger as a `run` event
+/// with the kind of failure, never a value.
 pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+    let mut kid = None;
+    let result = start(args, global, ui, &mut kid);
+    if let Err(e) = &result {
+        let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
+        super::record_event(
+            global,
+            ui,
+            false,
+            crate::ledger::Operation::Run,
+            &path,
+            kid.as_ref(),
+            crate::ledger::Outcome::Failed,
+            Some(crate::exit::code_for(e).name()),
+        );
+    }
+    result
+}
+
+/// The variables envseal reads a key for `path` from, set in this environment: they
+/// never reach the command (it gets the file's variables, not the master key), unless
+/// the file itself sets that name. Every variable consulted for the file is removed,
+/// not only the one the key came from: `SECRETS_MASTER_KEY` next to a
+/// `SECRETS_MASTER_KEY_PRODUCTION` is a key all the same.
+fn key_variables(path: &std::path::Path) -> Vec<String> {
+    crate::key::env_vars_for(Some(path))
+        .into_iter()
+        .filter(|v| std::env::var_os(v).is_some())
+        .collect()
+}
+
+fn start(
+    args: &Run,
+    global: &crate::cli::Global,
+    ui: &Ui,
+    kid_out: &mut Option<crate::key::KeyId>,
+) -> Result<Option<crate::key::KeyId>> {
     let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
     let bytes = read_input(&path, "encrypted file")?;
     // Fail closed: any problem with the key or the file stops here, before anything runs.
@@ -29,7 +67,13 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
             ))
         })
         .collect();
-    let env: HashMap<String, String> = std::env::vars().collect();
+    *kid_out = Some(opened.key.key.id());
+    let mut env: HashMap<String, String> = std::env::vars().collect();
+    let key_vars = key_variables(&path);
+    // Not even through `${SECRETS_MASTER_KEY}` in an expanded value.
+    for var in &key_vars {
+        env.remove(var);
+    }
     let vars: Vec<(String, String)> = if args.expand {
         dotenv::expand::expand_all(&pairs, &env, args.r#override)
     } else {
@@ -37,6 +81,9 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
     };
     let mut cmd = std::process::Command::new(&args.command[0]);
     cmd.args(&args.command[1..]);
+    for var in &key_vars {
+        cmd.env_remove(var);
+    }
     let mut set = 0;
     for (k, v) in &vars {
         if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
