@@ -37,6 +37,8 @@ pub fn run(args: &Edit, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
         .into());
     }
     let editor = chosen.unwrap_or_else(|| "vi".to_owned());
+    // Found now: once the editor has run, a failure here would lose the edit.
+    let project = crate::project::Project::discover()?;
     let bytes = read_input(&path, "encrypted file")?;
     let opened = open_encrypted(&path, &bytes, &args.key, ui)?;
     let kid = opened.key.key.id();
@@ -163,7 +165,6 @@ pub fn run(args: &Edit, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
         // The commit holds the project's write lock, and only replaces the file that was
         // opened: a rotation (or another edit) that replaced it meanwhile wins, and this
         // edit is kept for the user to apply again.
-        let project = crate::project::Project::discover()?;
         let keep = |tmp: tempfile::NamedTempFile, why: String| -> anyhow::Error {
             match tmp.keep() {
                 Ok((_, kept)) => Failure::new(

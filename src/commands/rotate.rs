@@ -607,11 +607,20 @@ fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Resu
     Ok(new)
 }
 
-/// Is `name` a temporary file envseal stages beside `target_name` (`.NAME.XXXXXX.tmp`)?
+/// Is `name` a temporary file envseal stages beside `target_name`:
+/// `.NAME.XXXXXX.tmp`, where NAME may be cut short so that a long target's temporary name
+/// still fits in NAME_MAX (at least its first 200 bytes are kept)?
 fn is_temp_of(name: &str, target_name: &str) -> bool {
-    name.len() > target_name.len() + 6
-        && name.starts_with(&format!(".{target_name}."))
-        && name.ends_with(".tmp")
+    let Some(middle) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((kept, random)) = middle.rsplit_once('.') else {
+        return false;
+    };
+    random.len() == 6
+        && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        && target_name.starts_with(kept)
+        && kept.len() >= target_name.len().min(200)
 }
 
 /// The temporary files beside `target` (after following links: staging happens beside
@@ -786,4 +795,23 @@ fn matching_backup(path: &Path, plaintext: &[u8], key: &Key) -> Option<Vec<u8>> 
         let (_, plain) = open_with(&b, &bytes, key).ok()?;
         (*plain == *plaintext).then_some(bytes)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_temp_of;
+
+    #[test]
+    fn temp_names_of_a_target_are_recognised_and_others_are_not() {
+        assert!(is_temp_of("..env.encrypted.Ab3dE9.tmp", ".env.encrypted"));
+        assert!(!is_temp_of("..env.encrypted.Ab3dE9.tmp", ".env"));
+        assert!(!is_temp_of(
+            "..env.staging.encrypted.Ab3dE9.tmp",
+            ".env.encrypted"
+        ));
+        assert!(!is_temp_of(".unrelated.tmp", ".env.encrypted"));
+        assert!(!is_temp_of(".env.encrypted.backup_x", ".env.encrypted"));
+        let long = "x".repeat(250);
+        assert!(is_temp_of(&format!(".{}.Q1w2E3.tmp", &long[..235]), &long));
+    }
 }

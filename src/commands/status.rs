@@ -231,7 +231,10 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
 
 /// The completed rotation that retired the key this file is still under, if any.
 fn retired_rotation(ledger: Option<&Ledger>, st: &FileStatus) -> Option<Rotation> {
-    ledger?.retired_by(st.key_id.as_deref()?).ok().flatten()
+    ledger?
+        .retired_by(st.key_id.as_deref()?, &st.path)
+        .ok()
+        .flatten()
 }
 
 #[allow(clippy::too_many_arguments)]

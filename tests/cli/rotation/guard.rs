@@ -172,6 +172,21 @@ fn status_check_reports_a_file_left_under_a_key_a_rotation_retired() {
     );
 }
 
+#[test]
+fn status_check_does_not_report_files_a_partial_rotation_left_out() {
+    let (p, old) = two_files();
+    p.ok([
+        "rotate",
+        ".env.encrypted",
+        "--force",
+        "--reason",
+        "just one",
+    ]);
+    assert_eq!(kid_of(&p.read(".env.staging.encrypted")), Some(old.id()));
+    let out = p.run(["status", "--check"]);
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+}
+
 /// What a rotation killed after replacing `.env.encrypted` (but not the staging file)
 /// leaves: the ledger row in progress, the new key at `home/new.key`, the backup, and
 /// (with `temps`) the staged and key temporary files of the killed process.
