@@ -294,6 +294,13 @@ fn replace_all(
     ui: &Ui,
 ) -> Result<usize, (anyhow::Error, usize)> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    // The staged files (`.FILE.XXXXXX.tmp`) outlive a crash until --resume or --abort
+    // removes them: git is told to ignore them meanwhile.
+    if let Err(e) = crate::git::add_ignore_if_repo(&project.root, ".*.encrypted.*.tmp") {
+        ui.warn(format!(
+            "could not add .*.encrypted.*.tmp to .gitignore: {e}"
+        ));
+    }
     // Each file on its own: seal, check, back up, stage. In parallel, so the fsyncs of a
     // thousand files overlap instead of queueing; nothing is replaced until all are done.
     let prepared =

@@ -422,3 +422,21 @@ fn encrypt_writes_through_a_symlinked_encrypted_file() {
         b"API_TOKEN=changed-value-42\n"
     );
 }
+
+#[test]
+fn the_temporary_files_a_rotation_stages_are_gitignored() {
+    let p = Project::git();
+    let k = p.add_key();
+    p.seal(".env", PLAIN, &k, &[]);
+    p.ok(["rotate", "--force", "--reason", "q4"]);
+    // What a crash would leave until --resume/--abort: ignored by git meanwhile.
+    p.write("..env.encrypted.Ab3dE9.tmp", "staged");
+    let out = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .current_dir(&p.root)
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(!status.contains(".tmp"), "{status}");
+}
