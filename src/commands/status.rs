@@ -132,7 +132,7 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                     "{}: does not match {} (edited but not re-encrypted); run: envseal encrypt {}",
                     st.path,
                     st.plaintext.as_deref().unwrap_or("its plaintext"),
-                    st.plaintext.as_deref().unwrap_or("")
+                    super::shell_quote(st.plaintext.as_deref().unwrap_or(""))
                 ),
             });
         }
@@ -151,8 +151,9 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 kind: "tracked_plaintext",
                 path: Some(rel.display().to_string()),
                 message: format!(
-                    "{}: a plaintext env file is tracked by git; run: envseal encrypt {0} && git rm --cached {0} (and rotate its secrets if it was pushed)",
-                    rel.display()
+                    "{}: a plaintext env file is tracked by git; run: envseal encrypt {1} && git rm --cached {1} (and rotate its secrets if it was pushed)",
+                    rel.display(),
+                    super::shell_quote(&rel.display().to_string())
                 ),
             });
             plaintext_files.push(PlainStatus {

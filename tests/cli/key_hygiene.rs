@@ -238,6 +238,54 @@ fn the_hooks_suggested_command_works_when_pasted_with_a_path_holding_a_space() {
     assert!(!staged.contains("my dir/.env\n"), "{staged}");
 }
 
+/// Run a suggested command line with `sh -c` in the sandbox, envseal on PATH.
+fn paste(sb: &Sandbox, suggested: &str) {
+    let mut sh = Command::new("sh");
+    sb.setup(&mut sh);
+    let path = format!(
+        "{}:{}",
+        bin().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = sh
+        .args(["-c", suggested])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{suggested}` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn status_checks_suggested_command_works_when_pasted_with_a_path_holding_a_space() {
+    let sb = Sandbox::new();
+    crate::flow::init_repo(&sb);
+    sb.run(&["generate-key", "-q"]).ok();
+    fs::create_dir_all(sb.path("my dir")).unwrap();
+    sb.write("my dir/.env", "API_TOKEN=tracked-value-123\n");
+    crate::flow::git(&sb, &["add", "my dir/.env"]);
+    crate::flow::git(&sb, &["commit", "-q", "-m", "oops"]);
+    let run = sb.run(&["status", "--check"]);
+    run.code(1);
+    let text = run.stdout_text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("tracked by git; run: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    let suggested = line
+        .split("run: ")
+        .nth(1)
+        .and_then(|r| r.split(" (and rotate").next())
+        .unwrap();
+    paste(&sb, suggested);
+    assert!(sb.path("my dir/.env.encrypted").is_file());
+    let tracked = crate::flow::git(&sb, &["ls-files", "--cached"]);
+    assert!(!tracked.contains("my dir/.env\n"), "{tracked}");
+}
+
 #[test]
 fn keyring_warns_about_a_writable_directory_and_a_misnamed_key_file() {
     let sb = Sandbox::new();
