@@ -105,6 +105,18 @@ fn start(
         opened.key.key.id()
     ));
     let kid = opened.key.key.id();
+    // A command that is not there is a failed run (recorded by the caller), not a
+    // successful one followed by a failure: looked up before the event is written.
+    if !program_exists(&args.command[0]) {
+        return Err(Failure::new(
+            Code::Usage,
+            format!(
+                "cannot run {}: no such command (not found on PATH)",
+                args.command[0].to_string_lossy()
+            ),
+        )
+        .into());
+    }
     super::record_event(
         global,
         ui,
@@ -125,4 +137,24 @@ fn start(
         format!("cannot run {}: {err}", args.command[0].to_string_lossy()),
     )
     .into())
+}
+
+/// Is `program` a file exec can find: a path (with a `/`), or a name in one of `$PATH`'s
+/// directories? Other failures (permissions, format) still surface from exec itself.
+fn program_exists(program: &std::ffi::OsStr) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let p = std::path::Path::new(program);
+    if program.as_bytes().contains(&b'/') {
+        return p.exists();
+    }
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            let d = if d.as_os_str().is_empty() {
+                std::path::PathBuf::from(".")
+            } else {
+                d
+            };
+            d.join(p).is_file()
+        })
+    })
 }

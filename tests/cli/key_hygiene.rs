@@ -185,7 +185,11 @@ fn a_failed_run_records_a_ledger_event_without_values() {
     let right = sb.path("k.key").display().to_string();
     sb.run(&["run", "--key-file", &right, "--", "no-such-command-here"])
         .code(2);
-    let last = ledger.events(1).unwrap().pop().unwrap();
+    // One event for it, a failed one (not "ok" and then "failed").
+    let last_two = ledger.events(2).unwrap();
+    assert_eq!(last_two[1].outcome, envseal::ledger::Outcome::Failed);
+    assert_eq!(last_two[1].detail.as_deref(), Some("wrong key"));
+    let last = last_two[0].clone();
     assert_eq!(
         (last.operation, last.outcome),
         (
