@@ -183,6 +183,12 @@ pub struct Decrypt {
 /// --no-backup), verified with the new key, and replaced atomically; the ledger records
 /// the rotation. A crash at any instant leaves every file decryptable with the old or the
 /// new key and the rotation marked unfinished: --resume finishes it, --abort undoes it.
+///
+/// Only a file that names another key is left out; any other failure to decrypt (a
+/// corrupt or hand-edited file) stops the rotation before anything changes. --abort
+/// works without the new key too (files that use it get their backups back), and
+/// --resume/--abort remove the temporary files a crash left. `edit` and `encrypt` wait
+/// for a running rotation (the lock .envseal/rotate.lock).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -354,7 +360,9 @@ pub struct HookRun {
 /// password containing `$` stays intact by default); command substitution `$(...)` is
 /// never run. envseal then replaces itself with the command (exec), so signals reach it
 /// directly and its exit status is envseal's. A missing or wrong key, or a tampered
-/// file, runs nothing (fail closed).
+/// file, runs nothing (fail closed). The variables a key is read from
+/// (SECRETS_MASTER_KEY, SECRETS_MASTER_KEY_<ENV>) are removed from the command's
+/// environment, unless the file itself sets that name.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -385,6 +393,12 @@ pub struct Run {
 /// not rewritten; re-encryption keeps unchanged values' ciphertext (minimal diff). If the
 /// edited text cannot be parsed, envseal reopens the editor on a terminal, and otherwise
 /// keeps the temporary file and says where.
+///
+/// vim, nvim, nano and emacs are started with their history (viminfo), swap, backup and
+/// undo files off. Without a terminal, $VISUAL or $EDITOR must name the editor. The new
+/// version is written under the project's write lock and only if the file did not change
+/// while the editor was open (a rotation, another edit): otherwise the edit is kept and
+/// its place named (exit 8).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

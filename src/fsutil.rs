@@ -69,6 +69,10 @@ pub fn stage_with<T, E: From<io::Error>>(
     mode: u32,
     write: impl FnOnce(&mut File) -> Result<T, E>,
 ) -> Result<(Staged, T), E> {
+    // A symlinked target is written through: the new file goes beside the link's target
+    // and replaces it there, and the link stays a link (renaming over the link itself
+    // would detach it, leaving the real file as it was).
+    let path = &resolve_links(path);
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -89,6 +93,24 @@ pub fn stage_with<T, E: From<io::Error>>(
     Ok((staged, made))
 }
 
+/// The file `path` names once symbolic links are followed (the path itself when it is not
+/// a link; the last link's target when that does not exist yet). Relative link targets
+/// are taken from the link's directory; a loop stops after 40 links (as the kernel does,
+/// and the write then fails on the link).
+pub fn resolve_links(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => match fs::read_link(&current) {
+                Ok(target) => current = parent_dir(&current).join(target),
+                Err(_) => return current,
+            },
+            _ => return current,
+        }
+    }
+    current
+}
+
 /// Replace (or create) `path` with `bytes`, atomically and durably, with `mode`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     write_atomic_parts(path, &[bytes], mode)
@@ -96,8 +118,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 
 /// [`write_atomic`] for content held in pieces, written in order.
 pub fn write_atomic_parts(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<()> {
-    stage_parts(path, parts, mode)?.commit()?;
-    sync_dir(parent_dir(path))
+    let staged = stage_parts(path, parts, mode)?;
+    let dir = parent_dir(staged.target()).to_path_buf();
+    staged.commit()?;
+    sync_dir(&dir)
 }
 
 /// [`write_atomic`] for content written as it is made ([`stage_with`]).
@@ -106,8 +130,10 @@ pub fn write_atomic_with(
     mode: u32,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<()> {
-    stage_with(path, mode, write)?.0.commit()?;
-    sync_dir(parent_dir(path))
+    let staged = stage_with(path, mode, write)?.0;
+    let dir = parent_dir(staged.target()).to_path_buf();
+    staged.commit()?;
+    sync_dir(&dir)
 }
 
 /// Create `path` with `bytes` only if it does not exist yet, durably. The bytes go to a

@@ -382,7 +382,9 @@ pub mod keyring {
         if !path.exists() {
             return Ok(None);
         }
+        check_dir(warn);
         let key = read_key_file(&path, warn)?;
+        check_name(&path, &key, warn);
         Ok(Some(Loaded {
             key,
             source: Source::Keyring(path),
@@ -399,15 +401,57 @@ pub mod keyring {
             .filter(|p| p.extension().is_some_and(|e| e == "key"))
             .collect();
         paths.sort();
+        if !paths.is_empty() {
+            check_dir(warn);
+        }
         paths
             .into_iter()
             .map(|path| {
+                let key = read_key_file(&path, warn)?;
+                check_name(&path, &key, warn);
                 Ok(Loaded {
-                    key: read_key_file(&path, warn)?,
+                    key,
                     source: Source::Keyring(path),
                 })
             })
             .collect()
+    }
+
+    /// Warn (once per process) when the keyring directory is writable by group or
+    /// others: anyone who can write there can plant a key that envseal then encrypts
+    /// with, or swap one.
+    fn check_dir(warn: &mut dyn FnMut(String)) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static WARNED: AtomicBool = AtomicBool::new(false);
+        let dir = dir();
+        let Some(mode) = fsutil::mode(&dir) else {
+            return;
+        };
+        if mode & 0o022 != 0 && !WARNED.swap(true, Ordering::Relaxed) {
+            warn(format!(
+                "keyring directory {} is writable by group or others (mode {:o}): anyone who can write there can plant or swap a key; run: chmod 700 {}",
+                dir.display(),
+                mode & 0o777,
+                dir.display()
+            ));
+        }
+    }
+
+    /// Warn when a file named like a key id (`<16 hex digits>.key`) holds another key:
+    /// the name promises a key it does not hold (renamed, copied over, or planted).
+    fn check_name(path: &Path, key: &Key, warn: &mut dyn FnMut(String)) {
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            return;
+        };
+        let id_named = stem.len() == 16 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+        let id = key.id();
+        if id_named && !stem.eq_ignore_ascii_case(id.hex()) {
+            warn(format!(
+                "keyring file {} holds key {id}, not sha256:{stem} as its name says; rename it to {}.key (or remove it if you did not put it there)",
+                path.display(),
+                id.hex()
+            ));
+        }
     }
 }
 

@@ -574,6 +574,14 @@ const SQL_LAST_COMPLETED_FOR_KEY: &str = concat!(
     select_rotations!(),
     "WHERE new_key_id = ?1 AND status = 'completed' ORDER BY finished_at DESC, id DESC LIMIT 1"
 );
+const SQL_RETIRED_BY: &str = concat!(
+    select_rotations!(),
+    "WHERE old_key_id = ?1 AND status = 'completed' \
+     AND EXISTS (SELECT 1 FROM rotation_files AS f WHERE f.rotation_id = rotations.id AND f.path = ?2) \
+     AND NOT EXISTS (SELECT 1 FROM rotations AS later \
+     WHERE later.new_key_id = ?1 AND later.status = 'completed' AND later.id > rotations.id) \
+     ORDER BY finished_at DESC, id DESC LIMIT 1"
+);
 const SQL_ROTATION_FILES: &str =
     "SELECT path FROM rotation_files WHERE rotation_id = ?1 ORDER BY position";
 const SQL_PENDING_FOR_KEY: &str = "SELECT id FROM rotations \
@@ -981,6 +989,20 @@ impl Ledger {
             None => self.query_rotations(ACTION, SQL_LAST_COMPLETED, [])?,
             Some(key) => self.query_rotations(ACTION, SQL_LAST_COMPLETED_FOR_KEY, [key])?,
         };
+        Ok(found.into_iter().next())
+    }
+
+    /// The completed rotation that moved `file` (a project-relative path, as recorded)
+    /// away from `key_id`, unless a later completed rotation made that key current again:
+    /// the file is back under a retired key (restored from a backup, an old branch, or
+    /// rewritten by a command that raced the rotation). Files a rotation did not cover
+    /// (a partial `rotate FILE`) are not reported.
+    pub fn retired_by(&self, key_id: &str, file: &str) -> Result<Option<Rotation>, LedgerError> {
+        let found = self.query_rotations(
+            "find the rotation that retired a key",
+            SQL_RETIRED_BY,
+            [key_id, file],
+        )?;
         Ok(found.into_iter().next())
     }
 

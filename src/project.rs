@@ -44,7 +44,11 @@ impl Project {
             .filter_entry(|e| e.file_name() != ".git" && e.file_name() != ".envseal")
             .build()
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            // A link to an encrypted file counts too (writes go through it to its target).
+            .filter(|e| {
+                e.file_type()
+                    .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+            })
             .map(|e| e.into_path())
             .filter(|p| {
                 p.file_name()
@@ -54,6 +58,15 @@ impl Project {
             })
             .collect();
         out.sort();
+        // One file reached by two names (a link beside its target) is one file: the
+        // first name in sorted order stands for it.
+        let mut seen = Vec::new();
+        out.retain(|p| {
+            let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            let first = !seen.contains(&real);
+            seen.push(real);
+            first
+        });
         out
     }
 

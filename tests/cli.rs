@@ -32,6 +32,8 @@ mod golden;
 mod hook;
 #[path = "cli/interop.rs"]
 mod interop;
+#[path = "cli/key_hygiene.rs"]
+mod key_hygiene;
 #[path = "cli/keys.rs"]
 mod keys;
 #[path = "cli/large.rs"]

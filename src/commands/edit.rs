@@ -1,6 +1,6 @@
 //! `envseal edit`: decrypt to a private temporary file, run the editor, re-encrypt.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,6 +16,29 @@ use crate::format::{self, fernet, v1, Format};
 
 pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
+    let chosen = std::env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|e| !e.trim().is_empty())
+        });
+    // vi without a terminal would draw the plaintext into whatever captures its output.
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if chosen.is_none() && !terminal {
+        return Err(Failure::new(
+            Code::Refused,
+            format!(
+                "no terminal to run an editor on and neither $VISUAL nor $EDITOR is set; {} unchanged (set EDITOR to a command that edits the file it is given)",
+                path.display()
+            ),
+        )
+        .into());
+    }
+    let editor = chosen.unwrap_or_else(|| "vi".to_owned());
+    // Found now: once the editor has run, a failure here would lose the edit.
+    let project = crate::project::Project::discover()?;
     let bytes = read_input(&path, "encrypted file")?;
     let opened = open_encrypted(&path, &bytes, &args.key, ui)?;
     let kid = opened.key.key.id();
@@ -35,27 +58,32 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
             );
         }
     }
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .filter(|e| !e.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|e| !e.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".to_owned());
+    let command = editor_command(&editor, ui);
 
     // /dev/shm keeps the plaintext off the disk; tempfile creates it 0600 and removes it
-    // when dropped (on every return path below).
+    // when dropped (on every return path below). When /dev/shm cannot be used, the copy
+    // goes to the temporary directory, on disk: said, with the path.
     let shm = Path::new("/dev/shm");
     let mut builder = tempfile::Builder::new();
     builder.prefix("envseal-edit-").suffix(".env");
-    let mut tmp = if shm.is_dir() {
-        builder.tempfile_in(shm).or_else(|_| builder.tempfile())
+    let in_shm = if shm.is_dir() {
+        builder.tempfile_in(shm).ok()
     } else {
-        builder.tempfile()
+        None
+    };
+    let on_disk = in_shm.is_none();
+    let mut tmp = match in_shm {
+        Some(t) => t,
+        None => builder
+            .tempfile()
+            .context("cannot create a private temporary file")?,
+    };
+    if on_disk {
+        ui.warn(format!(
+            "/dev/shm is not usable: the plaintext copy is on disk at {} (mode 0600, removed afterwards)",
+            tmp.path().display()
+        ));
     }
-    .context("cannot create a private temporary file")?;
     tmp.write_all(&opened.plaintext)?;
     tmp.as_file().sync_all()?;
 
@@ -73,7 +101,7 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
     loop {
         let status = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("{editor} \"$1\""))
+            .arg(&command)
             .arg("envseal-edit")
             .arg(tmp.path())
             .status()
@@ -150,6 +178,37 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
             }
             Format::Fernet => fernet::encrypt(&edited, &opened.key.key),
         };
+        // The commit holds the project's write lock, and only replaces the file that was
+        // opened: a rotation (or another edit) that replaced it meanwhile wins, and this
+        // edit is kept for the user to apply again.
+        let keep = |tmp: tempfile::NamedTempFile, why: String| -> anyhow::Error {
+            match tmp.keep() {
+                Ok((_, kept)) => Failure::new(
+                    Code::Refused,
+                    format!(
+                        "{why}; {} not rewritten. Your edit is kept in {} (plaintext, mode 0600): run `envseal edit` again and apply it, then delete that file",
+                        path.display(),
+                        kept.display()
+                    ),
+                )
+                .into(),
+                Err(e) => anyhow::Error::new(e.error)
+                    .context(format!("{why}; {} not rewritten and the edit is lost", path.display())),
+            }
+        };
+        let _lock = match super::guard::write_lock(&project, super::guard::WRITER_WAIT, "edit") {
+            Ok(l) => l,
+            Err(e) => return Err(keep(tmp, format!("{e:#}"))),
+        };
+        if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+            return Err(keep(
+                tmp,
+                format!(
+                    "{} changed while it was being edited (a rotation or another edit replaced it)",
+                    path.display()
+                ),
+            ));
+        }
         let mode = crate::fsutil::mode(&path).map_or(0o644, |m| m & 0o777);
         crate::fsutil::write_atomic(&path, sealed.as_bytes(), mode)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -159,5 +218,129 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
             opened.format.name()
         ));
         return Ok(Some(kid));
+    }
+}
+
+/// The shell command that opens `"$1"` in `editor`. Editors envseal knows are started with
+/// the files that would keep plaintext turned off:
+/// - vim, nvim (and vi when it is vim): `-i NONE` (no viminfo/shada: yanks, searches,
+///   command lines), `-n` (no swap file), and `nobackup nowritebackup noundofile`
+///   (no `file~`, no undo file holding old lines); put before the user's own arguments,
+///   so a `-c wq` in `$EDITOR` runs with them set;
+/// - nano: `--ignorercfiles` (`-I`): no nanorc, so no search/position history, backups
+///   or lock files that one may turn on (nano keeps none by default);
+/// - emacs: `-q` (no init file) and no backup, auto-save or lock files; put after the
+///   user's arguments (`-nw` must come first).
+///
+/// Any other editor is started as given, with a note (`-v`) that envseal cannot vouch
+/// for the files it keeps.
+pub fn editor_command(editor: &str, ui: &Ui) -> String {
+    let editor = editor.trim();
+    let (first, rest) = editor
+        .split_once(char::is_whitespace)
+        .unwrap_or((editor, ""));
+    let q = |words: &[&str]| {
+        words
+            .iter()
+            .map(|w| super::shell_quote(w).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match editor_kind(first) {
+        Some(EditorKind::Vim) => format!(
+            "{first} {} {rest} \"$1\"",
+            q(&["-i", "NONE", "-n", "-c", "set nobackup nowritebackup noundofile noswapfile"])
+        ),
+        Some(EditorKind::Nano) => format!("{first} {} {rest} \"$1\"", q(&["--ignorercfiles"])),
+        Some(EditorKind::Emacs) => format!(
+            "{editor} {} \"$1\"",
+            q(&[
+                "-q",
+                "--eval",
+                "(setq make-backup-files nil backup-inhibited t auto-save-default nil create-lockfiles nil)"
+            ])
+        ),
+        None => {
+            ui.detail(format!(
+                "{first}: not an editor envseal knows (vim, nvim, nano, emacs); its history, swap and backup files are its own business"
+            ));
+            format!("{editor} \"$1\"")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EditorKind {
+    Vim,
+    Nano,
+    Emacs,
+}
+
+/// What `command` (a name looked up in `$PATH`, or a path) is, by its name and by the
+/// name of the file it resolves to (`vi` is often a link to vim).
+fn editor_kind(command: &str) -> Option<EditorKind> {
+    let found = if command.contains('/') {
+        Some(std::path::PathBuf::from(command))
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(command))
+                .find(|p| p.is_file())
+        })
+    };
+    let real = found.and_then(|p| std::fs::canonicalize(p).ok());
+    let names = [
+        Path::new(command).file_name(),
+        real.as_deref().and_then(Path::file_name),
+    ];
+    let mut kind = None;
+    for name in names.into_iter().flatten() {
+        let name = name.to_string_lossy();
+        let k = if name.starts_with("vim") || name.starts_with("nvim") {
+            Some(EditorKind::Vim)
+        } else if name == "nano" || name == "rnano" {
+            Some(EditorKind::Nano)
+        } else if name.starts_with("emacs") && !name.starts_with("emacsclient") {
+            Some(EditorKind::Emacs)
+        } else {
+            None
+        };
+        kind = kind.or(k);
+    }
+    kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(editor: &str) -> String {
+        editor_command(
+            editor,
+            &Ui {
+                quiet: true,
+                verbose: false,
+                color: false,
+            },
+        )
+    }
+
+    // vim is driven for real by the CLI test `edit_starts_vim_without_viminfo_...`; nano
+    // needs a terminal and emacs is not installed here, so their command lines are
+    // pinned here (flags checked against `nano --help` 7.2 and the Emacs 28 manual).
+    #[test]
+    fn known_editors_get_their_no_history_no_backup_flags() {
+        assert_eq!(
+            command("vim -c wq"),
+            "vim -i NONE -n -c 'set nobackup nowritebackup noundofile noswapfile' -c wq \"$1\""
+        );
+        assert!(command("/usr/bin/nvim").starts_with("/usr/bin/nvim -i NONE -n -c "));
+        assert_eq!(command("nano"), "nano --ignorercfiles  \"$1\"");
+        assert_eq!(
+            command("emacs -nw"),
+            "emacs -nw -q --eval '(setq make-backup-files nil backup-inhibited t auto-save-default nil create-lockfiles nil)' \"$1\""
+        );
+        assert_eq!(command("code --wait"), "code --wait \"$1\"");
+        assert_eq!(command("emacsclient"), "emacsclient \"$1\"");
     }
 }

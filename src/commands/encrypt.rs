@@ -29,6 +29,19 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         name.push(".encrypted");
         input.with_file_name(name)
     });
+    // Replacing an encrypted file holds the project's write lock, so this cannot write a
+    // file back under a key a running rotation is retiring (it waits for the rotation,
+    // then reads the rotated output).
+    let _lock = if args.stdout {
+        None
+    } else {
+        let project = crate::project::Project::discover()?;
+        Some(super::guard::write_lock(
+            &project,
+            super::guard::WRITER_WAIT,
+            "encrypt",
+        )?)
+    };
     if let Some(done) = stream_large(args, ui, &input, &output)? {
         return Ok(Some(done));
     }

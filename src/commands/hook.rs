@@ -179,7 +179,8 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
             && crate::dotenv::parse_bytes(bytes).is_ok()
         {
             problems.push(format!(
-                "{rel}: a plaintext env file is staged; run: git restore --staged {rel} && envseal encrypt {rel}"
+                "{rel}: a plaintext env file is staged; run: git restore --staged {q} && envseal encrypt {q}",
+                q = super::shell_quote(rel)
             ));
         }
         if encrypted {

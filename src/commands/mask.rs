@@ -170,8 +170,16 @@ fn split_raw(raw: &str) -> (&str, &str, &str) {
 /// the password part of URL values.
 fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> {
     let mut secrets = Vec::new();
+    let mut keys = Vec::new();
     for file in files {
-        let text = read_plain(file, args, ui)?;
+        let bytes = Zeroizing::new(read_input(file, "file")?);
+        let text = if format::detect(&bytes).is_some() {
+            let opened = open_encrypted_opts(file, &bytes, &args.key, ui, !args.check)?;
+            keys.push(opened.key.key.clone());
+            opened.plaintext
+        } else {
+            bytes
+        };
         let doc = dotenv::parse_file_bytes(file, &text)?;
         for (name, value) in doc.pairs() {
             if let Some(r) = mask::url_password(&value) {
@@ -180,7 +188,59 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> 
             secrets.push(Secret::new(name, value.into_bytes()));
         }
     }
+    keys.extend(given_keys(args, ui));
+    secrets.extend(key_secrets(&keys));
     Ok(secrets)
+}
+
+/// The master keys given to this process: `--key-file`, and every `SECRETS_MASTER_KEY*`
+/// variable that holds a key. They are secrets like any value (a CI log must not show
+/// the key any more than the values it opens), whether or not a file needed them.
+fn given_keys(args: &Mask, ui: &Ui) -> Vec<crate::key::Key> {
+    let mut keys = Vec::new();
+    if let Some(path) = &args.key.key_file {
+        if let Ok(k) = crate::key::read_key_file(path, &mut ui.warner()) {
+            keys.push(k);
+        }
+    }
+    for (name, value) in std::env::vars_os() {
+        let is_key_var = name
+            .to_str()
+            .is_some_and(|n| n == "SECRETS_MASTER_KEY" || n.starts_with("SECRETS_MASTER_KEY_"));
+        if is_key_var {
+            let text = Zeroizing::new(value.to_string_lossy().into_owned());
+            if let Ok(k) = crate::key::Key::from_text(&text) {
+                keys.push(k);
+            }
+        }
+    }
+    keys
+}
+
+/// Each key's text forms as secrets: the Fernet text (URL-safe base64, padded) and the
+/// standard-alphabet form `from_text` accepts too; the unpadded forms are prefixes of
+/// these, which the matcher masks whole. Named by the key id (never the key).
+fn key_secrets(keys: &[crate::key::Key]) -> Vec<Secret> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for key in keys {
+        let id = key.id();
+        if seen.contains(&id) {
+            continue;
+        }
+        let text = key.expose_text();
+        let standard = Zeroizing::new(text.replace('-', "+").replace('_', "/"));
+        let name = format!("master key {id}");
+        out.push(Secret::new(name.clone(), text.as_bytes()));
+        if *standard != *text {
+            out.push(Secret::new(name.clone(), standard.as_bytes()));
+        }
+        for t in [text.trim_end_matches('='), standard.trim_end_matches('=')] {
+            out.push(Secret::new(name.clone(), t.as_bytes()));
+        }
+        seen.push(id);
+    }
+    out
 }
 
 fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
@@ -316,11 +376,20 @@ fn find_leaks(
         } else {
             args.paths.clone()
         };
+        // The keyring holds master keys, which are secrets now: it is where they belong,
+        // not a leak, when a walk passes through it.
+        let keyring = std::fs::canonicalize(crate::key::keyring::dir()).ok();
+        let not_keyring = move |e: &ignore::DirEntry| {
+            !e.file_type().is_some_and(|t| t.is_dir())
+                || keyring.is_none()
+                || std::fs::canonicalize(e.path()).ok() != keyring
+        };
         for start in &paths {
+            let not_keyring = not_keyring.clone();
             for entry in ignore::WalkBuilder::new(start)
                 .hidden(false)
                 .require_git(false)
-                .filter_entry(|e| e.file_name() != ".git")
+                .filter_entry(move |e| e.file_name() != ".git" && not_keyring(e))
                 .build()
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_some_and(|t| t.is_file()))

@@ -15,6 +15,7 @@ pub mod edit;
 pub mod encrypt;
 pub mod export;
 pub mod generate_key;
+pub mod guard;
 pub mod hook;
 pub mod mask;
 pub mod merge;
@@ -453,5 +454,19 @@ pub fn record_event(
     });
     if let Err(e) = result {
         ui.warn(format!("the ledger was not updated: {e:#}"));
+    }
+}
+
+/// `text` quoted for a POSIX shell when it needs it (single quotes; a `'` inside becomes
+/// `'\''`), so a suggested command still works when pasted with a path holding a space.
+pub fn shell_quote(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/+=:@%,".contains(&b));
+    if plain {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(format!("'{}'", text.replace('\'', "'\\''")))
     }
 }

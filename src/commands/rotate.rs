@@ -47,7 +47,7 @@ struct Item {
 
 pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     let project = Project::discover()?;
-    let lock_path = project.state_dir().join("rotate.lock");
+    let lock_path = super::guard::lock_path(&project);
     let _lock = fsutil::lock(&lock_path, Duration::from_secs(2))
         .with_context(|| format!("cannot take the rotation lock {}", lock_path.display()))?
         .ok_or_else(|| {
@@ -134,7 +134,16 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
                 plaintext,
             }),
             Err(e) if explicit => return Err(e.context("nothing was changed")),
-            Err(_) => skipped.push(path.clone()),
+            // Only a file that names another key is left alone: a corrupt or tampered
+            // one (or any other failure) stops the rotation before anything changed, or
+            // it would stay behind under a key the rotation retires.
+            Err(e) if crate::exit::code_for(&e) == Code::WrongKey => skipped.push(path.clone()),
+            Err(e) => {
+                return Err(e.context(format!(
+                    "rotation stopped before anything changed: {} cannot be decrypted (fix or restore it, or name the files to rotate: envseal rotate FILE...)",
+                    project.relative(path).display()
+                )))
+            }
         }
     }
     if items.is_empty() {
@@ -285,6 +294,13 @@ fn replace_all(
     ui: &Ui,
 ) -> Result<usize, (anyhow::Error, usize)> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    // The staged files (`.FILE.XXXXXX.tmp`) outlive a crash until --resume or --abort
+    // removes them: git is told to ignore them meanwhile.
+    if let Err(e) = crate::git::add_ignore_if_repo(&project.root, ".*.encrypted.*.tmp") {
+        ui.warn(format!(
+            "could not add .*.encrypted.*.tmp to .gitignore: {e}"
+        ));
+    }
     // Each file on its own: seal, check, back up, stage. In parallel, so the fsyncs of a
     // thousand files overlap instead of queueing; nothing is replaced until all are done.
     let prepared =
@@ -448,26 +464,27 @@ fn report(
 fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &Ui) -> Result<()> {
     let mut warn = ui.warner();
     let new_path = PathBuf::from(&r.new_key_location);
-    let new = key::read_key_file(&new_path, &mut warn).with_context(|| {
-        format!(
-            "rotation #{}: the new key {} is not readable at {}",
-            r.id,
-            r.new_key_id,
-            new_path.display()
-        )
-    })?;
-    if new.id().as_str() != r.new_key_id {
-        return Err(Failure::new(
-            Code::WrongKey,
-            format!(
-                "{} holds key {}, not the rotation's new key {}",
-                new_path.display(),
-                new.id(),
-                r.new_key_id
-            ),
-        )
-        .into());
-    }
+    // A crash can leave a complete copy of the new key in the temporary file it was
+    // written through: put it back in place when the key file itself is gone.
+    recover_new_key(&new_path, &r, ui);
+    let new = match read_new_key(&new_path, &r, &mut warn) {
+        Ok(k) => Some(k),
+        // Undoing needs the new key only to open files that use it; whether any does is
+        // decided file by file below (and their backups are restored).
+        Err(e) if args.abort => {
+            ui.warn(format!(
+                "{e:#}; undoing without it: files under the new key are restored from their backups"
+            ));
+            None
+        }
+        Err(e) => {
+            return Err(e.context(format!(
+                "cannot finish rotation #{}; to undo it instead: envseal rotate --abort",
+                r.id
+            )))
+        }
+    };
+    clean_leftovers(project, &r, &new_path, new.is_some(), ui);
     let old_id = KeyId::parse(&r.old_key_id).context("the ledger's old key id is malformed")?;
     let key_id = key_id_arg(&args.key)?;
     let paths: Vec<PathBuf> = r.files.iter().map(|f| project.root.join(f)).collect();
@@ -499,6 +516,9 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
         ledger.set_in_progress(r.id)?;
     }
     let started = Instant::now();
+    let Some(new) = new else {
+        return abort_without_new_key(ledger, &r, &paths, &old.key, &old_id, ui);
+    };
     let (from, to) = if args.abort {
         (&new, &old.key)
     } else {
@@ -561,6 +581,208 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
     Ok(())
 }
 
+/// The rotation's new key, from where the ledger says it was saved.
+fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Result<Key> {
+    let new = key::read_key_file(path, warn).map_err(|e| {
+        let code = if path.exists() {
+            crate::exit::code_for(&anyhow::Error::new(e))
+        } else {
+            Code::KeyMissing
+        };
+        Failure::new(
+            code,
+            format!(
+                "rotation #{}: the new key {} is not readable at {}",
+                r.id,
+                r.new_key_id,
+                path.display()
+            ),
+        )
+    })?;
+    if new.id().as_str() != r.new_key_id {
+        return Err(Failure::new(
+            Code::WrongKey,
+            format!(
+                "{} holds key {}, not the rotation's new key {}",
+                path.display(),
+                new.id(),
+                r.new_key_id
+            ),
+        )
+        .into());
+    }
+    Ok(new)
+}
+
+/// Is `name` a temporary file envseal stages beside `target_name`:
+/// `.NAME.XXXXXX.tmp`, where NAME may be cut short so that a long target's temporary name
+/// still fits in NAME_MAX (at least its first 200 bytes are kept)?
+fn is_temp_of(name: &str, target_name: &str) -> bool {
+    let Some(middle) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((kept, random)) = middle.rsplit_once('.') else {
+        return false;
+    };
+    random.len() == 6
+        && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        && target_name.starts_with(kept)
+        && kept.len() >= target_name.len().min(200)
+}
+
+/// The temporary files beside `target` (after following links: staging happens beside
+/// the real file).
+fn temps_of(target: &Path) -> Vec<PathBuf> {
+    let real = fsutil::resolve_links(target);
+    let Some(name) = real.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(fsutil::parent_dir(&real)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| e.file_name().to_str().is_some_and(|n| is_temp_of(n, name)))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// When the new key file is gone but a crash left a complete copy of it in its
+/// temporary file, put that copy in place (never replacing anything).
+fn recover_new_key(path: &Path, r: &Rotation, ui: &Ui) {
+    if path.exists() {
+        return;
+    }
+    let mut quiet = |_: String| {};
+    for tmp in temps_of(path) {
+        let Ok(k) = key::read_key_file(&tmp, &mut quiet) else {
+            continue;
+        };
+        if k.id().as_str() == r.new_key_id && key::write_key_file(path, &k, false).is_ok() {
+            let _ = std::fs::remove_file(&tmp);
+            ui.info(format!(
+                "the new key {} was missing from {}; restored it from the temporary file a crash left ({})",
+                r.new_key_id,
+                path.display(),
+                tmp.display()
+            ));
+            return;
+        }
+    }
+}
+
+/// Remove what a crashed rotation left: staged `.FILE.*.tmp` files beside its files and,
+/// when the new key is safely in place, temporary copies of it. Every envseal writer
+/// holds the project's write lock, which this run holds: none of them is in use.
+fn clean_leftovers(project: &Project, r: &Rotation, new_key: &Path, key_in_place: bool, ui: &Ui) {
+    let mut temps: Vec<PathBuf> = r
+        .files
+        .iter()
+        .flat_map(|f| temps_of(&project.root.join(f)))
+        .collect();
+    if key_in_place {
+        temps.extend(temps_of(new_key));
+    }
+    for tmp in temps {
+        match std::fs::remove_file(&tmp) {
+            Ok(()) => ui.info(format!(
+                "removed {} (a temporary file the interrupted rotation #{} left)",
+                tmp.display(),
+                r.id
+            )),
+            Err(e) => ui.warn(format!(
+                "could not remove {} (a temporary file the interrupted rotation #{} left): {e}",
+                tmp.display(),
+                r.id
+            )),
+        }
+    }
+}
+
+/// `--abort` when the new key is gone: a file that opens with the old key is left as it
+/// is; one that does not (it was rewritten under the missing key) gets back its newest
+/// backup that opens with the old key. A file with no such backup is named, and the
+/// rotation stays unfinished.
+fn abort_without_new_key(
+    ledger: &Ledger,
+    r: &Rotation,
+    paths: &[PathBuf],
+    old: &Key,
+    old_id: &KeyId,
+    ui: &Ui,
+) -> Result<()> {
+    let mut restored = Vec::new();
+    let mut lost = Vec::new();
+    for (path, rel) in paths.iter().zip(&r.files) {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if open_with(path, &bytes, old).is_ok() {
+            continue;
+        }
+        match newest_backup_under(path, old) {
+            Some((backup, content)) => {
+                let mode = fsutil::mode(path).map_or(0o644, |m| m & 0o777);
+                fsutil::write_atomic(path, &content, mode)
+                    .with_context(|| format!("cannot restore {rel}"))?;
+                restored.push(format!("{rel} (from {})", backup.display()));
+            }
+            None => lost.push(rel.clone()),
+        }
+    }
+    for line in &restored {
+        ui.info(format!("restored {line}"));
+    }
+    if !lost.is_empty() {
+        return Err(Failure::new(
+            Code::KeyMissing,
+            format!(
+                "cannot undo rotation #{}: {} use the missing new key {} and have no backup that opens with the old key {old_id}; put the new key back at {} and run `envseal rotate --abort` (or --resume) again",
+                r.id,
+                lost.join(", "),
+                r.new_key_id,
+                r.new_key_location
+            ),
+        )
+        .into());
+    }
+    ledger.roll_back(
+        r.id,
+        "aborted by the user (the new key was missing; files restored from backups)",
+    )?;
+    ui.info(format!(
+        "Rotation #{} undone without its missing new key {}: {} file(s) restored from backups; every file uses {old_id}.",
+        r.id,
+        r.new_key_id,
+        restored.len()
+    ));
+    Ok(())
+}
+
+/// The newest `FILE.backup_*` that opens with `key` (whatever its plaintext), and its
+/// bytes.
+fn newest_backup_under(path: &Path, key: &Key) -> Option<(PathBuf, Vec<u8>)> {
+    let name = path.file_name()?.to_str()?.to_owned();
+    let dir = fsutil::parent_dir(path);
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{name}.backup_")))
+        })
+        .collect();
+    backups.sort();
+    backups.into_iter().rev().find_map(|b| {
+        let bytes = std::fs::read(&b).ok()?;
+        open_with(&b, &bytes, key).ok()?;
+        Some((b, bytes))
+    })
+}
+
 /// The newest `FILE.backup_*` that opens with `key` to exactly `plaintext`.
 fn matching_backup(path: &Path, plaintext: &[u8], key: &Key) -> Option<Vec<u8>> {
     let name = path.file_name()?.to_str()?.to_owned();
@@ -580,4 +802,23 @@ fn matching_backup(path: &Path, plaintext: &[u8], key: &Key) -> Option<Vec<u8>> 
         let (_, plain) = open_with(&b, &bytes, key).ok()?;
         (*plain == *plaintext).then_some(bytes)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_temp_of;
+
+    #[test]
+    fn temp_names_of_a_target_are_recognised_and_others_are_not() {
+        assert!(is_temp_of("..env.encrypted.Ab3dE9.tmp", ".env.encrypted"));
+        assert!(!is_temp_of("..env.encrypted.Ab3dE9.tmp", ".env"));
+        assert!(!is_temp_of(
+            "..env.staging.encrypted.Ab3dE9.tmp",
+            ".env.encrypted"
+        ));
+        assert!(!is_temp_of(".unrelated.tmp", ".env.encrypted"));
+        assert!(!is_temp_of(".env.encrypted.backup_x", ".env.encrypted"));
+        let long = "x".repeat(250);
+        assert!(is_temp_of(&format!(".{}.Q1w2E3.tmp", &long[..235]), &long));
+    }
 }

@@ -225,24 +225,11 @@ fn rotation_lock() -> Result<Option<crate::fsutil::Lock>> {
     let Ok(project) = crate::project::Project::discover() else {
         return Ok(None);
     };
-    let state = project.state_dir();
-    if !state.is_dir() {
+    if !project.state_dir().is_dir() {
         return Ok(None);
     }
-    let path = state.join("rotate.lock");
-    let lock = crate::fsutil::lock(&path, std::time::Duration::from_secs(2))
-        .with_context(|| format!("cannot take the project lock {}", path.display()))?;
-    match lock {
-        Some(l) => Ok(Some(l)),
-        None => Err(Failure::new(
-            Code::Busy,
-            format!(
-                "a rotation (or another envseal set/unset) is running in this project (lock {} is held); wait for it to finish, nothing changed",
-                path.display()
-            ),
-        )
-        .into()),
-    }
+    // The one project write lock (`guard.rs`); a short wait: a value is typed again easily.
+    super::guard::write_lock(&project, std::time::Duration::from_secs(2), "set/unset").map(Some)
 }
 
 /// A key `set` can write so that every dotenv reader takes it as written: a shell-style

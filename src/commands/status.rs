@@ -12,7 +12,7 @@
 //!                         unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
-//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation",
+//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | retired_key",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
 //! `sync`, when the pair differs: `stale` when the plaintext changed since this clone's
@@ -116,6 +116,22 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 ),
             });
         }
+        if let Some(r) = retired_rotation(ledger.as_ref(), &st) {
+            problems.push(Problem {
+                kind: "retired_key",
+                path: Some(st.path.clone()),
+                message: format!(
+                    "{}: still under key {}, which rotation #{} retired ({} -> {}); decrypt it with the old key and encrypt it again with the new one (envseal decrypt {} && envseal encrypt --key-id {} ...)",
+                    st.path,
+                    r.old_key_id,
+                    r.id,
+                    r.old_key_id,
+                    r.new_key_id,
+                    super::shell_quote(&st.path),
+                    r.new_key_id,
+                ),
+            });
+        }
         if let Some(advice) = &st.advice {
             problems.push(Problem {
                 kind: "stale",
@@ -138,8 +154,9 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 kind: "tracked_plaintext",
                 path: Some(rel.display().to_string()),
                 message: format!(
-                    "{}: a plaintext env file is tracked by git; run: envseal encrypt {0} && git rm --cached {0} (and rotate its secrets if it was pushed)",
-                    rel.display()
+                    "{}: a plaintext env file is tracked by git; run: envseal encrypt {1} && git rm --cached {1} (and rotate its secrets if it was pushed)",
+                    rel.display(),
+                    super::shell_quote(&rel.display().to_string())
                 ),
             });
             plaintext_files.push(PlainStatus {
@@ -214,6 +231,14 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The completed rotation that retired the key this file is still under, if any.
+fn retired_rotation(ledger: Option<&Ledger>, st: &FileStatus) -> Option<Rotation> {
+    ledger?
+        .retired_by(st.key_id.as_deref()?, &st.path)
+        .ok()
+        .flatten()
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -209,18 +209,19 @@ pub fn record_as(
 /// What to run when the pair differs, by which side moved (`None`: no record, say what
 /// was said before records existed).
 pub fn advice(moved: Option<Moved>, plain: &str, enc: &str) -> String {
+    let (qp, qe) = (super::shell_quote(plain), super::shell_quote(enc));
     match moved {
         Some(Moved::Plaintext) => format!(
-            "{enc}: {plain} changed since the last sync and is not re-encrypted yet; run: envseal encrypt {plain}"
+            "{enc}: {plain} changed since the last sync and is not re-encrypted yet; run: envseal encrypt {qp}"
         ),
         Some(Moved::Encrypted) => format!(
-            "{enc}: changed since the last sync (pulled, merged or edited with envseal edit) and {plain} is behind; run: envseal decrypt {enc}"
+            "{enc}: changed since the last sync (pulled, merged or edited with envseal edit) and {plain} is behind; run: envseal decrypt {qe}"
         ),
         Some(Moved::Both) => format!(
-            "{enc}: both {plain} and {enc} changed since the last sync; run: envseal sync {plain} (merges them key by key)"
+            "{enc}: both {plain} and {enc} changed since the last sync; run: envseal sync {qp} (merges them key by key)"
         ),
         Some(Moved::Neither) | None => format!(
-            "{enc}: does not match {plain} (edited but not re-encrypted); run: envseal encrypt {plain}"
+            "{enc}: does not match {plain} (edited but not re-encrypted); run: envseal encrypt {qp}"
         ),
     }
 }
@@ -506,6 +507,7 @@ pub fn hook_problem(
     enc_rel: &str,
 ) -> Option<String> {
     let moved = base(&default_global(), plain, enc, key).map(|b| b.moved(on_disk, enc_plain));
+    let (qp, qe) = (super::shell_quote(plain_rel), super::shell_quote(enc_rel));
     match moved {
         Some(Moved::Neither) => None,
         Some(Moved::Encrypted) => {
@@ -513,13 +515,13 @@ pub fn hook_problem(
             None
         }
         Some(Moved::Plaintext) => Some(format!(
-            "{enc_rel}: stale, {plain_rel} changed since the last sync and is not re-encrypted; run: envseal encrypt {plain_rel} && git add {enc_rel}"
+            "{enc_rel}: stale, {plain_rel} changed since the last sync and is not re-encrypted; run: envseal encrypt {qp} && git add {qe}"
         )),
         Some(Moved::Both) => Some(format!(
-            "{enc_rel}: stale, both {plain_rel} and {enc_rel} changed since the last sync; run: envseal sync {plain_rel} && git add {enc_rel}"
+            "{enc_rel}: stale, both {plain_rel} and {enc_rel} changed since the last sync; run: envseal sync {qp} && git add {qe}"
         )),
         None => Some(format!(
-            "{enc_rel}: stale, it does not match {plain_rel}; run: envseal encrypt {plain_rel} && git add {enc_rel}"
+            "{enc_rel}: stale, it does not match {plain_rel}; run: envseal encrypt {qp} && git add {qe}"
         )),
     }
 }

@@ -10,6 +10,8 @@ mod concurrency;
 mod crash;
 #[path = "rotation/full_disk.rs"]
 mod full_disk;
+#[path = "rotation/guard.rs"]
+mod guard;
 #[path = "rotation/runbook.rs"]
 mod runbook;
 #[path = "rotation/secrets.rs"]
