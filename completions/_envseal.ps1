@@ -143,6 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Mask every value, not only the sensitive ones (view)')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Search for secret values instead of printing; exit 1 on a hit')
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'With --check: search the content staged in git (for a pre-commit hook)')
+            [CompletionResult]::new('--all-values', '--all-values', [CompletionResultType]::ParameterName, 'With --check: look for every value of the secrets files, not only the values of sensitive names, URL passwords and lines that are not assignments')
             [CompletionResult]::new('--named', '--named', [CompletionResultType]::ParameterName, 'Replace with [MASKED:KEY_NAME] instead of ***')
             [CompletionResult]::new('--line-buffered', '--line-buffered', [CompletionResultType]::ParameterName, 'Flush each line as soon as it is complete (automatic when stdout is a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')

@@ -646,7 +646,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --all-values --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

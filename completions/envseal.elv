@@ -134,6 +134,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --all 'Mask every value, not only the sensitive ones (view)'
             cand --check 'Search for secret values instead of printing; exit 1 on a hit'
             cand --staged 'With --check: search the content staged in git (for a pre-commit hook)'
+            cand --all-values 'With --check: look for every value of the secrets files, not only the values of sensitive names, URL passwords and lines that are not assignments'
             cand --named 'Replace with [MASKED:KEY_NAME] instead of ***'
             cand --line-buffered 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
             cand -q 'Print nothing on stderr but errors'

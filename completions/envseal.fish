@@ -102,6 +102,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand mask" -l ledger -d 'The 
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l all -d 'Mask every value, not only the sensitive ones (view)'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l check -d 'Search for secret values instead of printing; exit 1 on a hit'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l staged -d 'With --check: search the content staged in git (for a pre-commit hook)'
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l all-values -d 'With --check: look for every value of the secrets files, not only the values of sensitive names, URL passwords and lines that are not assignments'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l named -d 'Replace with [MASKED:KEY_NAME] instead of ***'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l line-buffered -d 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -s q -l quiet -d 'Print nothing on stderr but errors'

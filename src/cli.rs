@@ -255,15 +255,20 @@ pub struct Status {
 /// `****`); layout and comments unchanged. Sensitive: the legacy names
 /// (DJANGO_SECRET_KEY, STRIPE_SECRET_KEY, AWS_SECRET_ACCESS_KEY, ...), names containing
 /// SECRET, PASSWORD, PASSWD, PWD, TOKEN, PRIVATE or CREDENTIAL, names ending in _KEY or
-/// _SID, plus [mask] rules in .envseal/config.toml; the password in a URL is always masked.
+/// _SID, plus [mask] rules in .envseal/config.toml; the password in a URL is always masked,
+/// and so are lines that are not assignments (a pasted token, `DB_PASSWORD: pw`), which
+/// the v1 format encrypts whole.
 ///
 /// Filter: with --secrets, stdin is copied to stdout with every occurrence of every value
 /// of those files (at least --min-len bytes) replaced by `***` (or `[MASKED:KEY]` with
 /// --named), in constant memory; line-buffered on a terminal or with --line-buffered.
 ///
 /// Check: with --check, files and directories (honouring .gitignore), or with --staged
-/// the content staged in git, are searched for the secret values; each hit prints
-/// `path:line: KEY` (never the value) and the exit code is 1.
+/// the content staged in git, are searched for secret values: the values of sensitive
+/// names (as in the view), URL passwords and lines that are not assignments (--all-values:
+/// every value). Each hit prints `path:line: KEY` (never the value); the exit code is 1 on
+/// a hit. Names in `[mask] allow` are never reported; a line of source containing
+/// `envseal:allow` is skipped (one deliberate occurrence).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -272,7 +277,8 @@ Examples:
   envseal mask --all .env
   ./deploy.sh 2>&1 | envseal mask --secrets .env.encrypted
   envseal mask --check --secrets .env src/ config/ docs/README.md
-  envseal mask --check --staged")]
+  envseal mask --check --staged
+  envseal mask --check --all-values src/    # every value, not only sensitive names")]
 pub struct Mask {
     /// The file to show (view), or the files and directories to search (--check).
     #[arg(value_name = "PATH")]
@@ -290,6 +296,10 @@ pub struct Mask {
     /// With --check: search the content staged in git (for a pre-commit hook).
     #[arg(long, requires = "check", conflicts_with = "paths")]
     pub staged: bool,
+    /// With --check: look for every value of the secrets files, not only the values of
+    /// sensitive names, URL passwords and lines that are not assignments.
+    #[arg(long, requires = "check")]
+    pub all_values: bool,
     /// Replace with [MASKED:KEY_NAME] instead of ***.
     #[arg(long)]
     pub named: bool,

@@ -48,5 +48,7 @@ mod rotation;
 mod run;
 #[path = "cli/tamper.rs"]
 mod tamper;
+#[path = "cli/team_leaks.rs"]
+mod team_leaks;
 #[path = "cli/textconv.rs"]
 mod textconv;
