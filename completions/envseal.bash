@@ -37,6 +37,9 @@ _envseal() {
             envseal,hook)
                 cmd="envseal__subcmd__hook"
                 ;;
+            envseal,key)
+                cmd="envseal__subcmd__key"
+                ;;
             envseal,mask)
                 cmd="envseal__subcmd__mask"
                 ;;
@@ -70,6 +73,9 @@ _envseal() {
             envseal__subcmd__help,hook)
                 cmd="envseal__subcmd__help__subcmd__hook"
                 ;;
+            envseal__subcmd__help,key)
+                cmd="envseal__subcmd__help__subcmd__key"
+                ;;
             envseal__subcmd__help,mask)
                 cmd="envseal__subcmd__help__subcmd__mask"
                 ;;
@@ -90,6 +96,12 @@ _envseal() {
                 ;;
             envseal__subcmd__help__subcmd__hook,uninstall)
                 cmd="envseal__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
+            envseal__subcmd__help__subcmd__key,import)
+                cmd="envseal__subcmd__help__subcmd__key__subcmd__import"
+                ;;
+            envseal__subcmd__help__subcmd__key,list)
+                cmd="envseal__subcmd__help__subcmd__key__subcmd__list"
                 ;;
             envseal__subcmd__hook,help)
                 cmd="envseal__subcmd__hook__subcmd__help"
@@ -115,6 +127,24 @@ _envseal() {
             envseal__subcmd__hook__subcmd__help,uninstall)
                 cmd="envseal__subcmd__hook__subcmd__help__subcmd__uninstall"
                 ;;
+            envseal__subcmd__key,help)
+                cmd="envseal__subcmd__key__subcmd__help"
+                ;;
+            envseal__subcmd__key,import)
+                cmd="envseal__subcmd__key__subcmd__import"
+                ;;
+            envseal__subcmd__key,list)
+                cmd="envseal__subcmd__key__subcmd__list"
+                ;;
+            envseal__subcmd__key__subcmd__help,help)
+                cmd="envseal__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            envseal__subcmd__key__subcmd__help,import)
+                cmd="envseal__subcmd__key__subcmd__help__subcmd__import"
+                ;;
+            envseal__subcmd__key__subcmd__help,list)
+                cmd="envseal__subcmd__key__subcmd__help__subcmd__list"
+                ;;
             *)
                 ;;
         esac
@@ -122,7 +152,7 @@ _envseal() {
 
     case "${cmd}" in
         envseal)
-            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit completions help"
+            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit key completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,13 +188,21 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__decrypt)
-            opts="-o -f -q -v -h --encrypted-path --output --stdout --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --yes --force --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --encrypted-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -222,13 +260,21 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__encrypt)
-            opts="-o -f -q -v -h --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -286,7 +332,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help)
-            opts="generate-key encrypt decrypt rotate status mask hook run edit completions help"
+            opts="generate-key encrypt decrypt rotate status mask hook run edit key completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +472,48 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__key)
+            opts="import list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__key__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__key__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -645,6 +733,116 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__key)
+            opts="-q -v -h --quiet --verbose --ledger --help import list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help)
+            opts="import list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__import)
+            opts="-q -v -h --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__list)
+            opts="-q -v -h --json --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__mask)
             opts="-q -v -h --all --secrets --check --staged --all-values --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -680,7 +878,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__rotate)
-            opts="-f -q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand hook 'Install, remove or run the git pre-commit hook'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+            cand key 'Manage the keyring: import a key someone gave you, list the keys you hold'
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -53,7 +54,9 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;encrypt'= {
-            cand --env-path 'Same as FILE (legacy name)'
+            cand -f 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --env-path 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --file 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
             cand -o 'Where to write [default: FILE.encrypted]'
             cand --output 'Where to write [default: FILE.encrypted]'
             cand --format 'Output format'
@@ -62,7 +65,6 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --stdout 'Write the encrypted file to stdout'
             cand --encrypt-comments 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
-            cand -f 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand --force 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand --yes 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand -q 'Print nothing on stderr but errors'
@@ -73,14 +75,15 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;decrypt'= {
-            cand --encrypted-path 'Same as FILE (legacy name)'
+            cand -f 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --encrypted-path 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --file 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
             cand -o 'Where to write [default: FILE without .encrypted]'
             cand --output 'Where to write [default: FILE without .encrypted]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --stdout 'Write the plaintext to stdout instead of a file'
-            cand -f 'Replace an existing, different output without asking'
             cand --force 'Replace an existing, different output without asking'
             cand --yes 'Replace an existing, different output without asking'
             cand -q 'Print nothing on stderr but errors'
@@ -97,7 +100,6 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --no-backup 'Do not keep FILE.backup_<time> copies of the old encrypted files'
-            cand -f 'Do not ask for confirmation (needed without a terminal)'
             cand --force 'Do not ask for confirmation (needed without a terminal)'
             cand --yes 'Do not ask for confirmation (needed without a terminal)'
             cand --resume 'Finish the unfinished rotation the ledger shows'
@@ -227,6 +229,48 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'envseal;key'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand import 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+            cand list 'List the keyring''s keys: key id, when its file was written, file. Never the key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;key;import'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;key;list'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --json 'Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when the key file was written, RFC 3339 UTC)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;key;help'= {
+            cand import 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+            cand list 'List the keyring''s keys: key id, when its file was written, file. Never the key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;key;help;import'= {
+        }
+        &'envseal;key;help;list'= {
+        }
+        &'envseal;key;help;help'= {
+        }
         &'envseal;completions'= {
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
@@ -246,6 +290,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand hook 'Install, remove or run the git pre-commit hook'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+            cand key 'Manage the keyring: import a key someone gave you, list the keys you hold'
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -275,6 +320,14 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;run'= {
         }
         &'envseal;help;edit'= {
+        }
+        &'envseal;help;key'= {
+            cand import 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+            cand list 'List the keyring''s keys: key id, when its file was written, file. Never the key'
+        }
+        &'envseal;help;key;import'= {
+        }
+        &'envseal;help;key;list'= {
         }
         &'envseal;help;completions'= {
         }

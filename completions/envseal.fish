@@ -38,6 +38,7 @@ complete -c envseal -n "__fish_envseal_needs_command" -f -a "mask" -d 'Mask secr
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "hook" -d 'Install, remove or run the git pre-commit hook'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+complete -c envseal -n "__fish_envseal_needs_command" -f -a "key" -d 'Manage the keyring: import a key someone gave you, list the keys you hold'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l out -d 'Write the key to this file (mode 0600) instead of the keyring' -r -F
@@ -48,7 +49,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l json -d
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l env-path -d 'Same as FILE (legacy name)' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s f -l env-path -l file -d 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s o -l output -d 'Where to write [default: FILE.encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l format -d 'Output format' -r -f -a "v1\t'Per value, AES-256-GCM, diff-friendly (default)'
 fernet\t'Whole file as one Fernet token (AES-128-CBC + HMAC-SHA256), Python-compatible'"
@@ -57,17 +58,17 @@ complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l key-id -d 'U
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l stdout -d 'Write the encrypted file to stdout'
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l encrypt-comments -d 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
-complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s f -l force -l yes -d 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
+complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l force -l yes -d 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l encrypted-path -d 'Same as FILE (legacy name)' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s f -l encrypted-path -l file -d 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s o -l output -d 'Where to write [default: FILE without .encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l stdout -d 'Write the plaintext to stdout instead of a file'
-complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s f -l force -l yes -d 'Replace an existing, different output without asking'
+complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l force -l yes -d 'Replace an existing, different output without asking'
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -77,7 +78,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l key-file -d '
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l no-backup -d 'Do not keep FILE.backup_<time> copies of the old encrypted files'
-complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s f -l force -l yes -d 'Do not ask for confirmation (needed without a terminal)'
+complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l force -l yes -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l resume -d 'Finish the unfinished rotation the ledger shows'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l abort -d 'Undo the unfinished rotation: every file back under the old key (from the backups where they match)'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l json -d 'Print the outcome as JSON on stdout'
@@ -150,21 +151,43 @@ complete -c envseal -n "__fish_envseal_using_subcommand edit" -l ledger -d 'The 
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -f -a "import" -d 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -f -a "list" -d 'List the keyring\'s keys: key id, when its file was written, file. Never the key'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and not __fish_seen_subcommand_from import list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from import" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from list" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when the key file was written, RFC 3339 UTC)'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more about what is done (never secrets)'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the keyring\'s keys: key id, when its file was written, file. Never the key'
+complete -c envseal -n "__fish_envseal_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "generate-key" -d 'Generate a new master key (32 random bytes from the OS)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "encrypt" -d 'Encrypt a .env file into a committable .env.encrypted'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "mask" -d 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "hook" -d 'Install, remove or run the git pre-commit hook'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
-complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "generate-key" -d 'Generate a new master key (32 random bytes from the OS)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "encrypt" -d 'Encrypt a .env file into a committable .env.encrypted'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "decrypt" -d 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "rotate" -d 'Rotate the master key: re-encrypt every file under the current key with a new one'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "status" -d 'Show the project\'s encrypted files, key ages, due rotations and problems'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "mask" -d 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "hook" -d 'Install, remove or run the git pre-commit hook'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "run" -d 'Run a command with the decrypted variables in its environment; nothing is written to disk'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "edit" -d 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "key" -d 'Manage the keyring: import a key someone gave you, list the keys you hold'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and not __fish_seen_subcommand_from generate-key encrypt decrypt rotate status mask hook run edit key completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "install" -d 'Add the envseal block to the repository\'s pre-commit hook'
 complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "uninstall" -d 'Remove the envseal block (and the hook file if nothing else is in it)'
 complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "run" -d 'Check the staged content (what the hook runs)'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+complete -c envseal -n "__fish_envseal_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List the keyring\'s keys: key id, when its file was written, file. Never the key'

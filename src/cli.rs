@@ -53,7 +53,50 @@ pub enum Command {
     Hook(Hook),
     Run(Run),
     Edit(Edit),
+    Key(KeyCommand),
     Completions(Completions),
+}
+
+/// Manage the keyring: import a key someone gave you, list the keys you hold.
+///
+/// The keyring is $ENVSEAL_KEYRING, else $XDG_CONFIG_HOME/envseal/keys, else
+/// ~/.config/envseal/keys. Keys in it are found by their content, whatever their files
+/// are called; `import` saves a key as <id>.key (mode 0600). No command here ever prints
+/// a key: only key ids, file names and dates.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal key import ~/Downloads/prod.key
+  some-secret-store get envseal-prod | envseal key import -
+  envseal key list
+  envseal key list --json")]
+pub struct KeyCommand {
+    #[command(subcommand)]
+    pub action: KeyAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the
+    /// keyring as <id>.key, mode 0600; prints its key id.
+    Import(KeyImport),
+    /// List the keyring's keys: key id, when its file was written, file. Never the key.
+    List(KeyList),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyImport {
+    /// A file holding the key, or `-` to read it from stdin.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyList {
+    /// Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when
+    /// the key file was written, RFC 3339 UTC).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Generate a new master key (32 random bytes from the OS).
@@ -116,8 +159,15 @@ pub struct Encrypt {
     /// The plaintext file [default: .env].
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Same as FILE (legacy name).
-    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    /// Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has
+    /// no short form.
+    #[arg(
+        long,
+        short = 'f',
+        visible_alias = "file",
+        value_name = "FILE",
+        conflicts_with = "input"
+    )]
     pub env_path: Option<PathBuf>,
     /// Where to write [default: FILE.encrypted].
     #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
@@ -134,7 +184,7 @@ pub struct Encrypt {
     pub encrypt_comments: bool,
     /// Overwrite an output that is not this file under this key (other key, other
     /// format, not encrypted) without asking.
-    #[arg(long, short = 'f', visible_alias = "yes")]
+    #[arg(long, visible_alias = "yes")]
     pub force: bool,
     #[command(flatten)]
     pub key: KeyArgs,
@@ -154,8 +204,15 @@ pub struct Decrypt {
     /// The encrypted file [default: .env.encrypted].
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Same as FILE (legacy name).
-    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    /// Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has
+    /// no short form.
+    #[arg(
+        long,
+        short = 'f',
+        visible_alias = "file",
+        value_name = "FILE",
+        conflicts_with = "input"
+    )]
     pub encrypted_path: Option<PathBuf>,
     /// Where to write [default: FILE without .encrypted].
     #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
@@ -164,7 +221,7 @@ pub struct Decrypt {
     #[arg(long)]
     pub stdout: bool,
     /// Replace an existing, different output without asking.
-    #[arg(long, short = 'f', visible_alias = "yes")]
+    #[arg(long, visible_alias = "yes")]
     pub force: bool,
     #[command(flatten)]
     pub key: KeyArgs,
@@ -197,7 +254,7 @@ pub struct Rotate {
     #[arg(long)]
     pub no_backup: bool,
     /// Do not ask for confirmation (needed without a terminal).
-    #[arg(long, short = 'f', visible_alias = "yes")]
+    #[arg(long, visible_alias = "yes")]
     pub force: bool,
     /// Save the new key to this file (mode 0600) instead of the keyring.
     #[arg(long, value_name = "PATH")]

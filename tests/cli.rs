@@ -48,6 +48,8 @@ mod rotation;
 mod run;
 #[path = "cli/tamper.rs"]
 mod tamper;
+#[path = "cli/team_keys.rs"]
+mod team_keys;
 #[path = "cli/team_leaks.rs"]
 mod team_leaks;
 #[path = "cli/textconv.rs"]

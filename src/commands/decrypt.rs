@@ -20,7 +20,14 @@ pub fn run(args: &Decrypt, ui: &Ui) -> Result<Option<KeyId>> {
     let output = match (&args.output, args.stdout) {
         (_, true) => None,
         (Some(o), false) => Some(o.clone()),
-        (None, false) => Some(default_output(&input)?),
+        (None, false) => {
+            // A missing input (a typo such as `.env.encrpyted`) is reported as missing
+            // (exit 6) before its name is judged for a default output.
+            if std::fs::metadata(&input).is_err() {
+                read_input(&input, "encrypted file")?;
+            }
+            Some(default_output(&input)?)
+        }
     };
     let (plaintext, kid, format) = match open_large_v1(&input, &args.key, ui, true)? {
         Some((plaintext, kid)) => (plaintext, kid, "v1"),
