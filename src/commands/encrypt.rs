@@ -166,12 +166,13 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
     }
     protect_plaintext(&input, ui);
     ui.info(format!(
-        "encrypted {} -> {} ({}, key {} from {}, {values} values)",
+        "encrypted {} -> {} ({}, key {} from {}, {})",
         input.display(),
         output.display(),
         fmt.name(),
         loaded.key.id(),
-        loaded.source
+        loaded.source,
+        super::mask::counted(values, "value", "values"),
     ));
     Ok(Some(loaded.key.id()))
 }
@@ -343,12 +344,12 @@ fn stream_large(
         Err(_) => protect_plaintext(input, ui),
     }
     ui.info(format!(
-        "encrypted {} -> {} (v1, key {} from {}, {} values)",
+        "encrypted {} -> {} (v1, key {} from {}, {})",
         input.display(),
         output.display(),
         loaded.key.id(),
         loaded.source,
-        sealed.values
+        super::mask::counted(sealed.values, "value", "values")
     ));
     Ok(Some(loaded.key.id()))
 }

@@ -309,3 +309,102 @@ fn end_of_input_at_the_key_prompt_is_no_key() {
     assert!(out.contains("no key found"), "{out}");
     assert!(!out.contains("/dev/tty"), "{out}");
 }
+
+/// After a rotation, the "what to update" text names every variable that held the old
+/// key (never its value); a plan over many files is summarised per directory.
+#[test]
+fn rotation_names_every_key_variable_and_summarises_a_large_plan() {
+    let sb = Sandbox::new();
+    let old = test_key(95);
+    sb.key_file("old.key", &old);
+    let old_text = old.expose_text().to_string();
+    for dir in ["api", "web"] {
+        fs::create_dir_all(sb.path(dir)).unwrap();
+        for i in 0..11 {
+            let name = format!("{dir}/.env.staging{i}");
+            sb.write(&name, ENV);
+            sb.run(&["encrypt", "-q", &name, "--key-file", "old.key"])
+                .ok();
+            fs::remove_file(sb.path(&name)).unwrap();
+        }
+    }
+    sb.write(".env.staging", ENV);
+    sb.run(&["encrypt", "-q", ".env.staging", "--key-file", "old.key"])
+        .ok();
+    let run = sb.run_env(
+        &[
+            "rotate",
+            "--new-key-file",
+            "new.key",
+            "--force",
+            "--no-backup",
+            "--reason",
+            "t",
+        ],
+        &[
+            ("SECRETS_MASTER_KEY", &old_text),
+            ("SECRETS_MASTER_KEY_CI_DEPLOY", &old_text),
+        ],
+    );
+    run.ok();
+    let err = &run.stderr;
+    assert!(err.contains("Rotating 23 files"), "{err}");
+    assert!(err.contains("  api/: 11 files\n"), "{err}");
+    assert!(err.contains("  web/: 11 files\n"), "{err}");
+    assert!(err.contains("  ./: 1 file\n"), "{err}");
+    assert!(
+        !err.contains(".env.staging3"),
+        "the plan lists every file: {err}"
+    );
+    for var in [
+        "SECRETS_MASTER_KEY,",
+        "SECRETS_MASTER_KEY_CI_DEPLOY",
+        "SECRETS_MASTER_KEY_STAGING",
+        "SECRETS_MASTER_KEY_STAGING0",
+    ] {
+        assert!(err.contains(var), "{var}: {err}");
+    }
+    let new_text = fs::read_to_string(sb.path("new.key")).unwrap();
+    run.no_leak(&[old_text.as_str(), new_text.trim()]);
+}
+
+/// `1 value`, not `1 values`; and without `$USER` the ledger names the uid's user (as
+/// `id -un` does), not `unknown`.
+#[test]
+fn counts_are_singular_and_the_actor_is_the_uids_name_without_user() {
+    let sb = Sandbox::new();
+    sb.write(".env", "API_TOKEN=tok-0123456789abcdef\n");
+    sb.key_file("k.key", &test_key(97));
+    let run = sb.run(&["encrypt", "--key-file", "k.key"]);
+    assert!(run.ok().stderr.contains(", 1 value)"), "{}", run.stderr);
+    let mut c = sb.command();
+    c.args([
+        "rotate",
+        "--key-file",
+        "k.key",
+        "--new-key-file",
+        "n.key",
+        "--force",
+        "--no-backup",
+        "--reason",
+        "r",
+    ])
+    .env_remove("USER")
+    .env_remove("LOGNAME")
+    .env_remove("USERNAME");
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let want = String::from_utf8_lossy(&want.stdout).trim().to_owned();
+    let history = sb.run(&["status", "--history"]);
+    let text = history.ok().stdout_text();
+    assert!(text.contains(&format!("by {want}@")), "{want}: {text}");
+    assert!(!text.contains("by unknown@"), "{text}");
+}
