@@ -496,21 +496,98 @@ pub fn generated_files() -> Vec<(String, Vec<u8>)> {
         files.push((format!("completions/{name}"), out));
     }
     let root = command();
-    let mut out = Vec::new();
-    // Rendering into a Vec cannot fail.
-    let _ = clap_mangen::Man::new(root.clone()).render(&mut out);
-    files.push(("man/envseal.1".to_owned(), out));
-    for sub in root.get_subcommands() {
+    files.push(("man/envseal.1".to_owned(), man_page(root.clone())));
+    for sub in root.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("envseal-{}", sub.get_name());
         let cmd = sub
             .clone()
             .name(name.clone())
             .bin_name(format!("envseal {}", sub.get_name()));
-        let mut out = Vec::new();
-        let _ = clap_mangen::Man::new(cmd).render(&mut out);
-        files.push((format!("man/{name}.1"), out));
+        files.push((format!("man/{name}.1"), man_page(cmd)));
     }
     files
+}
+
+/// One man page: clap_mangen's sections, then EXAMPLES (from the `Examples:` part of the
+/// help's epilogue), NOTES (the rest of it) and EXIT STATUS (the exit-code table) as man
+/// pages have them. The `help` subcommand is left out: it has no page of its own.
+fn man_page(cmd: clap::Command) -> Vec<u8> {
+    let cmd = cmd.disable_help_subcommand(true);
+    let after = cmd
+        .get_after_help()
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut out = Vec::new();
+    // Rendering into a Vec cannot fail.
+    let _ = man.render_title(&mut out);
+    let _ = man.render_name_section(&mut out);
+    let _ = man.render_synopsis_section(&mut out);
+    let _ = man.render_description_section(&mut out);
+    let _ = man.render_options_section(&mut out);
+    if cmd.has_subcommands() {
+        let _ = man.render_subcommands_section(&mut out);
+    }
+    let mut examples = String::new();
+    let mut notes = String::new();
+    for para in after
+        .split("\n\n")
+        .map(str::trim_end)
+        .filter(|p| !p.is_empty())
+    {
+        if let Some(body) = para.strip_prefix("Examples:\n") {
+            examples.push_str(body);
+        } else if !para.starts_with("Exit codes:") {
+            if !notes.is_empty() {
+                notes.push_str("\n.PP\n");
+            }
+            notes.push_str(&roff_text(para));
+        }
+    }
+    let mut roff = String::new();
+    if !examples.is_empty() {
+        roff.push_str(".SH EXAMPLES\n.nf\n");
+        for line in examples.lines() {
+            roff.push_str(&roff_text(line.strip_prefix("  ").unwrap_or(line)));
+            roff.push('\n');
+        }
+        roff.push_str(".fi\n");
+    }
+    if !notes.is_empty() {
+        roff.push_str(".SH NOTES\n");
+        roff.push_str(&notes);
+        roff.push('\n');
+    }
+    roff.push_str(".SH \"EXIT STATUS\"\n");
+    for line in crate::exit::TABLE.lines().skip(1) {
+        if let Some((code, meaning)) = line.trim().split_once("  ") {
+            roff.push_str(&format!(
+                ".TP\n\\fB{}\\fR\n{}\n",
+                code,
+                roff_text(meaning.trim())
+            ));
+        }
+    }
+    out.extend_from_slice(roff.as_bytes());
+    if cmd.get_version().is_some() || cmd.get_long_version().is_some() {
+        let _ = man.render_version_section(&mut out);
+    }
+    out
+}
+
+/// Text for roff: backslashes and hyphens escaped, no line read as a request.
+fn roff_text(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.replace('\\', "\\e").replace('-', "\\-");
+            if l.starts_with('.') || l.starts_with('\'') {
+                format!("\\&{l}")
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -533,6 +610,26 @@ mod generated {
             stale.is_empty(),
             "out of date: {stale:?}; run UPDATE_GENERATED=1 cargo test --lib generated and commit the result"
         );
+    }
+
+    /// Issue 10 §6: man pages have EXAMPLES and EXIT STATUS sections and name no
+    /// `envseal-help(1)` page (there is none).
+    #[test]
+    fn man_pages_have_examples_and_exit_status_and_no_help_page() {
+        let files = super::generated_files();
+        let pages: Vec<_> = files
+            .iter()
+            .filter(|(p, _)| p.starts_with("man/"))
+            .collect();
+        assert!(pages.len() > 5);
+        for (path, bytes) in pages {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(text.contains("\n.SH EXAMPLES\n"), "{path}");
+            assert!(text.contains("\n.SH \"EXIT STATUS\"\n"), "{path}");
+            assert!(text.contains("\\fB127\\fR"), "{path}");
+            assert!(!text.contains("envseal\\-help"), "{path}");
+            assert!(!text.contains(".SH EXTRA"), "{path}");
+        }
     }
 
     #[test]

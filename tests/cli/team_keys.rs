@@ -408,3 +408,72 @@ fn counts_are_singular_and_the_actor_is_the_uids_name_without_user() {
     assert!(text.contains(&format!("by {want}@")), "{want}: {text}");
     assert!(!text.contains("by unknown@"), "{text}");
 }
+
+/// Declining "Reopen the editor?" keeps the edited copy and says where (it used to be
+/// thrown away with the whole edit).
+#[test]
+fn declining_to_reopen_the_editor_keeps_the_edit() {
+    let sb = Sandbox::new();
+    sb.write(".env", ENV);
+    sb.key_file("k.key", &test_key(99));
+    sb.run(&["encrypt", "-q", "--key-file", "k.key"]).ok();
+    let before = sb.read(".env.encrypted");
+    let editor = sb.write(
+        "ed.sh",
+        "#!/bin/sh\nprintf 'API_TOKEN=\"my-new-unterminated\\n' > \"$1\"\n",
+    );
+    fs::set_permissions(&editor, fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = editor.display().to_string();
+    let mut pty = Pty::spawn(
+        &sb,
+        &["edit", "--key-file", "k.key"],
+        &[("EDITOR", &editor), ("VISUAL", &editor)],
+    );
+    pty.expect("Reopen the editor?", Duration::from_secs(10));
+    pty.send("n");
+    let (code, out) = pty.finish(Duration::from_secs(10));
+    assert_eq!(code, 7, "{out}");
+    assert_eq!(sb.read(".env.encrypted"), before);
+    let out = out.replace("\r\n", "\n");
+    let kept = out
+        .split("Your edit is kept in ")
+        .nth(1)
+        .and_then(|r| r.split(" (plaintext").next())
+        .unwrap_or_else(|| panic!("no kept path in {out:?}"))
+        .trim()
+        .to_owned();
+    let text = fs::read_to_string(&kept).unwrap();
+    assert!(text.contains("my-new-unterminated"));
+    assert_eq!(
+        fs::metadata(&kept).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let _ = fs::remove_file(&kept);
+}
+
+/// `status --help` sends readers to the README for the JSON schema: every field the
+/// output has is named there.
+#[test]
+fn the_readme_holds_the_status_json_schema() {
+    let readme =
+        fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let sb = Sandbox::new();
+    sb.write(".env", ENV);
+    sb.run(&["generate-key", "-q"]).ok();
+    sb.run(&["encrypt", "-q"]).ok();
+    let run = sb.run(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let mut fields: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    for list in ["files", "plaintext_files"] {
+        for item in v[list].as_array().unwrap() {
+            fields.extend(item.as_object().unwrap().keys().cloned());
+        }
+    }
+    for f in fields {
+        assert!(
+            readme.contains(&format!("\"{f}\"")),
+            "README's schema lacks {f:?}"
+        );
+    }
+}
