@@ -151,7 +151,7 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::File(p) => write!(f, "key file {}", p.display()),
+            Source::File(p) => write!(f, "key file {}", shown_path(p)),
             Source::Env(v) => write!(f, "${v}"),
             Source::Keyring(p) => write!(f, "keyring file {}", p.display()),
             Source::Prompt => f.write_str("the prompt"),
