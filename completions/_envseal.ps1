@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key from an encrypted file, in place')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one decrypted value, raw (no newline added), on stdout')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the decrypted variables to stdout in a format another tool reads')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Manage the keyring: import a key someone gave you, list the keys you hold')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Reconcile a .env file and its encrypted file when both changed since the last sync')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Git merge driver: merge three versions of an encrypted file key by key')
@@ -64,7 +65,9 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;encrypt' {
-            [CompletionResult]::new('--env-path', '--env-path', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form')
+            [CompletionResult]::new('--env-path', '--env-path', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write [default: FILE.encrypted]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write [default: FILE.encrypted]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
@@ -73,7 +76,6 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the encrypted file to stdout')
             [CompletionResult]::new('--encrypt-comments', '--encrypt-comments', [CompletionResultType]::ParameterName, 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -85,14 +87,15 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;decrypt' {
-            [CompletionResult]::new('--encrypted-path', '--encrypted-path', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form')
+            [CompletionResult]::new('--encrypted-path', '--encrypted-path', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write [default: FILE without .encrypted]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write [default: FILE without .encrypted]')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the plaintext to stdout instead of a file')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -110,7 +113,6 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--no-backup', '--no-backup', [CompletionResultType]::ParameterName, 'Do not keep FILE.backup_<time> copies of the old encrypted files')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish the unfinished rotation the ledger shows')
@@ -149,6 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Mask every value, not only the sensitive ones (view)')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Search for secret values instead of printing; exit 1 on a hit')
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'With --check: search the content staged in git (for a pre-commit hook)')
+            [CompletionResult]::new('--all-values', '--all-values', [CompletionResultType]::ParameterName, 'With --check: look for every value of the secrets files, not only the values of sensitive names, URL passwords and lines that are not assignments')
             [CompletionResult]::new('--named', '--named', [CompletionResultType]::ParameterName, 'Replace with [MASKED:KEY_NAME] instead of ***')
             [CompletionResult]::new('--line-buffered', '--line-buffered', [CompletionResultType]::ParameterName, 'Flush each line as soon as it is complete (automatic when stdout is a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -319,6 +322,55 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'envseal;key' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the keyring''s keys: key id, when its file was written, file. Never the key')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'envseal;key;import' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;key;list' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when the key file was written, RFC 3339 UTC)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;key;help' {
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the keyring''s keys: key id, when its file was written, file. Never the key')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'envseal;key;help;import' {
+            break
+        }
+        'envseal;key;help;list' {
+            break
+        }
+        'envseal;key;help;help' {
+            break
+        }
         'envseal;completions' {
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -367,6 +419,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key from an encrypted file, in place')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print one decrypted value, raw (no newline added), on stdout')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write the decrypted variables to stdout in a format another tool reads')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Manage the keyring: import a key someone gave you, list the keys you hold')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Reconcile a .env file and its encrypted file when both changed since the last sync')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Git merge driver: merge three versions of an encrypted file key by key')
@@ -422,6 +475,17 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;help;export' {
+            break
+        }
+        'envseal;help;key' {
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the keyring''s keys: key id, when its file was written, file. Never the key')
+            break
+        }
+        'envseal;help;key;import' {
+            break
+        }
+        'envseal;help;key;list' {
             break
         }
         'envseal;help;completions' {

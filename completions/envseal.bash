@@ -43,6 +43,9 @@ _envseal() {
             envseal,hook)
                 cmd="envseal__subcmd__hook"
                 ;;
+            envseal,key)
+                cmd="envseal__subcmd__key"
+                ;;
             envseal,mask)
                 cmd="envseal__subcmd__mask"
                 ;;
@@ -94,6 +97,9 @@ _envseal() {
             envseal__subcmd__help,hook)
                 cmd="envseal__subcmd__help__subcmd__hook"
                 ;;
+            envseal__subcmd__help,key)
+                cmd="envseal__subcmd__help__subcmd__key"
+                ;;
             envseal__subcmd__help,mask)
                 cmd="envseal__subcmd__help__subcmd__mask"
                 ;;
@@ -127,6 +133,12 @@ _envseal() {
             envseal__subcmd__help__subcmd__hook,uninstall)
                 cmd="envseal__subcmd__help__subcmd__hook__subcmd__uninstall"
                 ;;
+            envseal__subcmd__help__subcmd__key,import)
+                cmd="envseal__subcmd__help__subcmd__key__subcmd__import"
+                ;;
+            envseal__subcmd__help__subcmd__key,list)
+                cmd="envseal__subcmd__help__subcmd__key__subcmd__list"
+                ;;
             envseal__subcmd__hook,help)
                 cmd="envseal__subcmd__hook__subcmd__help"
                 ;;
@@ -151,6 +163,24 @@ _envseal() {
             envseal__subcmd__hook__subcmd__help,uninstall)
                 cmd="envseal__subcmd__hook__subcmd__help__subcmd__uninstall"
                 ;;
+            envseal__subcmd__key,help)
+                cmd="envseal__subcmd__key__subcmd__help"
+                ;;
+            envseal__subcmd__key,import)
+                cmd="envseal__subcmd__key__subcmd__import"
+                ;;
+            envseal__subcmd__key,list)
+                cmd="envseal__subcmd__key__subcmd__list"
+                ;;
+            envseal__subcmd__key__subcmd__help,help)
+                cmd="envseal__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            envseal__subcmd__key__subcmd__help,import)
+                cmd="envseal__subcmd__key__subcmd__help__subcmd__import"
+                ;;
+            envseal__subcmd__key__subcmd__help,list)
+                cmd="envseal__subcmd__key__subcmd__help__subcmd__list"
+                ;;
             *)
                 ;;
         esac
@@ -158,7 +188,7 @@ _envseal() {
 
     case "${cmd}" in
         envseal)
-            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions sync merge help"
+            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit set unset get export key completions sync merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,13 +224,21 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__decrypt)
-            opts="-o -f -q -v -h --encrypted-path --output --stdout --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --yes --force --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --encrypted-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -258,13 +296,21 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__encrypt)
-            opts="-o -f -q -v -h --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -402,7 +448,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help)
-            opts="generate-key encrypt decrypt rotate status mask hook run edit set unset get export completions sync merge help"
+            opts="generate-key encrypt decrypt rotate status mask hook run edit set unset get export key completions sync merge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,6 +616,48 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__key)
+            opts="import list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__key__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__key__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -845,8 +933,118 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__key)
+            opts="-q -v -h --quiet --verbose --ledger --help import list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help)
+            opts="import list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__import)
+            opts="-q -v -h --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__key__subcmd__list)
+            opts="-q -v -h --json --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --all-values --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,7 +1104,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__rotate)
-            opts="-f -q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

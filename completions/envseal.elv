@@ -40,6 +40,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand unset 'Remove one key from an encrypted file, in place'
             cand get 'Print one decrypted value, raw (no newline added), on stdout'
             cand export 'Write the decrypted variables to stdout in a format another tool reads'
+            cand key 'Manage the keyring: import a key someone gave you, list the keys you hold'
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand sync 'Reconcile a .env file and its encrypted file when both changed since the last sync'
             cand merge 'Git merge driver: merge three versions of an encrypted file key by key'
@@ -59,7 +60,9 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;encrypt'= {
-            cand --env-path 'Same as FILE (legacy name)'
+            cand -f 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --env-path 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --file 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
             cand -o 'Where to write [default: FILE.encrypted]'
             cand --output 'Where to write [default: FILE.encrypted]'
             cand --format 'Output format'
@@ -68,7 +71,6 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --stdout 'Write the encrypted file to stdout'
             cand --encrypt-comments 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
-            cand -f 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand --force 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand --yes 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand -q 'Print nothing on stderr but errors'
@@ -79,14 +81,15 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;decrypt'= {
-            cand --encrypted-path 'Same as FILE (legacy name)'
+            cand -f 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --encrypted-path 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
+            cand --file 'Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has no short form'
             cand -o 'Where to write [default: FILE without .encrypted]'
             cand --output 'Where to write [default: FILE without .encrypted]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --stdout 'Write the plaintext to stdout instead of a file'
-            cand -f 'Replace an existing, different output without asking'
             cand --force 'Replace an existing, different output without asking'
             cand --yes 'Replace an existing, different output without asking'
             cand -q 'Print nothing on stderr but errors'
@@ -103,7 +106,6 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --no-backup 'Do not keep FILE.backup_<time> copies of the old encrypted files'
-            cand -f 'Do not ask for confirmation (needed without a terminal)'
             cand --force 'Do not ask for confirmation (needed without a terminal)'
             cand --yes 'Do not ask for confirmation (needed without a terminal)'
             cand --resume 'Finish the unfinished rotation the ledger shows'
@@ -140,6 +142,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --all 'Mask every value, not only the sensitive ones (view)'
             cand --check 'Search for secret values instead of printing; exit 1 on a hit'
             cand --staged 'With --check: search the content staged in git (for a pre-commit hook)'
+            cand --all-values 'With --check: look for every value of the secrets files, not only the values of sensitive names, URL passwords and lines that are not assignments'
             cand --named 'Replace with [MASKED:KEY_NAME] instead of ***'
             cand --line-buffered 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
             cand -q 'Print nothing on stderr but errors'
@@ -294,6 +297,48 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'envseal;key'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand import 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+            cand list 'List the keyring''s keys: key id, when its file was written, file. Never the key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;key;import'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;key;list'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --json 'Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when the key file was written, RFC 3339 UTC)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;key;help'= {
+            cand import 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+            cand list 'List the keyring''s keys: key id, when its file was written, file. Never the key'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;key;help;import'= {
+        }
+        &'envseal;key;help;list'= {
+        }
+        &'envseal;key;help;help'= {
+        }
         &'envseal;completions'= {
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
@@ -339,6 +384,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand unset 'Remove one key from an encrypted file, in place'
             cand get 'Print one decrypted value, raw (no newline added), on stdout'
             cand export 'Write the decrypted variables to stdout in a format another tool reads'
+            cand key 'Manage the keyring: import a key someone gave you, list the keys you hold'
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand sync 'Reconcile a .env file and its encrypted file when both changed since the last sync'
             cand merge 'Git merge driver: merge three versions of an encrypted file key by key'
@@ -378,6 +424,14 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;get'= {
         }
         &'envseal;help;export'= {
+        }
+        &'envseal;help;key'= {
+            cand import 'Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the keyring as <id>.key, mode 0600; prints its key id'
+            cand list 'List the keyring''s keys: key id, when its file was written, file. Never the key'
+        }
+        &'envseal;help;key;import'= {
+        }
+        &'envseal;help;key;list'= {
         }
         &'envseal;help;completions'= {
         }

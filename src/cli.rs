@@ -57,9 +57,52 @@ pub enum Command {
     Unset(Unset),
     Get(Get),
     Export(Export),
+    Key(KeyCommand),
     Completions(Completions),
     Sync(Sync),
     Merge(Merge),
+}
+
+/// Manage the keyring: import a key someone gave you, list the keys you hold.
+///
+/// The keyring is $ENVSEAL_KEYRING, else $XDG_CONFIG_HOME/envseal/keys, else
+/// ~/.config/envseal/keys. Keys in it are found by their content, whatever their files
+/// are called; `import` saves a key as <id>.key (mode 0600). No command here ever prints
+/// a key: only key ids, file names and dates.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal key import ~/Downloads/prod.key
+  some-secret-store get envseal-prod | envseal key import -
+  envseal key list
+  envseal key list --json")]
+pub struct KeyCommand {
+    #[command(subcommand)]
+    pub action: KeyAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Save a key (from FILE, or `-` for stdin; hidden prompt on a terminal) into the
+    /// keyring as <id>.key, mode 0600; prints its key id.
+    Import(KeyImport),
+    /// List the keyring's keys: key id, when its file was written, file. Never the key.
+    List(KeyList),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyImport {
+    /// A file holding the key, or `-` to read it from stdin.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyList {
+    /// Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when
+    /// the key file was written, RFC 3339 UTC).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Generate a new master key (32 random bytes from the OS).
@@ -122,8 +165,15 @@ pub struct Encrypt {
     /// The plaintext file [default: .env].
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Same as FILE (legacy name).
-    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    /// Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has
+    /// no short form.
+    #[arg(
+        long,
+        short = 'f',
+        visible_alias = "file",
+        value_name = "FILE",
+        conflicts_with = "input"
+    )]
     pub env_path: Option<PathBuf>,
     /// Where to write [default: FILE.encrypted].
     #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
@@ -140,7 +190,7 @@ pub struct Encrypt {
     pub encrypt_comments: bool,
     /// Overwrite an output that is not this file under this key (other key, other
     /// format, not encrypted) without asking.
-    #[arg(long, short = 'f', visible_alias = "yes")]
+    #[arg(long, visible_alias = "yes")]
     pub force: bool,
     #[command(flatten)]
     pub key: KeyArgs,
@@ -160,8 +210,15 @@ pub struct Decrypt {
     /// The encrypted file [default: .env.encrypted].
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Same as FILE (legacy name).
-    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    /// Same as FILE (legacy name). `-f` means `--file` in every command; `--force` has
+    /// no short form.
+    #[arg(
+        long,
+        short = 'f',
+        visible_alias = "file",
+        value_name = "FILE",
+        conflicts_with = "input"
+    )]
     pub encrypted_path: Option<PathBuf>,
     /// Where to write [default: FILE without .encrypted].
     #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
@@ -170,7 +227,7 @@ pub struct Decrypt {
     #[arg(long)]
     pub stdout: bool,
     /// Replace an existing, different output without asking.
-    #[arg(long, short = 'f', visible_alias = "yes")]
+    #[arg(long, visible_alias = "yes")]
     pub force: bool,
     #[command(flatten)]
     pub key: KeyArgs,
@@ -209,7 +266,7 @@ pub struct Rotate {
     #[arg(long)]
     pub no_backup: bool,
     /// Do not ask for confirmation (needed without a terminal).
-    #[arg(long, short = 'f', visible_alias = "yes")]
+    #[arg(long, visible_alias = "yes")]
     pub force: bool,
     /// Save the new key to this file (mode 0600) instead of the keyring.
     #[arg(long, value_name = "PATH")]
@@ -267,15 +324,20 @@ pub struct Status {
 /// `****`); layout and comments unchanged. Sensitive: the legacy names
 /// (DJANGO_SECRET_KEY, STRIPE_SECRET_KEY, AWS_SECRET_ACCESS_KEY, ...), names containing
 /// SECRET, PASSWORD, PASSWD, PWD, TOKEN, PRIVATE or CREDENTIAL, names ending in _KEY or
-/// _SID, plus [mask] rules in .envseal/config.toml; the password in a URL is always masked.
+/// _SID, plus [mask] rules in .envseal/config.toml; the password in a URL is always masked,
+/// and so are lines that are not assignments (a pasted token, `DB_PASSWORD: pw`), which
+/// the v1 format encrypts whole.
 ///
 /// Filter: with --secrets, stdin is copied to stdout with every occurrence of every value
 /// of those files (at least --min-len bytes) replaced by `***` (or `[MASKED:KEY]` with
 /// --named), in constant memory; line-buffered on a terminal or with --line-buffered.
 ///
 /// Check: with --check, files and directories (honouring .gitignore), or with --staged
-/// the content staged in git, are searched for the secret values; each hit prints
-/// `path:line: KEY` (never the value) and the exit code is 1.
+/// the content staged in git, are searched for secret values: the values of sensitive
+/// names (as in the view), URL passwords and lines that are not assignments (--all-values:
+/// every value). Each hit prints `path:line: KEY` (never the value); the exit code is 1 on
+/// a hit. Names in `[mask] allow` are never reported; a line of source containing
+/// `envseal:allow` is skipped (one deliberate occurrence).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -284,7 +346,8 @@ Examples:
   envseal mask --all .env
   ./deploy.sh 2>&1 | envseal mask --secrets .env.encrypted
   envseal mask --check --secrets .env src/ config/ docs/README.md
-  envseal mask --check --staged")]
+  envseal mask --check --staged
+  envseal mask --check --all-values src/    # every value, not only sensitive names")]
 pub struct Mask {
     /// The file to show (view), or the files and directories to search (--check).
     #[arg(value_name = "PATH")]
@@ -302,6 +365,10 @@ pub struct Mask {
     /// With --check: search the content staged in git (for a pre-commit hook).
     #[arg(long, requires = "check", conflicts_with = "paths")]
     pub staged: bool,
+    /// With --check: look for every value of the secrets files, not only the values of
+    /// sensitive names, URL passwords and lines that are not assignments.
+    #[arg(long, requires = "check")]
+    pub all_values: bool,
     /// Replace with [MASKED:KEY_NAME] instead of ***.
     #[arg(long)]
     pub named: bool,
@@ -645,21 +712,98 @@ pub fn generated_files() -> Vec<(String, Vec<u8>)> {
         files.push((format!("completions/{name}"), out));
     }
     let root = command();
-    let mut out = Vec::new();
-    // Rendering into a Vec cannot fail.
-    let _ = clap_mangen::Man::new(root.clone()).render(&mut out);
-    files.push(("man/envseal.1".to_owned(), out));
-    for sub in root.get_subcommands() {
+    files.push(("man/envseal.1".to_owned(), man_page(root.clone())));
+    for sub in root.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("envseal-{}", sub.get_name());
         let cmd = sub
             .clone()
             .name(name.clone())
             .bin_name(format!("envseal {}", sub.get_name()));
-        let mut out = Vec::new();
-        let _ = clap_mangen::Man::new(cmd).render(&mut out);
-        files.push((format!("man/{name}.1"), out));
+        files.push((format!("man/{name}.1"), man_page(cmd)));
     }
     files
+}
+
+/// One man page: clap_mangen's sections, then EXAMPLES (from the `Examples:` part of the
+/// help's epilogue), NOTES (the rest of it) and EXIT STATUS (the exit-code table) as man
+/// pages have them. The `help` subcommand is left out: it has no page of its own.
+fn man_page(cmd: clap::Command) -> Vec<u8> {
+    let cmd = cmd.disable_help_subcommand(true);
+    let after = cmd
+        .get_after_help()
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut out = Vec::new();
+    // Rendering into a Vec cannot fail.
+    let _ = man.render_title(&mut out);
+    let _ = man.render_name_section(&mut out);
+    let _ = man.render_synopsis_section(&mut out);
+    let _ = man.render_description_section(&mut out);
+    let _ = man.render_options_section(&mut out);
+    if cmd.has_subcommands() {
+        let _ = man.render_subcommands_section(&mut out);
+    }
+    let mut examples = String::new();
+    let mut notes = String::new();
+    for para in after
+        .split("\n\n")
+        .map(str::trim_end)
+        .filter(|p| !p.is_empty())
+    {
+        if let Some(body) = para.strip_prefix("Examples:\n") {
+            examples.push_str(body);
+        } else if !para.starts_with("Exit codes:") {
+            if !notes.is_empty() {
+                notes.push_str("\n.PP\n");
+            }
+            notes.push_str(&roff_text(para));
+        }
+    }
+    let mut roff = String::new();
+    if !examples.is_empty() {
+        roff.push_str(".SH EXAMPLES\n.nf\n");
+        for line in examples.lines() {
+            roff.push_str(&roff_text(line.strip_prefix("  ").unwrap_or(line)));
+            roff.push('\n');
+        }
+        roff.push_str(".fi\n");
+    }
+    if !notes.is_empty() {
+        roff.push_str(".SH NOTES\n");
+        roff.push_str(&notes);
+        roff.push('\n');
+    }
+    roff.push_str(".SH \"EXIT STATUS\"\n");
+    for line in crate::exit::TABLE.lines().skip(1) {
+        if let Some((code, meaning)) = line.trim().split_once("  ") {
+            roff.push_str(&format!(
+                ".TP\n\\fB{}\\fR\n{}\n",
+                code,
+                roff_text(meaning.trim())
+            ));
+        }
+    }
+    out.extend_from_slice(roff.as_bytes());
+    if cmd.get_version().is_some() || cmd.get_long_version().is_some() {
+        let _ = man.render_version_section(&mut out);
+    }
+    out
+}
+
+/// Text for roff: backslashes and hyphens escaped, no line read as a request.
+fn roff_text(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.replace('\\', "\\e").replace('-', "\\-");
+            if l.starts_with('.') || l.starts_with('\'') {
+                format!("\\&{l}")
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -682,6 +826,26 @@ mod generated {
             stale.is_empty(),
             "out of date: {stale:?}; run UPDATE_GENERATED=1 cargo test --lib generated and commit the result"
         );
+    }
+
+    /// Issue 10 §6: man pages have EXAMPLES and EXIT STATUS sections and name no
+    /// `envseal-help(1)` page (there is none).
+    #[test]
+    fn man_pages_have_examples_and_exit_status_and_no_help_page() {
+        let files = super::generated_files();
+        let pages: Vec<_> = files
+            .iter()
+            .filter(|(p, _)| p.starts_with("man/"))
+            .collect();
+        assert!(pages.len() > 5);
+        for (path, bytes) in pages {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(text.contains("\n.SH EXAMPLES\n"), "{path}");
+            assert!(text.contains("\n.SH \"EXIT STATUS\"\n"), "{path}");
+            assert!(text.contains("\\fB127\\fR"), "{path}");
+            assert!(!text.contains("envseal\\-help"), "{path}");
+            assert!(!text.contains(".SH EXTRA"), "{path}");
+        }
     }
 
     #[test]

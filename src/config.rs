@@ -4,10 +4,12 @@
 //! ```toml
 //! rotation_interval_days = 90          # how long a key may be used before status says OVERDUE
 //! plaintext = [".env", ".env.*"]       # names of plaintext env files (status, hooks)
+//! key_id = "sha256:3f9a0c1d2e4b5a6c"   # the project's key, for encrypt with several keys
 //! [mask]                               # extra masking rules (see `envseal mask --help`)
 //! extra_names = ["MY_VENDOR_THING"]
 //! extra_patterns = ["SIGNING"]
 //! not_sensitive = ["PUBLIC_KEY"]
+//! allow = ["STRIPE_PUBLISHABLE_KEY"]   # names the leak check never reports
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,9 @@ pub struct Config {
     pub plaintext: Vec<String>,
     /// Masking rules added to the built-in ones (`envseal::mask::Rules`).
     pub mask: crate::mask::Rules,
+    /// The project's key (`sha256:…`): which keyring key `encrypt` uses for a new file
+    /// when the keyring holds several.
+    pub key_id: Option<String>,
 }
 
 impl Default for Config {
@@ -29,6 +34,7 @@ impl Default for Config {
             rotation_interval_days: 90,
             plaintext: vec![".env".to_owned(), ".env.*".to_owned()],
             mask: crate::mask::Rules::default(),
+            key_id: None,
         }
     }
 }

@@ -31,6 +31,10 @@ pub enum Code {
     Refused = 8,
     /// Another envseal holds the lock (a rotation is running), or a rotation is unfinished.
     Busy = 9,
+    /// `run`: the command was found but cannot be executed (as shells say it).
+    NotExecutable = 126,
+    /// `run`: the command was not found (as shells say it).
+    NotFound = 127,
 }
 
 impl Code {
@@ -51,6 +55,8 @@ impl Code {
             Code::BadInput => "unusable input",
             Code::Refused => "refused",
             Code::Busy => "busy",
+            Code::NotExecutable => "command not executable",
+            Code::NotFound => "command not found",
         }
     }
 }
@@ -67,7 +73,9 @@ Exit codes:
   6  I/O error (missing input, permissions, full disk)
   7  unusable input (not UTF-8, unterminated quote, not an encrypted file)
   8  refused: output exists and differs (use --force), or no terminal to confirm
-  9  busy: another envseal holds the lock, or a rotation is unfinished";
+  9  busy: another envseal holds the lock, or a rotation is unfinished
+  126  run: the command cannot be executed (as in a shell)
+  127  run: the command was not found (as in a shell)";
 
 /// An error that carries its own exit code (commands use it for outcomes such as
 /// "refused" that are not failures of a lower module).
@@ -153,6 +161,9 @@ mod tests {
         for (i, c) in all.iter().enumerate() {
             assert_eq!(c.as_u8() as usize, i);
             assert!(TABLE.contains(&format!("\n  {i}  ")));
+        }
+        for c in [Code::NotExecutable, Code::NotFound] {
+            assert!(TABLE.contains(&format!("\n  {}  run: ", c.as_u8())));
         }
     }
 

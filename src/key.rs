@@ -151,7 +151,7 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::File(p) => write!(f, "key file {}", p.display()),
+            Source::File(p) => write!(f, "key file {}", shown_path(p)),
             Source::Env(v) => write!(f, "${v}"),
             Source::Keyring(p) => write!(f, "keyring file {}", p.display()),
             Source::Prompt => f.write_str("the prompt"),
@@ -167,16 +167,34 @@ pub enum KeyError {
     Malformed,
     #[error("{source_desc} does not hold a valid key (a key is 32 bytes in URL-safe base64, 44 characters, as `envseal generate-key` writes)")]
     MalformedAt { source_desc: String },
-    #[error("cannot read key file {}: {err}", path.display())]
+    #[error("cannot read key file {}: {err}", shown_path(path))]
     Read { path: PathBuf, err: std::io::Error },
     #[error("no key found{for_what}: {hint}")]
     Missing { for_what: String, hint: String },
-    #[error("the keyring holds {count} keys and nothing says which to use: pass --key-file, set SECRETS_MASTER_KEY, or pick one with --key-id")]
-    Ambiguous { count: usize },
+    #[error("the keyring holds {count} keys ({}) and nothing says which to use: pass --key-file, set SECRETS_MASTER_KEY, pick one with --key-id, or set key_id in .envseal/config.toml", ids.iter().map(KeyId::as_str).collect::<Vec<_>>().join(", "))]
+    Ambiguous { count: usize, ids: Vec<KeyId> },
     #[error("no key with id {0} in the keyring ({1})")]
     NotInKeyring(KeyId, String),
-    #[error("cannot write key file {}: {err}", path.display())]
+    #[error("cannot write key file {}: {err}", shown_path(path))]
     Write { path: PathBuf, err: std::io::Error },
+}
+
+/// A path argument as messages show it. A key pasted where a path goes
+/// (`--key-file "$KEY"`) must never be printed: a path whose text, or one of whose
+/// components, reads as a key (or as 40+ characters of base64) is shown as a description.
+pub fn shown_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let keyish = |s: &str| {
+        Key::from_text(s).is_ok()
+            || (s.len() >= 40
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_+/=".contains(&b)))
+    };
+    if keyish(&text) || path.iter().any(|c| keyish(&c.to_string_lossy())) {
+        "(the path given looks like a key itself, so it is not shown: pass the path of a file that holds the key)".to_owned()
+    } else {
+        text.into_owned()
+    }
 }
 
 /// What a command asks for when it needs a key.
@@ -239,14 +257,14 @@ pub fn read_key_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Key, K
         if mode & 0o077 != 0 {
             warn(format!(
                 "key file {} is readable by others (mode {:o}); run: chmod 600 {}",
-                path.display(),
+                shown_path(path),
                 mode & 0o777,
-                path.display()
+                shown_path(path)
             ));
         }
     }
     Key::from_text(&text).map_err(|_| KeyError::MalformedAt {
-        source_desc: format!("key file {}", path.display()),
+        source_desc: format!("key file {}", shown_path(path)),
     })
 }
 
@@ -255,7 +273,10 @@ pub fn read_key_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Key, K
 pub fn resolve(req: &Request, warn: &mut dyn FnMut(String)) -> Result<Loaded, KeyError> {
     let mut all = candidates(req, warn)?;
     if all.len() > 1 {
-        return Err(KeyError::Ambiguous { count: all.len() });
+        return Err(KeyError::Ambiguous {
+            count: all.len(),
+            ids: all.iter().map(|l| l.key.id()).collect(),
+        });
     }
     all.pop().ok_or_else(|| missing(req))
 }
@@ -331,13 +352,24 @@ pub fn candidates(req: &Request, warn: &mut dyn FnMut(String)) -> Result<Vec<Loa
             (None, None) => "envseal".to_owned(),
         };
         let text = Zeroizing::new(
-            rpassword::prompt_password(format!("Master key for {what}: ")).map_err(|err| {
-                KeyError::Read {
-                    path: PathBuf::from("/dev/tty"),
-                    err,
+            match rpassword::prompt_password(format!("Master key for {what}: ")) {
+                Ok(text) => text,
+                // End of input at the prompt (Ctrl-D, a pseudo-terminal with nothing to
+                // give): no key was given, which is "no key found" (exit 3), not an I/O error.
+                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Err(missing(req))
                 }
-            })?,
+                Err(err) => {
+                    return Err(KeyError::Read {
+                        path: PathBuf::from("/dev/tty"),
+                        err,
+                    })
+                }
+            },
         );
+        if text.trim().is_empty() {
+            return Err(missing(req));
+        }
         let key = Key::from_text(&text).map_err(|_| KeyError::MalformedAt {
             source_desc: "the key typed at the prompt".to_owned(),
         })?;
@@ -377,44 +409,103 @@ pub mod keyring {
         Ok(path)
     }
 
+    /// The key with id `id`: its id-named file when that holds it, else any keyring file
+    /// whose content is that key, whatever the file is called (`dev.key`, `prod`).
     pub fn find(id: &KeyId, warn: &mut dyn FnMut(String)) -> Result<Option<Loaded>, KeyError> {
         let path = path_for(id);
-        if !path.exists() {
-            return Ok(None);
+        if path.exists() {
+            let key = read_key_file(&path, warn)?;
+            if &key.id() == id {
+                return Ok(Some(Loaded {
+                    key,
+                    source: Source::Keyring(path),
+                }));
+            }
         }
         check_dir(warn);
-        let key = read_key_file(&path, warn)?;
-        check_name(&path, &key, warn);
-        Ok(Some(Loaded {
-            key,
-            source: Source::Keyring(path),
-        }))
+        // A misnamed id-named file is warned about by `entries`.
+        Ok(by_content(warn).into_iter().find(|l| &l.key.id() == id))
     }
 
-    /// Every key in the keyring, sorted by file name.
+    /// Every key in the keyring, found by content: each regular file in the directory
+    /// (not hidden, not a temporary file) that holds a key, sorted by file name, one entry
+    /// per distinct key. A file that holds no key is skipped with a warning.
     pub fn all(warn: &mut dyn FnMut(String)) -> Result<Vec<Loaded>, KeyError> {
+        Ok(by_content(warn))
+    }
+
+    /// The keyring's files that hold a key, with their modification time.
+    pub fn entries(warn: &mut dyn FnMut(String)) -> Vec<(Loaded, Option<std::time::SystemTime>)> {
         let Ok(entries) = std::fs::read_dir(dir()) else {
-            return Ok(Vec::new());
+            return Vec::new();
         };
         let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "key"))
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    !n.starts_with('.') && !n.ends_with(".tmp") && !n.ends_with('~')
+                })
+            })
             .collect();
         paths.sort();
         if !paths.is_empty() {
             check_dir(warn);
         }
-        paths
-            .into_iter()
-            .map(|path| {
-                let key = read_key_file(&path, warn)?;
-                check_name(&path, &key, warn);
-                Ok(Loaded {
-                    key,
-                    source: Source::Keyring(path),
-                })
-            })
-            .collect()
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for path in paths {
+            let key = match read_key_file(&path, warn) {
+                Ok(key) => key,
+                Err(e) => {
+                    warn(format!("{e}; skipped"));
+                    continue;
+                }
+            };
+            check_name(&path, &key, warn);
+            if seen.insert(key.id()) {
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                out.push((
+                    Loaded {
+                        key,
+                        source: Source::Keyring(path),
+                    },
+                    modified,
+                ));
+            }
+        }
+        out
+    }
+
+    /// For a file that needs key `id` (its header says it started protecting the file at
+    /// `created`) when no source has it: what the keyring holds instead, and, when every
+    /// key there is older than that, that the file was probably rotated away from them.
+    pub fn explain_missing(id: &KeyId, created: chrono::DateTime<chrono::Utc>) -> Option<String> {
+        let held = entries(&mut |_| {});
+        if held.is_empty() {
+            return None;
+        }
+        let ids = held
+            .iter()
+            .map(|(l, _)| l.key.id().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let date = created.format("%Y-%m-%d");
+        let all_older = held.iter().all(|(_, modified)| {
+            modified.is_some_and(|m| chrono::DateTime::<chrono::Utc>::from(m) <= created)
+        });
+        Some(if all_older {
+            format!(
+                "it needs {id}, created {date}; your keyring holds {ids} from before that: the file was probably rotated — ask for the new key"
+            )
+        } else {
+            format!("it needs {id}, created {date}; your keyring holds {ids}")
+        })
+    }
+
+    fn by_content(warn: &mut dyn FnMut(String)) -> Vec<Loaded> {
+        entries(warn).into_iter().map(|(l, _)| l).collect()
     }
 
     /// Warn (once per process) when the keyring directory is writable by group or

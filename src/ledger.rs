@@ -1255,8 +1255,24 @@ fn actor() -> String {
         .filter_map(std::env::var_os)
         .map(|v| v.to_string_lossy().trim().to_string())
         .find(|v| !v.is_empty())
+        .or_else(uid_name)
         .unwrap_or_else(|| "unknown".to_string());
     format!("{user}@{}", hostname())
+}
+
+/// The name of the process's uid when `$USER` and friends are unset (cron, containers,
+/// `env -i`): from /etc/passwd, else `uid<N>`. The uid is the owner of `/proc/self`.
+fn uid_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let by_name = passwd.lines().find_map(|line| {
+        let mut f = line.split(':');
+        let name = f.next()?;
+        let _password = f.next()?;
+        (f.next()?.parse::<u32>().ok()? == uid && !name.is_empty()).then(|| name.to_owned())
+    });
+    Some(by_name.unwrap_or_else(|| format!("uid{uid}")))
 }
 
 fn hostname() -> String {

@@ -25,6 +25,14 @@ pub fn main_entry() -> std::process::ExitCode {
     use clap::Parser;
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::UnknownArgument && key_on_command_line() => {
+            // clap would suggest --key-id; a key pasted on the command line wants
+            // --key-file (and the value is never echoed: it is visible in `ps` already).
+            eprintln!(
+                "envseal: error: there is no --key option: a key is never accepted on the command line (argv is visible to other users in `ps`); put it in a file and pass --key-file PATH, or set SECRETS_MASTER_KEY"
+            );
+            return std::process::ExitCode::from(exit::Code::Usage.as_u8());
+        }
         Err(e) => {
             let _ = e.print();
             return std::process::ExitCode::from(if e.use_stderr() {
@@ -43,6 +51,14 @@ pub fn main_entry() -> std::process::ExitCode {
             std::process::ExitCode::from(exit::code_for(&e).as_u8())
         }
     }
+}
+
+/// Does the command line hold a `--key` / `--key=...` option (not `--key-file`, `--key-id`)?
+fn key_on_command_line() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--key" || a.to_string_lossy().starts_with("--key="))
 }
 
 /// Run one parsed command line.
@@ -110,6 +126,7 @@ fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::Key
         Command::Edit(a) => commands::edit::run(a, &cli.global, ui),
         Command::Sync(a) => commands::sync::run(a, &cli.global, ui),
         Command::Merge(a) => commands::merge::run(a, ui).map(|_| None),
+        Command::Key(a) => commands::keys::run(a, ui).map(|_| None),
         Command::Completions(a) => {
             let mut out = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "envseal", &mut out);

@@ -56,5 +56,9 @@ mod set_get;
 mod tamper;
 #[path = "cli/team.rs"]
 mod team;
+#[path = "cli/team_keys.rs"]
+mod team_keys;
+#[path = "cli/team_leaks.rs"]
+mod team_leaks;
 #[path = "cli/textconv.rs"]
 mod textconv;

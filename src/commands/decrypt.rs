@@ -20,7 +20,14 @@ pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     let output = match (&args.output, args.stdout) {
         (_, true) => None,
         (Some(o), false) => Some(o.clone()),
-        (None, false) => Some(default_output(&input)?),
+        (None, false) => {
+            // A missing input (a typo such as `.env.encrpyted`) is reported as missing
+            // (exit 6) before its name is judged for a default output.
+            if std::fs::metadata(&input).is_err() {
+                read_input(&input, "encrypted file")?;
+            }
+            Some(default_output(&input)?)
+        }
     };
     if output.is_none() {
         // Asked before any key is looked for: answering no needs no key.

@@ -143,9 +143,17 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
                 if again {
                     continue;
                 }
+                // Declined: the edit is kept (not thrown away), as without a terminal.
+                let (_, kept) = tmp.keep().context("cannot keep the temporary file")?;
                 return Err(Failure::new(
                     Code::BadInput,
-                    format!("{} unchanged; your edit was discarded", path.display()),
+                    format!(
+                        "{} unchanged. Your edit is kept in {} (plaintext, mode 0600): fix it, then `envseal encrypt {} -o {}` and delete it",
+                        path.display(),
+                        kept.display(),
+                        kept.display(),
+                        path.display()
+                    ),
                 )
                 .into());
             }

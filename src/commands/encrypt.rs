@@ -212,23 +212,83 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     }
     protect_plaintext(&input, ui);
     ui.info(format!(
-        "encrypted {} -> {} ({}, key {} from {}, {values} values)",
+        "encrypted {} -> {} ({}, key {} from {}, {})",
         input.display(),
         output.display(),
         fmt.name(),
         loaded.key.id(),
-        loaded.source
+        loaded.source,
+        super::mask::counted(values, "value", "values"),
     ));
     Ok(Some(loaded.key.id()))
 }
 
 /// The key to encrypt `input` with, from the key sources (a terminal prompt last).
+///
+/// When the keyring holds several keys and nothing else says which, the project's key
+/// is used: `key_id` in `.envseal/config.toml`, else the one key of the project's other
+/// v1 files that the keyring holds. Otherwise the error lists the candidate ids.
 fn resolve_key(args: &Encrypt, input: &Path, ui: &Ui) -> Result<key::Loaded> {
     let key_id = key_id_arg(&args.key)?;
-    Ok(key::resolve(
-        &key_request(&args.key, input, None, key_id.as_ref(), true),
+    let project = crate::project::Project::discover().ok();
+    let configured = project
+        .as_ref()
+        .and_then(|p| p.config.key_id.as_deref())
+        .map(|s| {
+            key::KeyId::parse(s).ok_or_else(|| {
+                Failure::new(
+                    Code::Usage,
+                    "key_id in .envseal/config.toml must be a key id such as sha256:3f9a0c1d2e4b5a6c",
+                )
+            })
+        })
+        .transpose()?;
+    let chosen = key_id.as_ref().or(configured.as_ref());
+    match key::resolve(
+        &key_request(&args.key, input, None, chosen, true),
         &mut ui.warner(),
-    )?)
+    ) {
+        Err(key::KeyError::Ambiguous { count, ids }) => {
+            let used: std::collections::BTreeSet<key::KeyId> = project
+                .map(|p| project_key_ids(&p, input))
+                .unwrap_or_default();
+            let mut held = ids.iter().filter(|id| used.contains(id));
+            match (held.next(), held.next()) {
+                (Some(id), None) => {
+                    ui.detail(format!(
+                        "using the project's key {id} (its other encrypted files use it)"
+                    ));
+                    Ok(key::resolve(
+                        &key_request(&args.key, input, None, Some(id), true),
+                        &mut ui.warner(),
+                    )?)
+                }
+                _ => Err(key::KeyError::Ambiguous { count, ids }.into()),
+            }
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The master key ids named by the project's v1 files other than `input`'s output.
+fn project_key_ids(
+    project: &crate::project::Project,
+    input: &Path,
+) -> std::collections::BTreeSet<key::KeyId> {
+    let own = std::fs::canonicalize(input).ok();
+    project
+        .encrypted_files()
+        .into_iter()
+        .filter(|p| p.with_extension("").canonicalize().ok() != own || own.is_none())
+        .filter_map(|p| {
+            let mut head = vec![0u8; 4096];
+            let n = std::io::Read::read(&mut std::fs::File::open(&p).ok()?, &mut head).ok()?;
+            head.truncate(n);
+            let text = String::from_utf8_lossy(&head);
+            let header = v1::header(&text).ok()?;
+            Some(header.master()?.kid.clone())
+        })
+        .collect()
 }
 
 /// Plaintext size from which a fresh v1 encryption is streamed on several threads
@@ -330,12 +390,12 @@ fn stream_large(
         Err(_) => protect_plaintext(input, ui),
     }
     ui.info(format!(
-        "encrypted {} -> {} (v1, key {} from {}, {} values)",
+        "encrypted {} -> {} (v1, key {} from {}, {})",
         input.display(),
         output.display(),
         loaded.key.id(),
         loaded.source,
-        sealed.values
+        super::mask::counted(sealed.values, "value", "values")
     ));
     Ok(Some(loaded.key.id()))
 }

@@ -19,6 +19,12 @@ pub fn run(args: &GenerateKey, ui: &Ui) -> Result<()> {
     }
     let path = match &args.out {
         Some(path) => {
+            if key::shown_path(path) != path.to_string_lossy() {
+                // A key pasted where the path goes: never echoed, never used as a name.
+                return Err(
+                    Failure::new(Code::Usage, format!("--out {}", key::shown_path(path))).into(),
+                );
+            }
             if path.exists() && !args.force {
                 return Err(Failure::new(
                     Code::Refused,

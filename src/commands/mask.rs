@@ -34,7 +34,7 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
             )
             .into());
         }
-        let set = secret_set(&load_secrets(&args.secrets, args, ui)?, args);
+        let set = secret_set(&load_secrets(&args.secrets, args, ui, Select::Every)?, args);
         let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
         let stdin = std::io::stdin().lock();
         // The filter buffers and flushes itself: write to a duplicate of the raw stdout
@@ -104,8 +104,62 @@ fn masked_line(line: &Line, rules: &Rules, all: bool) -> String {
                 mask_raw(&rest[ws..], rules.is_sensitive(name) || all)
             )
         }
+        Kind::Bare { .. } | Kind::Other => match whole_line_secret(line) {
+            // A line v1 encrypts whole (a pasted token, `DB_PASSWORD: pw`): masked whole,
+            // keeping its indentation.
+            Some(secret) => {
+                let indent = line.text.len() - line.text.trim_start().len();
+                match loose_pair(secret) {
+                    // `DB_PASSWORD: pw`: the name stays readable, the rest is masked.
+                    Some((_, value)) => {
+                        let at = secret.len() - value.len();
+                        format!(
+                            "{}{}{}",
+                            &line.text[..indent],
+                            &secret[..at],
+                            mask::mask_value(value)
+                        )
+                    }
+                    None => format!("{}{}", &line.text[..indent], mask::mask_value(secret)),
+                }
+            }
+            None => line.text.clone(),
+        },
         _ => line.text.clone(),
     }
+}
+
+/// The secret text of a line that is not an assignment (v1 encrypts it whole): the line
+/// without surrounding white space. `None` for a bare key that reads as a variable name
+/// (`ALLOWED_HOSTS`, `debug`, `S3_BUCKET`): letters and `_` only, or upper case with
+/// digits. A pasted token (`ghp_16C7e42F…`: lower case mixed with digits, or other
+/// characters) is a secret; a bare name is not, and treating it as one would report every
+/// source file that mentions the variable.
+fn whole_line_secret(line: &Line) -> Option<&str> {
+    let text = line.text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Kind::Bare { .. } = line.kind {
+        let name = line.key_name().unwrap_or(text);
+        let word = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && name.bytes().next().is_some_and(|b| !b.is_ascii_digit());
+        let has_digit = name.bytes().any(|b| b.is_ascii_digit());
+        let has_lower = name.bytes().any(|b| b.is_ascii_lowercase());
+        if word && !(has_digit && has_lower) {
+            return None;
+        }
+    }
+    Some(text)
+}
+
+/// For a line that is not an assignment but reads `NAME: value` or `NAME value`: the
+/// name and the value.
+fn loose_pair(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim();
+    let at = text.find(|c: char| c == ':' || c.is_whitespace())?;
+    let (name, rest) = (&text[..at], text[at..].trim_start_matches(':').trim());
+    (!name.is_empty() && !rest.is_empty()).then_some((name, rest))
 }
 
 /// Mask a raw value text, keeping its quotes and any inline comment.
@@ -166,9 +220,20 @@ fn split_raw(raw: &str) -> (&str, &str, &str) {
     )
 }
 
-/// The secrets of the given files (plaintext or encrypted): every assignment value, plus
-/// the password part of URL values.
-fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> {
+/// Which values of a secrets file are secrets.
+#[derive(Clone, Copy)]
+enum Select<'r> {
+    /// The stream filter: every value.
+    Every,
+    /// The leak check: values of sensitive names (every value with `every`), never the
+    /// names the rules allow.
+    Check { rules: &'r Rules, every: bool },
+}
+
+/// The secrets of the given files (plaintext or encrypted): the selected assignment
+/// values (commented-out assignments included), the password part of URL values, and
+/// the lines v1 encrypts whole ([`whole_line_secret`]), named `FILE:LINE`.
+fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Result<Vec<Secret>> {
     let mut secrets = Vec::new();
     let mut keys = Vec::new();
     for file in files {
@@ -181,11 +246,51 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> 
             bytes
         };
         let doc = dotenv::parse_file_bytes(file, &text)?;
-        for (name, value) in doc.pairs() {
-            if let Some(r) = mask::url_password(&value) {
+        let judge = |name: &str| match select {
+            Select::Every => (false, true),
+            Select::Check { rules, every } => {
+                (rules.is_allowed(name), every || rules.is_sensitive(name))
+            }
+        };
+        let add = |secrets: &mut Vec<Secret>, name: &str, value: &str| {
+            let (allowed, selected) = judge(name);
+            if allowed {
+                return;
+            }
+            if let Some(r) = mask::url_password(value) {
                 secrets.push(Secret::new(name, value[r].as_bytes()));
             }
-            secrets.push(Secret::new(name, value.into_bytes()));
+            if selected {
+                secrets.push(Secret::new(name, value.as_bytes()));
+            }
+        };
+        for line in &doc.lines {
+            match &line.kind {
+                Kind::Assignment { .. } => {
+                    let name = line.key_name().unwrap_or_default();
+                    add(&mut secrets, name, &line.value().unwrap_or_default());
+                }
+                Kind::Comment if line.is_commented_assignment() => {
+                    let eq = line.text.find('=').unwrap_or(line.text.len());
+                    let name = line.text[..eq]
+                        .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
+                        .trim_start_matches("export")
+                        .trim();
+                    let value = dotenv::unquote(line.text[eq..].get(1..).unwrap_or("").trim());
+                    add(&mut secrets, name, &value);
+                }
+                Kind::Bare { .. } | Kind::Other => {
+                    if let Some(text) = whole_line_secret(line) {
+                        let file_name = file.file_name().unwrap_or(file.as_os_str());
+                        let label = format!("{}:{}", file_name.to_string_lossy(), line.number);
+                        secrets.push(Secret::new(label, text.as_bytes()));
+                        if let Some((name, value)) = loose_pair(text) {
+                            add(&mut secrets, name, value);
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
     }
     keys.extend(given_keys(args, ui));
@@ -257,29 +362,48 @@ fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
 
 /// The leak check over paths or the staged content.
 fn check(args: &Mask, project: &Project, ui: &Ui) -> Result<()> {
-    let (hits, scanned, secrets) = find_leaks(args, project, ui, None)?;
+    let found = find_leaks(args, project, ui, None)?;
     let mut out = String::new();
-    for h in &hits {
+    for h in &found.hits {
         out.push_str(h);
         out.push('\n');
     }
     write_stdout(out.as_bytes())?;
-    if hits.is_empty() {
+    let checked = counted(found.scanned, "file", "files");
+    if found.hits.is_empty() {
         ui.info(format!(
-            "no secret values found in {scanned} file(s) ({secrets} secrets checked)"
+            "no secret values found in {checked} ({} checked)",
+            counted(found.secrets, "secret", "secrets")
         ));
         Ok(())
     } else {
         Err(Failure::new(
             Code::CheckFailed,
             format!(
-                "{} secret value(s) found in {} file(s); remove them (use a variable or `envseal run`) before committing",
-                hits.len(),
-                scanned
+                "{} found in {} ({checked} checked); remove them (use a variable or `envseal run`) before committing, or mark a deliberate one with `envseal:allow` on its line",
+                counted(found.hits.len(), "secret value", "secret values"),
+                counted(found.files_with_hits, "file", "files"),
             ),
         )
         .into())
     }
+}
+
+/// `1 file`, `2 files`.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What the leak check found.
+struct Leaks {
+    /// `path:line: KEY`, in order.
+    hits: Vec<String>,
+    /// Files searched.
+    scanned: usize,
+    /// Files with at least one hit.
+    files_with_hits: usize,
+    /// Secrets searched for.
+    secrets: usize,
 }
 
 /// The leak check of the staged content with the project's default secrets, never
@@ -299,13 +423,14 @@ pub fn staged_leaks(
         secrets: Vec::new(),
         check: true,
         staged: true,
+        all_values: false,
         named: false,
         min_len: mask::DEFAULT_MIN_LEN,
         line_buffered: false,
         key: key.clone(),
     };
     match find_leaks(&args, project, ui, Some((root, staged))) {
-        Ok((hits, _, _)) => Ok(hits),
+        Ok(found) => Ok(found.hits),
         // No secrets known (no .env, no key at hand): nothing to compare against.
         Err(e) if crate::exit::code_for(&e) == Code::KeyMissing => Ok(Vec::new()),
         Err(e) => Err(e),
@@ -315,14 +440,14 @@ pub fn staged_leaks(
 /// A staged file: (path relative to the work-tree root, content).
 type StagedBlob = (String, Vec<u8>);
 
-/// (hits, files scanned, secrets in the set). With --staged, `staged` is the work-tree
-/// root and the staged content when the caller has read them already.
+/// The leak check. With --staged, `staged` is the work-tree root and the staged content
+/// when the caller has read them already.
 fn find_leaks(
     args: &Mask,
     project: &Project,
     ui: &Ui,
     staged: Option<(&Path, &[StagedBlob])>,
-) -> Result<(Vec<String>, usize, usize)> {
+) -> Result<Leaks> {
     let sources = if args.secrets.is_empty() {
         default_secret_sources(project, args, ui)
     } else {
@@ -335,22 +460,34 @@ fn find_leaks(
         )
         .into());
     }
-    let secrets = load_secrets(&sources, args, ui)?;
+    let select = Select::Check {
+        rules: &project.config.mask,
+        every: args.all_values,
+    };
+    let secrets = load_secrets(&sources, args, ui, select)?;
     let set = secret_set(&secrets, args);
     let mut hits = Vec::new();
     let mut scanned = 0usize;
+    let mut files_with_hits = 0usize;
     let mut scan = |name: &str, bytes: &[u8]| {
         scanned += 1;
         if format::detect(bytes).is_some() {
             return; // ciphertext
         }
+        let before = hits.len();
         for m in set.find_all(bytes) {
+            let start = memchr::memrchr(b'\n', &bytes[..m.start]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &bytes[m.start..]).map_or(bytes.len(), |i| m.start + i);
+            if memchr::memmem::find(&bytes[start..end], mask::ALLOW_MARKER.as_bytes()).is_some() {
+                continue; // a deliberate occurrence, marked on its line
+            }
             let line = memchr::memchr_iter(b'\n', &bytes[..m.start]).count() + 1;
             hits.push(format!(
                 "{name}:{line}: {}",
                 set.name(m.secret_index).unwrap_or("?")
             ));
         }
+        files_with_hits += usize::from(hits.len() > before);
     };
     if args.staged {
         let read;
@@ -410,7 +547,12 @@ fn find_leaks(
             }
         }
     }
-    Ok((hits, scanned, set.len()))
+    Ok(Leaks {
+        hits,
+        scanned,
+        files_with_hits,
+        secrets: set.len(),
+    })
 }
 
 /// Is `path` one of the files the secrets come from (it holds them by design)?

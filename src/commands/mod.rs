@@ -17,6 +17,7 @@ pub mod export;
 pub mod generate_key;
 pub mod guard;
 pub mod hook;
+pub mod keys;
 pub mod mask;
 pub mod merge;
 pub mod rotate;
@@ -329,10 +330,23 @@ pub fn resolve_v1_key(
 ) -> Result<key::Loaded> {
     let key_id = key_id_arg(args)?;
     let wanted = header.master().map(|s| s.kid.clone());
-    Ok(key::resolve(
+    match key::resolve(
         &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
         &mut ui.warner(),
-    )?)
+    ) {
+        // A teammate whose keyring holds only keys from before a rotation is told so.
+        Err(key::KeyError::Missing { hint, .. }) if key_id.is_none() => {
+            let slot = header.master();
+            let why = slot.and_then(|s| key::keyring::explain_missing(&s.kid, s.created));
+            let for_what = match (why, slot) {
+                (Some(why), _) => format!(" for {} ({why})", path.display()),
+                (None, Some(s)) => format!(" for {} (it needs {})", path.display(), s.kid),
+                (None, None) => format!(" for {}", path.display()),
+            };
+            Err(key::KeyError::Missing { for_what, hint }.into())
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Add where the wrong key came from and what to do to a format error.

@@ -163,11 +163,15 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         None => format!("the keyring ({})", key::keyring::dir().display()),
     };
     ui.info(format!(
-        "Rotating {} file(s) from key {old_id} to a new key, saved to {target}:",
-        items.len()
+        "Rotating {} from key {old_id} to a new key, saved to {target}:",
+        super::mask::counted(items.len(), "file", "files")
     ));
-    for item in &items {
-        ui.info(format!("  {} ({})", item.rel, item.format.name()));
+    let listed: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i.rel.as_str(), i.format.name()))
+        .collect();
+    for line in plan_lines(&listed) {
+        ui.info(line);
     }
     for path in &skipped {
         ui.info(format!(
@@ -443,21 +447,64 @@ fn report(
         write_stdout(format!("{v}\n").as_bytes())?;
     }
     ui.info(format!(
-        "Rotated {} file(s) in {:.1} s: {old_id} -> {new_id}. The new key is in {} (mode 0600).",
-        items.len(),
+        "Rotated {} in {:.1} s: {old_id} -> {new_id}. The new key is in {} (mode 0600).",
+        super::mask::counted(items.len(), "file", "files"),
         took.as_secs_f64(),
         location.display()
     ));
+    let paths: Vec<&Path> = items.iter().map(|i| i.path.as_path()).collect();
     ui.info(format!(
-        "Next: put the new key ({}) wherever the old one is used — the CI secret SECRETS_MASTER_KEY{}, Kubernetes secrets, teammates' keyrings — then commit the re-encrypted files.",
+        "Next: put the new key ({}) wherever the old one is used — the CI secrets and environment variables {}, Kubernetes secrets, teammates' keyrings (`envseal key import`) — then commit the re-encrypted files.",
         location.display(),
-        items
-            .first()
-            .and_then(|i| key::env_name(&i.path))
-            .map(|e| format!("_{e}"))
-            .unwrap_or_default(),
+        variables_to_update(&paths, old_id).join(", "),
     ));
     Ok(())
+}
+
+/// The plan's file lines: each file when there are few, else a count per directory, so a
+/// rotation of hundreds of files fits on a screen before the prompt.
+fn plan_lines(files: &[(&str, &str)]) -> Vec<String> {
+    const LIST_UP_TO: usize = 20;
+    if files.len() <= LIST_UP_TO {
+        return files
+            .iter()
+            .map(|(rel, format)| format!("  {rel} ({format})"))
+            .collect();
+    }
+    let mut per_dir: std::collections::BTreeMap<String, usize> = Default::default();
+    for (rel, _) in files {
+        let dir = Path::new(rel)
+            .parent()
+            .map(|d| d.display().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| ".".to_owned());
+        *per_dir.entry(dir).or_default() += 1;
+    }
+    per_dir
+        .into_iter()
+        .map(|(dir, n)| format!("  {dir}/: {}", super::mask::counted(n, "file", "files")))
+        .collect()
+}
+
+/// Every environment variable that held the rotated key, by name (never its value): the
+/// `SECRETS_MASTER_KEY*` variables set here to it, and the names by which each rotated
+/// file looks for its key (`SECRETS_MASTER_KEY_STAGING` for `.env.staging.encrypted`,
+/// then `SECRETS_MASTER_KEY`), as CI sets them.
+fn variables_to_update(files: &[&Path], old: &KeyId) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for (name, value) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("SECRETS_MASTER_KEY") {
+            let value = zeroize::Zeroizing::new(value.to_string_lossy().into_owned());
+            if Key::from_text(&value).is_ok_and(|k| k.id() == *old) {
+                names.insert(name);
+            }
+        }
+    }
+    for file in files {
+        names.extend(key::env_vars_for(Some(file)));
+    }
+    names.into_iter().collect()
 }
 
 /// `--resume` / `--abort` of the unfinished rotation.

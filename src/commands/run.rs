@@ -117,13 +117,22 @@ fn start(
         None,
     );
     let err = cmd.exec();
+    // As a shell does: 127 when the command is not found, 126 when it is found but
+    // cannot be executed (no permission, not an executable, a directory).
+    let (code, what) = match err.kind() {
+        std::io::ErrorKind::NotFound => (Code::NotFound, "command not found"),
+        std::io::ErrorKind::PermissionDenied => (Code::NotExecutable, "permission denied"),
+        _ if err.raw_os_error() == Some(8) /* ENOEXEC */ || err.raw_os_error() == Some(21) /* EISDIR */ => {
+            (Code::NotExecutable, "not an executable")
+        }
+        _ => (Code::NotExecutable, "cannot execute"),
+    };
     Err(Failure::new(
-        if err.kind() == std::io::ErrorKind::NotFound {
-            Code::Usage
-        } else {
-            Code::Io
-        },
-        format!("cannot run {}: {err}", args.command[0].to_string_lossy()),
+        code,
+        format!(
+            "cannot run {}: {what} ({err})",
+            args.command[0].to_string_lossy()
+        ),
     )
     .into())
 }

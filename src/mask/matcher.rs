@@ -129,9 +129,9 @@ pub struct SecretSet {
     names: Vec<String>,
     replacement: Replacement,
     all: Matcher,
-    /// Without the secrets that contain `\n`, for line-by-line filtering; `None` when no
-    /// secret contains one (then `all` serves both).
-    lines: Option<Matcher>,
+    /// The secrets that contain `\n`: the only ones a line-buffered filter must wait for
+    /// past a line end (see [`SecretSet::hold_from`]).
+    multiline: Vec<Box<[u8]>>,
 }
 
 impl fmt::Debug for SecretSet {
@@ -174,15 +174,11 @@ impl SecretSet {
                 }
             }
         }
-        let lines = values.iter().any(|v| v.contains(&b'\n')).then(|| {
-            let (ids, vals): (Vec<usize>, Vec<&[u8]>) = values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| !v.contains(&b'\n'))
-                .map(|(i, v)| (i, v.as_slice()))
-                .unzip();
-            Matcher::new(&vals, ids, engine)
-        });
+        let multiline = values
+            .iter()
+            .filter(|v| v.contains(&b'\n'))
+            .map(|v| Box::from(v.as_slice()))
+            .collect();
         let all = Matcher::new(
             &values.iter().map(Vec::as_slice).collect::<Vec<_>>(),
             (0..values.len()).collect(),
@@ -192,7 +188,7 @@ impl SecretSet {
             names,
             replacement: options.replacement.clone(),
             all,
-            lines,
+            multiline,
         }
     }
 
@@ -245,11 +241,26 @@ impl SecretSet {
         out
     }
 
-    pub(crate) fn matcher(&self, line_buffered: bool) -> &Matcher {
-        match (&self.lines, line_buffered) {
-            (Some(lines), true) => lines,
-            _ => &self.all,
+    pub(crate) fn matcher(&self) -> &Matcher {
+        &self.all
+    }
+
+    /// The first position `i >= from` where `data[i..]` may be the start of a longer
+    /// occurrence of a multi-line secret (it is a proper prefix of one), or `data.len()`.
+    /// A line-buffered filter decides a complete line only when no such occurrence can
+    /// begin in it: a secret that spans lines is masked whole, as in pipe mode.
+    pub(crate) fn hold_from(&self, data: &[u8], from: usize) -> usize {
+        if self.multiline.is_empty() {
+            return data.len();
         }
+        (from..data.len())
+            .find(|&i| {
+                let tail = &data[i..];
+                self.multiline
+                    .iter()
+                    .any(|s| s.len() > tail.len() && s.starts_with(tail))
+            })
+            .unwrap_or(data.len())
     }
 
     /// Feeds the replacement for secret `index` to `put`, in one or more pieces.

@@ -17,6 +17,6 @@ pub mod view;
 mod tests;
 
 pub use matcher::{Engine, Match, Options, Replacement, Secret, SecretSet, DEFAULT_MIN_LEN};
-pub use rules::{url_password, Rules};
+pub use rules::{url_password, Rules, ALLOW_MARKER};
 pub use stream::filter;
 pub use view::{mask_url_password, mask_value};

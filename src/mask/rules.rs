@@ -62,9 +62,23 @@ pub struct Rules {
     pub extra_patterns: Vec<String>,
     /// Exact key names that are never sensitive, whatever the other rules say.
     pub not_sensitive: Vec<String>,
+    /// Exact key names whose values the leak check never reports (the masked view and
+    /// the stream filter still mask them): a value that is deliberately in the code, such
+    /// as a publishable key. For one deliberate occurrence, put `envseal:allow` on that
+    /// line of source instead ([`ALLOW_MARKER`]).
+    pub allow: Vec<String>,
 }
 
+/// On a line of source, this text tells the leak check that a secret value on that line
+/// is there on purpose (as `gitleaks:allow` does for gitleaks).
+pub const ALLOW_MARKER: &str = "envseal:allow";
+
 impl Rules {
+    /// Whether the leak check must never report the value of `key` (`allow`).
+    pub fn is_allowed(&self, key: &str) -> bool {
+        self.allow.iter().any(|n| n.eq_ignore_ascii_case(key))
+    }
+
     /// Whether the value of `key` must be masked when shown.
     pub fn is_sensitive(&self, key: &str) -> bool {
         if self
@@ -97,9 +111,11 @@ impl Rules {
 /// has a non-empty one. Applies to any key: a credential in a URL is always masked.
 ///
 /// The first `scheme://` in the value is used. The userinfo normally ends at the last `@`
-/// before the first `/`, `?` or `#`; when there is none there, the last `@` before the
-/// next whitespace, `?` or `#` is tried instead, because generated passwords (base64) often contain a
-/// raw `/` and a leaked password is worse than a masked host name.
+/// before the first `/` or `?`; when there is none there, the last `@` before the next
+/// whitespace or `?` is tried instead, because generated passwords (base64) often contain a
+/// raw `/` and a leaked password is worse than a masked host name. A `#` does not end the
+/// authority here (it would start a fragment in a strict URL): a password with a raw `#`
+/// (`redis://:p$w#rd@cache:6379/0`) is common in `.env` files and must not be shown.
 pub fn url_password(value: &str) -> Option<Range<usize>> {
     let bytes = value.as_bytes();
     let sep = find_scheme_separator(bytes)?;
@@ -112,12 +128,9 @@ pub fn url_password(value: &str) -> Option<Range<usize>> {
     let token = &rest[..token_end];
     let authority_end = token
         .iter()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .position(|b| matches!(b, b'/' | b'?'))
         .unwrap_or(token.len());
-    let query_start = token
-        .iter()
-        .position(|b| matches!(b, b'?' | b'#'))
-        .unwrap_or(token.len());
+    let query_start = token.iter().position(|&b| b == b'?').unwrap_or(token.len());
     let at = token[..authority_end]
         .iter()
         .rposition(|&b| b == b'@')
@@ -242,5 +255,9 @@ mod tests {
         assert_eq!(pw("1x://u:p@h"), None);
         assert_eq!(pw(""), None);
         assert_eq!(pw("https://u:pässwörd@h"), Some("pässwörd"));
+        // Issue 10 §4: a raw `#` inside the password.
+        assert_eq!(pw("redis://:p$w#rd@cache:6379/0"), Some("p$w#rd"));
+        assert_eq!(pw("postgres://u:a#b/c@db/app"), Some("a#b/c"));
+        assert_eq!(pw("https://host/page#frag"), None);
     }
 }

@@ -11,11 +11,13 @@
 //! A run that reaches past the decided part has its replacement written already; the
 //! carried bytes it covers are remembered and dropped in the next round.
 //!
-//! Line-buffered mode flushes the output after every read that completed a line. It
-//! matches with the set minus the secrets that contain `\n` (their lines are secrets of
-//! their own, see [`super::matcher`]), so no match spans a line end and every complete line
-//! is decided as soon as it is read. A trailing partial line shorter than the longest secret
-//! (e.g. a prompt) is held back until its line ends or the input does.
+//! Line-buffered mode flushes the output after every read that completed a line, and
+//! gives the same output as pipe mode: it matches with the same set, multi-line secrets
+//! included (a multi-line value printed as it is, with lines shorter than `--min-len`, is
+//! masked whole). A complete line is decided as soon as it is read unless a multi-line
+//! secret may begin in it and continue past what was read so far: then it is held back
+//! only until the next read shows whether it does. A trailing partial line shorter than
+//! the longest secret (e.g. a prompt) is held back until its line ends or the input does.
 //!
 //! Write errors, including `BrokenPipe`, are returned unchanged.
 
@@ -62,7 +64,7 @@ pub(crate) struct Filter<'a, R, W> {
 
 impl<'a, R: Read, W: Write> Filter<'a, R, W> {
     pub fn new(set: &'a SecretSet, input: R, output: W, line_buffered: bool) -> Self {
-        let keep = set.matcher(line_buffered).max_len.saturating_sub(1);
+        let keep = set.matcher().max_len.saturating_sub(1);
         Filter {
             set,
             input,
@@ -80,7 +82,7 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
     }
 
     pub fn run(&mut self) -> io::Result<()> {
-        let matcher = self.set.matcher(self.line_buffered);
+        let matcher = self.set.matcher();
         let keep = matcher.max_len.saturating_sub(1);
         let mut filled = 0;
         loop {
@@ -97,8 +99,11 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
             let mut line_done = false;
             if self.line_buffered && !eof {
                 if let Some(nl) = memchr::memrchr(b'\n', data) {
-                    decided = decided.max(nl + 1);
-                    line_done = true;
+                    if nl + 1 > decided {
+                        let hold = self.set.hold_from(data, decided);
+                        decided = decided.max((nl + 1).min(hold));
+                    }
+                    line_done = decided > 0;
                 }
             }
             self.runs.clear();

@@ -9,7 +9,8 @@ use super::stream::{filter, Filter, CHUNK, OUT_CAP};
 
 /// The oracle: expands secrets like `SecretSet::new` does, then at each position tries
 /// every secret and takes the longest; occurrences starting inside a masked run extend it.
-fn reference(secrets: &[Secret], options: &Options, hay: &[u8], line_mode: bool) -> Vec<u8> {
+/// Line-buffered filtering must give the same output (issue 9.9), so there is one oracle.
+fn reference(secrets: &[Secret], options: &Options, hay: &[u8]) -> Vec<u8> {
     let min_len = options.min_len.max(1);
     let mut list: Vec<(String, Vec<u8>)> = Vec::new();
     let mut add = |name: &str, v: &[u8]| {
@@ -24,9 +25,6 @@ fn reference(secrets: &[Secret], options: &Options, hay: &[u8], line_mode: bool)
                 add(&s.name, line.strip_suffix(b"\r").unwrap_or(line));
             }
         }
-    }
-    if line_mode {
-        list.retain(|(_, v)| !v.contains(&b'\n'));
     }
     let longest_at = |i: usize| {
         list.iter()
@@ -166,13 +164,13 @@ proptest! {
             replacement: if named { Replacement::Named } else { Replacement::Fixed(b"***".to_vec()) },
         };
         let set = SecretSet::with_engine(secrets.clone(), &options, engine);
-        let expected = reference(&secrets, &options, &hay, line);
+        let expected = reference(&secrets, &options, &hay);
         let got = run_filter(&set, &hay, sizes, line);
         prop_assert_eq!(&got, &expected);
-        prop_assert_eq!(set.mask_bytes(&hay), reference(&secrets, &options, &hay, false));
+        prop_assert_eq!(set.mask_bytes(&hay), reference(&secrets, &options, &hay));
         if !named {
             for s in &secrets {
-                if s.value.len() >= min_len && !(line && s.value.contains(&b'\n')) {
+                if s.value.len() >= min_len {
                     prop_assert!(!contains(&got, &s.value), "a secret survived");
                 }
             }
@@ -219,7 +217,7 @@ proptest! {
         let options = Options::default();
         let set = SecretSet::with_engine(secrets.clone(), &options, engine);
         let got = run_filter(&set, &hay, sizes, line);
-        prop_assert_eq!(&got, &reference(&secrets, &options, &hay, line));
+        prop_assert_eq!(&got, &reference(&secrets, &options, &hay));
     }
 }
 
@@ -382,6 +380,57 @@ fn line_buffered_flushes_each_complete_line() {
     assert_eq!(out.at, vec![8, 12, 17]);
 }
 
+/// Issue 9.9: a multi-line secret whose middle line is shorter than `--min-len` was
+/// shown line by line in line-buffered mode (`ab` stayed visible); now the output is the
+/// pipe mode's, and a line is held back only while it may begin the secret.
+#[test]
+fn line_buffered_masks_a_multi_line_secret_whole_as_pipe_mode_does() {
+    let set = SecretSet::new(
+        [Secret::new(
+            "PEM",
+            "-----BEGIN KEY-----\nab\n-----END KEY-----",
+        )],
+        &Options::default(),
+    );
+    let input: &[u8] = b"before\n-----BEGIN KEY-----\nab\n-----END KEY----- after\nnext\n";
+    // One read per line, as from `tail -f`.
+    let sizes = vec![7, 20, 3, 26, 5];
+    let pipe = run_filter(&set, input, sizes.clone(), false);
+    assert_eq!(pipe, b"before\n*** after\nnext\n");
+    let reader = ShortReads {
+        data: input,
+        sizes,
+        next: 0,
+    };
+    let mut out = Flushes::default();
+    filter(&set, reader, &mut out, true).expect("no I/O error");
+    assert_eq!(out.data, pipe);
+    // `before` at once; the secret's lines held until it is complete; `next` at once.
+    assert_eq!(out.at.first(), Some(&7));
+    assert!(out.at.contains(&(7 + 10)), "{:?}", out.at);
+    assert!(out.at.contains(&(7 + 10 + 5)), "{:?}", out.at);
+    // A line that only looks like the secret's start is released when the next line
+    // shows it is not.
+    let set = SecretSet::new(
+        [Secret::new("PW", "pw\nsecond-line-of-it")],
+        &Options::default(),
+    );
+    let input: &[u8] = b"pw\nzz\n";
+    let reader = ShortReads {
+        data: input,
+        sizes: vec![3, 3],
+        next: 0,
+    };
+    let mut out = Flushes::default();
+    filter(&set, reader, &mut out, true).expect("no I/O error");
+    assert_eq!(out.data, input);
+    assert_eq!(
+        out.at.first(),
+        Some(&6),
+        "held while it could begin the secret"
+    );
+}
+
 #[test]
 fn buffers_stay_bounded() {
     // 6 MiB dense with matches and split points, read in odd sizes.
@@ -451,7 +500,7 @@ fn many_secrets_every_index_size() {
             }
         }
         let options = Options::default();
-        let expected = reference(&secrets, &options, &hay, false);
+        let expected = reference(&secrets, &options, &hay);
         assert_ne!(expected, hay);
         for engine in [Engine::Auto, Engine::AhoCorasick] {
             let set = SecretSet::with_engine(secrets.clone(), &options, engine);

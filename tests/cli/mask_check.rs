@@ -53,7 +53,8 @@ fn hits_in_files_and_directories_name_the_place_and_key_never_the_value() {
         "the ignored build/ and the secrets file itself are not reported"
     );
     assert!(
-        run.stderr.contains("2 secret value(s) found"),
+        run.stderr
+            .contains("2 secret values found in 2 files (4 files checked)"),
         "{}",
         run.stderr
     );

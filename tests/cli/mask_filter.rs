@@ -144,9 +144,10 @@ second-line-of-multi\r
             assert!(got.contains(keep), "{args:?}: {keep:?} lost: {got:?}");
         }
     }
-    // Line-buffered output keeps every line end (no match spans one).
+    // Line-buffered output is pipe mode's (issue 9.9): the value printed whole is one
+    // replacement in both.
     let got = filter(&sb, &["--line-buffered"], input);
-    assert_eq!(got.matches('\n').count(), input.matches('\n').count());
+    assert_eq!(got, filter(&sb, &[], input));
 }
 
 #[test]
@@ -397,4 +398,68 @@ fn without_line_buffering_a_pipe_gets_output_at_the_end() {
     );
     assert!(wait_within(&mut child, Duration::from_secs(10)).is_some_and(|s| s.success()));
     reader.join().unwrap();
+}
+
+/// Issue 9.9: with --line-buffered, a multi-line value printed as it is (its middle line
+/// shorter than --min-len) is masked whole, exactly as in pipe mode, while lines around
+/// it still come out as soon as they are complete.
+#[test]
+fn line_buffered_masks_multi_line_secrets_as_pipe_mode_does() {
+    let sb = Sandbox::new();
+    sb.write(
+        "secrets.env",
+        "CERT=\"-----BEGIN CERT-----\nab\n-----END CERT-----\"\n",
+    );
+    let input = "start\n-----BEGIN CERT-----\nab\n-----END CERT-----\nafter\n";
+    let pipe = filter(&sb, &[], input);
+    assert_eq!(pipe, "start\n***\nafter\n");
+    let mut c = sb.command();
+    c.args(["mask", "--secrets", "secrets.env", "--line-buffered"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let limit = Duration::from_secs(10);
+    let mut got = String::new();
+    for (line, expect_now) in [
+        ("start\n", Some("start\n")),
+        ("-----BEGIN CERT-----\n", None),
+        ("ab\n", None),
+        ("-----END CERT-----\n", Some("***\n")),
+        ("after\n", Some("after\n")),
+    ] {
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        match expect_now {
+            Some(want) => {
+                let out = rx.recv_timeout(limit).expect("a complete line comes out");
+                assert_eq!(out, want);
+                got.push_str(&out);
+            }
+            None => assert!(
+                rx.recv_timeout(Duration::from_millis(200)).is_err(),
+                "a line that may begin the secret is held back"
+            ),
+        }
+    }
+    drop(stdin);
+    let status = wait_within(&mut child, limit).expect("exits after stdin closes");
+    assert!(status.success());
+    reader.join().unwrap();
+    assert_eq!(got, pipe);
 }
