@@ -70,6 +70,7 @@ pub fn run(args: &Encrypt, ui: &Ui) -> Result<Option<key::KeyId>> {
         }
         Format::Fernet => (None, dotenv::check_file_bytes(&input, &plain)?),
     };
+    warn_unterminated(&input, &plain, ui);
 
     // An existing output under the same key is updated in place (same data key, unchanged
     // values keep their ciphertext). Anything else there is only replaced with --force.
@@ -348,4 +349,19 @@ fn shows_a_comment(bytes: &[u8]) -> bool {
             .map(|l| l.trim_start_matches(dotenv::is_hspace))
             .any(|l| l.starts_with('#') && !l.starts_with("#ENC["))
     })
+}
+
+/// A value whose quote never closes is stored, not refused (issue 14): the line is
+/// encrypted whole and decrypts byte for byte, but the loaders skip or misread it, so say
+/// where (never the text).
+fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
+    for w in dotenv::unterminated_quotes(plain) {
+        ui.warn(format!(
+            "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
+            input.display(),
+            w.line(),
+            w.column(),
+            w.kind_message()
+        ));
+    }
 }

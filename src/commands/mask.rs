@@ -168,19 +168,45 @@ fn split_raw(raw: &str) -> (&str, &str, &str) {
 
 /// The secrets of the given files (plaintext or encrypted): every assignment value, plus
 /// the password part of URL values.
+///
+/// The values are those the application reads ([`dialect_values`]), and also each raw
+/// value as envseal's line model reads it: where they differ, both may reach a log.
 fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui) -> Result<Vec<Secret>> {
+    let dialect = super::run::chosen_dialect(args.dialect)?;
     let mut secrets = Vec::new();
     for file in files {
         let text = read_plain(file, args, ui)?;
         let doc = dotenv::parse_file_bytes(file, &text)?;
-        for (name, value) in doc.pairs() {
+        let read = dialect_values(file, &doc, dialect, ui);
+        let pairs = doc.pairs().map(|(n, v)| (n.to_owned(), v));
+        for (name, value) in read.into_iter().chain(pairs) {
             if let Some(r) = mask::url_password(&value) {
-                secrets.push(Secret::new(name, value[r].as_bytes()));
+                secrets.push(Secret::new(&name, value[r].as_bytes()));
             }
-            secrets.push(Secret::new(name, value.into_bytes()));
+            secrets.push(Secret::new(&name, value.into_bytes()));
         }
     }
     Ok(secrets)
+}
+
+/// The values `dialect`'s loader reads from `doc`, `${VAR}` as written where the loader
+/// lets it be (python); a file the loader rejects gives a warning and no values of its
+/// own (the line model's values are still masked).
+fn dialect_values(
+    file: &Path,
+    doc: &dotenv::Document,
+    dialect: crate::dialect::Dialect,
+    ui: &Ui,
+) -> Vec<(String, String)> {
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let expand = dialect == crate::dialect::Dialect::Dotenvy;
+    match super::run::read_values(file, doc, dialect, expand, false, &env, ui) {
+        Ok(v) => v,
+        Err(e) => {
+            ui.warn(format!("{e:#}"));
+            Vec::new()
+        }
+    }
 }
 
 fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
@@ -242,6 +268,7 @@ pub fn staged_leaks(
         named: false,
         min_len: mask::DEFAULT_MIN_LEN,
         line_buffered: false,
+        dialect: None,
         key: key.clone(),
     };
     match find_leaks(&args, project, ui, Some((root, staged))) {
