@@ -315,3 +315,247 @@ fn every_dialect_reads_every_file_as_its_loader_does() {
         failures.join("\n")
     );
 }
+
+// --- The binary: `run --dialect`, the config key, refusals, `mask --dialect`, encrypt. ---
+
+use crate::common::{position_after, test_key, Sandbox};
+
+/// A file the three loaders read differently, and all three accept: backticks (node's
+/// third quote), escapes in double quotes (node: only `\n`), duplicate keys (dotenvy's
+/// load keeps the first), `${VAR}` (node never expands; dotenvy takes the file's latest
+/// value).
+const DIFFERENT: &str = "BT=`backtick`\nTAB=\"a\\tb\"\nDUP=first\nDUP=second\nEXP=${DUP}-x\nDEF=${ENVSEAL_T_UNSET:-dflt}\n";
+
+/// Encrypt `text` as `.env.encrypted` in a new sandbox; the plaintext stays as `plain.env`.
+fn sealed(text: &str) -> (Sandbox, String) {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(61));
+    sb.write(".env", text);
+    sb.run(&["encrypt", "-q", "--key-file", &kf]).ok();
+    fs::rename(sb.path(".env"), sb.path("plain.env")).unwrap();
+    (sb, kf)
+}
+
+/// The child's environment under `envseal run ARGS -- env -0`, for the keys of `keys`.
+fn child(sb: &Sandbox, args: &[&str], keys: &[&str]) -> Map {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--", "env", "-0"]);
+    let run = sb.run(&all);
+    run.ok();
+    let env: HashMap<String, String> = run
+        .stdout
+        .split(|&b| b == 0)
+        .filter_map(|r| {
+            let (k, v) = std::str::from_utf8(r).ok()?.split_once('=')?;
+            Some((k.to_owned(), v.to_owned()))
+        })
+        .collect();
+    keys.iter()
+        .filter_map(|k| Some((k.to_string(), Some(env.get(*k)?.clone()))))
+        .collect()
+}
+
+/// The real loaders' readings of one file.
+fn loaders(path: &Path) -> Vec<(Dialect, Map)> {
+    let files = [path.to_owned()];
+    let mut out = Vec::new();
+    if let Loaded::Read(m) = dotenvy_load(&fs::read(path).unwrap()) {
+        out.push((Dialect::Dotenvy, m));
+    }
+    match python(&files) {
+        Some((mut l, ..)) => {
+            if let Loaded::Read(m) = l.remove(0) {
+                out.push((Dialect::Python, m));
+            }
+        }
+        None => missing("python3 with python-dotenv"),
+    }
+    match node(&files) {
+        Some((mut l, _)) => {
+            if let Loaded::Read(m) = l.remove(0) {
+                out.push((Dialect::Node, m));
+            }
+        }
+        None => missing("node with the dotenv package"),
+    }
+    out
+}
+
+#[test]
+fn run_dialect_gives_the_child_what_that_loader_reads() {
+    let (sb, kf) = sealed(DIFFERENT);
+    let keys = ["BT", "TAB", "DUP", "EXP", "DEF"];
+    let readings = loaders(&sb.path("plain.env"));
+    for (dialect, theirs) in &readings {
+        let got = child(
+            &sb,
+            &["--dialect", dialect.name(), "--key-file", &kf],
+            &keys,
+        );
+        assert_eq!(&got, theirs, "run --dialect {dialect}");
+    }
+    // They do differ: one reading for all would not pass the loop above.
+    let maps: Vec<&Map> = readings.iter().map(|(_, m)| m).collect();
+    for (i, a) in maps.iter().enumerate() {
+        for b in &maps[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+    // No flag: python, as `dialect` in the config would say.
+    let python = child(&sb, &["--key-file", &kf], &keys);
+    assert_eq!(python["BT"].as_deref(), Some("`backtick`"));
+    assert_eq!(python["EXP"].as_deref(), Some("second-x"));
+}
+
+#[test]
+fn the_config_dialect_is_the_default_and_the_flag_wins() {
+    let (sb, kf) = sealed(DIFFERENT);
+    fs::create_dir_all(sb.path(".envseal")).unwrap();
+    sb.write(".envseal/config.toml", "dialect = \"node\"\n");
+    let got = child(&sb, &["--key-file", &kf], &["BT", "EXP"]);
+    assert_eq!(
+        got["BT"].as_deref(),
+        Some("backtick"),
+        "node strips backticks"
+    );
+    assert_eq!(
+        got["EXP"].as_deref(),
+        Some("${DUP}-x"),
+        "node never expands"
+    );
+    let got = child(&sb, &["--dialect", "python", "--key-file", &kf], &["BT"]);
+    assert_eq!(got["BT"].as_deref(), Some("`backtick`"));
+    sb.write(".envseal/config.toml", "dialect = \"perl\"\n");
+    // An unknown dialect in the config is the config's error (as any bad config key),
+    // and nothing runs.
+    let run = sb.run(&["run", "--key-file", &kf, "--", "touch", "ran"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("config.toml:1:"), "{}", run.stderr);
+    assert!(!sb.path("ran").exists());
+}
+
+#[test]
+fn a_file_dotenvy_rejects_runs_nothing_and_names_the_line() {
+    let secret = "s3cret-after-space";
+    let (sb, kf) = sealed(&format!("A=1\nB=x {secret}\n"));
+    let run = sb.run(&[
+        "run",
+        "--dialect",
+        "dotenvy",
+        "--key-file",
+        &kf,
+        "--",
+        "touch",
+        "ran",
+    ]);
+    run.code(7).no_leak(&[secret]);
+    assert_eq!(
+        position_after(&run.stderr, ".env.encrypted"),
+        Some((2, 5)),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("dotenvy"), "{}", run.stderr);
+    assert!(!sb.path("ran").exists());
+    // The real dotenvy rejects it too.
+    assert!(matches!(
+        dotenvy_load(&sb.read("plain.env")),
+        Loaded::Rejected
+    ));
+}
+
+#[test]
+fn expand_switches_that_no_loader_has_are_usage_errors() {
+    let (sb, kf) = sealed("A=1\n");
+    for args in [
+        ["--dialect", "node", "--expand"],
+        ["--dialect", "dotenvy", "--no-expand"],
+    ] {
+        let mut all = vec!["run"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(&["--key-file", &kf, "--", "true"]);
+        sb.run(&all).code(2);
+    }
+}
+
+/// Issue 14, item 1: a value whose quote never closes is encrypted (the line whole),
+/// with a warning at file:line:column and none of its text; the round trip is
+/// byte-exact; python's reading skips the line and reads the next one, with a warning.
+#[test]
+fn an_unterminated_quote_is_encrypted_whole_with_a_positioned_warning() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(62));
+    let secret = "open-secret-value";
+    let text = format!("A=first\nB_KEY = \"{secret}\nC=after\n");
+    sb.write("open.env", &text);
+    for format in ["v1", "fernet"] {
+        let out = format!("open.{format}");
+        let run = sb.run(&[
+            "encrypt",
+            "open.env",
+            "-o",
+            &out,
+            "--format",
+            format,
+            "--key-file",
+            &kf,
+        ]);
+        run.ok().no_leak(&[secret, "B_KEY"]);
+        assert_eq!(
+            position_after(&run.stderr, "open.env"),
+            Some((2, 9)),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("never closed"), "{}", run.stderr);
+        let sealed = sb.read(&out);
+        assert!(!crate::common::contains(&sealed, secret.as_bytes()));
+        assert!(!crate::common::contains(&sealed, b"B_KEY"));
+        let dec = sb.run(&["decrypt", &out, "--stdout", "--key-file", &kf]);
+        dec.ok();
+        assert!(dec.stdout == text.as_bytes(), "{format}: round trip");
+    }
+    fs::rename(sb.path("open.v1"), sb.path(".env.encrypted")).unwrap();
+    let run = sb.run(&["run", "--key-file", &kf, "--", "env", "-0"]);
+    run.ok();
+    assert!(!run.stderr.contains(secret));
+    assert_eq!(
+        position_after(&run.stderr, ".env.encrypted"),
+        Some((2, 9)),
+        "{}",
+        run.stderr
+    );
+    let env = run.stdout_text();
+    assert!(env.split('\0').any(|v| v == "A=first"));
+    assert!(env.split('\0').any(|v| v == "C=after"));
+    assert!(!env.contains("B_KEY"));
+}
+
+/// `mask --dialect` takes the secret values as that loader reads them: node leaves `\t`
+/// in double quotes as written, python-dotenv makes it a tab.
+#[test]
+fn mask_dialect_masks_the_values_that_loader_reads() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    sb.write(".env", "API_TOKEN=\"tok\\tsecret-1234\"\n");
+    let log = "calling with tok\\tsecret-1234 now\n";
+    let filter = |extra: &[&str]| {
+        let mut c = sb.command();
+        c.args(["mask", "--secrets", ".env"]).args(extra);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(log.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(filter(&["--dialect", "node"]), "calling with *** now\n");
+    assert_eq!(filter(&["--dialect", "python"]), log);
+}
