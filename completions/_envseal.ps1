@@ -137,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
         'envseal;mask' {
             [CompletionResult]::new('--secrets', '--secrets', [CompletionResultType]::ParameterName, 'Where the secret values come from (.env or .env.encrypted; repeatable). With --check it defaults to the project''s env files')
             [CompletionResult]::new('--min-len', '--min-len', [CompletionResultType]::ParameterName, 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)')
+            [CompletionResult]::new('--dialect', '--dialect', [CompletionResultType]::ParameterName, 'Whose reading of the --secrets files gives the values to mask (filter, --check): python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]. The view masks the file''s text as written, whatever the dialect')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
@@ -222,11 +223,13 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
         'envseal;run' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The encrypted file [default: .env.encrypted]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The encrypted file [default: .env.encrypted]')
+            [CompletionResult]::new('--dialect', '--dialect', [CompletionResultType]::ParameterName, 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--override', '--override', [CompletionResultType]::ParameterName, 'Values from the file replace variables already set in the environment')
-            [CompletionResult]::new('--expand', '--expand', [CompletionResultType]::ParameterName, 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values')
+            [CompletionResult]::new('--expand', '--expand', [CompletionResultType]::ParameterName, 'Expand ${VAR} (the default of the python and dotenvy dialects; kept for scripts written when expansion was opt-in)')
+            [CompletionResult]::new('--no-expand', '--no-expand', [CompletionResultType]::ParameterName, 'Keep ${VAR} as written (python dialect: python-dotenv''s interpolate=False)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')

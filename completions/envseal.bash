@@ -646,7 +646,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --named --min-len --line-buffered --dialect --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +658,10 @@ _envseal() {
                     ;;
                 --min-len)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dialect)
+                    COMPREPLY=($(compgen -W "python node dotenvy" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)
@@ -714,7 +718,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__run)
-            opts="-f -q -v -h --file --override --expand --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --override --expand --no-expand --dialect --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,6 +730,10 @@ _envseal() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dialect)
+                    COMPREPLY=($(compgen -W "python node dotenvy" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)

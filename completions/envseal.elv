@@ -128,6 +128,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;mask'= {
             cand --secrets 'Where the secret values come from (.env or .env.encrypted; repeatable). With --check it defaults to the project''s env files'
             cand --min-len 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)'
+            cand --dialect 'Whose reading of the --secrets files gives the values to mask (filter, --check): python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]. The view masks the file''s text as written, whatever the dialect'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
@@ -203,11 +204,13 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;run'= {
             cand -f 'The encrypted file [default: .env.encrypted]'
             cand --file 'The encrypted file [default: .env.encrypted]'
+            cand --dialect 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --override 'Values from the file replace variables already set in the environment'
-            cand --expand 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values'
+            cand --expand 'Expand ${VAR} (the default of the python and dotenvy dialects; kept for scripts written when expansion was opt-in)'
+            cand --no-expand 'Keep ${VAR} as written (python dialect: python-dotenv''s interpolate=False)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'

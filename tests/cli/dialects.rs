@@ -516,6 +516,20 @@ fn an_unterminated_quote_is_encrypted_whole_with_a_positioned_warning() {
         dec.ok();
         assert!(dec.stdout == text.as_bytes(), "{format}: round trip");
     }
+    // The independent decoder written from docs/FORMAT.md reads the whole-line entry too.
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/v1_reference.py");
+    match Command::new("python3")
+        .arg(&reference)
+        .arg(sb.path(&kf))
+        .arg(sb.path("open.v1"))
+        .output()
+    {
+        Ok(o) if o.status.success() => assert!(o.stdout == text.as_bytes(), "reference decoder"),
+        Ok(o) if String::from_utf8_lossy(&o.stderr).contains("cryptography") => {
+            missing("python3 with cryptography")
+        }
+        other => panic!("scripts/v1_reference.py failed: {other:?}"),
+    }
     fs::rename(sb.path("open.v1"), sb.path(".env.encrypted")).unwrap();
     let run = sb.run(&["run", "--key-file", &kf, "--", "env", "-0"]);
     run.ok();
