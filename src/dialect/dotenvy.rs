@@ -19,8 +19,9 @@ use std::collections::HashMap;
 
 use super::{last_wins, Options, Problem, Reading};
 
-const WHAT_OPEN: &str = "dotenvy reaches the end of the file inside this statement (an unclosed quote, or a backslash or white space at the very end)";
-const WHAT_LINE: &str = "dotenvy cannot parse this line (key, `=` or value)";
+const WHAT_OPEN: &str = "the dotenvy loader rejects this file: it ends inside this statement (an unclosed quote, or a backslash or white space at the very end)";
+const WHAT_LINE: &str =
+    "the dotenvy loader rejects this file: it cannot parse this line here (key, `=` or value)";
 
 /// A problem at byte `offset` of the original text.
 fn problem(text: &str, offset: usize, what: &'static str) -> Problem {

@@ -111,9 +111,11 @@ impl Reading {
     }
 }
 
-/// The loader refuses the file (dotenvy returns an error; the others never do).
+/// The file cannot be read in this dialect: the loader refuses it (dotenvy returns an
+/// error; python-dotenv and node dotenv never do), or envseal cannot reproduce the
+/// loader's reading (node: a U+2028/U+2029 line separator). `problem.what` says which.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{problem} (the {dialect} loader rejects this file)")]
+#[error("{problem}")]
 pub struct Rejected {
     pub dialect: Dialect,
     pub problem: Problem,

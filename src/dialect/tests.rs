@@ -75,3 +75,22 @@ fn python_never_runs_command_substitutions() {
         v(&[("A", "$(touch /tmp/x) d")])
     );
 }
+
+/// python-dotenv's `'((?:\\'|[^'])*)'` backtracks: with no free closing quote, the quote
+/// of the last `\'` closes the value (checked with python-dotenv 1.2.2: `{'A': 'x\\'}`).
+#[test]
+fn python_closes_at_the_last_escaped_quote_when_no_other_closes() {
+    assert_eq!(
+        read_text("A='x\\'\nB=2\n", Dialect::Python).unwrap(),
+        v(&[("A", "x\\"), ("B", "2")])
+    );
+}
+
+/// JavaScript's patterns end lines at U+2028/U+2029 too; the port does not, so the node
+/// dialect says it cannot read such a file rather than read it differently.
+#[test]
+fn node_refuses_a_line_separator_it_cannot_read_as_node_does() {
+    let e = read_text("A=1\nB=x\u{2028}y\n", Dialect::Node).unwrap_err();
+    assert_eq!((e.problem.line, e.problem.column), (2, 4));
+    assert!(e.to_string().contains("U+2028"));
+}
