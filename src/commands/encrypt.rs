@@ -257,6 +257,7 @@ fn stream_large(
         seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
         let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
         write_stdout_parts(&parts)?;
+        warn_unterminated_streamed(input, &file, ui);
         return Ok(loaded.map(|l| l.key.id()));
     }
     // The body goes to the temporary file as it is sealed, the MAC into its place last;
@@ -284,6 +285,7 @@ fn stream_large(
         Ok(status) => apply_protection(input, ui, status),
         Err(_) => protect_plaintext(input, ui),
     }
+    warn_unterminated_streamed(input, &file, ui);
     ui.info(format!(
         "encrypted {} -> {} (v1, key {} from {}, {} values)",
         input.display(),
@@ -363,5 +365,28 @@ fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
             w.column(),
             w.kind_message()
         ));
+    }
+}
+
+/// [`warn_unterminated`] for a file encrypted as a stream: read again in pieces (constant
+/// memory, as the sealer), after the output is in place.
+fn warn_unterminated_streamed(input: &Path, mut file: &File, ui: &Ui) {
+    use std::io::Seek;
+    if file.rewind().is_err() {
+        return;
+    }
+    let mut reader = dotenv::ChunkReader::new(file, 1 << 20);
+    while let Ok(Some(chunk)) = reader.next_piece() {
+        for line in dotenv::LineParser::new(&chunk.text, chunk.first_number).flatten() {
+            if let Some(w) = dotenv::unterminated_quote(&line) {
+                ui.warn(format!(
+                    "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
+                    input.display(),
+                    w.line(),
+                    w.column(),
+                    w.kind_message()
+                ));
+            }
+        }
     }
 }

@@ -127,9 +127,13 @@ fn late_errors_name_the_position_and_write_nothing() {
 fn late_unterminated_quote_is_encrypted_whole() {
     let (sb, kf) = setup();
     let mut text = large_text(false);
+    let physical = text.matches('\n').count() + text.matches("`\r").count();
     text.push_str(&format!("OPEN=\"{SECRET}\nA=1\n"));
     sb.write("big.env", &text);
-    sb.run(&["encrypt", "--key-file", &kf, "big.env"]).ok();
+    let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+    run.ok().no_leak(&[SECRET]);
+    let at = format!("big.env:{}:6:", physical + 1);
+    assert!(run.stderr.contains(&at), "warning at {at}: {}", run.stderr);
     let sealed = sb.read("big.env.encrypted");
     assert!(!crate::common::contains(&sealed, SECRET.as_bytes()));
     let dec = sb.run(&[
