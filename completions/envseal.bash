@@ -346,7 +346,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__export)
-            opts="-f -q -v -h --as --file --name --namespace --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --as --file --name --namespace --yes --force --dialect --no-expand --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +370,10 @@ _envseal() {
                     ;;
                 --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dialect)
+                    COMPREPLY=($(compgen -W "python node dotenvy" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)
@@ -414,7 +418,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__get)
-            opts="-f -q -v -h --file --json --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --json --yes --force --dialect --no-expand --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +430,10 @@ _envseal() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dialect)
+                    COMPREPLY=($(compgen -W "python node dotenvy" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)
@@ -1044,7 +1052,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --all-values --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --all-values --named --min-len --line-buffered --dialect --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1056,6 +1064,10 @@ _envseal() {
                     ;;
                 --min-len)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dialect)
+                    COMPREPLY=($(compgen -W "python node dotenvy" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)
@@ -1138,7 +1150,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__run)
-            opts="-f -q -v -h --file --override --expand --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --override --expand --no-expand --dialect --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1150,6 +1162,10 @@ _envseal() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dialect)
+                    COMPREPLY=($(compgen -W "python node dotenvy" -- "${cur}"))
                     return 0
                     ;;
                 --key-file)

@@ -103,6 +103,9 @@ complete -c envseal -n "__fish_envseal_using_subcommand status" -s v -l verbose 
 complete -c envseal -n "__fish_envseal_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l secrets -d 'Where the secret values come from (.env or .env.encrypted; repeatable). With --check it defaults to the project\'s env files' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l min-len -d 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l dialect -d 'Whose reading of the --secrets files gives the values to mask (filter, --check): python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]. The view masks the file\'s text as written, whatever the dialect' -r -f -a "python\t'python-dotenv (load_dotenv, dotenv_values)'
+node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
+dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
@@ -143,11 +146,15 @@ complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_su
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "run" -d 'Check the staged content (what the hook runs)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand run" -l dialect -d 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]' -r -f -a "python\t'python-dotenv (load_dotenv, dotenv_values)'
+node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
+dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l override -d 'Values from the file replace variables already set in the environment'
-complete -c envseal -n "__fish_envseal_using_subcommand run" -l expand -d 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values'
+complete -c envseal -n "__fish_envseal_using_subcommand run" -l expand -d 'Expand ${VAR} (the default of the python and dotenvy dialects; kept for scripts written when expansion was opt-in)'
+complete -c envseal -n "__fish_envseal_using_subcommand run" -l no-expand -d 'Keep ${VAR} as written (python dialect: python-dotenv\'s interpolate=False)'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -174,11 +181,15 @@ complete -c envseal -n "__fish_envseal_using_subcommand unset" -s q -l quiet -d 
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand get" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l dialect -d 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python] (README, "Dialects")' -r -f -a "python\t'python-dotenv (load_dotenv, dotenv_values)'
+node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
+dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l json -d 'Print {"key": ..., "value": ...} and a newline'
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l force -l yes -d 'Print on a terminal without asking'
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l no-expand -d 'Keep ${VAR} as written (python dialect: python-dotenv\'s interpolate=False)'
 complete -c envseal -n "__fish_envseal_using_subcommand get" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand get" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -190,10 +201,14 @@ github\t'Lines for $GITHUB_ENV; `::add-mask::` commands for sensitive values on 
 complete -c envseal -n "__fish_envseal_using_subcommand export" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l name -d 'k8s: the Secret\'s name [default: from the file name, e.g. env-production]' -r
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l namespace -d 'k8s: the Secret\'s namespace [default: none, kubectl\'s current one]' -r
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l dialect -d 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python] (README, "Dialects")' -r -f -a "python\t'python-dotenv (load_dotenv, dotenv_values)'
+node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
+dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l force -l yes -d 'Write to a terminal without asking'
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l no-expand -d 'Keep ${VAR} as written (python dialect: python-dotenv\'s interpolate=False)'
 complete -c envseal -n "__fish_envseal_using_subcommand export" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand export" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'

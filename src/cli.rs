@@ -139,6 +139,27 @@ pub enum FormatArg {
     Fernet,
 }
 
+/// Whose reading of a `.env` file gives the values (see the README, "Dialects").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// python-dotenv (load_dotenv, dotenv_values).
+    Python,
+    /// node's dotenv package (dotenv.config, dotenv.parse).
+    Node,
+    /// The dotenvy crate (dotenvy::dotenv, from_path).
+    Dotenvy,
+}
+
+impl From<DialectArg> for crate::dialect::Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Python => crate::dialect::Dialect::Python,
+            DialectArg::Node => crate::dialect::Dialect::Node,
+            DialectArg::Dotenvy => crate::dialect::Dialect::Dotenvy,
+        }
+    }
+}
+
 /// Where a key comes from, for commands that need one.
 #[derive(Debug, Args, Clone, Default)]
 pub struct KeyArgs {
@@ -378,6 +399,11 @@ pub struct Mask {
     /// Flush each line as soon as it is complete (automatic when stdout is a terminal).
     #[arg(long)]
     pub line_buffered: bool,
+    /// Whose reading of the --secrets files gives the values to mask (filter, --check):
+    /// python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python].
+    /// The view masks the file's text as written, whatever the dialect.
+    #[arg(long, value_enum, value_name = "LOADER")]
+    pub dialect: Option<DialectArg>,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -421,21 +447,26 @@ pub struct HookRun {
 /// Run a command with the decrypted variables in its environment; nothing is written to
 /// disk.
 ///
-/// The file is decrypted in memory and read with python-dotenv's rules (quotes, escapes,
-/// inline comments; a bare KEY sets nothing). Variables already in the environment win
-/// unless --override. ${VAR} and ${VAR:-default} are expanded only with --expand (a
-/// password containing `$` stays intact by default); command substitution `$(...)` is
-/// never run. envseal then replaces itself with the command (exec), so signals reach it
-/// directly and its exit status is envseal's. A missing or wrong key, or a tampered
-/// file, runs nothing (fail closed). The variables a key is read from
-/// (SECRETS_MASTER_KEY, SECRETS_MASTER_KEY_<ENV>) are removed from the command's
-/// environment, unless the file itself sets that name.
+/// The file is decrypted in memory and read the way the application's own loader reads
+/// it: --dialect python (python-dotenv, the default), node (node dotenv) or dotenvy (the
+/// Rust crate): quotes, escapes, comments, `export`, duplicate keys and what is skipped
+/// are that loader's (README, "Dialects"). ${VAR} is expanded where that loader expands
+/// by default: python-dotenv (${VAR}, ${VAR:-default}; --no-expand turns it off, as
+/// interpolate=False) and dotenvy ($VAR, ${VAR}; always); node dotenv never expands.
+/// Command substitution `$(...)` is never run. Variables already in the environment win
+/// unless --override. A file the chosen loader rejects (dotenvy) runs nothing and the
+/// error names file:line:column. envseal then replaces itself with the command (exec),
+/// so signals reach it directly and its exit status is envseal's. A missing or wrong
+/// key, or a tampered file, runs nothing (fail closed).
+/// The variables a key is read from (SECRETS_MASTER_KEY, SECRETS_MASTER_KEY_<ENV>) are
+/// removed from the command's environment, unless the file itself sets that name.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   envseal run -- ./manage.py migrate
   envseal run -f .env.production.encrypted --key-file prod.key -- ./deploy.sh
-  SECRETS_MASTER_KEY=... envseal run -- env")]
+  SECRETS_MASTER_KEY=... envseal run -- env
+  envseal run --dialect node -- node server.js")]
 pub struct Run {
     /// The encrypted file [default: .env.encrypted].
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -443,9 +474,17 @@ pub struct Run {
     /// Values from the file replace variables already set in the environment.
     #[arg(long)]
     pub r#override: bool,
-    /// Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values.
+    /// Expand ${VAR} (the default of the python and dotenvy dialects; kept for scripts
+    /// written when expansion was opt-in).
     #[arg(long)]
     pub expand: bool,
+    /// Keep ${VAR} as written (python dialect: python-dotenv's interpolate=False).
+    #[arg(long, conflicts_with = "expand")]
+    pub no_expand: bool,
+    /// Whose reading gives the values: python, node or dotenvy [default: `dialect` in
+    /// .envseal/config.toml, else python].
+    #[arg(long, value_enum, value_name = "LOADER")]
+    pub dialect: Option<DialectArg>,
     #[command(flatten)]
     pub key: KeyArgs,
     /// The command and its arguments (after --).
@@ -563,6 +602,13 @@ pub struct Get {
     /// Print on a terminal without asking.
     #[arg(long, visible_alias = "yes")]
     pub force: bool,
+    /// Whose reading gives the values: python, node or dotenvy [default: `dialect` in
+    /// .envseal/config.toml, else python] (README, "Dialects").
+    #[arg(long, value_enum, value_name = "LOADER")]
+    pub dialect: Option<DialectArg>,
+    /// Keep ${VAR} as written (python dialect: python-dotenv's interpolate=False).
+    #[arg(long)]
+    pub no_expand: bool,
     #[command(flatten)]
     pub key_args: KeyArgs,
 }
@@ -617,6 +663,13 @@ pub struct Export {
     /// Write to a terminal without asking.
     #[arg(long, visible_alias = "yes")]
     pub force: bool,
+    /// Whose reading gives the values: python, node or dotenvy [default: `dialect` in
+    /// .envseal/config.toml, else python] (README, "Dialects").
+    #[arg(long, value_enum, value_name = "LOADER")]
+    pub dialect: Option<DialectArg>,
+    /// Keep ${VAR} as written (python dialect: python-dotenv's interpolate=False).
+    #[arg(long)]
+    pub no_expand: bool,
     #[command(flatten)]
     pub key_args: KeyArgs,
 }

@@ -5,6 +5,7 @@
 //! rotation_interval_days = 90          # how long a key may be used before status says OVERDUE
 //! plaintext = [".env", ".env.*"]       # names of plaintext env files (status, hooks)
 //! key_id = "sha256:3f9a0c1d2e4b5a6c"   # the project's key, for encrypt with several keys
+//! dialect = "python"                   # whose reading `run`/`mask` use: python, node, dotenvy
 //! [mask]                               # extra masking rules (see `envseal mask --help`)
 //! extra_names = ["MY_VENDOR_THING"]
 //! extra_patterns = ["SIGNING"]
@@ -21,6 +22,8 @@ use serde::Deserialize;
 pub struct Config {
     pub rotation_interval_days: u32,
     pub plaintext: Vec<String>,
+    /// Whose reading of a `.env` gives the values (`run`, `mask`); `--dialect` wins.
+    pub dialect: crate::dialect::Dialect,
     /// Masking rules added to the built-in ones (`envseal::mask::Rules`).
     pub mask: crate::mask::Rules,
     /// The project's key (`sha256:…`): which keyring key `encrypt` uses for a new file
@@ -33,6 +36,7 @@ impl Default for Config {
         Config {
             rotation_interval_days: 90,
             plaintext: vec![".env".to_owned(), ".env.*".to_owned()],
+            dialect: crate::dialect::Dialect::default(),
             mask: crate::mask::Rules::default(),
             key_id: None,
         }

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dialect;
 pub mod dotenv;
 pub mod exit;
 pub mod format;

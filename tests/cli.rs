@@ -12,6 +12,8 @@ mod common;
 mod conventions;
 #[path = "cli/corpus.rs"]
 mod corpus;
+#[path = "cli/dialects.rs"]
+mod dialects;
 #[path = "cli/edit.rs"]
 mod edit;
 #[path = "cli/encrypt_large.rs"]

@@ -85,6 +85,7 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         }
         Format::Fernet => (None, dotenv::check_file_bytes(&input, &plain)?),
     };
+    warn_unterminated(&input, &plain, ui);
 
     // An existing output under the same key is updated in place (same data key, unchanged
     // values keep their ciphertext). Anything else there is only replaced with --force.
@@ -362,6 +363,7 @@ fn stream_large(
         seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
         let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
         write_stdout_parts(&parts)?;
+        warn_unterminated_streamed(input, &file, ui);
         return Ok(loaded.map(|l| l.key.id()));
     }
     // The body goes to the temporary file as it is sealed, the MAC into its place last;
@@ -389,6 +391,7 @@ fn stream_large(
         Ok(status) => apply_protection(input, ui, status),
         Err(_) => protect_plaintext(input, ui),
     }
+    warn_unterminated_streamed(input, &file, ui);
     ui.info(format!(
         "encrypted {} -> {} (v1, key {} from {}, {})",
         input.display(),
@@ -454,4 +457,42 @@ pub(crate) fn shows_a_comment(bytes: &[u8]) -> bool {
             .map(|l| l.trim_start_matches(dotenv::is_hspace))
             .any(|l| l.starts_with('#') && !l.starts_with("#ENC["))
     })
+}
+
+/// A value whose quote never closes is stored, not refused (issue 14): the line is
+/// encrypted whole and decrypts byte for byte, but the loaders skip or misread it, so say
+/// where (never the text).
+fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
+    for w in dotenv::unterminated_quotes(plain) {
+        ui.warn(format!(
+            "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
+            input.display(),
+            w.line(),
+            w.column(),
+            w.kind_message()
+        ));
+    }
+}
+
+/// [`warn_unterminated`] for a file encrypted as a stream: read again in pieces (constant
+/// memory, as the sealer), after the output is in place.
+fn warn_unterminated_streamed(input: &Path, mut file: &File, ui: &Ui) {
+    use std::io::Seek;
+    if file.rewind().is_err() {
+        return;
+    }
+    let mut reader = dotenv::ChunkReader::new(file, 1 << 20);
+    while let Ok(Some(chunk)) = reader.next_piece() {
+        for line in dotenv::LineParser::new(&chunk.text, chunk.first_number).flatten() {
+            if let Some(w) = dotenv::unterminated_quote(&line) {
+                ui.warn(format!(
+                    "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
+                    input.display(),
+                    w.line(),
+                    w.column(),
+                    w.kind_message()
+                ));
+            }
+        }
+    }
 }

@@ -22,7 +22,7 @@ pub fn run(args: &Export, ui: &Ui) -> Result<()> {
         return Err(Failure::new(Code::Usage, "--name and --namespace go with --as k8s").into());
     }
     confirm_terminal_output(args.force, "secret values")?;
-    let pairs = read_values(&path, &args.key_args, ui)?;
+    let pairs = read_values(&path, &args.key_args, args.dialect, args.no_expand, ui)?;
     let out = match args.format {
         ExportFormat::Json => json(&pairs),
         ExportFormat::Shell => shell(&pairs)?,

@@ -234,6 +234,7 @@ enum Select<'r> {
 /// values (commented-out assignments included), the password part of URL values, and
 /// the lines v1 encrypts whole ([`whole_line_secret`]), named `FILE:LINE`.
 fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Result<Vec<Secret>> {
+    let dialect = super::run::chosen_dialect(args.dialect)?;
     let mut secrets = Vec::new();
     let mut keys = Vec::new();
     for file in files {
@@ -264,6 +265,11 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Resu
                 secrets.push(Secret::new(name, value.as_bytes()));
             }
         };
+        // The values the application reads (the chosen dialect), and below each value as
+        // envseal's line model reads it: where they differ, both may reach a log.
+        for (name, value) in dialect_values(file, &doc, dialect, ui) {
+            add(&mut secrets, &name, &value);
+        }
         for line in &doc.lines {
             match &line.kind {
                 Kind::Assignment { .. } => {
@@ -348,6 +354,26 @@ fn key_secrets(keys: &[crate::key::Key]) -> Vec<Secret> {
     out
 }
 
+/// The values `dialect`'s loader reads from `doc`, `${VAR}` as written where the loader
+/// lets it be (python); a file the loader rejects gives a warning and no values of its
+/// own (the line model's values are still masked).
+fn dialect_values(
+    file: &Path,
+    doc: &dotenv::Document,
+    dialect: crate::dialect::Dialect,
+    ui: &Ui,
+) -> Vec<(String, String)> {
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let expand = dialect == crate::dialect::Dialect::Dotenvy;
+    match super::run::read_values(file, doc, dialect, expand, false, &env, ui) {
+        Ok(v) => v,
+        Err(e) => {
+            ui.warn(format!("{e:#}"));
+            Vec::new()
+        }
+    }
+}
+
 fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
     let options = Options {
         min_len: args.min_len,
@@ -427,6 +453,7 @@ pub fn staged_leaks(
         named: false,
         min_len: mask::DEFAULT_MIN_LEN,
         line_buffered: false,
+        dialect: None,
         key: key.clone(),
     };
     match find_leaks(&args, project, ui, Some((root, staged))) {

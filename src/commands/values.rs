@@ -58,11 +58,25 @@ pub fn file_or_default(file: &Option<PathBuf>) -> PathBuf {
     file.clone().unwrap_or_else(|| ".env.encrypted".into())
 }
 
-/// Decrypt `path` in memory and read its effective values.
-pub fn read_values(path: &Path, key: &KeyArgs, ui: &Ui) -> Result<Vec<(String, String)>> {
+/// Decrypt `path` in memory and read its values as the chosen dialect's loader reads the
+/// file (`run`'s reading, [`super::run::read_values`]), expanding `${VAR}` where that
+/// loader does by default unless `no_expand`. The file's values are the answer whatever
+/// the environment holds (python-dotenv's `dotenv_values`, which reads with override).
+pub fn read_values(
+    path: &Path,
+    key: &KeyArgs,
+    dialect: Option<crate::cli::DialectArg>,
+    no_expand: bool,
+    ui: &Ui,
+) -> Result<Vec<(String, String)>> {
+    let dialect = super::run::chosen_dialect(dialect)?;
+    let expand = super::run::expand_switch(dialect, false, no_expand)?;
     let bytes = read_input(path, "encrypted file")?;
     let opened = read_encrypted(path, &bytes, key, ui)?;
-    Ok(effective(file_values(path, &opened.plaintext)?))
+    let doc = dotenv::parse_file_bytes(path, &opened.plaintext)
+        .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    super::run::read_values(path, &doc, dialect, expand, true, &env, ui)
 }
 
 /// Plaintext is about to go to stdout: when stdout is a terminal (where it stays on the
@@ -94,7 +108,7 @@ pub fn confirm_terminal_output(force: bool, what: &str) -> Result<()> {
 pub fn run_get(args: &Get, ui: &Ui) -> Result<()> {
     let path = file_or_default(&args.file);
     confirm_terminal_output(args.force, "a secret value")?;
-    let values = read_values(&path, &args.key_args, ui)?;
+    let values = read_values(&path, &args.key_args, args.dialect, args.no_expand, ui)?;
     let Some((_, value)) = values.into_iter().find(|(k, _)| *k == args.key) else {
         return Err(Failure::new(
             Code::CheckFailed,

@@ -16,8 +16,10 @@
 //! - backtick-quoted values may span lines, as node dotenv reads them: if the body of such
 //!   a value were taken as separate lines, a body line starting with `#` would be kept as
 //!   a readable comment by the encrypter and leak;
-//! - an unterminated `"` or `'` quote is an error (python-dotenv also rejects the line),
-//!   because where the value ends cannot be known.
+//! - a line whose `"` or `'` quoted value is never closed is no assignment
+//!   ([`Kind::Other`]): where the value ends cannot be known. python-dotenv skips that
+//!   statement and reads on, node dotenv reads on, so the file is accepted; the
+//!   encrypter hides such a line whole and warns ([`unterminated_quote`]).
 //!
 //! Errors carry a line and column and a kind, never text from the file.
 
@@ -235,6 +237,8 @@ impl Document {
 pub enum ParseError {
     #[error("{line}:{column}: not valid UTF-8 (envseal reads UTF-8 .env files; convert it, e.g. with iconv)")]
     NotUtf8 { line: usize, column: usize },
+    /// Not an error of [`parse`] (which reads such a line as [`Kind::Other`]): the warning
+    /// [`unterminated_quote`] gives.
     #[error("{line}:{column}: a {quote} quote opens a value here and is never closed (close it, or escape it with a backslash)")]
     Unterminated {
         line: usize,
@@ -389,8 +393,7 @@ fn closing_quote(bytes: &[u8], open: usize) -> Option<usize> {
     None
 }
 
-/// Parse dotenv text into logical lines. Accepts every UTF-8 input except one with an
-/// unterminated `"` or `'` quoted value.
+/// Parse dotenv text into logical lines. Accepts every UTF-8 input.
 pub fn parse(text: &str) -> Result<Document, ParseError> {
     match text.strip_prefix('\u{feff}') {
         Some(rest) => parse_body(rest, true),
@@ -521,12 +524,8 @@ impl<'a> Iterator for LineParser<'a> {
         }
         let (end, eol, next) = line_end(bytes, pos);
         let (kind, logical_end, eol, next) =
-            match classify(self.body, pos, end, eol, next, self.number, self.complete) {
+            match classify(self.body, pos, end, eol, next, self.complete) {
                 Ok(c) => c,
-                Err(Stop::Error(e)) => {
-                    self.stopped = true;
-                    return Some(Err(e));
-                }
                 Err(Stop::Incomplete) => {
                     self.stopped = true;
                     self.incomplete = true;
@@ -566,10 +565,8 @@ pub(crate) fn lines_in(s: &str) -> usize {
 /// allocating a [`Document`]. The v1 decoder reads each body line's key with it.
 pub fn line_key(line: &str) -> Result<Option<&str>, ParseError> {
     debug_assert!(!line.contains(['\n', '\r']));
-    let (kind, ..) = match classify(line, 0, line.len(), Eol::None, line.len(), 1, true) {
-        Ok(c) => c,
-        Err(Stop::Error(e)) => return Err(e),
-        Err(Stop::Incomplete) => unreachable!("a complete text never stops as incomplete"),
+    let Ok((kind, ..)) = classify(line, 0, line.len(), Eol::None, line.len(), true) else {
+        unreachable!("a complete text never stops as incomplete")
     };
     Ok(match kind {
         Kind::Assignment { key, .. } | Kind::Bare { key } => Some(&line[key]),
@@ -591,13 +588,12 @@ fn rebase(kind: Kind, base: usize) -> Kind {
 
 /// Why [`classify`] gives no line.
 enum Stop {
-    Error(ParseError),
     /// Only when `text` is not the whole rest of the file: a quote does not close inside
     /// it, so where the line ends is not known yet.
     Incomplete,
 }
 
-/// Classify the physical line `start..end` (physical line `number` of the file); a
+/// Classify the physical line `start..end`; a
 /// quoted value may extend the logical line. Returns the kind (absolute offsets), the
 /// logical content end, its terminator and where the next line starts. `complete`: the
 /// text runs to the end of the file.
@@ -607,7 +603,6 @@ fn classify(
     end: usize,
     eol: Eol,
     next: usize,
-    number: usize,
     complete: bool,
 ) -> Result<(Kind, usize, Eol, usize), Stop> {
     let line = &text[start..end];
@@ -665,15 +660,12 @@ fn classify(
             // The quote may close in the part of the file not seen yet.
             None if !complete => return Err(Stop::Incomplete),
             None if q == b'`' => {} // not a quote for python-dotenv: read as unquoted
-            None => {
-                // `start` begins a physical line: the column counts from there.
-                let (line, column) = position(&text[start..], value_start - start);
-                return Err(Stop::Error(ParseError::Unterminated {
-                    line: number + line - 1,
-                    column,
-                    quote: if q == b'"' { "double" } else { "single" },
-                }));
-            }
+            // An unterminated `"` or `'`: where the value ends cannot be known, so the
+            // physical line is no assignment; the encrypter hides it whole (as every
+            // line that is not an assignment) and says so ([`unterminated_quote`]).
+            // Loaders read on: python-dotenv skips the statement, node reads what its
+            // pattern finds. Refusing the file would refuse what they accept.
+            None => return Ok((Kind::Other, end, eol, next)),
         }
     }
     Ok((
@@ -685,6 +677,52 @@ fn classify(
         eol,
         next,
     ))
+}
+
+/// Where a line the parser read as no assignment ([`Kind::Other`]) opens a `"` or `'`
+/// quoted value that is never closed: `KEY="abc` with no closing quote in the rest of
+/// the file. A warning for the user (`file:line:column` and what is wrong, never the
+/// text); `None` for every other line.
+pub fn unterminated_quote(line: &LineRef<'_>) -> Option<ParseError> {
+    if line.kind != Kind::Other {
+        return None;
+    }
+    let content = line.text.trim_start_matches(is_hspace);
+    let after_export = strip_export(content).unwrap_or(content);
+    let key_len = match after_export.strip_prefix('\'') {
+        Some(rest) => match rest.find('\'') {
+            Some(i) if i > 0 => i + 2,
+            _ => unquoted_key_len(after_export),
+        },
+        None => unquoted_key_len(after_export),
+    };
+    if key_len == 0 {
+        return None;
+    }
+    let rest = after_export[key_len..].trim_start_matches(is_hspace);
+    let value = rest.strip_prefix('=')?.trim_start_matches(is_hspace);
+    let quote = match value.as_bytes().first()? {
+        b'"' => "double",
+        b'\'' => "single",
+        _ => return None,
+    };
+    let offset = line.text.len() - value.len();
+    Some(ParseError::Unterminated {
+        line: line.number,
+        column: line.text[..offset].chars().count() + 1,
+        quote,
+    })
+}
+
+/// Every [`unterminated_quote`] of a text, in file order (the encrypter's warnings).
+pub fn unterminated_quotes(bytes: &[u8]) -> Vec<ParseError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Vec::new();
+    };
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    LineParser::new(body, 1)
+        .filter_map(|l| unterminated_quote(&l.ok()?))
+        .collect()
 }
 
 /// For each byte, in an unquoted key: 0 the key goes on, 1 the key ends here (`=`, `#`,

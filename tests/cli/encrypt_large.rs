@@ -91,18 +91,12 @@ fn broken_files() -> Vec<(Vec<u8>, String)> {
     let lines = text.split_inclusive('\n').count();
     let mut not_utf8 = text.clone().into_bytes();
     not_utf8.extend_from_slice(b"LATE=caf\xe9\n");
-    let mut unterminated = text.clone();
-    unterminated.push_str(&format!("OPEN=\"{SECRET}\nA=1\n"));
     // Physical lines: CR-only terminators count too.
     let physical = text.matches('\n').count() + text.matches("`\r").count();
     assert!(physical > lines);
-    vec![
-        (not_utf8, format!("big.env:{}:9:", physical + 1)),
-        (
-            unterminated.into_bytes(),
-            format!("big.env:{}:6:", physical + 1),
-        ),
-    ]
+    // (An unterminated quote is no error since issue 14: the line is encrypted whole;
+    // `late_unterminated_quote_is_encrypted_whole` below.)
+    vec![(not_utf8, format!("big.env:{}:9:", physical + 1))]
 }
 
 #[test]
@@ -124,6 +118,33 @@ fn late_errors_name_the_position_and_write_nothing() {
             assert_eq!(sb.listing(), before, "nothing written");
         }
     }
+}
+
+/// Issue 14, on the streaming path: a quote left open near the end of a large file is
+/// no refusal; the line is encrypted whole (its secret never shows) and decrypts byte for
+/// byte.
+#[test]
+fn late_unterminated_quote_is_encrypted_whole() {
+    let (sb, kf) = setup();
+    let mut text = large_text(false);
+    let physical = text.matches('\n').count() + text.matches("`\r").count();
+    text.push_str(&format!("OPEN=\"{SECRET}\nA=1\n"));
+    sb.write("big.env", &text);
+    let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+    run.ok().no_leak(&[SECRET]);
+    let at = format!("big.env:{}:6:", physical + 1);
+    assert!(run.stderr.contains(&at), "warning at {at}: {}", run.stderr);
+    let sealed = sb.read("big.env.encrypted");
+    assert!(!crate::common::contains(&sealed, SECRET.as_bytes()));
+    let dec = sb.run(&[
+        "decrypt",
+        "big.env.encrypted",
+        "--stdout",
+        "--key-file",
+        &kf,
+    ]);
+    dec.ok();
+    assert!(dec.stdout == text.as_bytes(), "round trip not byte-exact");
 }
 
 #[test]

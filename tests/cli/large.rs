@@ -116,7 +116,10 @@ fn a_large_fernet_file_round_trips_and_a_bad_one_writes_nothing() {
     let back = sb.run(&["decrypt", "piped.encrypted", "--stdout", "--key-file", &kf]);
     assert!(back.stdout == text.as_bytes());
 
-    sb.write("bad.env", format!("{text}\nBROKEN=\"never closed\n"));
+    // Not UTF-8 at the end (an unterminated quote is no refusal since issue 14).
+    let mut bad = format!("{text}\nBROKEN=caf").into_bytes();
+    bad.extend_from_slice(b"\xe9\n");
+    sb.write("bad.env", bad);
     sb.run(&[
         "encrypt",
         "bad.env",

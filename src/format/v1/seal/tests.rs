@@ -136,11 +136,7 @@ fn a_large_file_round_trips_on_two_threads() {
 #[test]
 fn parse_errors_come_first_and_name_the_position() {
     let key = Key::from_bytes([1; 32]);
-    for bytes in [
-        &b"A=1\nB=\"never closed\nC=3\n"[..],
-        b"A=1\nB=caf\xe9\n",
-        b"\xef\xbb\xbf\xff",
-    ] {
+    for bytes in [&b"A=1\nB=caf\xe9\n"[..], b"\xef\xbb\xbf\xff"] {
         let f = file_with(bytes);
         let mut asked = false;
         let mut give_key = || {
