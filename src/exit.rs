@@ -60,7 +60,7 @@ pub const TABLE: &str = "\
 Exit codes:
   0  success
   1  check failed (stale or plaintext file, overdue key, leaked secret)
-  2  usage error
+  2  usage error (command line, or .envseal/config.toml cannot be used)
   3  no key found
   4  wrong key
   5  integrity failure: the encrypted file was modified or is corrupt
@@ -114,8 +114,17 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 KeyError::Missing { .. }
                 | KeyError::NotInKeyring(..)
                 | KeyError::Ambiguous { .. } => Code::KeyMissing,
-                KeyError::Malformed | KeyError::MalformedAt { .. } => Code::KeyMissing,
+                KeyError::Malformed
+                | KeyError::MalformedAt { .. }
+                | KeyError::MalformedFile { .. } => Code::KeyMissing,
                 KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
+            // A settings file that cannot be used is a usage error, like a bad option.
+            return match e {
+                crate::config::ConfigError::Parse { .. } => Code::Usage,
+                crate::config::ConfigError::Read { .. } => Code::Io,
             };
         }
         if cause.downcast_ref::<ParseError>().is_some()
