@@ -68,7 +68,10 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
         crate::ledger::Outcome::Ok,
         None,
     );
+    // The command gets the core-file limit the user gave envseal (envseal's own is 0).
+    crate::guard::user_core_limit();
     let err = cmd.exec();
+    crate::guard::no_core_dumps_again();
     Err(Failure::new(
         if err.kind() == std::io::ErrorKind::NotFound {
             Code::Usage

@@ -78,3 +78,249 @@ fn key_file_not_utf8_or_not_a_key_is_malformed_exit_3_without_content() {
         );
     }
 }
+
+/// Names in the sandbox that are temporary files (`.NAME.XXXXXX.tmp`).
+fn temp_files(sb: &Sandbox) -> Vec<String> {
+    sb.listing()
+        .into_iter()
+        .filter(|n| n.starts_with('.') && n.ends_with(".tmp"))
+        .collect()
+}
+
+fn signal(pid: u32, sig: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid");
+    // The child may have ended already; the caller looks at how it ended.
+    let _ = rustix::process::kill_process(pid, sig);
+}
+
+/// A 1 MiB plaintext sealed as Fernet (the quickest to decrypt in a debug build), its
+/// plaintext, and the key file's name.
+fn big_fernet(sb: &Sandbox) -> (Vec<u8>, String) {
+    let kf = sb.key_file("k.key", &test_key(9));
+    let mut plain = Vec::new();
+    for i in 0..16_000 {
+        plain.extend_from_slice(
+            format!("SECRET_{i}=s3cr3t-value-{i:08}-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n").as_bytes(),
+        );
+    }
+    sb.write("p.env", &plain);
+    sb.run(&[
+        "encrypt",
+        "p.env",
+        "--format",
+        "fernet",
+        "--key-file",
+        &kf,
+        "-o",
+        "p.env.encrypted",
+    ])
+    .ok();
+    fs::remove_file(sb.path("p.env")).unwrap();
+    (plain, kf)
+}
+
+/// SIGINT, SIGTERM or SIGHUP while `decrypt` writes its output used to leave the whole
+/// plaintext in `.NAME.XXXXXX.tmp` beside the target. The process is stopped (SIGSTOP)
+/// at the instant its temporary file exists and the target does not, so the signal is
+/// known to land in the write window; then it is signalled and continued. Afterwards no
+/// temporary file is left, the process ended by that signal (the shell's 128+n), and the
+/// target is either absent or the complete plaintext.
+#[test]
+fn signal_during_decrypt_write_removes_the_plaintext_temp_file() {
+    use rustix::process::Signal;
+    use std::os::unix::process::ExitStatusExt;
+    let sb = Sandbox::new();
+    let (plain, kf) = big_fernet(&sb);
+    for (sig, num) in [(Signal::INT, 2), (Signal::TERM, 15), (Signal::HUP, 1)] {
+        let mut landed = false;
+        for _attempt in 0..40 {
+            let _ = fs::remove_file(sb.path("p.env"));
+            let mut child = sb
+                .command()
+                .args(["decrypt", "p.env.encrypted", "--key-file", &kf])
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stopped = false;
+            while child.try_wait().unwrap().is_none() {
+                if !temp_files(&sb).is_empty() {
+                    signal(child.id(), Signal::STOP);
+                    // Stopped inside the window: the temporary file is there, the
+                    // target not yet.
+                    stopped = !temp_files(&sb).is_empty() && !sb.path("p.env").exists();
+                    if stopped {
+                        signal(child.id(), sig);
+                    }
+                    signal(child.id(), Signal::CONT);
+                    break;
+                }
+            }
+            let status = child.wait().unwrap();
+            if !stopped {
+                continue;
+            }
+            landed = true;
+            assert!(
+                status.signal() == Some(num) || status.code() == Some(128 + num),
+                "signal {num}: ended with {status:?}"
+            );
+            assert_eq!(
+                temp_files(&sb),
+                Vec::<String>::new(),
+                "signal {num}: plaintext temp file left"
+            );
+            if sb.path("p.env").exists() {
+                assert!(sb.read("p.env") == plain, "signal {num}: a partial target");
+            }
+            break;
+        }
+        assert!(
+            landed,
+            "signal {num}: never caught decrypt inside its write window"
+        );
+    }
+}
+
+/// Under `ulimit -f` a decrypt died of SIGXFSZ (exit 153) leaving a partial plaintext
+/// temp file: it is an I/O error (6), and nothing is left.
+#[test]
+fn file_size_limit_is_an_io_error_and_leaves_no_temp_file() {
+    let sb = Sandbox::new();
+    let (_plain, kf) = big_fernet(&sb);
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c")
+        .arg("ulimit -f 256 && exec \"$0\" decrypt p.env.encrypted --key-file \"$1\"")
+        .arg(crate::common::bin())
+        .arg(&kf);
+    let out = c.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{:?}: {stderr}", out.status);
+    assert!(stderr.contains("cannot write p.env"), "{stderr}");
+    assert!(!sb.path("p.env").exists());
+    assert_eq!(temp_files(&sb), Vec::<String>::new());
+}
+
+/// The pid of the nearest `envseal` above a shell script, for the editor scripts below.
+const FIND_ENVSEAL: &str = r#"p=$PPID
+while [ "$(cat /proc/$p/comm)" != envseal ]; do p=$(awk '/^PPid/{print $2}' /proc/$p/status); done
+"#;
+
+/// A crash with `ulimit -c unlimited` wrote `./core` full of plaintext. envseal runs with
+/// a core-file limit of 0, while the editor it starts keeps the user's limit.
+#[test]
+fn envseal_has_no_core_limit_but_its_editor_keeps_the_users() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(2));
+    sb.write(".env", "A=1\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    sb.write(
+        "ed.sh",
+        format!(
+            "{FIND_ENVSEAL}echo \"editor=$(ulimit -c)\" > limits.txt\ngrep 'core file' /proc/$p/limits >> limits.txt\n"
+        ),
+    );
+    fs::set_permissions(sb.path("ed.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c")
+        .arg("ulimit -c unlimited && EDITOR=./ed.sh exec \"$0\" edit --key-file \"$1\"")
+        .arg(crate::common::bin())
+        .arg(&kf);
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let limits = String::from_utf8(sb.read("limits.txt")).unwrap();
+    assert!(limits.starts_with("editor=unlimited\n"), "{limits}");
+    let envseal: Vec<&str> = limits.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(envseal[4], "0", "envseal's own soft core limit: {limits}");
+}
+
+/// The command `run` starts gets the core-file limit the user gave envseal.
+#[test]
+fn run_child_keeps_the_users_core_limit() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(2));
+    sb.write(".env", "A=1\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c")
+        .arg("ulimit -c 1234 && exec \"$0\" run --key-file \"$1\" -- bash -c 'ulimit -c; grep SigIgn /proc/self/status'")
+        .arg(crate::common::bin())
+        .arg(&kf);
+    let out = c.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("1234\n"), "{text}");
+    // SIGXFSZ (25) is not ignored in the command: it dies at its own file-size limit.
+    let ignored = text
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:\t"))
+        .unwrap();
+    let ignored = u64::from_str_radix(ignored.trim(), 16).unwrap();
+    assert_eq!(ignored & (1 << (25 - 1)), 0, "{text}");
+}
+
+/// Even with its core-file limit raised from outside (`prlimit`), envseal killed by
+/// SIGABRT writes no core file (std handles SIGSEGV itself): it is marked not dumpable. A `sleep` treated the same
+/// way shows that this machine does write core files (else the test says so and skips).
+#[test]
+fn envseal_is_not_dumpable_even_with_its_core_limit_raised() {
+    let sb = Sandbox::new();
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: prlimit (util-linux) is not installed");
+        return;
+    }
+    let cores = |sb: &Sandbox| -> Vec<String> {
+        sb.listing()
+            .into_iter()
+            .filter(|n| n.starts_with("core"))
+            .collect()
+    };
+    // The control: does a process that may dump core leave one here?
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c").arg("ulimit -c unlimited; sleep 5 & p=$!; prlimit --pid $p --core=unlimited:unlimited; kill -ABRT $p; wait $p; true");
+    c.output().unwrap();
+    if cores(&sb).is_empty() {
+        let msg = "this machine writes no core file to the working directory (see /proc/sys/kernel/core_pattern)";
+        assert!(!crate::common::ci(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    for core in cores(&sb) {
+        fs::remove_file(sb.path(&core)).unwrap();
+    }
+    let kf = sb.key_file("k.key", &test_key(2));
+    sb.write(".env", "A=1\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    sb.write(
+        "ed.sh",
+        format!(
+            "{FIND_ENVSEAL}prlimit --pid $p --core=unlimited:unlimited\nkill -ABRT $p\nsleep 0.2\n"
+        ),
+    );
+    fs::set_permissions(sb.path("ed.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c")
+        .arg("ulimit -c unlimited && EDITOR=./ed.sh exec \"$0\" edit --key-file \"$1\"")
+        .arg(crate::common::bin())
+        .arg(&kf);
+    let out = c.output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(6), "{:?}", out.status);
+    assert_eq!(cores(&sb), Vec::<String>::new(), "envseal dumped core");
+}
