@@ -324,3 +324,53 @@ fn envseal_is_not_dumpable_even_with_its_core_limit_raised() {
     assert_eq!(out.status.signal(), Some(6), "{:?}", out.status);
     assert_eq!(cores(&sb), Vec::<String>::new(), "envseal dumped core");
 }
+
+/// Names of 231 to 255 bytes failed: the temporary name `.NAME.XXXXXX.tmp` outgrew the
+/// 255-byte limit. Encrypt to and decrypt to 255-byte names works; a rotation whose
+/// backup name would not fit is refused before anything changes (8), and works with
+/// `--no-backup`.
+#[test]
+fn names_of_255_bytes_work_and_a_too_long_backup_name_is_refused_first() {
+    let sb = Sandbox::new();
+    fs::create_dir_all(sb.path(".git")).unwrap();
+    let kf = sb.key_file("k.key", &test_key(3));
+    let plain_name = "e".repeat(245);
+    let enc_name = format!("{plain_name}.encrypted"); // 255 bytes
+    sb.write(&plain_name, "TOKEN=abc\n");
+    sb.run(&["encrypt", &plain_name, "--key-file", &kf]).ok();
+    let sealed = sb.read(&enc_name);
+    let out_name = "d".repeat(255);
+    sb.run(&["decrypt", &enc_name, "-o", &out_name, "--key-file", &kf])
+        .ok();
+    assert_eq!(sb.read(&out_name), b"TOKEN=abc\n");
+    let run = sb.run(&[
+        "rotate",
+        &enc_name,
+        "--key-file",
+        &kf,
+        "--new-key-file",
+        "new.key",
+        "--force",
+    ]);
+    run.code(8);
+    assert!(run.stderr.contains("--no-backup"), "{}", run.stderr);
+    assert_eq!(sb.read(&enc_name), sealed, "changed before refusing");
+    assert!(
+        !sb.path("new.key").exists(),
+        "a new key was made before refusing"
+    );
+    assert_eq!(temp_files(&sb), Vec::<String>::new());
+    sb.run(&[
+        "rotate",
+        &enc_name,
+        "--key-file",
+        &kf,
+        "--new-key-file",
+        "new.key",
+        "--force",
+        "--no-backup",
+    ])
+    .ok();
+    sb.run(&["decrypt", &enc_name, "--stdout", "--key-file", "new.key"])
+        .ok();
+}
