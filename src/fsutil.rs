@@ -390,6 +390,11 @@ pub fn create_dir_private(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
+/// Give an existing file `mode` (following a symlink, as chmod does).
+pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
 /// The permission bits of a file, if it can be stat'ed.
 pub fn mode(path: &Path) -> Option<u32> {
     fs::metadata(path).ok().map(|m| m.permissions().mode())

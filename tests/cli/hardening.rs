@@ -4,7 +4,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{test_key, Sandbox};
+use crate::common::{mode, test_key, Sandbox};
 
 /// A config value of the wrong type: `file:line:column` and the expected type, never the
 /// value, and a usage error (2), not an I/O error (6).
@@ -373,4 +373,58 @@ fn names_of_255_bytes_work_and_a_too_long_backup_name_is_refused_first() {
     .ok();
     sb.run(&["decrypt", &enc_name, "--stdout", "--key-file", "new.key"])
         .ok();
+}
+
+/// `decrypt` left an identical existing plaintext at 0644/0666 ("up to date"): it is
+/// tightened to 0600, and the message says so.
+#[test]
+fn decrypt_up_to_date_tightens_a_readable_plaintext_to_0600() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(5));
+    sb.write(".env", "DB_PASSWORD=pw\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    for loose in [0o644, 0o666] {
+        fs::set_permissions(sb.path(".env"), fs::Permissions::from_mode(loose)).unwrap();
+        let run = sb.run(&["decrypt", "--key-file", &kf]);
+        run.ok();
+        assert_eq!(mode(&sb.path(".env")) & 0o777, 0o600, "from {loose:o}");
+        assert!(
+            run.stderr.contains("up to date") && run.stderr.contains("now 600"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = sb.run(&["decrypt", "--key-file", &kf]);
+    assert!(!run.stderr.contains("now 600"), "{}", run.stderr);
+}
+
+/// `encrypt` replaced a 0444 output and reset it to 0644: an existing output keeps its
+/// mode, and a read-only one is replaced only with --force (8 without).
+#[test]
+fn encrypt_keeps_the_outputs_mode_and_needs_force_for_a_read_only_one() {
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(6));
+    sb.write(".env", "A=1\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    let out = sb.path(".env.encrypted");
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o640)).unwrap();
+    sb.write(".env", "A=2\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    assert_eq!(mode(&out) & 0o777, 0o640);
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o444)).unwrap();
+    let before = sb.read(".env.encrypted");
+    sb.write(".env", "A=3\n");
+    let run = sb.run(&["encrypt", ".env", "--key-file", &kf]);
+    run.code(8);
+    assert!(run.stderr.contains("read-only"), "{}", run.stderr);
+    assert_eq!(sb.read(".env.encrypted"), before);
+    // Up to date: nothing to replace, nothing to refuse.
+    sb.write(".env", "A=2\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    sb.write(".env", "A=3\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf, "--force"])
+        .ok();
+    assert_eq!(mode(&out) & 0o777, 0o444);
+    let run = sb.run(&["decrypt", "--stdout", "--key-file", &kf]);
+    assert_eq!(run.ok().stdout, b"A=3\n");
 }
