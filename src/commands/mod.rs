@@ -312,10 +312,30 @@ pub fn resolve_v1_key(
 ) -> Result<key::Loaded> {
     let key_id = key_id_arg(args)?;
     let wanted = header.master().map(|s| s.kid.clone());
-    Ok(key::resolve(
+    match key::resolve(
         &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
         &mut ui.warner(),
-    )?)
+    ) {
+        Ok(loaded) => Ok(loaded),
+        Err(
+            e @ (key::KeyError::Missing { .. }
+            | key::KeyError::NotInKeyring(..)
+            | key::KeyError::Ambiguous { .. }),
+        ) => {
+            // The id the header names is in no key source; if a keyring key opens a
+            // slot anyway, the header was edited: say that, not "no key".
+            for loaded in key::keyring::all(&mut |_| {}).unwrap_or_default() {
+                if let Some(what) = crate::format::v1::altered_slot(header, &loaded.key) {
+                    return Err(anyhow::Error::new(crate::format::FormatError::Integrity(
+                        what.to_owned(),
+                    ))
+                    .context(format!("cannot decrypt {}", path.display())));
+                }
+            }
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Add where the wrong key came from and what to do to a format error.

@@ -428,3 +428,60 @@ fn encrypt_keeps_the_outputs_mode_and_needs_force_for_a_read_only_one() {
     let run = sb.run(&["decrypt", "--stdout", "--key-file", &kf]);
     assert_eq!(run.ok().stdout, b"A=3\n");
 }
+
+/// One character of `kid=` changed (to another hex digit), or `type=master` changed to
+/// `type=Master`, with the right key at hand: exit 4 ("a different one", naming an empty
+/// key id) or 3 ("no key found") before. Now an integrity failure (5) on the whole-file
+/// decoder, the streamed one (files of 1 MiB and more) and in `run`, with the key from
+/// --key-file or from the keyring; no message shows an empty key id.
+#[test]
+fn altered_header_field_with_the_right_key_is_an_integrity_failure() {
+    let sb = Sandbox::new();
+    let key = test_key(8);
+    let kf = sb.key_file("k.key", &key);
+    sb.write("small.env", "A=1\nB=two\n");
+    // Over 1 MiB: decrypted by the streamed decoder.
+    let big = format!("A=1\nBIG={}\n", "x".repeat(1_100_000));
+    sb.write("big.env", &big);
+    for name in ["small.env", "big.env"] {
+        sb.run(&["encrypt", name, "--key-file", &kf]).ok();
+    }
+    let kid = key.id().to_string();
+    let hex = key.id().hex().to_owned();
+    let last = hex.chars().last().unwrap();
+    let other = if last == '0' { '1' } else { '0' };
+    let edited_kid = format!("{}{other}", &kid[..kid.len() - 1]);
+    fs::create_dir_all(sb.keyring()).unwrap();
+    let ring = sb.keyring().join(format!("{hex}.key"));
+    fs::write(&ring, format!("{}\n", *key.expose_text())).unwrap();
+    fs::set_permissions(&ring, fs::Permissions::from_mode(0o600)).unwrap();
+    for (what, from, to) in [
+        ("key id", format!("kid={kid}"), format!("kid={edited_kid}")),
+        ("type", "type=master".to_owned(), "type=Master".to_owned()),
+    ] {
+        for name in ["small.env.encrypted", "big.env.encrypted"] {
+            let sealed = String::from_utf8(sb.read(name)).unwrap();
+            assert!(sealed.contains(&from), "{name}: no {from}");
+            sb.write("t.encrypted", sealed.replacen(&from, &to, 1));
+            let with_file: &[&str] = &["--key-file", &kf];
+            for key_args in [with_file, &[]] {
+                let mut decrypt = vec!["decrypt", "t.encrypted", "--stdout"];
+                decrypt.extend_from_slice(key_args);
+                let mut run = vec!["run"];
+                run.extend_from_slice(key_args);
+                run.extend_from_slice(&["--file", "t.encrypted", "--", "true"]);
+                for args in [decrypt, run] {
+                    let out = sb.run(&args);
+                    out.code(5);
+                    assert!(
+                        out.stderr.contains("integrity") && out.stderr.contains(what),
+                        "{what} {name} {args:?}: {}",
+                        out.stderr
+                    );
+                    assert!(!out.stderr.contains("key ,"), "{}", out.stderr);
+                    assert!(out.stdout.is_empty());
+                }
+            }
+        }
+    }
+}
