@@ -237,7 +237,14 @@ pub mod signals {
     /// Install the handlers and the thread (once, at start-up).
     pub fn install() -> io::Result<()> {
         signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))?;
-        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+        // A signal ignored when envseal started stays ignored (`nohup envseal rotate`, a
+        // background job of a non-interactive shell), as for any well-behaved program.
+        let ignored = ignored_at_start();
+        let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter(|&s| ignored & (1 << (s - 1)) == 0)
+            .collect();
+        let mut signals = signal_hook::iterator::Signals::new(wanted)?;
         std::thread::Builder::new()
             .name("envseal-signals".into())
             .spawn(move || {
@@ -249,6 +256,18 @@ pub mod signals {
                 }
             })?;
         Ok(())
+    }
+
+    /// The signals this process ignores, as a mask (bit n-1 for signal n), from
+    /// `/proc/self/status` (no unsafe code needed); none when it cannot be read.
+    fn ignored_at_start() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
+                u64::from_str_radix(line.trim(), 16).ok()
+            })
+            .unwrap_or(0)
     }
 
     fn clean_up_and_die(sig: i32) -> ! {

@@ -260,6 +260,20 @@ fn run_child_keeps_the_users_core_limit() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.starts_with("1234\n"), "{text}");
+    // Dumpable again after exec (PR_GET_DUMPABLE = 3), asked through Python's ctypes.
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c")
+        .arg("exec \"$0\" run --key-file \"$1\" -- python3 -c 'import ctypes; print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))'")
+        .arg(crate::common::bin())
+        .arg(&kf);
+    let py = c.output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&py.stdout),
+        "1\n",
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
     // SIGXFSZ (25) is not ignored in the command: it dies at its own file-size limit.
     let ignored = text
         .lines()
@@ -484,4 +498,53 @@ fn altered_header_field_with_the_right_key_is_an_integrity_failure() {
             }
         }
     }
+}
+
+/// A signal ignored when envseal starts (`nohup`, `trap '' HUP`) stays ignored: the
+/// clean-up handlers are not installed for it. SIGHUP is sent once envseal's signal
+/// thread exists, so it would have been caught.
+#[test]
+fn a_signal_ignored_at_start_stays_ignored() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let sb = Sandbox::new();
+    let kf = sb.key_file("k.key", &test_key(7));
+    sb.write(".env", "API_TOKEN=tok-123456789\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    let mut child = c
+        .arg("-c")
+        .arg("trap '' HUP; exec \"$0\" mask --secrets .env.encrypted --key-file \"$1\"")
+        .arg(crate::common::bin())
+        .arg(&kf)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let has_signal_thread = || {
+        fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|tasks| {
+            tasks.flatten().any(|t| {
+                fs::read_to_string(t.path().join("comm"))
+                    .is_ok_and(|c| c.trim() == "envseal-signals")
+            })
+        })
+    };
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !has_signal_thread() {
+        assert!(std::time::Instant::now() < end, "no envseal-signals thread");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    signal(pid, rustix::process::Signal::HUP);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"the token is tok-123456789\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("the token is ") && !text.contains("tok-123456789"),
+        "{text}"
+    );
 }
