@@ -61,12 +61,12 @@ Exit codes:
   0  success
   1  check failed (stale or plaintext file, overdue key, leaked secret)
   2  usage error (command line, or .envseal/config.toml cannot be used)
-  3  no key found
+  3  no key found, or the key given is malformed
   4  wrong key
   5  integrity failure: the encrypted file was modified or is corrupt
-  6  I/O error (missing input, permissions, full disk)
+  6  I/O error (missing input, permissions, full disk, ulimit -f)
   7  unusable input (not UTF-8, unterminated quote, not an encrypted file)
-  8  refused: output exists and differs (use --force), or no terminal to confirm
+  8  refused: output exists and differs or is read-only (use --force), or no terminal to confirm
   9  busy: another envseal holds the lock, or a rotation is unfinished";
 
 /// An error that carries its own exit code (commands use it for outcomes such as
