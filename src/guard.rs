@@ -56,3 +56,23 @@ pub fn no_core_dumps_again() {
 pub fn is_dumpable() -> bool {
     process::dumpable_behavior().is_ok_and(|b| b != DumpableBehavior::NotDumpable)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// In this test process (its own binary): not dumpable, soft limit 0, and the limit
+    /// it started with given back and taken away again.
+    #[test]
+    fn no_core_dumps_then_the_users_limit_back() {
+        let before = process::getrlimit(Resource::Core);
+        no_core_dumps();
+        assert!(!is_dumpable());
+        assert_eq!(process::getrlimit(Resource::Core).current, Some(0));
+        user_core_limit();
+        assert_eq!(process::getrlimit(Resource::Core), before);
+        no_core_dumps_again();
+        assert_eq!(process::getrlimit(Resource::Core).current, Some(0));
+        assert_eq!(process::getrlimit(Resource::Core).maximum, before.maximum);
+    }
+}
