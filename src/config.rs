@@ -73,13 +73,7 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let before = &text[..offset.min(text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        // toml's message quotes the offending line; keep only its first sentence.
-        let what = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("invalid TOML")
-            .to_owned();
+        let what = describe(e.message());
         ConfigError::Parse {
             path,
             line,
@@ -99,6 +93,33 @@ impl Config {
         }
         self.plaintext.iter().any(|p| glob_match(p, name))
     }
+}
+
+/// What is wrong, from toml's message, without the offending text: toml and serde quote
+/// the value (`invalid type: string "X", expected u32`) and sometimes the line. Keep the
+/// kind of error and what was expected (a type, or the field names that exist); anything
+/// else that would quote the text becomes a generic "invalid TOML syntax".
+fn describe(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default().trim();
+    if let Some((kind, expected)) = first.split_once(", expected ") {
+        let kind = kind.split(':').next().unwrap_or_default();
+        // "unknown field `x`" names the text the user typed: keep only the kind.
+        let kind: String = kind.split('`').next().unwrap_or_default().trim().to_owned();
+        let kind = if kind.is_empty() {
+            "invalid value"
+        } else {
+            &kind
+        };
+        return format!("{kind}, expected {expected}");
+    }
+    if first.starts_with("expected ") {
+        // A syntax error listing the tokens that may come next: no user text in it.
+        return first.to_owned();
+    }
+    if first.is_empty() || first.contains(['"', '\'', '`']) {
+        return "invalid TOML syntax".to_owned();
+    }
+    first.to_owned()
 }
 
 /// `*` matches any run of characters; everything else matches itself.
@@ -150,6 +171,32 @@ mod tests {
         let e = load(dir.path()).unwrap_err().to_string();
         assert!(e.contains(":2:"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
+        // A value of the wrong type: the expected type and the position, never the value.
+        std::fs::write(
+            path_in(dir.path()),
+            "plaintext = [\".env\"]\nrotation_interval_days = \"hunter2\"\n",
+        )
+        .unwrap();
+        let e = load(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("config.toml:2:26: invalid type, expected u32"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+        for bad in [
+            "rotation_interval_days = hunter2\n",
+            "plaintext = [\"hunter2\", 3]\n",
+            "[mask]\nextra_names = \"hunter2\"\n",
+            "hunter2\n",
+            "plaintext = \"hunter2\n",
+            "rotation_interval_days = -1\n# hunter2\n",
+            "rotation_interval_days = 1\nrotation_interval_days = 2 # hunter2\n",
+        ] {
+            std::fs::write(path_in(dir.path()), bad).unwrap();
+            let e = load(dir.path()).unwrap_err().to_string();
+            assert!(!e.contains("hunter2"), "{bad:?}: {e}");
+            assert!(e.contains("config.toml:"), "{bad:?}: {e}");
+        }
         std::fs::write(path_in(dir.path()), "rotation_interval_days = 30\n").unwrap();
         assert_eq!(load(dir.path()).unwrap().rotation_interval_days, 30);
     }

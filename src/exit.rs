@@ -66,13 +66,13 @@ pub const TABLE: &str = "\
 Exit codes:
   0  success
   1  check failed (stale or plaintext file, overdue key, leaked secret); get/unset: key not set
-  2  usage error
-  3  no key found
+  2  usage error (command line, or .envseal/config.toml cannot be used)
+  3  no key found, or the key given is malformed
   4  wrong key
   5  integrity failure: the encrypted file was modified or is corrupt
-  6  I/O error (missing input, permissions, full disk)
+  6  I/O error (missing input, permissions, full disk, ulimit -f)
   7  unusable input (not UTF-8, unterminated quote, not an encrypted file)
-  8  refused: output exists and differs (use --force), or no terminal to confirm
+  8  refused: output exists and differs or is read-only (use --force), or no terminal to confirm
   9  busy: another envseal holds the lock, or a rotation is unfinished
   126  run: the command cannot be executed (as in a shell)
   127  run: the command was not found (as in a shell)";
@@ -122,8 +122,17 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 KeyError::Missing { .. }
                 | KeyError::NotInKeyring(..)
                 | KeyError::Ambiguous { .. } => Code::KeyMissing,
-                KeyError::Malformed | KeyError::MalformedAt { .. } => Code::KeyMissing,
+                KeyError::Malformed
+                | KeyError::MalformedAt { .. }
+                | KeyError::MalformedFile { .. } => Code::KeyMissing,
                 KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
+            // A settings file that cannot be used is a usage error, like a bad option.
+            return match e {
+                crate::config::ConfigError::Parse { .. } => Code::Usage,
+                crate::config::ConfigError::Read { .. } => Code::Io,
             };
         }
         if cause.downcast_ref::<ParseError>().is_some()

@@ -23,9 +23,12 @@ pub fn parent_dir(path: &Path) -> &Path {
 /// A new version of a file, written and fsynced beside it, not yet in place. Dropping
 /// it removes the temporary file. Used to prepare every file of a rotation before
 /// replacing any, so a full disk fails the rotation before it changes anything.
+///
+/// Its temporary file is in the registry of live temporary files from before its first
+/// byte until it is renamed into place or removed, so a signal removes it ([`signals`]).
 #[derive(Debug)]
 pub struct Staged {
-    tmp: tempfile::TempPath,
+    tmp: Option<tempfile::TempPath>,
     target: PathBuf,
 }
 
@@ -35,16 +38,53 @@ impl Staged {
     }
 
     /// Rename into place. The caller fsyncs the directory ([`sync_dir`]).
-    pub fn commit(self) -> io::Result<()> {
-        self.tmp.persist(&self.target).map_err(|e| e.error)
+    pub fn commit(mut self) -> io::Result<()> {
+        let tmp = self.tmp.take().expect("a staged file is committed once");
+        let path = tmp.to_path_buf();
+        // On failure the temporary file comes back in the error and is removed with it.
+        let done = tmp.persist(&self.target).map_err(|e| e.error);
+        signals::forget(&path);
+        done
     }
 
     /// Link into place only if the target does not exist (`AlreadyExists` otherwise).
-    pub fn commit_new(self) -> io::Result<()> {
-        self.tmp
-            .persist_noclobber(&self.target)
-            .map_err(|e| e.error)
+    pub fn commit_new(mut self) -> io::Result<()> {
+        let tmp = self.tmp.take().expect("a staged file is committed once");
+        let path = tmp.to_path_buf();
+        let done = tmp.persist_noclobber(&self.target).map_err(|e| e.error);
+        signals::forget(&path);
+        done
     }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let path = tmp.to_path_buf();
+            drop(tmp); // removes the file; only then is it out of the registry
+            signals::forget(&path);
+        }
+    }
+}
+
+/// The longest file name most file systems take (`NAME_MAX`).
+pub const NAME_MAX: usize = 255;
+
+/// How many bytes of a target's name go into its temporary file's name: the rest is
+/// `.` + `.` + 6 random characters + `.tmp`, so the temporary name always fits in
+/// [`NAME_MAX`] even when the target's own name is 255 bytes long.
+const TEMP_NAME_KEEP: usize = NAME_MAX - 12 - 8;
+
+/// `name` cut to at most `max` bytes, at a character boundary.
+fn cut(name: &str, max: usize) -> &str {
+    if name.len() <= max {
+        return name;
+    }
+    let mut end = max;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 /// Write `bytes` to a temporary file beside `path`, fsync it and give it `mode`.
@@ -78,18 +118,21 @@ pub fn stage_with<T, E: From<io::Error>>(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    let made = write(tmp.as_file_mut())?;
-    tmp.as_file().sync_all()?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
+    let prefix = format!(".{}.", cut(&name, TEMP_NAME_KEEP));
+    let (mut file, tmp) = signals::create_temp(|| {
+        tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .tempfile_in(dir)
+    })?;
+    // From here on, dropping `staged` (an error below) removes the file and forgets it.
     let staged = Staged {
-        tmp: tmp.into_temp_path(),
+        tmp: Some(tmp),
         target: path.to_owned(),
     };
+    let made = write(&mut file)?;
+    file.sync_all()?;
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
     Ok((staged, made))
 }
 
@@ -109,6 +152,156 @@ pub fn resolve_links(path: &Path) -> PathBuf {
         }
     }
     current
+}
+
+/// Temporary files that hold plaintext or key material, and what happens to them on
+/// SIGINT, SIGTERM, SIGHUP and a file-size limit.
+///
+/// Every temporary file envseal writes is created while holding the registry's lock and
+/// entered in it before a byte is written; it leaves the registry once renamed into place
+/// or removed. A thread waits for the signals: on one it takes the lock (so no file is
+/// created or forgotten meanwhile, and none can be created after), removes every file in
+/// the registry, and ends the process by the same signal (the shell's 130, 143, 129).
+/// SIGXFSZ gets a handler that does nothing, so a write past `ulimit -f` fails with EFBIG,
+/// an I/O error (exit 6) whose clean-up is the ordinary error path; unlike an ignored
+/// signal, a handled one is reset to the default by exec, so the commands `run` and `edit`
+/// start get the usual behaviour.
+pub mod signals {
+    use std::io;
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
+
+    struct Live {
+        paths: Vec<PathBuf>,
+        /// A signal is being handled: no new temporary file.
+        closing: bool,
+    }
+
+    static LIVE: Mutex<Live> = Mutex::new(Live {
+        paths: Vec::new(),
+        closing: false,
+    });
+
+    /// While set, SIGINT/SIGTERM/SIGHUP are left to a command envseal waits for (the
+    /// editor of `edit`, which gets them too); the caller notices them itself.
+    static DEFERRED: AtomicBool = AtomicBool::new(false);
+
+    fn live() -> MutexGuard<'static, Live> {
+        LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Create a temporary file with `make` and enter it in the registry, atomically with
+    /// respect to a signal's clean-up.
+    pub(super) fn create_temp(
+        make: impl FnOnce() -> io::Result<tempfile::NamedTempFile>,
+    ) -> io::Result<(std::fs::File, tempfile::TempPath)> {
+        let mut live = live();
+        if live.closing {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted by a signal",
+            ));
+        }
+        let (file, path) = make()?.into_parts();
+        live.paths.push(path.to_path_buf());
+        Ok((file, path))
+    }
+
+    /// Enter a temporary file made elsewhere (`edit`'s private copy) in the registry; it
+    /// is forgotten when the returned guard is dropped.
+    pub fn track(path: &Path) -> Tracked {
+        live().paths.push(path.to_owned());
+        Tracked(path.to_owned())
+    }
+
+    /// A registry entry for a file made elsewhere ([`track`]).
+    #[derive(Debug)]
+    pub struct Tracked(PathBuf);
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            forget(&self.0);
+        }
+    }
+
+    /// The file is in place or removed: nothing to clean up on a signal any more.
+    pub(super) fn forget(path: &Path) {
+        let mut live = live();
+        if let Some(i) = live.paths.iter().rposition(|p| p == path) {
+            live.paths.swap_remove(i);
+        }
+    }
+
+    /// How many temporary files are live (for tests).
+    pub fn live_count() -> usize {
+        live().paths.len()
+    }
+
+    /// Leave SIGINT, SIGTERM and SIGHUP to a command envseal waits for, until the guard
+    /// is dropped.
+    pub fn defer() -> Deferred {
+        DEFERRED.store(true, Ordering::SeqCst);
+        Deferred(())
+    }
+
+    #[derive(Debug)]
+    pub struct Deferred(());
+
+    impl Drop for Deferred {
+        fn drop(&mut self) {
+            DEFERRED.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Install the handlers and the thread (once, at start-up).
+    pub fn install() -> io::Result<()> {
+        signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))?;
+        // A signal ignored when envseal started stays ignored (`nohup envseal rotate`, a
+        // background job of a non-interactive shell), as for any well-behaved program.
+        let ignored = ignored_at_start();
+        let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter(|&s| ignored & (1 << (s - 1)) == 0)
+            .collect();
+        let mut signals = signal_hook::iterator::Signals::new(wanted)?;
+        std::thread::Builder::new()
+            .name("envseal-signals".into())
+            .spawn(move || {
+                for sig in signals.forever() {
+                    if DEFERRED.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    clean_up_and_die(sig);
+                }
+            })?;
+        Ok(())
+    }
+
+    /// The signals this process ignores, as a mask (bit n-1 for signal n), from
+    /// `/proc/self/status` (no unsafe code needed); none when it cannot be read.
+    fn ignored_at_start() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
+                u64::from_str_radix(line.trim(), 16).ok()
+            })
+            .unwrap_or(0)
+    }
+
+    fn clean_up_and_die(sig: i32) -> ! {
+        // The lock is held until the process ends: nothing is created or renamed after.
+        let mut live = live();
+        live.closing = true;
+        for path in live.paths.drain(..) {
+            let _ = std::fs::remove_file(&path);
+        }
+        let _ = signal_hook::low_level::emulate_default_handler(sig);
+        std::process::exit(128 + sig);
+    }
 }
 
 /// Replace (or create) `path` with `bytes`, atomically and durably, with `mode`.
@@ -240,6 +433,11 @@ pub fn create_dir_private(dir: &Path) -> io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+}
+
+/// Give an existing file `mode` (following a symlink, as chmod does).
+pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
 }
 
 /// The permission bits of a file, if it can be stat'ed.

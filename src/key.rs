@@ -167,6 +167,8 @@ pub enum KeyError {
     Malformed,
     #[error("{source_desc} does not hold a valid key (a key is 32 bytes in URL-safe base64, 44 characters, as `envseal generate-key` writes)")]
     MalformedAt { source_desc: String },
+    #[error("key file {} does not hold a valid key: {what} (a key is 32 bytes in URL-safe base64, 44 characters, as `envseal generate-key` writes)", shown_path(path))]
+    MalformedFile { path: PathBuf, what: String },
     #[error("cannot read key file {}: {err}", shown_path(path))]
     Read { path: PathBuf, err: std::io::Error },
     #[error("no key found{for_what}: {hint}")]
@@ -249,10 +251,7 @@ pub fn env_vars_for(path: Option<&Path>) -> Vec<String> {
 
 /// Read a key file; warns (through `warn`) when it is readable by group or others.
 pub fn read_key_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Key, KeyError> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|err| KeyError::Read {
-        path: path.to_owned(),
-        err,
-    })?);
+    let text = read_key_text(path)?;
     if let Some(mode) = fsutil::mode(path) {
         if mode & 0o077 != 0 {
             warn(format!(
@@ -263,9 +262,68 @@ pub fn read_key_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Key, K
             ));
         }
     }
-    Key::from_text(&text).map_err(|_| KeyError::MalformedAt {
-        source_desc: format!("key file {}", shown_path(path)),
+    Key::from_text(&text).map_err(|_| KeyError::MalformedFile {
+        path: path.to_owned(),
+        what: key_text_problem(&text),
     })
+}
+
+/// The most a key file is read of: a key is 44 characters; white space and a comment
+/// line or two fit many times over. `--key-file /dev/zero` (or a log file given by
+/// mistake) stops here instead of filling the memory.
+pub const KEY_FILE_MAX: u64 = 4096;
+
+/// A key file's text: at most [`KEY_FILE_MAX`] bytes, UTF-8. A longer file or one that
+/// is not text is a malformed key (exit 3), said without any of its content.
+fn read_key_text(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    use std::io::Read;
+    let read_err = |err| KeyError::Read {
+        path: path.to_owned(),
+        err,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(128));
+    file.take(KEY_FILE_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    let malformed = |what: String| KeyError::MalformedFile {
+        path: path.to_owned(),
+        what,
+    };
+    if bytes.len() as u64 > KEY_FILE_MAX {
+        return Err(malformed(format!(
+            "it is larger than {KEY_FILE_MAX} bytes, far more than a key"
+        )));
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(e) => Err(malformed(format!(
+            "it is not text (byte {} is not UTF-8)",
+            e.valid_up_to() + 1
+        ))),
+    }
+}
+
+/// What is wrong with a key's text, said without the text: for a message only.
+fn key_text_problem(text: &str) -> String {
+    let t = text.trim().trim_end_matches('=');
+    if t.is_empty() {
+        return "it is empty".to_owned();
+    }
+    if t.chars().any(char::is_whitespace) {
+        return "it holds more than one word (a key file holds only the key)".to_owned();
+    }
+    if let Some(i) = t
+        .chars()
+        .position(|c| !(c.is_ascii_alphanumeric() || "-_+/".contains(c)))
+    {
+        return format!("character {} is not base64", i + 1);
+    }
+    format!(
+        "{} base64 characters encode {} bytes, not 32",
+        t.chars().count(),
+        t.chars().count() * 3 / 4
+    )
 }
 
 /// Find a key: the first source that has one wins. Candidates that need trying (several

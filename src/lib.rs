@@ -14,6 +14,7 @@ pub mod exit;
 pub mod format;
 pub mod fsutil;
 pub mod git;
+pub mod guard;
 pub mod key;
 pub mod ledger;
 pub mod mask;
@@ -24,6 +25,13 @@ pub mod sync;
 /// exit code. A closed pipe downstream is not an error.
 pub fn main_entry() -> std::process::ExitCode {
     use clap::Parser;
+    // Before anything holds a secret: no core dumps, and temporary files removed on a
+    // signal (see `guard` and `fsutil::signals`).
+    guard::no_core_dumps();
+    if let Err(e) = fsutil::signals::install() {
+        eprintln!("envseal: error: cannot install the signal handlers: {e}");
+        return std::process::ExitCode::from(exit::Code::Io.as_u8());
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::UnknownArgument && key_on_command_line() => {

@@ -30,6 +30,8 @@ mod files;
 mod flow;
 #[path = "cli/golden.rs"]
 mod golden;
+#[path = "cli/hardening.rs"]
+mod hardening;
 #[path = "cli/hook.rs"]
 mod hook;
 #[path = "cli/interop.rs"]

@@ -70,7 +70,20 @@ pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     if let Ok(existing) = std::fs::read(&output) {
         if plaintext.eq_bytes(&existing) {
             record();
-            ui.info(format!("{} is up to date", output.display()));
+            // Up to date, but a plaintext file others may read is tightened to 0600,
+            // the mode decrypt gives a file it writes.
+            match crate::fsutil::mode(&output).map(|m| m & 0o7777) {
+                Some(m) if m & 0o077 != 0 => {
+                    crate::fsutil::set_mode(&output, 0o600).with_context(|| {
+                        format!("cannot make {} private (chmod 600)", output.display())
+                    })?;
+                    ui.info(format!(
+                        "{} is up to date; its mode was {m:o}, now 600 (a plaintext file is private)",
+                        output.display()
+                    ));
+                }
+                _ => ui.info(format!("{} is up to date", output.display())),
+            }
             return Ok(Some(kid));
         }
         let behind = super::sync::guard_decrypt(

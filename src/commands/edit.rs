@@ -84,6 +84,8 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
             tmp.path().display()
         ));
     }
+    // Removed on SIGINT/SIGTERM/SIGHUP outside the editor's run too (fsutil::signals).
+    let _tracked = crate::fsutil::signals::track(tmp.path());
     tmp.write_all(&opened.plaintext)?;
     tmp.as_file().sync_all()?;
 
@@ -99,13 +101,21 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
     }
 
     loop {
+        // While the editor runs, a Ctrl-C is the editor's; the editor gets the user's
+        // core-file limit, not envseal's 0.
+        let deferred = crate::fsutil::signals::defer();
+        crate::guard::user_core_limit();
         let status = std::process::Command::new("sh")
             .arg("-c")
             .arg(&command)
             .arg("envseal-edit")
             .arg(tmp.path())
-            .status()
+            .spawn();
+        crate::guard::no_core_dumps_again();
+        let status = status
+            .and_then(|mut child| child.wait())
             .with_context(|| format!("cannot start the editor ({editor})"))?;
+        drop(deferred);
         if interrupted.load(Ordering::SeqCst) {
             return Err(Failure::new(
                 Code::Refused,

@@ -150,6 +150,19 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             None => replace_reason = Some("is not an envseal-encrypted file".to_owned()),
         }
     }
+    // An existing output keeps its mode (a 0444 file stays 0444, a 0640 one 0640); one
+    // nobody may write to is replaced only with --force (sops and cp ask the same).
+    let out_mode = existing
+        .as_ref()
+        .and_then(|_| crate::fsutil::mode(&output))
+        .map_or(0o644, |m| m & 0o7777);
+    if existing.is_some() && out_mode & 0o222 == 0 {
+        let reason = match replace_reason.take() {
+            Some(r) => format!("{r}, and is read-only (mode {out_mode:o})"),
+            None => format!("is read-only (mode {out_mode:o})"),
+        };
+        replace_reason = Some(reason);
+    }
     if let Some(reason) = &replace_reason {
         confirm_overwrite(&output, args.force, reason)?;
     }
@@ -180,7 +193,7 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                 write_stdout(sealed.as_bytes())?;
                 return Ok(Some(loaded.key.id()));
             }
-            crate::fsutil::write_atomic(&output, sealed.as_bytes(), 0o644)
+            crate::fsutil::write_atomic(&output, sealed.as_bytes(), out_mode)
                 .with_context(|| format!("cannot write {}", output.display()))?;
             super::sync::record(
                 global,
@@ -201,7 +214,7 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             return Ok(Some(loaded.key.id()));
         }
         None => {
-            crate::fsutil::write_atomic_with(&output, 0o644, |file| {
+            crate::fsutil::write_atomic_with(&output, out_mode, |file| {
                 let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
                 fernet::encrypt_into(&plain, &loaded.key, &mut out)?;
                 out.flush()

@@ -334,18 +334,38 @@ pub fn resolve_v1_key(
         &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
         &mut ui.warner(),
     ) {
-        // A teammate whose keyring holds only keys from before a rotation is told so.
-        Err(key::KeyError::Missing { hint, .. }) if key_id.is_none() => {
-            let slot = header.master();
-            let why = slot.and_then(|s| key::keyring::explain_missing(&s.kid, s.created));
-            let for_what = match (why, slot) {
-                (Some(why), _) => format!(" for {} ({why})", path.display()),
-                (None, Some(s)) => format!(" for {} (it needs {})", path.display(), s.kid),
-                (None, None) => format!(" for {}", path.display()),
-            };
-            Err(key::KeyError::Missing { for_what, hint }.into())
+        Ok(loaded) => Ok(loaded),
+        Err(
+            e @ (key::KeyError::Missing { .. }
+            | key::KeyError::NotInKeyring(..)
+            | key::KeyError::Ambiguous { .. }),
+        ) => {
+            // The id the header names is in no key source; if a keyring key opens a
+            // slot anyway, the header was edited: say that, not "no key".
+            for loaded in key::keyring::all(&mut |_| {}).unwrap_or_default() {
+                if let Some(what) = crate::format::v1::altered_slot(header, &loaded.key) {
+                    return Err(anyhow::Error::new(crate::format::FormatError::Integrity(
+                        what.to_owned(),
+                    ))
+                    .context(format!("cannot decrypt {}", path.display())));
+                }
+            }
+            match e {
+                // A teammate whose keyring holds only keys from before a rotation is told so.
+                key::KeyError::Missing { hint, .. } if key_id.is_none() => {
+                    let slot = header.master();
+                    let why = slot.and_then(|s| key::keyring::explain_missing(&s.kid, s.created));
+                    let for_what = match (why, slot) {
+                        (Some(why), _) => format!(" for {} ({why})", path.display()),
+                        (None, Some(s)) => format!(" for {} (it needs {})", path.display(), s.kid),
+                        (None, None) => format!(" for {}", path.display()),
+                    };
+                    Err(key::KeyError::Missing { for_what, hint }.into())
+                }
+                e => Err(e.into()),
+            }
         }
-        other => Ok(other?),
+        Err(e) => Err(e.into()),
     }
 }
 

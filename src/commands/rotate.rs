@@ -157,6 +157,10 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         .into());
     }
 
+    if !args.no_backup {
+        refuse_backup_names_too_long(&items)?;
+    }
+
     // Say what will happen; ask on a terminal.
     let target = match &args.new_key_file {
         Some(p) => p.display().to_string(),
@@ -387,6 +391,36 @@ fn replace_all(
         r.map_err(|e| (e, items.len()))?;
     }
     Ok(items.len())
+}
+
+/// How many bytes a backup name adds to its file's: `.backup_` + a 16-byte UTC stamp +
+/// up to `-100` ([`write_backup`]).
+const BACKUP_SUFFIX_MAX: usize = ".backup_".len() + "20260101T000000Z".len() + "-100".len();
+
+/// A file whose backup name would not fit in a file name (255 bytes) is refused before
+/// anything is changed (no key made, nothing in the ledger), rather than failing half-way.
+/// Backups keep the file's whole name so `--resume`/`--abort` and people find them.
+fn refuse_backup_names_too_long(items: &[Item]) -> Result<()> {
+    let long: Vec<&str> = items
+        .iter()
+        .filter(|i| {
+            i.path.file_name().map_or(0, |n| n.len()) + BACKUP_SUFFIX_MAX > fsutil::NAME_MAX
+        })
+        .map(|i| i.rel.as_str())
+        .collect();
+    if long.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Code::Refused,
+        format!(
+            "nothing was changed: the backup name FILE.backup_<UTC time> of {} would be longer than the {}-byte limit of a file name (names up to {} bytes can be backed up); rename the file, or rotate with --no-backup",
+            long.join(", "),
+            fsutil::NAME_MAX,
+            fsutil::NAME_MAX - BACKUP_SUFFIX_MAX
+        ),
+    )
+    .into())
 }
 
 /// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:

@@ -122,7 +122,10 @@ fn start(
         crate::ledger::Outcome::Ok,
         None,
     );
+    // The command gets the core-file limit the user gave envseal (envseal's own is 0).
+    crate::guard::user_core_limit();
     let err = cmd.exec();
+    crate::guard::no_core_dumps_again();
     // As a shell does: 127 when the command is not found, 126 when it is found but
     // cannot be executed (no permission, not an executable, a directory).
     let (code, what) = match err.kind() {

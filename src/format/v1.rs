@@ -473,8 +473,16 @@ pub fn header(text: &str) -> Result<Header, FormatError> {
 }
 
 fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
+    unwrap_slot_as(slot, key, &slot.kid)
+}
+
+/// [`unwrap_slot`] with `kid` in the associated data instead of the slot's own.
+fn unwrap_slot_as(slot: &Slot, key: &Key, kid: &KeyId) -> Option<DataKey> {
     let wrap = slot.line.trim_end().rsplit_once(" wrap=")?.1;
     let raw = B64.decode(wrap).ok()?;
+    if raw.len() < 12 + 16 {
+        return None; // a slot of another type: its wrap need not be ours
+    }
     let (nonce, ct) = raw.split_at(12);
     let kek = hkdf32(key.expose_bytes(), b"wrap");
     let created = timestamp(slot.created);
@@ -484,7 +492,7 @@ fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: ct,
-                    aad: &wrap_aad(&slot.kid, &created),
+                    aad: &wrap_aad(kid, &created),
                 },
             )
             .ok()?,
@@ -611,16 +619,42 @@ fn find_slot<'h>(header: &'h Header, key: &Key) -> Result<(&'h Slot, DataKey), F
             Ok((slot, dk))
         }
         None => {
-            // A slot that opens although its key id differs means the id was edited.
-            if masters.iter().any(|s| unwrap_slot(s, key).is_some()) {
-                return Err(corrupt("a key slot's key id was altered"));
+            if let Some(what) = altered_slot(header, key) {
+                return Err(corrupt(what));
             }
+            // Never an empty list: without a master slot, the ids the slots name.
+            let named = if masters.is_empty() {
+                header.slots.iter().collect()
+            } else {
+                masters
+            };
             Err(FormatError::WrongKey {
-                file: masters.iter().map(|s| s.kid.clone()).collect(),
+                file: named.iter().map(|s| s.kid.clone()).collect(),
                 given: kid,
             })
         }
     }
+}
+
+/// Does `key` open a slot whose header fields no longer say so? The wrap's associated
+/// data binds the key id (and the creation time), so a slot whose `kid=` was edited opens
+/// only when unwrapped as the key's own id; a `type=` edit (`master` → `Master`) leaves a
+/// slot that opens but is not a master slot. Either way the key at hand is the right
+/// one and the header was altered: an integrity failure, not a wrong or missing key.
+pub fn altered_slot(header: &Header, key: &Key) -> Option<&'static str> {
+    let kid = key.id();
+    header.slots.iter().find_map(|s| {
+        if s.kind == "master" && s.kid == kid {
+            return None; // the slot for this key, unaltered in these fields
+        }
+        unwrap_slot_as(s, key, &kid).map(|_| {
+            if s.kid != kid {
+                "a key slot's key id was altered"
+            } else {
+                "a key slot's type was altered"
+            }
+        })
+    })
 }
 
 fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, FormatError> {
