@@ -163,6 +163,12 @@ pub struct Decrypt {
     /// Write the plaintext to stdout instead of a file.
     #[arg(long)]
     pub stdout: bool,
+    /// For git's textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv`
+    /// shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key
+    /// id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit
+    /// -v` then writes decrypted values into .git/COMMIT_EDITMSG.
+    #[arg(long, conflicts_with_all = ["output", "force"])]
+    pub textconv: bool,
     /// Replace an existing, different output without asking.
     #[arg(long, short = 'f', visible_alias = "yes")]
     pub force: bool,
@@ -293,6 +299,11 @@ pub struct Mask {
     /// Replace with [MASKED:KEY_NAME] instead of ***.
     #[arg(long)]
     pub named: bool,
+    /// For git's textconv (diff.envseal.textconv "envseal mask --textconv"): the masked
+    /// view of FILE, never a prompt; every key at hand is tried by key id, and a file
+    /// no key at hand opens is shown as it is (exit 0), so `git log -p` never breaks.
+    #[arg(long, conflicts_with_all = ["check", "secrets"])]
+    pub textconv: bool,
     /// Values shorter than this many bytes are not treated as secrets (true, 1, ...).
     #[arg(long, default_value_t = crate::mask::DEFAULT_MIN_LEN, value_name = "BYTES")]
     pub min_len: usize,

@@ -38,6 +38,18 @@ impl Project {
     /// is an envseal format, found by a walk that honours .gitignore and skips `.git`.
     /// Sorted, relative to nothing (paths as found from the root).
     pub fn encrypted_files(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .encrypted_names()
+            .into_iter()
+            .filter(|p| is_encrypted_file(p))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every file under the root whose name ends in `.encrypted`, whatever its content
+    /// (a corrupt one included), by the same walk as [`Project::encrypted_files`].
+    pub fn encrypted_names(&self) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(&self.root)
             .hidden(false)
             .require_git(false)
@@ -50,7 +62,6 @@ impl Project {
                 p.file_name()
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| n.ends_with(".encrypted"))
-                    && is_encrypted_file(p)
             })
             .collect();
         out.sort();

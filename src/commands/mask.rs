@@ -50,17 +50,25 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
         )
         .into());
     };
+    if args.textconv {
+        return super::textconv::masked(file, args, &rules);
+    }
     let text = read_plain(file, args, ui)?;
-    let doc = dotenv::parse_file_bytes(file, &text)?;
+    write_stdout(masked_view(file, &text, &rules, args.all)?.as_bytes())
+}
+
+/// The masked view of a plaintext dotenv file's bytes.
+pub(super) fn masked_view(file: &Path, text: &[u8], rules: &Rules, all: bool) -> Result<String> {
+    let doc = dotenv::parse_file_bytes(file, text)?;
     let mut out = String::with_capacity(text.len());
     if doc.bom {
         out.push('\u{feff}');
     }
     for line in &doc.lines {
-        out.push_str(&masked_line(line, &rules, args.all));
+        out.push_str(&masked_line(line, rules, all));
         out.push_str(line.eol.as_str());
     }
-    write_stdout(out.as_bytes())
+    Ok(out)
 }
 
 /// A file's plaintext: decrypted in memory when it is encrypted.
@@ -240,6 +248,7 @@ pub fn staged_leaks(
         check: true,
         staged: true,
         named: false,
+        textconv: false,
         min_len: mask::DEFAULT_MIN_LEN,
         line_buffered: false,
         key: key.clone(),

@@ -10,6 +10,7 @@ use crate::cli::KeyArgs;
 use crate::exit::{Code, Failure};
 use crate::key::{self, KeyId};
 
+pub mod at_hand;
 pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
@@ -19,6 +20,7 @@ pub mod mask;
 pub mod rotate;
 pub mod run;
 pub mod status;
+pub mod textconv;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).
 #[derive(Clone, Copy, Debug)]

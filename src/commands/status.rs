@@ -11,7 +11,7 @@
 //!                "sync": "in_sync | stale | unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
-//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation",
+//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | corrupt",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
 //! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
@@ -122,6 +122,7 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
         }
         files.push(st);
     }
+    problems.extend(integrity_problems(&project, args));
     let tracked = crate::git::tracked_files(&project.root);
     let mut plaintext_files = Vec::new();
     for rel in tracked.iter().flatten() {
@@ -392,4 +393,32 @@ fn history(ledger: Option<&Ledger>, args: &Status, ui: &Ui) -> Result<()> {
         ));
     }
     write_stdout(out.as_bytes())
+}
+
+/// Encrypted files that are not well-formed (judged without a key) or that fail their
+/// integrity check with a key at hand: corrupt, or edited by hand (a merge conflict
+/// resolved in the file). A file whose key is not at hand is only judged by structure.
+fn integrity_problems(project: &Project, args: &Status) -> Vec<Problem> {
+    use super::at_hand::{self, Opened};
+    let keys = at_hand::keys(args.key.key_file.as_deref());
+    let mut out = Vec::new();
+    for path in project.encrypted_names() {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let rel = project.relative(&path).display().to_string();
+        let why = match at_hand::open(&bytes, &keys) {
+            Opened::Corrupt(why) => why,
+            Opened::NotEncrypted => "not an envseal or Fernet encrypted file".to_owned(),
+            Opened::Plain(_) | Opened::NoKey { .. } => continue,
+        };
+        out.push(Problem {
+            kind: "corrupt",
+            path: Some(rel.clone()),
+            message: format!(
+                "{rel}: corrupt or edited by hand ({why}); restore it from git or a backup, and make changes with envseal edit or envseal encrypt"
+            ),
+        });
+    }
+    out
 }

@@ -121,7 +121,16 @@ fn an_existing_hook_keeps_its_lines_and_still_runs() {
     run.ok();
     assert!(run.stderr.contains("existing hook"), "{}", run.stderr);
     let installed = String::from_utf8(sb.read(HOOK)).unwrap();
-    assert!(installed.starts_with(custom), "{installed}");
+    // The block goes right after the shebang (so a hook ending in `exec` still runs it);
+    // every line of the custom hook stays, in order.
+    assert!(
+        installed.starts_with("#!/bin/sh\n# >>> envseal >>>"),
+        "{installed}"
+    );
+    assert!(
+        installed.ends_with("# <<< envseal <<<\n# team hook\necho custom-hook-ran >> custom.log\n"),
+        "{installed}"
+    );
     sb.run(&["hook", "install"]).ok();
     assert_eq!(String::from_utf8(sb.read(HOOK)).unwrap(), installed);
 
