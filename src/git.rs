@@ -113,6 +113,27 @@ pub fn add_ignore_if_repo(root: &Path, pattern: &str) -> std::io::Result<bool> {
     add_ignore(root, pattern)
 }
 
+/// A key file just written at `path`: when it is inside a git work tree and git's rules
+/// do not ignore it yet, add it (anchored: `/NAME`) to the `.gitignore` beside it.
+/// Returns that `.gitignore` when it changed.
+pub fn ignore_key_file(path: &Path) -> std::io::Result<Option<PathBuf>> {
+    if is_ignored(path) != Some(false) {
+        return Ok(None);
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Ok(None);
+    };
+    let mut pattern = String::from("/");
+    for c in name.chars() {
+        if matches!(c, '\\' | '*' | '?' | '[' | '!' | '#' | ' ') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    let dir = crate::fsutil::parent_dir(path);
+    Ok(add_ignore(dir, &pattern)?.then(|| dir.join(".gitignore")))
+}
+
 /// Every file git tracks under `root` (relative paths); `None` outside a work tree.
 pub fn tracked_files(root: &Path) -> Option<Vec<PathBuf>> {
     let out = git(root).args(["ls-files", "-z"]).output().ok()?;

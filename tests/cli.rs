@@ -28,6 +28,10 @@ mod flow;
 mod golden;
 #[path = "cli/hook.rs"]
 mod hook;
+#[path = "cli/hook_install.rs"]
+mod hook_install;
+#[path = "cli/hook_staged.rs"]
+mod hook_staged;
 #[path = "cli/interop.rs"]
 mod interop;
 #[path = "cli/keys.rs"]

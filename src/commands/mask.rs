@@ -277,14 +277,20 @@ fn find_leaks(
     } else {
         args.secrets.clone()
     };
-    if sources.is_empty() {
+    let index_only = if args.staged && args.secrets.is_empty() {
+        index_only_secrets(project, args)
+    } else {
+        Vec::new()
+    };
+    if sources.is_empty() && index_only.is_empty() {
         return Err(Failure::new(
             Code::KeyMissing,
             "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
         )
         .into());
     }
-    let secrets = load_secrets(&sources, args, ui)?;
+    let mut secrets = load_secrets(&sources, args, ui)?;
+    secrets.extend(index_only);
     let set = secret_set(&secrets, args);
     let mut hits = Vec::new();
     let mut scanned = 0usize;
@@ -380,4 +386,35 @@ fn default_secret_sources(project: &Project, args: &Mask, ui: &Ui) -> Vec<PathBu
         }
     }
     out
+}
+
+/// With --staged: the secrets of encrypted files that are in the index but not in the
+/// work tree (outside a sparse checkout's cone), opened with a key at hand. They are
+/// the repository's secrets as much as the ones checked out.
+fn index_only_secrets(project: &Project, args: &Mask) -> Vec<Secret> {
+    let Some(root) = crate::git::toplevel(&project.root) else {
+        return Vec::new();
+    };
+    let Ok(blobs) = crate::git::index_blobs(&root, |p| {
+        p.ends_with(".encrypted") && !root.join(p).exists()
+    }) else {
+        return Vec::new();
+    };
+    let keys = super::at_hand::keys(args.key.key_file.as_deref());
+    let mut secrets = Vec::new();
+    for (_, bytes) in blobs {
+        let super::at_hand::Opened::Plain(text) = super::at_hand::open(&bytes, &keys) else {
+            continue;
+        };
+        let Ok(doc) = dotenv::parse_bytes(&text) else {
+            continue;
+        };
+        for (name, value) in doc.pairs() {
+            if let Some(r) = mask::url_password(&value) {
+                secrets.push(Secret::new(name, value[r].as_bytes()));
+            }
+            secrets.push(Secret::new(name, value.into_bytes()));
+        }
+    }
+    secrets
 }

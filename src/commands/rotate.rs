@@ -194,6 +194,7 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Some(p) => {
             key::write_key_file(p, &new, false)
                 .with_context(|| "the new key was not saved; nothing was changed")?;
+            super::generate_key::keep_out_of_git(p, ui);
             // Absolute: the ledger's location must still lead to the key when --resume
             // runs from another directory.
             std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())
