@@ -94,3 +94,48 @@ pub fn plaintext_for(encrypted: &Path) -> Option<PathBuf> {
     let stem = name.strip_suffix(".encrypted").filter(|s| !s.is_empty())?;
     Some(encrypted.with_file_name(stem))
 }
+
+/// Where the project's ledger lives by default. In a git repository: `envseal/ledger.db`
+/// in the repository's common git directory (`git rev-parse --git-common-dir`), so every
+/// linked worktree shares one ledger and `git clean -fdx`, `git stash --all` and
+/// `git sparse-checkout` never touch it; an existing `.envseal/ledger.db` (where earlier
+/// versions kept it) is moved there on first use. Outside git: `.envseal/ledger.db` in
+/// the project root. (`--ledger` and `ENVSEAL_LEDGER` are handled by the caller.)
+pub fn ledger_path(project: &Project, warn: &mut dyn FnMut(String)) -> PathBuf {
+    let old = crate::ledger::default_path(&project.root);
+    let Some(common) = crate::git::common_dir(&project.root) else {
+        return old;
+    };
+    let new = common.join("envseal").join("ledger.db");
+    if old.exists() && !new.exists() {
+        if let Err(e) = migrate_ledger(&old, &new) {
+            warn(format!(
+                "could not move the ledger from {} to {} ({e}); using it where it is",
+                old.display(),
+                new.display()
+            ));
+            return old;
+        }
+    }
+    new
+}
+
+/// Move a SQLite ledger with its WAL and shared-memory files (renames: the files stay
+/// consistent with each other, and a process that has them open keeps working on them).
+fn migrate_ledger(old: &Path, new: &Path) -> std::io::Result<()> {
+    if let Some(dir) = new.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let with = |p: &Path, suffix: &str| {
+        let mut s = p.as_os_str().to_owned();
+        s.push(suffix);
+        PathBuf::from(s)
+    };
+    for suffix in ["-wal", "-shm", ""] {
+        let from = with(old, suffix);
+        if from.exists() {
+            std::fs::rename(&from, with(new, suffix))?;
+        }
+    }
+    Ok(())
+}

@@ -38,6 +38,8 @@ mod interop;
 mod keys;
 #[path = "cli/large.rs"]
 mod large;
+#[path = "cli/ledger_location.rs"]
+mod ledger_location;
 #[path = "cli/mask_check.rs"]
 mod mask_check;
 #[path = "cli/mask_filter.rs"]

@@ -397,13 +397,19 @@ pub fn open_ledger(
         .ledger
         .as_ref()
         .map(|p| std::env::current_dir().unwrap_or_default().join(p));
-    let path = ledger::resolve_path(cli.as_deref(), &project.root);
+    let overridden =
+        cli.is_some() || std::env::var_os("ENVSEAL_LEDGER").is_some_and(|v| !v.is_empty());
+    let path = if overridden {
+        ledger::resolve_path(cli.as_deref(), &project.root)
+    } else {
+        crate::project::ledger_path(project, &mut |m| ui_warn(&m))
+    };
     if !create {
         return Ok(Ledger::open_if_exists(&path)?);
     }
     let ledger = Ledger::open(&path)?;
     let state = project.state_dir();
-    if path.starts_with(&state) && !state.join(".gitignore").exists() {
+    if state.is_dir() && !state.join(".gitignore").exists() {
         let _ = crate::fsutil::write_new(&state.join(".gitignore"), b"# envseal: the ledger and locks are local; config.toml is shared\nledger.db*\n*.lock\n", 0o644);
     }
     Ok(Some(ledger))
@@ -440,4 +446,9 @@ pub fn record_event(
     if let Err(e) = result {
         ui.warn(format!("the ledger was not updated: {e:#}"));
     }
+}
+
+/// A warning from a place that has no [`Ui`] at hand.
+fn ui_warn(msg: &str) {
+    Ui::new(false, false).warn(msg);
 }
