@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate the master key: re-encrypt every file under the current key with a new one')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the project''s encrypted files, key ages, due rotations and problems')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check')
-            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install, remove or run the git pre-commit hook')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install, remove or run the git hooks (pre-commit and pre-merge-commit)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with the decrypted variables in its environment; nothing is written to disk')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
@@ -86,6 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the plaintext to stdout instead of a file')
+            [CompletionResult]::new('--textconv', '--textconv', [CompletionResultType]::ParameterName, 'For git''s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
@@ -110,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish the unfinished rotation the ledger shows')
             [CompletionResult]::new('--abort', '--abort', [CompletionResultType]::ParameterName, 'Undo the unfinished rotation: every file back under the old key (from the backups where they match)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the outcome as JSON on stdout')
+            [CompletionResult]::new('--recurse-submodules', '--recurse-submodules', [CompletionResultType]::ParameterName, 'Also rotate the encrypted files of git submodules (other repositories; by default the project stops at a submodule''s boundary)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -123,9 +125,10 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
-            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by git, or a rotation is unfinished; print one line per problem')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem')
             [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Show the rotation history from the ledger, newest first')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output (schema in the README)')
+            [CompletionResult]::new('--recurse-submodules', '--recurse-submodules', [CompletionResultType]::ParameterName, 'Also look into git submodules (by default the project stops at a submodule''s boundary: its files belong to another repository)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -144,6 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Search for secret values instead of printing; exit 1 on a hit')
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'With --check: search the content staged in git (for a pre-commit hook)')
             [CompletionResult]::new('--named', '--named', [CompletionResultType]::ParameterName, 'Replace with [MASKED:KEY_NAME] instead of ***')
+            [CompletionResult]::new('--textconv', '--textconv', [CompletionResultType]::ParameterName, 'For git''s textconv (diff.envseal.textconv "envseal mask --textconv"): the masked view of FILE, never a prompt; every key at hand is tried by key id, and a file no key at hand opens is shown as it is (exit 0), so `git log -p` never breaks')
             [CompletionResult]::new('--line-buffered', '--line-buffered', [CompletionResultType]::ParameterName, 'Flush each line as soon as it is complete (automatic when stdout is a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -161,8 +165,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit hook')
-            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and the hook file if nothing else is in it)')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and a hook file if nothing else is in it)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Check the staged content (what the hook runs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -201,8 +205,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;hook;help' {
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit hook')
-            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and the hook file if nothing else is in it)')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and a hook file if nothing else is in it)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Check the staged content (what the hook runs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -264,7 +268,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate the master key: re-encrypt every file under the current key with a new one')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the project''s encrypted files, key ages, due rotations and problems')
             [CompletionResult]::new('mask', 'mask', [CompletionResultType]::ParameterValue, 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check')
-            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install, remove or run the git pre-commit hook')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install, remove or run the git hooks (pre-commit and pre-merge-commit)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with the decrypted variables in its environment; nothing is written to disk')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
@@ -290,8 +294,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;help;hook' {
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit hook')
-            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and the hook file if nothing else is in it)')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the envseal block (and a hook file if nothing else is in it)')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Check the staged content (what the hook runs)')
             break
         }

@@ -158,7 +158,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__decrypt)
-            opts="-o -f -q -v -h --encrypted-path --output --stdout --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-o -f -q -v -h --encrypted-path --output --stdout --textconv --yes --force --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -646,7 +646,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --named --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --named --textconv --min-len --line-buffered --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,7 +680,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__rotate)
-            opts="-f -q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,7 +748,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__status)
-            opts="-q -v -h --check --history --limit --json --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --check --history --limit --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -33,7 +33,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
             cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
-            cand hook 'Install, remove or run the git pre-commit hook'
+            cand hook 'Install, remove or run the git hooks (pre-commit and pre-merge-commit)'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand completions 'Print a shell completion script (also committed under completions/)'
@@ -80,6 +80,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
             cand --stdout 'Write the plaintext to stdout instead of a file'
+            cand --textconv 'For git''s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG'
             cand -f 'Replace an existing, different output without asking'
             cand --force 'Replace an existing, different output without asking'
             cand --yes 'Replace an existing, different output without asking'
@@ -103,6 +104,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --resume 'Finish the unfinished rotation the ledger shows'
             cand --abort 'Undo the unfinished rotation: every file back under the old key (from the backups where they match)'
             cand --json 'Print the outcome as JSON on stdout'
+            cand --recurse-submodules 'Also rotate the encrypted files of git submodules (other repositories; by default the project stops at a submodule''s boundary)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -115,9 +117,10 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
-            cand --check 'Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by git, or a rotation is unfinished; print one line per problem'
+            cand --check 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem'
             cand --history 'Show the rotation history from the ledger, newest first'
             cand --json 'Machine-readable output (schema in the README)'
+            cand --recurse-submodules 'Also look into git submodules (by default the project stops at a submodule''s boundary: its files belong to another repository)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -135,6 +138,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --check 'Search for secret values instead of printing; exit 1 on a hit'
             cand --staged 'With --check: search the content staged in git (for a pre-commit hook)'
             cand --named 'Replace with [MASKED:KEY_NAME] instead of ***'
+            cand --textconv 'For git''s textconv (diff.envseal.textconv "envseal mask --textconv"): the masked view of FILE, never a prompt; every key at hand is tried by key id, and a file no key at hand opens is shown as it is (exit 0), so `git log -p` never breaks'
             cand --line-buffered 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -151,8 +155,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --verbose 'Say more about what is done (never secrets)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand install 'Add the envseal block to the repository''s pre-commit hook'
-            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand install 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks'
+            cand uninstall 'Remove the envseal block (and a hook file if nothing else is in it)'
             cand run 'Check the staged content (what the hook runs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -187,8 +191,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help'
         }
         &'envseal;hook;help'= {
-            cand install 'Add the envseal block to the repository''s pre-commit hook'
-            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand install 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks'
+            cand uninstall 'Remove the envseal block (and a hook file if nothing else is in it)'
             cand run 'Check the staged content (what the hook runs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -242,7 +246,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
             cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
-            cand hook 'Install, remove or run the git pre-commit hook'
+            cand hook 'Install, remove or run the git hooks (pre-commit and pre-merge-commit)'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand completions 'Print a shell completion script (also committed under completions/)'
@@ -261,8 +265,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;mask'= {
         }
         &'envseal;help;hook'= {
-            cand install 'Add the envseal block to the repository''s pre-commit hook'
-            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand install 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks'
+            cand uninstall 'Remove the envseal block (and a hook file if nothing else is in it)'
             cand run 'Check the staged content (what the hook runs)'
         }
         &'envseal;help;hook;install'= {

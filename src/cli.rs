@@ -218,6 +218,10 @@ pub struct Rotate {
     /// Print the outcome as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Also rotate the encrypted files of git submodules (other repositories; by
+    /// default the project stops at a submodule's boundary).
+    #[arg(long)]
+    pub recurse_submodules: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -237,8 +241,9 @@ Examples:
   envseal status --json | jq .problems
   envseal status --history")]
 pub struct Status {
-    /// Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by
-    /// git, or a rotation is unfinished; print one line per problem.
+    /// Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a
+    /// plaintext env file is tracked by git or not ignored by it, or a rotation is
+    /// unfinished; print one line per problem.
     #[arg(long)]
     pub check: bool,
     /// Show the rotation history from the ledger, newest first.
@@ -250,6 +255,10 @@ pub struct Status {
     /// Machine-readable output (schema in the README).
     #[arg(long)]
     pub json: bool,
+    /// Also look into git submodules (by default the project stops at a submodule's
+    /// boundary: its files belong to another repository).
+    #[arg(long)]
+    pub recurse_submodules: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -314,12 +323,18 @@ pub struct Mask {
     pub key: KeyArgs,
 }
 
-/// Install, remove or run the git pre-commit hook.
+/// Install, remove or run the git hooks (pre-commit and pre-merge-commit).
 ///
-/// The hook blocks a commit that stages a plaintext env file, an encrypted file that
-/// does not match its plaintext, or a known secret value; each refusal says what to run.
-/// It never prompts. `install` adds a marked block to .git/hooks/pre-commit (keeping any
-/// existing hook; installing twice changes nothing); `uninstall` removes it.
+/// The hook checks exactly the blobs the commit will hold (never the work tree) and
+/// blocks a plaintext env file (whatever its content), an encrypted file that is corrupt
+/// or edited by hand or does not match its plaintext, a key, or a known secret value;
+/// each refusal says what to run. It never prompts. `install` adds a marked block (which
+/// finds envseal on PATH) right after the shebang of .git/hooks/pre-commit and
+/// pre-merge-commit (core.hooksPath honoured; an existing shell hook keeps its lines;
+/// installing twice changes nothing); it refuses (exit 8, nothing changed) a symlinked
+/// hook, a hook that is not a shell script, or one owned by a hook manager (the
+/// pre-commit framework, husky, lefthook), and says what to do instead. `uninstall`
+/// removes the block wherever install put it (pre-commit.legacy included).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -333,9 +348,9 @@ pub struct Hook {
 
 #[derive(Debug, Subcommand)]
 pub enum HookAction {
-    /// Add the envseal block to the repository's pre-commit hook.
+    /// Add the envseal block to the repository's pre-commit and pre-merge-commit hooks.
     Install,
-    /// Remove the envseal block (and the hook file if nothing else is in it).
+    /// Remove the envseal block (and a hook file if nothing else is in it).
     Uninstall,
     /// Check the staged content (what the hook runs).
     Run(HookRun),

@@ -9,6 +9,8 @@ use crate::config::{self, Config};
 pub struct Project {
     pub root: PathBuf,
     pub config: Config,
+    /// Walk into git submodules (other repositories); off unless asked for.
+    pub recurse_submodules: bool,
 }
 
 /// The nearest ancestor of `start` (itself included) holding `.git`, else `start`.
@@ -24,9 +26,19 @@ impl Project {
     /// The project around the current directory.
     pub fn discover() -> Result<Project, config::ConfigError> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let root = root_of(&cwd);
+        // With GIT_DIR / GIT_WORK_TREE set, the work tree is where git says, not where a
+        // `.git` is found.
+        let from_git = (std::env::var_os("GIT_DIR").is_some()
+            || std::env::var_os("GIT_WORK_TREE").is_some())
+        .then(|| crate::git::toplevel(&cwd))
+        .flatten();
+        let root = from_git.unwrap_or_else(|| root_of(&cwd));
         let config = config::load(&root)?;
-        Ok(Project { root, config })
+        Ok(Project {
+            root,
+            config,
+            recurse_submodules: false,
+        })
     }
 
     /// `.envseal/` under the root: config, ledger, locks.
@@ -50,19 +62,31 @@ impl Project {
     /// Every file under the root whose name ends in `.encrypted`, whatever its content
     /// (a corrupt one included), by the same walk as [`Project::encrypted_files`].
     pub fn encrypted_names(&self) -> Vec<PathBuf> {
+        self.files_named(|n| n.ends_with(".encrypted"))
+    }
+
+    /// Every file under the root whose name satisfies `want`: a walk that honours
+    /// .gitignore, skips `.git` and `.envseal`, and stops at submodules (nested
+    /// repositories) unless `recurse_submodules`.
+    pub fn files_named(&self, want: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+        let recurse = self.recurse_submodules;
         let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(&self.root)
             .hidden(false)
             .require_git(false)
-            .filter_entry(|e| e.file_name() != ".git" && e.file_name() != ".envseal")
+            .filter_entry(move |e| {
+                e.file_name() != ".git"
+                    && e.file_name() != ".envseal"
+                    // A submodule (or any nested repository) is another project.
+                    && (recurse
+                        || e.depth() == 0
+                        || !e.file_type().is_some_and(|t| t.is_dir())
+                        || !e.path().join(".git").exists())
+            })
             .build()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
             .map(|e| e.into_path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(".encrypted"))
-            })
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&want))
             .collect();
         out.sort();
         out

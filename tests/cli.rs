@@ -48,6 +48,8 @@ mod mask_filter;
 mod mask_view;
 #[path = "cli/prompts.rs"]
 mod prompts;
+#[path = "cli/repo_boundaries.rs"]
+mod repo_boundaries;
 #[path = "cli/rotation.rs"]
 mod rotation;
 #[path = "cli/run.rs"]

@@ -294,10 +294,22 @@ fn find_leaks(
     let set = secret_set(&secrets, args);
     let mut hits = Vec::new();
     let mut scanned = 0usize;
+    // A key in a file is a leak too (the hook, which passes `staged`, checks keys itself).
+    let keys = if staged.is_none() {
+        Some(super::at_hand::keys(args.key.key_file.as_deref()))
+    } else {
+        None
+    };
     let mut scan = |name: &str, bytes: &[u8]| {
         scanned += 1;
         if format::detect(bytes).is_some() {
             return; // ciphertext
+        }
+        if let Some(what) = keys
+            .as_deref()
+            .and_then(|k| super::at_hand::holds_key(bytes, k))
+        {
+            hits.push(format!("{name}: holds {what}"));
         }
         for m in set.find_all(bytes) {
             let line = memchr::memchr_iter(b'\n', &bytes[..m.start]).count() + 1;

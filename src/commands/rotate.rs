@@ -46,7 +46,8 @@ struct Item {
 }
 
 pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
-    let project = Project::discover()?;
+    let mut project = Project::discover()?;
+    project.recurse_submodules = args.recurse_submodules;
     let lock_path = project.state_dir().join("rotate.lock");
     let _lock = fsutil::lock(&lock_path, Duration::from_secs(2))
         .with_context(|| format!("cannot take the rotation lock {}", lock_path.display()))?

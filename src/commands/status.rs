@@ -11,7 +11,7 @@
 //!                "sync": "in_sync | stale | unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
-//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | corrupt",
+//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | corrupt | unignored_plaintext",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
 //! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
@@ -75,7 +75,8 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
-    let project = Project::discover()?;
+    let mut project = Project::discover()?;
+    project.recurse_submodules = args.recurse_submodules;
     let ledger = open_ledger(&project, global, false)?;
     if args.history {
         return history(ledger.as_ref(), args, ui);
@@ -144,6 +145,28 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 path: rel.display().to_string(),
                 tracked: true,
                 ignored: None,
+            });
+        }
+    }
+    // A plaintext env file that git neither tracks nor ignores is one `git add .` away
+    // from being committed.
+    if let Some(tracked) = &tracked {
+        let found = project.files_named(|n| project.config.is_plaintext_name(n));
+        let rels: Vec<String> = found
+            .iter()
+            .map(|p| project.relative(p).display().to_string())
+            .filter(|r| tracked.iter().all(|t| t.as_os_str() != r.as_str()))
+            .collect();
+        let refs: Vec<&str> = rels.iter().map(String::as_str).collect();
+        let ignored = crate::git::ignored_among(&project.root, &refs).unwrap_or_default();
+        for rel in rels.iter().filter(|r| !ignored.contains(*r)) {
+            problems.push(Problem {
+                kind: "unignored_plaintext",
+                path: Some(rel.clone()),
+                message: format!(
+                    "{rel}: a plaintext env file that git does not ignore (one `git add .` from being committed); run: echo {} >> .gitignore",
+                    shell_word(&format!("/{rel}"))
+                ),
             });
         }
     }
@@ -421,4 +444,15 @@ fn integrity_problems(project: &Project, args: &Status) -> Vec<Problem> {
         });
     }
     out
+}
+
+/// A path as one shell word, for commands the user pastes.
+fn shell_word(s: &str) -> String {
+    if s.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b"._-/+=:@,".contains(&c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

@@ -133,6 +133,15 @@ fn key_files_are_gitignored_and_a_staged_key_is_blocked() {
     // Forced past .gitignore: the hook blocks a key file...
     git(&sb, &["add", "-f", "prod.key"]);
     commit(&sb, "key file").blocked("prod.key: holds an envseal master key");
+    // The leak check (the framework's envseal-leak-check hook) says the same.
+    let leak = sb.run(&["mask", "--check", "--staged"]);
+    leak.code(1);
+    assert!(
+        leak.stdout_text()
+            .contains("prod.key: holds an envseal master key"),
+        "{}",
+        leak.stdout_text()
+    );
     git(&sb, &["rm", "-q", "--cached", "prod.key"]);
     // ... a key at hand pasted into a script...
     sb.write(
