@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'envseal' {
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -45,7 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
         }
         'envseal;generate-key' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the key to this file (mode 0600) instead of the keyring')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Print the key itself on stdout (for a secret store); nothing is saved')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing --out file')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"key_id": ..., "path": ...} on stdout')
@@ -64,7 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the encrypted file to stdout')
             [CompletionResult]::new('--encrypt-comments', '--encrypt-comments', [CompletionResultType]::ParameterName, 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking')
@@ -84,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write [default: FILE without .encrypted]')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the plaintext to stdout instead of a file')
             [CompletionResult]::new('--textconv', '--textconv', [CompletionResultType]::ParameterName, 'For git''s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Replace an existing, different output without asking')
@@ -103,7 +103,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--new-key-file', '--new-key-file', [CompletionResultType]::ParameterName, 'Save the new key to this file (mode 0600) instead of the keyring')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--no-backup', '--no-backup', [CompletionResultType]::ParameterName, 'Do not keep FILE.backup_<time> copies of the old encrypted files')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
@@ -124,7 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many history rows')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem')
             [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Show the rotation history from the ledger, newest first')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output (schema in the README)')
@@ -142,7 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--min-len', '--min-len', [CompletionResultType]::ParameterName, 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Mask every value, not only the sensitive ones (view)')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Search for secret values instead of printing; exit 1 on a hit')
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'With --check: search the content staged in git (for a pre-commit hook)')
@@ -158,7 +158,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;hook' {
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -172,7 +172,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;hook;install' {
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -182,7 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;hook;uninstall' {
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -194,7 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
         'envseal;hook;run' {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--no-leak-check', '--no-leak-check', [CompletionResultType]::ParameterName, 'Skip the secret-value leak check (plaintext and stale checks only)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -228,7 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The encrypted file [default: .env.encrypted]')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--override', '--override', [CompletionResultType]::ParameterName, 'Values from the file replace variables already set in the environment')
             [CompletionResult]::new('--expand', '--expand', [CompletionResultType]::ParameterName, 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -242,7 +242,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
         'envseal;edit' {
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -252,7 +252,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;completions' {
-            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
     }
     var completions = [
         &'envseal'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -41,7 +41,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         }
         &'envseal;generate-key'= {
             cand --out 'Write the key to this file (mode 0600) instead of the keyring'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Print the key itself on stdout (for a secret store); nothing is saved'
             cand --force 'Replace an existing --out file'
             cand --json 'Print {"key_id": ..., "path": ...} on stdout'
@@ -59,7 +59,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --format 'Output format'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Write the encrypted file to stdout'
             cand --encrypt-comments 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
             cand -f 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
@@ -78,7 +78,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --output 'Where to write [default: FILE without .encrypted]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Write the plaintext to stdout instead of a file'
             cand --textconv 'For git''s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG'
             cand -f 'Replace an existing, different output without asking'
@@ -96,7 +96,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --new-key-file 'Save the new key to this file (mode 0600) instead of the keyring'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --no-backup 'Do not keep FILE.backup_<time> copies of the old encrypted files'
             cand -f 'Do not ask for confirmation (needed without a terminal)'
             cand --force 'Do not ask for confirmation (needed without a terminal)'
@@ -116,7 +116,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --limit 'How many history rows'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --check 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem'
             cand --history 'Show the rotation history from the ledger, newest first'
             cand --json 'Machine-readable output (schema in the README)'
@@ -133,7 +133,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --min-len 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --all 'Mask every value, not only the sensitive ones (view)'
             cand --check 'Search for secret values instead of printing; exit 1 on a hit'
             cand --staged 'With --check: search the content staged in git (for a pre-commit hook)'
@@ -148,7 +148,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;hook'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -161,7 +161,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;hook;install'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -170,7 +170,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help'
         }
         &'envseal;hook;uninstall'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -181,7 +181,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;hook;run'= {
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --no-leak-check 'Skip the secret-value leak check (plaintext and stale checks only)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -209,7 +209,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --file 'The encrypted file [default: .env.encrypted]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --override 'Values from the file replace variables already set in the environment'
             cand --expand 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values'
             cand -q 'Print nothing on stderr but errors'
@@ -222,7 +222,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;edit'= {
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -231,7 +231,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;completions'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'

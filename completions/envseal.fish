@@ -24,7 +24,7 @@ function __fish_envseal_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c envseal -n "__fish_envseal_needs_command" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_needs_command" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_needs_command" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_needs_command" -s h -l help -d 'Print help'
@@ -41,7 +41,7 @@ complete -c envseal -n "__fish_envseal_needs_command" -f -a "edit" -d 'Edit an e
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "completions" -d 'Print a shell completion script (also committed under completions/)'
 complete -c envseal -n "__fish_envseal_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l out -d 'Write the key to this file (mode 0600) instead of the keyring' -r -F
-complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l stdout -d 'Print the key itself on stdout (for a secret store); nothing is saved'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l force -d 'Replace an existing --out file'
 complete -c envseal -n "__fish_envseal_using_subcommand generate-key" -l json -d 'Print {"key_id": ..., "path": ...} on stdout'
@@ -54,7 +54,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l format -d 'O
 fernet\t'Whole file as one Fernet token (AES-128-CBC + HMAC-SHA256), Python-compatible'"
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l stdout -d 'Write the encrypted file to stdout'
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l encrypt-comments -d 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -s f -l force -l yes -d 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
@@ -65,7 +65,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l encrypted-pa
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s o -l output -d 'Where to write [default: FILE without .encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l stdout -d 'Write the plaintext to stdout instead of a file'
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l textconv -d 'For git\'s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG'
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s f -l force -l yes -d 'Replace an existing, different output without asking'
@@ -76,7 +76,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l reason -d 'Wh
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l new-key-file -d 'Save the new key to this file (mode 0600) instead of the keyring' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l no-backup -d 'Do not keep FILE.backup_<time> copies of the old encrypted files'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s f -l force -l yes -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l resume -d 'Finish the unfinished rotation the ledger shows'
@@ -89,7 +89,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s h -l help -d 
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l limit -d 'How many history rows' -r
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand status" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand status" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l check -d 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l history -d 'Show the rotation history from the ledger, newest first'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l json -d 'Machine-readable output (schema in the README)'
@@ -101,7 +101,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand mask" -l secrets -d 'Whe
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l min-len -d 'Values shorter than this many bytes are not treated as secrets (true, 1, ...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand mask" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l all -d 'Mask every value, not only the sensitive ones (view)'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l check -d 'Search for secret values instead of printing; exit 1 on a hit'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l staged -d 'With --check: search the content staged in git (for a pre-commit hook)'
@@ -111,7 +111,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand mask" -l line-buffered -
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -119,17 +119,17 @@ complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_see
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "uninstall" -d 'Remove the envseal block (and a hook file if nothing else is in it)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "run" -d 'Check the staged content (what the hook runs)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and not __fish_seen_subcommand_from install uninstall run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from install" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from install" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from install" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
-complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s h -l help -d 'Print help'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l no-leak-check -d 'Skip the secret-value leak check (plaintext and stale checks only)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Say more about what is done (never secrets)'
@@ -141,7 +141,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_su
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l override -d 'Values from the file replace variables already set in the environment'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l expand -d 'Expand ${VAR} and ${VAR:-default} in unquoted and double-quoted values'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -149,11 +149,11 @@ complete -c envseal -n "__fish_envseal_using_subcommand run" -s v -l verbose -d 
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand edit" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand edit" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c envseal -n "__fish_envseal_using_subcommand completions" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand completions" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s h -l help -d 'Print help'

@@ -36,7 +36,8 @@ pub struct Global {
     /// Say more about what is done (never secrets).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the
+    /// The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git
+    /// common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the
     /// project root].
     #[arg(long, global = true, value_name = "PATH")]
     pub ledger: Option<PathBuf>,

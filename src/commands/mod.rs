@@ -383,8 +383,8 @@ pub fn reencrypt(fmt: crate::format::Format, plaintext: &[u8], key: &key::Key) -
     })
 }
 
-/// The project's ledger: `--ledger`, `$ENVSEAL_LEDGER`, else `.envseal/ledger.db` in the
-/// project root. With `create` false, `None` when it does not exist yet (status and
+/// The project's ledger: `--ledger`, `$ENVSEAL_LEDGER`, else the default of
+/// [`crate::project::ledger_path`] (the git common directory, or `.envseal/ledger.db`). With `create` false, `None` when it does not exist yet (status and
 /// decrypt never create one). A new ledger directory gets a `.gitignore` for the
 /// database and locks, so `.envseal/config.toml` can be committed beside them.
 pub fn open_ledger(
