@@ -294,8 +294,9 @@ fn find_leaks(
     let set = secret_set(&secrets, args);
     let mut hits = Vec::new();
     let mut scanned = 0usize;
-    // A key in a file is a leak too (the hook, which passes `staged`, checks keys itself).
-    let keys = if staged.is_none() {
+    // A staged key is a leak too (the hook, which passes `staged`, checks keys itself).
+    // Only staged content: a walk of a directory may pass a keyring, where keys belong.
+    let keys = if args.staged && staged.is_none() {
         Some(super::at_hand::keys(args.key.key_file.as_deref()))
     } else {
         None
