@@ -231,6 +231,21 @@ pub fn hooks_dir(dir: &Path) -> Option<PathBuf> {
     })
 }
 
+/// Is a merge being concluded in the repository around `dir`? During `git merge` and
+/// `git pull` (the `pre-merge-commit` hook) git sets `GIT_REFLOG_ACTION`; a merge that
+/// stopped and is committed with `git commit` leaves `MERGE_HEAD`.
+pub fn merging(dir: &Path) -> bool {
+    let action = std::env::var("GIT_REFLOG_ACTION").unwrap_or_default();
+    if action.starts_with("merge") || action.starts_with("pull") {
+        return true;
+    }
+    git(dir)
+        .args(["rev-parse", "-q", "--verify", "MERGE_HEAD"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// The repository's common git directory (shared by every linked worktree), absolute;
 /// `None` outside a repository.
 pub fn common_dir(dir: &Path) -> Option<PathBuf> {

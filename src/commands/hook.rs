@@ -377,9 +377,22 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
     let staged =
         crate::git::staged_blobs(&root).context("cannot read the staged content from git")?;
     let keys = at_hand::keys(args.key.key_file.as_deref());
+    // A merge brings in others' encrypted files: comparing them with this clone's
+    // plaintext says nothing about the merge (status still reports a stale pair).
+    let compare = !crate::git::merging(&root);
     let mut problems = Vec::new();
     for (rel, bytes) in &staged {
-        check_blob(&project, &root, rel, bytes, &keys, true, ui, &mut problems);
+        check_blob(
+            &project,
+            &root,
+            rel,
+            bytes,
+            &keys,
+            true,
+            compare,
+            ui,
+            &mut problems,
+        );
     }
     // Every encrypted file in the index is compared with its plaintext, not only the ones
     // this commit changes: committing while .env has edits that .env.encrypted lacks would
@@ -390,7 +403,17 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
     })
     .context("cannot read the index from git")?;
     for (rel, bytes) in &indexed {
-        check_blob(&project, &root, rel, bytes, &keys, false, ui, &mut problems);
+        check_blob(
+            &project,
+            &root,
+            rel,
+            bytes,
+            &keys,
+            false,
+            compare,
+            ui,
+            &mut problems,
+        );
     }
     if !args.no_leak_check {
         for hit in super::mask::staged_leaks(&project, &args.key, ui, &root, &staged)? {
@@ -421,7 +444,7 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
 }
 
 /// The checks of one blob the commit will hold (`staged`), or of an encrypted file the
-/// index already holds (only compared with its plaintext).
+/// index already holds (only compared with its plaintext, and only when `compare`).
 #[allow(clippy::too_many_arguments)]
 fn check_blob(
     project: &Project,
@@ -430,6 +453,7 @@ fn check_blob(
     bytes: &[u8],
     keys: &[crate::key::Loaded],
     staged: bool,
+    compare: bool,
     ui: &Ui,
     problems: &mut Vec<String>,
 ) {
@@ -460,6 +484,7 @@ fn check_blob(
         return;
     }
     match at_hand::open(bytes, keys) {
+        Opened::Plain(_) if !compare => {}
         Opened::Plain(plain) => {
             let Some(plain_path) = project::plaintext_for(&path).filter(|p| p.is_file()) else {
                 return;

@@ -236,3 +236,27 @@ fn a_clean_automatic_merge_runs_the_envseal_check() {
         "the merge is not concluded"
     );
 }
+
+#[test]
+fn merging_a_teammates_re_encrypted_file_is_not_blocked_as_stale() {
+    let sb = repo();
+    git(&sb, &["checkout", "-q", "-b", "teammate"]);
+    sb.write(".env", "API_TOKEN=tok-0123456789abcdef\nDEBUG=false\n");
+    sb.run(&["encrypt", "-q"]).ok();
+    git(&sb, &["commit", "-q", "--no-verify", "-am", "DEBUG off"]);
+    git(&sb, &["checkout", "-q", "main"]);
+    // This clone's .env is the old one (the teammate's change is not decrypted yet).
+    sb.write(".env", "API_TOKEN=tok-0123456789abcdef\nDEBUG=true\n");
+    sb.write("a.txt", "a\n");
+    git(&sb, &["add", "a.txt"]);
+    commit(&sb, "unrelated").ok();
+    let out = git_cmd(&sb)
+        .args(["merge", "--no-edit", "teammate"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
