@@ -248,8 +248,17 @@ fn plan_install(dir: &Path, name: &str) -> Result<Plan> {
     };
     let mode = crate::fsutil::mode(&path).map_or(0o755, |m| (m & 0o777) | 0o111);
     if existing.contains(BEGIN) {
-        // Ours already (perhaps an older block): bring the block up to date in place.
-        let text = replace_block(&existing, &block());
+        // Ours already. An older version appended its block at the end (after a possible
+        // `exec`) and baked in its own path: put today's block right after the shebang.
+        let rest = strip_block(&existing);
+        let text = if rest
+            .lines()
+            .all(|l| l.trim().is_empty() || l.starts_with("#!"))
+        {
+            format!("#!/bin/sh\n{}", block())
+        } else {
+            after_shebang(&rest)
+        };
         if text == existing {
             return Ok(Plan::Unchanged(path));
         }
@@ -276,19 +285,22 @@ fn plan_install(dir: &Path, name: &str) -> Result<Plan> {
                 .into(),
         ));
     }
-    // Right after the shebang: the block runs before anything that could `exec` or `exit`.
-    let (shebang, rest) = match existing.strip_prefix("#!") {
-        Some(_) => existing
-            .split_once('\n')
-            .map_or((existing.as_str(), ""), |(a, b)| (a, b)),
-        None => ("#!/bin/sh", existing.as_str()),
-    };
     Ok(Plan::Write {
         path,
-        text: format!("{shebang}\n{}{rest}", block()),
+        text: after_shebang(&existing),
         mode,
         added_to_existing: true,
     })
+}
+
+/// A shell hook with the block right after its shebang: it runs before anything that
+/// could `exec` or `exit`.
+fn after_shebang(existing: &str) -> String {
+    let (shebang, rest) = match existing.strip_prefix("#!") {
+        Some(_) => existing.split_once('\n').unwrap_or((existing, "")),
+        None => ("#!/bin/sh", existing),
+    };
+    format!("{shebang}\n{}{rest}", block())
 }
 
 /// `text` with its envseal block replaced by `new` (at the same place).

@@ -260,3 +260,28 @@ fn merging_a_teammates_re_encrypted_file_is_not_blocked_as_stale() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_older_block_appended_after_exec_is_moved_to_the_top() {
+    let sb = bare_repo();
+    fs::create_dir_all(sb.path(".git/hooks")).unwrap();
+    // What earlier versions wrote: the block appended, after the hook's `exec`, with the
+    // installer's absolute path baked in.
+    let old = "#!/bin/sh\necho ran >> hook.log\nexec true\n# >>> envseal >>> (added by `envseal hook install`; remove with `envseal hook uninstall`)\nenvseal_bin=$(command -v envseal || echo '/nowhere/envseal')\n\"$envseal_bin\" hook run || exit $?\n# <<< envseal <<<\n";
+    sb.write(HOOK, old);
+    fs::set_permissions(sb.path(HOOK), fs::Permissions::from_mode(0o755)).unwrap();
+    stage_plaintext(&sb);
+    commit(&sb, "the old block never ran").ok();
+    git(&sb, &["rm", "-q", "--cached", ".env"]);
+    sb.run(&["hook", "install"]).ok();
+    let text = String::from_utf8(sb.read(HOOK)).unwrap();
+    assert!(!text.contains("/nowhere/envseal"), "{text}");
+    assert!(text.starts_with("#!/bin/sh\n# >>> envseal >>>"), "{text}");
+    assert!(
+        text.ends_with("# <<< envseal <<<\necho ran >> hook.log\nexec true\n"),
+        "{text}"
+    );
+    sb.write(".env", "API_TOKEN=tok-0123456789abcdef\nDEBUG=false\n");
+    stage_plaintext(&sb);
+    commit(&sb, "plaintext").blocked(".env: a plaintext env file is staged");
+}
