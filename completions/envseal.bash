@@ -224,7 +224,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__decrypt)
-            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --textconv --yes --force --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,7 +1052,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --all-values --named --min-len --line-buffered --dialect --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --all-values --named --textconv --min-len --line-buffered --dialect --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,7 +1116,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__rotate)
-            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1226,7 +1226,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__status)
-            opts="-q -v -h --check --history --limit --json --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --check --history --limit --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
     }
     var completions = [
         &'envseal'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -33,7 +33,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
             cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
-            cand hook 'Install, remove or run the git pre-commit hook'
+            cand hook 'Install, remove or run the git hooks (pre-commit and pre-merge-commit)'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand set 'Set one value in an encrypted file, in place; the value never goes on the command line'
@@ -48,7 +48,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         }
         &'envseal;generate-key'= {
             cand --out 'Write the key to this file (mode 0600) instead of the keyring'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Print the key itself on stdout (for a secret store); nothing is saved'
             cand --force 'Replace an existing --out file'
             cand --json 'Print {"key_id": ..., "path": ...} on stdout'
@@ -68,7 +68,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --format 'Output format'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Write the encrypted file to stdout'
             cand --encrypt-comments 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
             cand --force 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
@@ -88,8 +88,9 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --output 'Where to write [default: FILE without .encrypted]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Write the plaintext to stdout instead of a file'
+            cand --textconv 'For git''s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG'
             cand --force 'Replace an existing, different output without asking'
             cand --yes 'Replace an existing, different output without asking'
             cand -q 'Print nothing on stderr but errors'
@@ -104,13 +105,14 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --new-key-file 'Save the new key to this file (mode 0600) instead of the keyring'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --no-backup 'Do not keep FILE.backup_<time> copies of the old encrypted files'
             cand --force 'Do not ask for confirmation (needed without a terminal)'
             cand --yes 'Do not ask for confirmation (needed without a terminal)'
             cand --resume 'Finish the unfinished rotation the ledger shows'
             cand --abort 'Undo the unfinished rotation: every file back under the old key (from the backups where they match)'
             cand --json 'Print the outcome as JSON on stdout'
+            cand --recurse-submodules 'Also rotate the encrypted files of git submodules (other repositories; by default the project stops at a submodule''s boundary)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -122,10 +124,11 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --limit 'How many history rows'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
-            cand --check 'Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by git, or a rotation is unfinished; print one line per problem'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
+            cand --check 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem'
             cand --history 'Show the rotation history from the ledger, newest first'
             cand --json 'Machine-readable output (schema in the README)'
+            cand --recurse-submodules 'Also look into git submodules (by default the project stops at a submodule''s boundary: its files belong to another repository)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -139,12 +142,13 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --dialect 'Whose reading of the --secrets files gives the values to mask (filter, --check): python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]. The view masks the file''s text as written, whatever the dialect'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --all 'Mask every value, not only the sensitive ones (view)'
             cand --check 'Search for secret values instead of printing; exit 1 on a hit'
             cand --staged 'With --check: search the content staged in git (for a pre-commit hook)'
             cand --all-values 'With --check: look for every value of the secrets files, not only the values of sensitive names, URL passwords and lines that are not assignments'
             cand --named 'Replace with [MASKED:KEY_NAME] instead of ***'
+            cand --textconv 'For git''s textconv (diff.envseal.textconv "envseal mask --textconv"): the masked view of FILE, never a prompt; every key at hand is tried by key id, and a file no key at hand opens is shown as it is (exit 0), so `git log -p` never breaks'
             cand --line-buffered 'Flush each line as soon as it is complete (automatic when stdout is a terminal)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -154,20 +158,20 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;hook'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
             cand --verbose 'Say more about what is done (never secrets)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand install 'Add the envseal block to the repository''s pre-commit hook'
-            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand install 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks'
+            cand uninstall 'Remove the envseal block (and a hook file if nothing else is in it)'
             cand run 'Check the staged content (what the hook runs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;hook;install'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -176,7 +180,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help'
         }
         &'envseal;hook;uninstall'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -187,7 +191,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;hook;run'= {
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --no-leak-check 'Skip the secret-value leak check (plaintext and stale checks only)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -197,8 +201,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help'
         }
         &'envseal;hook;help'= {
-            cand install 'Add the envseal block to the repository''s pre-commit hook'
-            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand install 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks'
+            cand uninstall 'Remove the envseal block (and a hook file if nothing else is in it)'
             cand run 'Check the staged content (what the hook runs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -216,7 +220,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --dialect 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --override 'Values from the file replace variables already set in the environment'
             cand --expand 'Expand ${VAR} (the default of the python and dotenvy dialects; kept for scripts written when expansion was opt-in)'
             cand --no-expand 'Keep ${VAR} as written (python dialect: python-dotenv''s interpolate=False)'
@@ -230,7 +234,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;edit'= {
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -244,7 +248,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --after 'Put a new key after this one (a key that exists stays where it is)'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --from-file 'Read the value from the file PATH, byte for byte (a final newline is kept)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -258,7 +262,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --file 'The encrypted file [default: .env.encrypted]'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -272,7 +276,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --dialect 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python] (README, "Dialects")'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --json 'Print {"key": ..., "value": ...} and a newline'
             cand --force 'Print on a terminal without asking'
             cand --yes 'Print on a terminal without asking'
@@ -293,7 +297,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --dialect 'Whose reading gives the values: python, node or dotenvy [default: `dialect` in .envseal/config.toml, else python] (README, "Dialects")'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --force 'Write to a terminal without asking'
             cand --yes 'Write to a terminal without asking'
             cand --no-expand 'Keep ${VAR} as written (python dialect: python-dotenv''s interpolate=False)'
@@ -305,7 +309,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;key'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -317,7 +321,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;key;import'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -326,7 +330,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help'
         }
         &'envseal;key;list'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --json 'Print JSON: `{"schema": 1, "keys": [{"id", "file", "created"}]}` (`created`: when the key file was written, RFC 3339 UTC)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -347,7 +351,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;key;help;help'= {
         }
         &'envseal;completions'= {
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -358,7 +362,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;sync'= {
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -369,7 +373,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;merge'= {
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
-            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the project root]'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -384,7 +388,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
             cand status 'Show the project''s encrypted files, key ages, due rotations and problems'
             cand mask 'Mask secrets: a masked view of a .env file, a streaming filter, or a leak check'
-            cand hook 'Install, remove or run the git pre-commit hook'
+            cand hook 'Install, remove or run the git hooks (pre-commit and pre-merge-commit)'
             cand run 'Run a command with the decrypted variables in its environment; nothing is written to disk'
             cand edit 'Edit an encrypted file in $VISUAL / $EDITOR and re-encrypt it on save'
             cand set 'Set one value in an encrypted file, in place; the value never goes on the command line'
@@ -410,8 +414,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;mask'= {
         }
         &'envseal;help;hook'= {
-            cand install 'Add the envseal block to the repository''s pre-commit hook'
-            cand uninstall 'Remove the envseal block (and the hook file if nothing else is in it)'
+            cand install 'Add the envseal block to the repository''s pre-commit and pre-merge-commit hooks'
+            cand uninstall 'Remove the envseal block (and a hook file if nothing else is in it)'
             cand run 'Check the staged content (what the hook runs)'
         }
         &'envseal;help;hook;install'= {

@@ -36,7 +36,8 @@ pub struct Global {
     /// Say more about what is done (never secrets).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// The ledger database [default: $ENVSEAL_LEDGER, else .envseal/ledger.db in the
+    /// The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git
+    /// common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the
     /// project root].
     #[arg(long, global = true, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
@@ -247,6 +248,12 @@ pub struct Decrypt {
     /// Write the plaintext to stdout instead of a file.
     #[arg(long)]
     pub stdout: bool,
+    /// For git's textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv`
+    /// shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key
+    /// id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit
+    /// -v` then writes decrypted values into .git/COMMIT_EDITMSG.
+    #[arg(long, conflicts_with_all = ["output", "force"])]
+    pub textconv: bool,
     /// Replace an existing, different output without asking.
     #[arg(long, visible_alias = "yes")]
     pub force: bool,
@@ -302,6 +309,10 @@ pub struct Rotate {
     /// Print the outcome as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Also rotate the encrypted files of git submodules (other repositories; by
+    /// default the project stops at a submodule's boundary).
+    #[arg(long)]
+    pub recurse_submodules: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -321,8 +332,9 @@ Examples:
   envseal status --json | jq .problems
   envseal status --history")]
 pub struct Status {
-    /// Exit 1 when a file is stale, a key is overdue, a plaintext env file is tracked by
-    /// git, or a rotation is unfinished; print one line per problem.
+    /// Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a
+    /// plaintext env file is tracked by git or not ignored by it, or a rotation is
+    /// unfinished; print one line per problem.
     #[arg(long)]
     pub check: bool,
     /// Show the rotation history from the ledger, newest first.
@@ -334,6 +346,10 @@ pub struct Status {
     /// Machine-readable output (schema in the README).
     #[arg(long)]
     pub json: bool,
+    /// Also look into git submodules (by default the project stops at a submodule's
+    /// boundary: its files belong to another repository).
+    #[arg(long)]
+    pub recurse_submodules: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -393,6 +409,11 @@ pub struct Mask {
     /// Replace with [MASKED:KEY_NAME] instead of ***.
     #[arg(long)]
     pub named: bool,
+    /// For git's textconv (diff.envseal.textconv "envseal mask --textconv"): the masked
+    /// view of FILE, never a prompt; every key at hand is tried by key id, and a file
+    /// no key at hand opens is shown as it is (exit 0), so `git log -p` never breaks.
+    #[arg(long, conflicts_with_all = ["check", "secrets"])]
+    pub textconv: bool,
     /// Values shorter than this many bytes are not treated as secrets (true, 1, ...).
     #[arg(long, default_value_t = crate::mask::DEFAULT_MIN_LEN, value_name = "BYTES")]
     pub min_len: usize,
@@ -408,12 +429,18 @@ pub struct Mask {
     pub key: KeyArgs,
 }
 
-/// Install, remove or run the git pre-commit hook.
+/// Install, remove or run the git hooks (pre-commit and pre-merge-commit).
 ///
-/// The hook blocks a commit that stages a plaintext env file, an encrypted file that
-/// does not match its plaintext, or a known secret value; each refusal says what to run.
-/// It never prompts. `install` adds a marked block to .git/hooks/pre-commit (keeping any
-/// existing hook; installing twice changes nothing); `uninstall` removes it.
+/// The hook checks exactly the blobs the commit will hold (never the work tree) and
+/// blocks a plaintext env file (whatever its content), an encrypted file that is corrupt
+/// or edited by hand or does not match its plaintext, a key, or a known secret value;
+/// each refusal says what to run. It never prompts. `install` adds a marked block (which
+/// finds envseal on PATH) right after the shebang of .git/hooks/pre-commit and
+/// pre-merge-commit (core.hooksPath honoured; an existing shell hook keeps its lines;
+/// installing twice changes nothing); it refuses (exit 8, nothing changed) a symlinked
+/// hook, a hook that is not a shell script, or one owned by a hook manager (the
+/// pre-commit framework, husky, lefthook), and says what to do instead. `uninstall`
+/// removes the block wherever install put it (pre-commit.legacy included).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -427,9 +454,9 @@ pub struct Hook {
 
 #[derive(Debug, Subcommand)]
 pub enum HookAction {
-    /// Add the envseal block to the repository's pre-commit hook.
+    /// Add the envseal block to the repository's pre-commit and pre-merge-commit hooks.
     Install,
-    /// Remove the envseal block (and the hook file if nothing else is in it).
+    /// Remove the envseal block (and a hook file if nothing else is in it).
     Uninstall,
     /// Check the staged content (what the hook runs).
     Run(HookRun),

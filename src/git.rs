@@ -113,6 +113,27 @@ pub fn add_ignore_if_repo(root: &Path, pattern: &str) -> std::io::Result<bool> {
     add_ignore(root, pattern)
 }
 
+/// A key file just written at `path`: when it is inside a git work tree and git's rules
+/// do not ignore it yet, add it (anchored: `/NAME`) to the `.gitignore` beside it.
+/// Returns that `.gitignore` when it changed.
+pub fn ignore_key_file(path: &Path) -> std::io::Result<Option<PathBuf>> {
+    if is_ignored(path) != Some(false) {
+        return Ok(None);
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Ok(None);
+    };
+    let mut pattern = String::from("/");
+    for c in name.chars() {
+        if matches!(c, '\\' | '*' | '?' | '[' | '!' | '#' | ' ') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    let dir = crate::fsutil::parent_dir(path);
+    Ok(add_ignore(dir, &pattern)?.then(|| dir.join(".gitignore")))
+}
+
 /// Every file git tracks under `root` (relative paths); `None` outside a work tree.
 pub fn tracked_files(root: &Path) -> Option<Vec<PathBuf>> {
     let out = git(root).args(["ls-files", "-z"]).output().ok()?;
@@ -125,7 +146,12 @@ pub fn tracked_files(root: &Path) -> Option<Vec<PathBuf>> {
     })
 }
 
-/// The content staged for commit (added, copied, modified, renamed files): (path, bytes).
+/// The content the next commit will hold for every path it adds or changes: (path, bytes).
+/// Always the blobs in git's object database, never the work tree: a file marked
+/// `--assume-unchanged` or `--skip-worktree`, one behind a clean filter (git-crypt) or an
+/// LFS pointer, and an entry outside a sparse checkout are checked as git will commit them.
+/// Type changes count (a committed symlink replaced by a regular file of secrets); only
+/// deletions, symlinks and submodules have no content of ours to check.
 /// Two git processes whatever the number of files: `diff --cached --raw` for the blob ids,
 /// one `cat-file --batch` for their contents.
 pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
@@ -137,7 +163,8 @@ pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
             "-z",
             "--no-abbrev",
             "--no-renames",
-            "--diff-filter=ACM",
+            "--no-ext-diff",
+            "--diff-filter=ACMT",
         ])
         .output()?;
     if !out.status.success() {
@@ -154,18 +181,19 @@ pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
         else {
             continue;
         };
-        if new_mode.starts_with("160000") || new_mode.starts_with("120000") {
-            continue; // submodule or symlink: no content of ours to scan
+        if !new_mode.starts_with("100") {
+            continue; // submodule (160000) or symlink (120000): no content of ours to scan
         }
         entries.push((
             String::from_utf8_lossy(path).into_owned(),
             new_id.to_owned(),
         ));
     }
-    index_contents(root, entries)
+    cat_blobs(root, entries)
 }
 
-/// The index's version of every tracked file whose name satisfies `want`: (path, bytes).
+/// The index's version of every tracked file whose name satisfies `want`: (path, bytes),
+/// from the object database (entries outside a sparse checkout included).
 pub fn index_blobs(
     root: &Path,
     want: impl Fn(&str) -> bool,
@@ -186,54 +214,53 @@ pub fn index_blobs(
             (mode.starts_with("100") && want(path)).then(|| (path.to_owned(), id.to_owned()))
         })
         .collect();
-    index_contents(root, entries)
+    cat_blobs(root, entries)
+}
+
+/// The hooks directory git uses for the repository around `dir` (`core.hooksPath`
+/// honoured), absolute; `None` outside a repository.
+pub fn hooks_dir(dir: &Path) -> Option<PathBuf> {
+    let out = git(dir)
+        .args(["rev-parse", "--git-path", "hooks"])
+        .output()
+        .ok()?;
+    out.status.success().then(|| {
+        dir.join(PathBuf::from(
+            String::from_utf8_lossy(&out.stdout).trim_end_matches('\n'),
+        ))
+    })
+}
+
+/// Is a merge being concluded in the repository around `dir`? During `git merge` and
+/// `git pull` (the `pre-merge-commit` hook) git sets `GIT_REFLOG_ACTION`; a merge that
+/// stopped and is committed with `git commit` leaves `MERGE_HEAD`.
+pub fn merging(dir: &Path) -> bool {
+    let action = std::env::var("GIT_REFLOG_ACTION").unwrap_or_default();
+    if action.starts_with("merge") || action.starts_with("pull") {
+        return true;
+    }
+    git(dir)
+        .args(["rev-parse", "-q", "--verify", "MERGE_HEAD"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The repository's common git directory (shared by every linked worktree), absolute;
+/// `None` outside a repository.
+pub fn common_dir(dir: &Path) -> Option<PathBuf> {
+    let out = git(dir)
+        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+        .output()
+        .ok()?;
+    out.status.success().then(|| {
+        dir.join(PathBuf::from(
+            String::from_utf8_lossy(&out.stdout).trim_end_matches('\n'),
+        ))
+    })
 }
 
 /// Contents of blobs by id, through one `git cat-file --batch`.
-/// Paths whose work-tree content differs from the index (`git diff --name-only`).
-fn unstaged_paths(root: &Path) -> std::io::Result<std::collections::HashSet<Vec<u8>>> {
-    let out = git(root)
-        .args(["diff", "--name-only", "-z", "--no-renames"])
-        .output()?;
-    if !out.status.success() {
-        return Err(std::io::Error::other("git diff failed"));
-    }
-    Ok(out
-        .stdout
-        .split(|&b| b == 0)
-        .filter(|p| !p.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect())
-}
-
-/// The index content of `entries` (path, blob id): read from the work tree where git says
-/// it equals the index (git's racy-clean check makes that answer exact), and through one
-/// `git cat-file --batch` for the rest. Reading files is several times cheaper than
-/// inflating loose objects, which matters for a hook that must take milliseconds.
-fn index_contents(
-    root: &Path,
-    entries: Vec<(String, String)>,
-) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let unstaged = unstaged_paths(root)?;
-    let mut from_git = Vec::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for (path, id) in entries {
-        if unstaged.contains(path.as_bytes()) {
-            from_git.push((path, id));
-            continue;
-        }
-        match std::fs::read(root.join(&path)) {
-            Ok(bytes) => out.push((path, bytes)),
-            Err(_) => from_git.push((path, id)),
-        }
-    }
-    out.extend(cat_blobs(root, from_git)?);
-    Ok(out)
-}
-
 fn cat_blobs(
     root: &Path,
     entries: Vec<(String, String)>,

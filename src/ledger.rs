@@ -15,7 +15,8 @@
 //! # The file
 //! Default place: `.envseal/ledger.db` in the project root (the nearest ancestor holding
 //! `.git`, else the start directory), overridden by `--ledger PATH`, then `ENVSEAL_LEDGER`
-//! ([`resolve_path`]). [`Ledger::open`] creates the directory (0700) and the file (0600);
+//! ([`resolve_path`]). In a git repository the commands use `envseal/ledger.db` in the
+//! common git directory instead (`project::ledger_path`, which migrates the old file). [`Ledger::open`] creates the directory (0700) and the file (0600);
 //! SQLite gives the `-wal`/`-shm` side files the database file's mode.
 //!
 //! Every connection sets `journal_mode=WAL` (readers never block the writer),

@@ -84,7 +84,7 @@ pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
         )),
         // `decrypt --stdout` is a read-only view (git's textconv calls it on every diff);
         // only a decrypt that puts plaintext on disk is recorded.
-        Command::Decrypt(a) if !a.stdout => Some((
+        Command::Decrypt(a) if !a.stdout && !a.textconv => Some((
             ledger::Operation::Decrypt,
             commands::input_path(&a.input, &a.encrypted_path, ".env.encrypted"),
             false,

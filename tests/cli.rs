@@ -34,6 +34,10 @@ mod golden;
 mod hardening;
 #[path = "cli/hook.rs"]
 mod hook;
+#[path = "cli/hook_install.rs"]
+mod hook_install;
+#[path = "cli/hook_staged.rs"]
+mod hook_staged;
 #[path = "cli/interop.rs"]
 mod interop;
 #[path = "cli/key_hygiene.rs"]
@@ -42,6 +46,8 @@ mod key_hygiene;
 mod keys;
 #[path = "cli/large.rs"]
 mod large;
+#[path = "cli/ledger_location.rs"]
+mod ledger_location;
 #[path = "cli/mask_check.rs"]
 mod mask_check;
 #[path = "cli/mask_filter.rs"]
@@ -50,6 +56,8 @@ mod mask_filter;
 mod mask_view;
 #[path = "cli/prompts.rs"]
 mod prompts;
+#[path = "cli/repo_boundaries.rs"]
+mod repo_boundaries;
 #[path = "cli/rotation.rs"]
 mod rotation;
 #[path = "cli/run.rs"]

@@ -17,6 +17,9 @@ use crate::key::KeyId;
 /// Returns the id of the key used.
 pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<KeyId>> {
     let input = input_path(&args.input, &args.encrypted_path, ".env.encrypted");
+    if args.textconv {
+        return super::textconv::plaintext(&input, &args.key).map(|()| None);
+    }
     let output = match (&args.output, args.stdout) {
         (_, true) => None,
         (Some(o), false) => Some(o.clone()),

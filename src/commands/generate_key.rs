@@ -36,6 +36,7 @@ pub fn run(args: &GenerateKey, ui: &Ui) -> Result<()> {
                 crate::fsutil::create_dir_private(dir)?;
             }
             key::write_key_file(path, &key, args.force)?;
+            keep_out_of_git(path, ui);
             path.clone()
         }
         None => {
@@ -54,4 +55,23 @@ pub fn run(args: &GenerateKey, ui: &Ui) -> Result<()> {
         path.display()
     ));
     Ok(())
+}
+
+/// A key file written inside a git work tree is added to the `.gitignore` beside it
+/// (unless git ignores it already), so `git add .` cannot pick it up; the hook also
+/// blocks any staged key. Failing to update `.gitignore` warns, never fails: the key is
+/// saved, and losing it would be worse.
+pub(super) fn keep_out_of_git(path: &std::path::Path, ui: &Ui) {
+    match crate::git::ignore_key_file(path) {
+        Ok(Some(gitignore)) => ui.info(format!(
+            "added {} to {} (a key file must never be committed)",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            gitignore.display()
+        )),
+        Ok(None) => {}
+        Err(e) => ui.warn(format!(
+            "{} is inside a git work tree and could not be added to .gitignore ({e}); do not commit it",
+            path.display()
+        )),
+    }
 }

@@ -1,25 +1,39 @@
-//! `envseal hook`: the git pre-commit hook — install, uninstall, and the check it runs.
+//! `envseal hook`: the git hooks — install, uninstall, and the check they run.
 //!
-//! The installed hook is a block between marker lines, added to `pre-commit` in the hooks
-//! directory git uses (`core.hooksPath` honoured), so an existing hook keeps working and
-//! installing twice changes nothing. The block runs `envseal hook run`, which refuses a
-//! commit that stages
-//! - a plaintext env file (a name matching the project's plaintext patterns, content that
-//!   parses as dotenv and is not encrypted);
-//! - an encrypted file that does not match its plaintext in the work tree (needs the key,
-//!   found without prompting; skipped without one);
-//! - content holding a known secret value (the leak check of `envseal mask --check
-//!   --staged`).
+//! `install` puts a block between marker lines into `pre-commit` and `pre-merge-commit`
+//! (a clean automatic merge runs only the latter) in the hooks directory git uses
+//! (`core.hooksPath` honoured). The block finds `envseal` on `PATH` when it runs — a
+//! shared `.githooks/` works for every teammate — and when it is missing says, in one
+//! line, how to install it and how to bypass once. It goes right after the shebang of an
+//! existing shell hook, so a hook that ends in `exec` or `exit` still runs it. A hook
+//! envseal cannot safely extend (a symlink, not a shell script, one owned by a hook
+//! manager such as the pre-commit framework, husky or lefthook) is left alone, and
+//! `install` refuses (exit 8) with the exact alternative; nothing is written then.
+//! `uninstall` finds the block wherever `install` put it, including `pre-commit.legacy`
+//! where the pre-commit framework moves a hook it wraps.
 //!
-//! It never prompts, and reads the staged content once (`git diff --cached` + one
-//! `git cat-file --batch`), whatever the number of files; the leak check reuses it.
+//! The block runs `envseal hook run`, which refuses a commit whose staged blobs hold
+//! - a plaintext env file: a plaintext env name whose content is not an envseal or Fernet
+//!   encrypted file, whether or not it parses;
+//! - an encrypted file that is not well-formed (judged without a key), or that fails its
+//!   integrity check with the key at hand (corrupt, or edited by hand);
+//! - an encrypted file that does not match its plaintext in the work tree (key at hand);
+//! - a key: an envseal key's text, a key file, an age identity;
+//! - a known secret value (the leak check of `envseal mask --check --staged`).
+//!
+//! It never prompts, and reads exactly the blobs the commit will contain, from git's
+//! object database (`git diff --cached` + one `git cat-file --batch`, whatever the number
+//! of files): never the work tree, whatever the index flags, filters and entry types.
+//!
+//! Rebases, cherry-picks and `git commit -n` run no pre-commit hook; see the README.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
-use super::{open_encrypted_opts, Ui};
+use super::at_hand::{self, Opened};
+use super::Ui;
 use crate::cli::{Hook, HookAction};
 use crate::exit::{Code, Failure};
 use crate::format;
@@ -27,6 +41,8 @@ use crate::project::{self, Project};
 
 const BEGIN: &str = "# >>> envseal >>>";
 const END: &str = "# <<< envseal <<<";
+/// The hooks envseal installs: `pre-merge-commit` is what a clean automatic merge runs.
+const HOOKS: [&str; 2] = ["pre-commit", "pre-merge-commit"];
 
 pub fn run(args: &Hook, ui: &Ui) -> Result<()> {
     match &args.action {
@@ -36,110 +52,266 @@ pub fn run(args: &Hook, ui: &Ui) -> Result<()> {
     }
 }
 
-/// The pre-commit hook file git runs in this repository.
-fn hook_path() -> Result<PathBuf> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--git-path", "hooks"])
-        .stderr(Stdio::null())
-        .output()
-        .context("cannot run git")?;
-    if !out.status.success() {
-        return Err(Failure::new(
+/// The hooks directory git runs hooks from in this repository.
+fn hooks_dir() -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    crate::git::hooks_dir(&cwd).ok_or_else(|| {
+        Failure::new(
             Code::Usage,
             "not in a git repository; run this inside the repository to protect",
         )
-        .into());
-    }
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim_end());
-    Ok(dir.join("pre-commit"))
+        .into()
+    })
 }
 
+/// The block: envseal from `PATH` at commit time (never the installer's own path, which
+/// a teammate sharing the hooks directory does not have).
 fn block() -> String {
-    let exe = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "envseal".to_owned());
     format!(
         "{BEGIN} (added by `envseal hook install`; remove with `envseal hook uninstall`)\n\
-         envseal_bin=$(command -v envseal || echo '{}')\n\
-         \"$envseal_bin\" hook run || exit $?\n\
-         {END}\n",
-        exe.replace('\'', "'\\''")
+         if command -v envseal >/dev/null 2>&1; then envseal hook run || exit $?; \
+         else echo 'envseal: not found on PATH, so this commit was not checked; install it \
+         (cargo install --path <envseal checkout>) or bypass once: git commit --no-verify' >&2; \
+         exit 1; fi\n\
+         {END}\n"
     )
 }
 
+/// What installing into one hook file would do.
+enum Plan {
+    /// The block is there, as it is today.
+    Unchanged(PathBuf),
+    /// The pre-commit framework runs the hook it wrapped, which holds our block.
+    Wrapped(PathBuf),
+    /// Write this text.
+    Write {
+        path: PathBuf,
+        text: String,
+        mode: u32,
+        added_to_existing: bool,
+    },
+}
+
+/// Set up envseal in this repository, one step after another: the hooks (all checked
+/// before any is written). Further set-up steps (merge driver) go after the hooks.
 fn install(ui: &Ui) -> Result<()> {
-    let path = hook_path()?;
-    super::merge::install_driver(ui)?;
-    let existing = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut text = strip_block(&existing);
-    if text.trim().is_empty() {
-        text = "#!/bin/sh\n".to_owned();
-    } else if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(&block());
-    if text == existing {
-        ui.info(format!(
-            "the envseal pre-commit hook is already installed in {}",
-            path.display()
-        ));
-        return Ok(());
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    crate::fsutil::write_atomic(&path, text.as_bytes(), 0o755)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    ui.info(format!(
-        "installed the envseal pre-commit hook in {}{}",
-        path.display(),
-        if existing.trim().is_empty() {
-            ""
-        } else {
-            " (added to the existing hook)"
+    let dir = hooks_dir()?;
+    let plans = HOOKS
+        .iter()
+        .map(|name| plan_install(&dir, name))
+        .collect::<Result<Vec<_>>>()?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for plan in plans {
+        match plan {
+            Plan::Unchanged(path) => ui.info(format!(
+                "the envseal hook is already installed in {}",
+                path.display()
+            )),
+            Plan::Wrapped(path) => ui.info(format!(
+                "the envseal hook is already installed in {} (run by the pre-commit framework)",
+                path.display()
+            )),
+            Plan::Write {
+                path,
+                text,
+                mode,
+                added_to_existing,
+            } => {
+                crate::fsutil::write_atomic(&path, text.as_bytes(), mode)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                ui.info(format!(
+                    "installed the envseal hook in {}{}",
+                    path.display(),
+                    if added_to_existing {
+                        " (added at the top of the existing hook)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
         }
-    ));
+    }
+    super::merge::install_driver(ui)?;
+    if !on_path("envseal") {
+        ui.warn(
+            "envseal is not on PATH, and the hook runs it from there: until it is, the hook \
+             refuses every commit (install it with: cargo install --path <envseal checkout>)",
+        );
+    }
     Ok(())
 }
 
-fn uninstall(ui: &Ui) -> Result<()> {
-    let path = hook_path()?;
-    super::merge::uninstall_driver(ui)?;
-    let Ok(existing) = std::fs::read_to_string(&path) else {
-        ui.info("no pre-commit hook installed");
-        return Ok(());
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p).any(|d| {
+            std::fs::metadata(d.join(name))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// The exact alternative for a hook managed by a known hook manager, by its text.
+fn manager_alternative(text: &str) -> Option<String> {
+    if text.contains("pre-commit.com") {
+        return Some(
+            "it is managed by the pre-commit framework; add envseal there instead, in \
+             .pre-commit-config.yaml: the hooks `envseal-check` and `envseal-leak-check` of \
+             envseal's .pre-commit-hooks.yaml, or without a repository URL:\n\
+             - repo: local\n  hooks:\n  - {id: envseal-check, name: envseal, entry: envseal hook run, \
+             language: system, pass_filenames: false, stages: [pre-commit, pre-merge-commit]}\n\
+             then: pre-commit install -t pre-commit -t pre-merge-commit"
+                .to_owned(),
+        );
+    }
+    if text.contains("husky") {
+        return Some(
+            "it is managed by husky; add the line `envseal hook run` to .husky/pre-commit instead"
+                .to_owned(),
+        );
+    }
+    if text.contains("lefthook") {
+        return Some(
+            "it is managed by lefthook; add to lefthook.yml instead:\n\
+             pre-commit:\n  commands:\n    envseal:\n      run: envseal hook run"
+                .to_owned(),
+        );
+    }
+    if text.contains("overcommit") {
+        return Some(
+            "it is managed by overcommit; add `envseal hook run` as a PreCommit hook in \
+             .overcommit.yml instead"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+/// Is this hook text a shell script we can add lines to? No shebang (git runs it with
+/// sh), or a shebang naming a POSIX-family shell.
+fn is_shell(text: &str) -> bool {
+    let Some(first) = text.lines().next().filter(|l| l.starts_with("#!")) else {
+        return true;
     };
-    let rest = strip_block(&existing);
-    if rest == existing {
-        ui.info(format!("{} has no envseal block", path.display()));
-        return Ok(());
+    let mut words = first[2..].split_whitespace();
+    let mut prog = words.next().unwrap_or_default();
+    if prog.ends_with("/env") {
+        prog = words.find(|w| !w.starts_with('-')).unwrap_or_default();
     }
-    let only_shebang = rest
-        .lines()
-        .all(|l| l.trim().is_empty() || l.starts_with("#!"));
-    if only_shebang {
-        std::fs::remove_file(&path)?;
-    } else {
-        crate::fsutil::write_atomic(
-            &path,
-            rest.as_bytes(),
-            crate::fsutil::mode(&path).map_or(0o755, |m| m & 0o777),
-        )?;
-    }
-    ui.info(format!(
-        "removed the envseal pre-commit hook from {}",
-        path.display()
-    ));
-    Ok(())
+    let base = prog.rsplit('/').next().unwrap_or_default();
+    matches!(
+        base,
+        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" | "busybox"
+    )
 }
 
-/// The hook text without our block.
-fn strip_block(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+fn plan_install(dir: &Path, name: &str) -> Result<Plan> {
+    let path = dir.join(name);
+    let refuse = |why: String| -> anyhow::Error {
+        Failure::new(
+            Code::Refused,
+            format!(
+                "not installing into {}: {why}\nnothing was changed",
+                path.display()
+            ),
+        )
+        .into()
+    };
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path).unwrap_or_default();
+            if std::fs::read_to_string(&path).is_ok_and(|t| t.contains(BEGIN)) {
+                return Ok(Plan::Unchanged(path));
+            }
+            return Err(refuse(format!(
+                "it is a symlink (to {}), which envseal will not replace; add the line \
+                 `envseal hook run || exit $?` near the top of the file it points to",
+                target.display()
+            )));
+        }
+    }
+    let existing = match std::fs::read(&path) {
+        Ok(b) => Some(String::from_utf8(b).map_err(|_| {
+            refuse("it is not a text file; add a call to `envseal hook run` to it yourself".into())
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
+        }
+    };
+    let Some(existing) = existing.filter(|t| !t.trim().is_empty()) else {
+        return Ok(Plan::Write {
+            path,
+            text: format!("#!/bin/sh\n{}", block()),
+            mode: 0o755,
+            added_to_existing: false,
+        });
+    };
+    let mode = crate::fsutil::mode(&path).map_or(0o755, |m| (m & 0o777) | 0o111);
+    if existing.contains(BEGIN) {
+        // Ours already. An older version appended its block at the end (after a possible
+        // `exec`) and baked in its own path: put today's block right after the shebang.
+        let rest = strip_block(&existing);
+        let text = if rest
+            .lines()
+            .all(|l| l.trim().is_empty() || l.starts_with("#!"))
+        {
+            format!("#!/bin/sh\n{}", block())
+        } else {
+            after_shebang(&rest)
+        };
+        if text == existing {
+            return Ok(Plan::Unchanged(path));
+        }
+        return Ok(Plan::Write {
+            path,
+            text,
+            mode,
+            added_to_existing: false,
+        });
+    }
+    let legacy = dir.join(format!("{name}.legacy"));
+    if std::fs::read_to_string(&legacy).is_ok_and(|t| t.contains(BEGIN))
+        && manager_alternative(&existing).is_some()
+    {
+        return Ok(Plan::Wrapped(legacy));
+    }
+    if let Some(alt) = manager_alternative(&existing) {
+        return Err(refuse(alt));
+    }
+    if !is_shell(&existing) {
+        return Err(refuse(
+            "it is not a shell script, so envseal cannot add lines to it; call \
+             `envseal hook run` from it (exit status 1 means block the commit)"
+                .into(),
+        ));
+    }
+    Ok(Plan::Write {
+        path,
+        text: after_shebang(&existing),
+        mode,
+        added_to_existing: true,
+    })
+}
+
+/// A shell hook with the block right after its shebang: it runs before anything that
+/// could `exec` or `exit`.
+fn after_shebang(existing: &str) -> String {
+    let (shebang, rest) = match existing.strip_prefix("#!") {
+        Some(_) => existing.split_once('\n').unwrap_or((existing, "")),
+        None => ("#!/bin/sh", existing),
+    };
+    format!("{shebang}\n{}{rest}", block())
+}
+
+/// `text` with its envseal block replaced by `new` (at the same place).
+fn replace_block(text: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len() + new.len());
     let mut inside = false;
     for line in text.split_inclusive('\n') {
         if line.starts_with(BEGIN) {
             inside = true;
+            out.push_str(new);
         } else if inside && line.starts_with(END) {
             inside = false;
         } else if !inside {
@@ -149,69 +321,113 @@ fn strip_block(text: &str) -> String {
     out
 }
 
+/// Remove the block from every hook file `install` (or the pre-commit framework moving
+/// our hook aside) can have put it in.
+fn uninstall(ui: &Ui) -> Result<()> {
+    let dir = hooks_dir()?;
+    super::merge::uninstall_driver(ui)?;
+    let mut removed = 0;
+    for name in HOOKS {
+        for file in [name.to_owned(), format!("{name}.legacy")] {
+            let path = dir.join(&file);
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                continue; // never ours to rewrite
+            }
+            let Ok(existing) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if !existing.contains(BEGIN) {
+                continue;
+            }
+            let rest = strip_block(&existing);
+            let only_shebang = rest
+                .lines()
+                .all(|l| l.trim().is_empty() || l.starts_with("#!"));
+            if only_shebang {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            } else {
+                crate::fsutil::write_atomic(
+                    &path,
+                    rest.as_bytes(),
+                    crate::fsutil::mode(&path).map_or(0o755, |m| m & 0o777),
+                )
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            removed += 1;
+            ui.info(format!("removed the envseal hook from {}", path.display()));
+        }
+    }
+    if removed == 0 {
+        ui.info(format!(
+            "no envseal hook found in {} (pre-commit, pre-merge-commit)",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The hook text without our block.
+fn strip_block(text: &str) -> String {
+    replace_block(text, "")
+}
+
+/// A path as a shell word, for commands the user pastes.
+fn shq(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-/+=:@,".contains(&c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
     let project = Project::discover()?;
     let root = crate::git::toplevel(&project.root)
         .ok_or_else(|| Failure::new(Code::Usage, "not in a git work tree"))?;
     let staged =
         crate::git::staged_blobs(&root).context("cannot read the staged content from git")?;
+    let keys = at_hand::keys(args.key.key_file.as_deref());
+    // A merge brings in others' encrypted files: comparing them with this clone's
+    // plaintext says nothing about the merge (status still reports a stale pair).
+    let compare = !crate::git::merging(&root);
+    let mut problems = Vec::new();
+    for (rel, bytes) in &staged {
+        check_blob(
+            &project,
+            &root,
+            rel,
+            bytes,
+            &keys,
+            true,
+            compare,
+            ui,
+            &mut problems,
+        );
+    }
     // Every encrypted file in the index is compared with its plaintext, not only the ones
     // this commit changes: committing while .env has edits that .env.encrypted lacks would
     // leave teammates without them.
-    let mut checked: Vec<(String, Vec<u8>)> =
-        crate::git::index_blobs(&root, |p| p.ends_with(".encrypted"))
-            .context("cannot read the index from git")?;
-    for (rel, bytes) in &staged {
-        if !checked.iter().any(|(p, _)| p == rel) {
-            checked.push((rel.clone(), bytes.clone()));
-        }
-    }
-    let mut problems = Vec::new();
-    for (rel, bytes) in &checked {
-        let path = root.join(rel);
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let encrypted = format::detect(bytes).is_some();
-        if !encrypted
-            && project.config.is_plaintext_name(name)
-            && crate::dotenv::parse_bytes(bytes).is_ok()
-        {
-            problems.push(format!(
-                "{rel}: a plaintext env file is staged; run: git restore --staged {q} && envseal encrypt {q}",
-                q = super::shell_quote(rel)
-            ));
-        }
-        if encrypted {
-            if let Some(plain) = project::plaintext_for(&path).filter(|p| p.is_file()) {
-                if let Ok(opened) = open_encrypted_opts(Path::new(rel), bytes, &args.key, ui, false)
-                {
-                    let on_disk = std::fs::read(&plain).ok();
-                    if let Some(on_disk) = on_disk.filter(|p| *p != *opened.plaintext) {
-                        let plain_rel = plain
-                            .strip_prefix(&root)
-                            .unwrap_or(&plain)
-                            .display()
-                            .to_string();
-                        problems.extend(super::sync::hook_problem(
-                            ui,
-                            &plain,
-                            &path,
-                            &opened.key.key,
-                            &on_disk,
-                            &opened.plaintext,
-                            &plain_rel,
-                            rel,
-                        ));
-                    }
-                } else {
-                    ui.detail(format!(
-                        "{rel}: no key at hand; not checked against its plaintext"
-                    ));
-                }
-            }
-        }
+    let staged_paths: HashSet<&str> = staged.iter().map(|(p, _)| p.as_str()).collect();
+    let indexed = crate::git::index_blobs(&root, |p| {
+        p.ends_with(".encrypted") && !staged_paths.contains(p)
+    })
+    .context("cannot read the index from git")?;
+    for (rel, bytes) in &indexed {
+        check_blob(
+            &project,
+            &root,
+            rel,
+            bytes,
+            &keys,
+            false,
+            compare,
+            ui,
+            &mut problems,
+        );
     }
     if !args.no_leak_check {
         for hit in super::mask::staged_leaks(&project, &args.key, ui, &root, &staged)? {
@@ -233,9 +449,90 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
     Err(Failure::new(
         Code::CheckFailed,
         format!(
-            "commit blocked by envseal: {} problem(s) (bypass once with git commit --no-verify)",
-            problems.len()
+            "commit blocked by envseal: {} problem{} (bypass once with git commit --no-verify)",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
         ),
     )
     .into())
+}
+
+/// The checks of one blob the commit will hold (`staged`), or of an encrypted file the
+/// index already holds (only compared with its plaintext, and only when `compare`).
+#[allow(clippy::too_many_arguments)]
+fn check_blob(
+    project: &Project,
+    root: &Path,
+    rel: &str,
+    bytes: &[u8],
+    keys: &[crate::key::Loaded],
+    staged: bool,
+    compare: bool,
+    ui: &Ui,
+    problems: &mut Vec<String>,
+) {
+    let path = root.join(rel);
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let q = shq(rel);
+    let encrypted = format::detect(bytes).is_some();
+    if staged && !encrypted && project.config.is_plaintext_name(name) {
+        // Whatever the content: one that does not parse (an unterminated quote, a Latin-1
+        // byte) holds secrets just the same.
+        problems.push(format!(
+            "{rel}: a plaintext env file is staged; run: git restore --staged {q} && envseal encrypt {q}"
+        ));
+        return;
+    }
+    if staged && !encrypted {
+        if let Some(what) = at_hand::holds_key(bytes, keys) {
+            problems.push(format!(
+                "{rel}: holds {what}; run: git restore --staged {q}, keep it out of git (.gitignore), and rotate the key if it was ever pushed"
+            ));
+            return;
+        }
+    }
+    if !encrypted && !name.ends_with(".encrypted") {
+        return;
+    }
+    match at_hand::open(bytes, keys) {
+        Opened::Plain(..) if !compare => {}
+        Opened::Plain(plain, key) => {
+            let Some(plain_path) = project::plaintext_for(&path).filter(|p| p.is_file()) else {
+                return;
+            };
+            if let Some(on_disk) = std::fs::read(&plain_path).ok().filter(|p| *p != *plain) {
+                let plain_rel = plain_path
+                    .strip_prefix(root)
+                    .unwrap_or(&plain_path)
+                    .display()
+                    .to_string();
+                // Which side moved since this clone's last sync decides the advice (and a
+                // plaintext that is only behind a pulled file is a note, not a block).
+                problems.extend(super::sync::hook_problem(
+                    ui,
+                    &plain_path,
+                    &path,
+                    &key,
+                    &on_disk,
+                    &plain,
+                    &plain_rel,
+                    rel,
+                ));
+            }
+        }
+        Opened::NoKey { needs } => ui.detail(format!(
+            "{rel}: no key at hand{}; not checked against its plaintext",
+            needs.map(|k| format!(" (it needs {k})")).unwrap_or_default()
+        )),
+        Opened::Corrupt(why) if staged => problems.push(format!(
+            "{rel}: corrupt or edited by hand ({why}); nobody could decrypt it. Restore it (git checkout HEAD -- {q}) and make changes with envseal edit or envseal encrypt"
+        )),
+        Opened::NotEncrypted if staged => problems.push(format!(
+            "{rel}: not an encrypted file (corrupt or edited by hand, e.g. a merge conflict resolved in the file); restore it (git checkout HEAD -- {q}) and re-create it with envseal encrypt"
+        )),
+        Opened::Corrupt(_) | Opened::NotEncrypted => {}
+    }
 }

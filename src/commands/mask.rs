@@ -50,17 +50,25 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
         )
         .into());
     };
+    if args.textconv {
+        return super::textconv::masked(file, args, &rules);
+    }
     let text = read_plain(file, args, ui)?;
-    let doc = dotenv::parse_file_bytes(file, &text)?;
+    write_stdout(masked_view(file, &text, &rules, args.all)?.as_bytes())
+}
+
+/// The masked view of a plaintext dotenv file's bytes.
+pub(super) fn masked_view(file: &Path, text: &[u8], rules: &Rules, all: bool) -> Result<String> {
+    let doc = dotenv::parse_file_bytes(file, text)?;
     let mut out = String::with_capacity(text.len());
     if doc.bom {
         out.push('\u{feff}');
     }
     for line in &doc.lines {
-        out.push_str(&masked_line(line, &rules, args.all));
+        out.push_str(&masked_line(line, rules, all));
         out.push_str(line.eol.as_str());
     }
-    write_stdout(out.as_bytes())
+    Ok(out)
 }
 
 /// A file's plaintext: decrypted in memory when it is encrypted.
@@ -451,6 +459,7 @@ pub fn staged_leaks(
         staged: true,
         all_values: false,
         named: false,
+        textconv: false,
         min_len: mask::DEFAULT_MIN_LEN,
         line_buffered: false,
         dialect: None,
@@ -480,7 +489,12 @@ fn find_leaks(
     } else {
         args.secrets.clone()
     };
-    if sources.is_empty() {
+    let index_only = if args.staged && args.secrets.is_empty() {
+        index_only_secrets(project, args)
+    } else {
+        Vec::new()
+    };
+    if sources.is_empty() && index_only.is_empty() {
         return Err(Failure::new(
             Code::KeyMissing,
             "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
@@ -491,17 +505,31 @@ fn find_leaks(
         rules: &project.config.mask,
         every: args.all_values,
     };
-    let secrets = load_secrets(&sources, args, ui, select)?;
+    let mut secrets = load_secrets(&sources, args, ui, select)?;
+    secrets.extend(index_only);
     let set = secret_set(&secrets, args);
     let mut hits = Vec::new();
     let mut scanned = 0usize;
     let mut files_with_hits = 0usize;
+    // A staged key is a leak too (the hook, which passes `staged`, checks keys itself).
+    // Only staged content: a walk of a directory may pass a keyring, where keys belong.
+    let keys = if args.staged && staged.is_none() {
+        Some(super::at_hand::keys(args.key.key_file.as_deref()))
+    } else {
+        None
+    };
     let mut scan = |name: &str, bytes: &[u8]| {
         scanned += 1;
         if format::detect(bytes).is_some() {
             return; // ciphertext
         }
         let before = hits.len();
+        if let Some(what) = keys
+            .as_deref()
+            .and_then(|k| super::at_hand::holds_key(bytes, k))
+        {
+            hits.push(format!("{name}: holds {what}"));
+        }
         for m in set.find_all(bytes) {
             let start = memchr::memrchr(b'\n', &bytes[..m.start]).map_or(0, |i| i + 1);
             let end = memchr::memchr(b'\n', &bytes[m.start..]).map_or(bytes.len(), |i| m.start + i);
@@ -609,4 +637,43 @@ fn default_secret_sources(project: &Project, args: &Mask, ui: &Ui) -> Vec<PathBu
         }
     }
     out
+}
+
+/// With --staged: the secrets of encrypted files that are in the index but not in the
+/// work tree (outside a sparse checkout's cone), opened with a key at hand. They are
+/// the repository's secrets as much as the ones checked out.
+fn index_only_secrets(project: &Project, args: &Mask) -> Vec<Secret> {
+    let Some(root) = crate::git::toplevel(&project.root) else {
+        return Vec::new();
+    };
+    let Ok(blobs) = crate::git::index_blobs(&root, |p| {
+        p.ends_with(".encrypted") && !root.join(p).exists()
+    }) else {
+        return Vec::new();
+    };
+    let keys = super::at_hand::keys(args.key.key_file.as_deref());
+    let mut secrets = Vec::new();
+    for (_, bytes) in blobs {
+        let super::at_hand::Opened::Plain(text, _) = super::at_hand::open(&bytes, &keys) else {
+            continue;
+        };
+        let Ok(doc) = dotenv::parse_bytes(&text) else {
+            continue;
+        };
+        // The same selection as the files at hand: sensitive names (every value with
+        // --all-values), URL passwords, never an allowed name.
+        let rules = &project.config.mask;
+        for (name, value) in doc.pairs() {
+            if rules.is_allowed(name) {
+                continue;
+            }
+            if let Some(r) = mask::url_password(&value) {
+                secrets.push(Secret::new(name, value[r].as_bytes()));
+            }
+            if args.all_values || rules.is_sensitive(name) {
+                secrets.push(Secret::new(name, value.into_bytes()));
+            }
+        }
+    }
+    secrets
 }

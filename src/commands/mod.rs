@@ -10,6 +10,7 @@ use crate::cli::KeyArgs;
 use crate::exit::{Code, Failure};
 use crate::key::{self, KeyId};
 
+pub mod at_hand;
 pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
@@ -25,6 +26,7 @@ pub mod run;
 pub mod set;
 pub mod status;
 pub mod sync;
+pub mod textconv;
 pub mod values;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).
@@ -432,8 +434,8 @@ pub fn reencrypt(fmt: crate::format::Format, plaintext: &[u8], key: &key::Key) -
     })
 }
 
-/// The project's ledger: `--ledger`, `$ENVSEAL_LEDGER`, else `.envseal/ledger.db` in the
-/// project root. With `create` false, `None` when it does not exist yet (status and
+/// The project's ledger: `--ledger`, `$ENVSEAL_LEDGER`, else the default of
+/// [`crate::project::ledger_path`] (the git common directory, or `.envseal/ledger.db`). With `create` false, `None` when it does not exist yet (status and
 /// decrypt never create one). A new ledger directory gets a `.gitignore` for the
 /// database and locks, so `.envseal/config.toml` can be committed beside them.
 pub fn open_ledger(
@@ -446,13 +448,19 @@ pub fn open_ledger(
         .ledger
         .as_ref()
         .map(|p| std::env::current_dir().unwrap_or_default().join(p));
-    let path = ledger::resolve_path(cli.as_deref(), &project.root);
+    let overridden =
+        cli.is_some() || std::env::var_os("ENVSEAL_LEDGER").is_some_and(|v| !v.is_empty());
+    let path = if overridden {
+        ledger::resolve_path(cli.as_deref(), &project.root)
+    } else {
+        crate::project::ledger_path(project, &mut |m| ui_warn(&m))
+    };
     if !create {
         return Ok(Ledger::open_if_exists(&path)?);
     }
     let ledger = Ledger::open(&path)?;
     let state = project.state_dir();
-    if path.starts_with(&state) && !state.join(".gitignore").exists() {
+    if state.is_dir() && !state.join(".gitignore").exists() {
         let _ = crate::fsutil::write_new(&state.join(".gitignore"), b"# envseal: the ledger and locks are local; config.toml is shared\nledger.db*\n*.lock\n", 0o644);
     }
     Ok(Some(ledger))
@@ -503,4 +511,9 @@ pub fn shell_quote(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Owned(format!("'{}'", text.replace('\'', "'\\''")))
     }
+}
+
+/// A warning from a place that has no [`Ui`] at hand.
+fn ui_warn(msg: &str) {
+    Ui::new(false, false).warn(msg);
 }

@@ -46,7 +46,8 @@ struct Item {
 }
 
 pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
-    let project = Project::discover()?;
+    let mut project = Project::discover()?;
+    project.recurse_submodules = args.recurse_submodules;
     let lock_path = super::guard::lock_path(&project);
     let _lock = fsutil::lock(&lock_path, Duration::from_secs(2))
         .with_context(|| format!("cannot take the rotation lock {}", lock_path.display()))?
@@ -211,6 +212,7 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Some(p) => {
             key::write_key_file(p, &new, false)
                 .with_context(|| "the new key was not saved; nothing was changed")?;
+            super::generate_key::keep_out_of_git(p, ui);
             // Absolute: the ledger's location must still lead to the key when --resume
             // runs from another directory.
             std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())

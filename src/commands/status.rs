@@ -12,7 +12,8 @@
 //!                         unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
-//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | retired_key",
+//!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | retired_key |
+//!                            corrupt | unignored_plaintext",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
 //! `sync`, when the pair differs: `stale` when the plaintext changed since this clone's
@@ -83,7 +84,8 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
-    let project = Project::discover()?;
+    let mut project = Project::discover()?;
+    project.recurse_submodules = args.recurse_submodules;
     let ledger = open_ledger(&project, global, false)?;
     if args.history {
         return history(ledger.as_ref(), args, ui);
@@ -141,6 +143,7 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
         }
         files.push(st);
     }
+    problems.extend(integrity_problems(&project, args));
     let tracked = crate::git::tracked_files(&project.root);
     let mut plaintext_files = Vec::new();
     for rel in tracked.iter().flatten() {
@@ -163,6 +166,28 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 path: rel.display().to_string(),
                 tracked: true,
                 ignored: None,
+            });
+        }
+    }
+    // A plaintext env file that git neither tracks nor ignores is one `git add .` away
+    // from being committed.
+    if let Some(tracked) = &tracked {
+        let found = project.files_named(|n| project.config.is_plaintext_name(n));
+        let rels: Vec<String> = found
+            .iter()
+            .map(|p| project.relative(p).display().to_string())
+            .filter(|r| tracked.iter().all(|t| t.as_os_str() != r.as_str()))
+            .collect();
+        let refs: Vec<&str> = rels.iter().map(String::as_str).collect();
+        let ignored = crate::git::ignored_among(&project.root, &refs).unwrap_or_default();
+        for rel in rels.iter().filter(|r| !ignored.contains(*r)) {
+            problems.push(Problem {
+                kind: "unignored_plaintext",
+                path: Some(rel.clone()),
+                message: format!(
+                    "{rel}: a plaintext env file that git does not ignore (one `git add .` from being committed); run: echo {} >> .gitignore",
+                    shell_word(&format!("/{rel}"))
+                ),
             });
         }
     }
@@ -434,4 +459,43 @@ fn history(ledger: Option<&Ledger>, args: &Status, ui: &Ui) -> Result<()> {
         ));
     }
     write_stdout(out.as_bytes())
+}
+
+/// Encrypted files that are not well-formed (judged without a key) or that fail their
+/// integrity check with a key at hand: corrupt, or edited by hand (a merge conflict
+/// resolved in the file). A file whose key is not at hand is only judged by structure.
+fn integrity_problems(project: &Project, args: &Status) -> Vec<Problem> {
+    use super::at_hand::{self, Opened};
+    let keys = at_hand::keys(args.key.key_file.as_deref());
+    let mut out = Vec::new();
+    for path in project.encrypted_names() {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let rel = project.relative(&path).display().to_string();
+        let why = match at_hand::open(&bytes, &keys) {
+            Opened::Corrupt(why) => why,
+            Opened::NotEncrypted => "not an envseal or Fernet encrypted file".to_owned(),
+            Opened::Plain(..) | Opened::NoKey { .. } => continue,
+        };
+        out.push(Problem {
+            kind: "corrupt",
+            path: Some(rel.clone()),
+            message: format!(
+                "{rel}: corrupt or edited by hand ({why}); restore it from git or a backup, and make changes with envseal edit or envseal encrypt"
+            ),
+        });
+    }
+    out
+}
+
+/// A path as one shell word, for commands the user pastes.
+fn shell_word(s: &str) -> String {
+    if s.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b"._-/+=:@,".contains(&c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

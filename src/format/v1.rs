@@ -472,6 +472,46 @@ pub fn header(text: &str) -> Result<Header, FormatError> {
     tolerant(text, None, |t| parse(t).map(|p| p.header))
 }
 
+/// Is `text` a well-formed v1 file, judged without a key? The header parses, and every
+/// body line is kept text (blank, a comment), a whole-line `#ENC[v1:...]`, or an
+/// assignment ending in `ENC[v1:...]`. A hand-resolved merge conflict (`<<<<<<<`,
+/// `=======`) or a value typed in by hand fails here; what this cannot see (a changed
+/// token, a reordered line) the MAC catches when the key is at hand.
+pub fn check_structure(text: &str) -> Result<(), FormatError> {
+    let parsed = parse(text)?;
+    let first_line = parsed.mac_index + 2;
+    let token_ok = |t: &str| {
+        t.strip_prefix(TOKEN_OPEN)
+            .and_then(|t| t.strip_suffix(']'))
+            .is_some_and(|b| {
+                !b.is_empty()
+                    && b.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            })
+    };
+    for (k, line) in Lines::new(parsed.body).enumerate() {
+        let line_no = first_line + k;
+        let (content, _) = strip_eol(line);
+        let trimmed = content.trim_start_matches(dotenv::is_hspace);
+        let ok = if let Some(token) = content
+            .strip_prefix('#')
+            .filter(|t| t.starts_with(TOKEN_OPEN))
+        {
+            token_ok(token)
+        } else if trimmed.is_empty() || trimmed.starts_with('#') {
+            true
+        } else {
+            rfind_token(content).is_some_and(|at| token_ok(&content[at..]))
+        };
+        if !ok {
+            return Err(corrupt(format!(
+                "line {line_no}: neither kept text nor an encrypted value"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
     unwrap_slot_as(slot, key, &slot.kid)
 }

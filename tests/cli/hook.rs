@@ -16,7 +16,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 /// A repository with a key in the sandbox keyring, `.env` encrypted and committed, and
 /// the hook installed.
-fn repo() -> Sandbox {
+pub(crate) fn repo() -> Sandbox {
     let sb = Sandbox::new();
     init_repo(&sb);
     sb.write(".gitignore", "/keyring/\n/home/\n/xdg/\n");
@@ -29,20 +29,20 @@ fn repo() -> Sandbox {
     sb
 }
 
-struct Commit {
-    code: i32,
-    stderr: String,
+pub(crate) struct Commit {
+    pub code: i32,
+    pub stderr: String,
     elapsed: Duration,
 }
 
 impl Commit {
-    fn ok(&self) -> &Commit {
+    pub fn ok(&self) -> &Commit {
         assert_eq!(self.code, 0, "git commit failed: {}", self.stderr);
         self
     }
 
     /// Blocked: non-zero, and the message says what to run.
-    fn blocked(&self, says: &str) -> &Commit {
+    pub fn blocked(&self, says: &str) -> &Commit {
         assert_ne!(self.code, 0, "git commit was not blocked");
         assert!(
             self.stderr.contains("commit blocked by envseal") && self.stderr.contains(says),
@@ -55,7 +55,7 @@ impl Commit {
 
 /// `git commit` with stdin null, the binary under test first in PATH, and a deadline (a
 /// hook that waits for input fails the test instead of hanging it).
-fn commit(sb: &Sandbox, msg: &str) -> Commit {
+pub(crate) fn commit(sb: &Sandbox, msg: &str) -> Commit {
     let started = Instant::now();
     let out = git_timed(sb, &["commit", "-q", "-m", msg], LIMIT);
     Commit {
@@ -121,7 +121,16 @@ fn an_existing_hook_keeps_its_lines_and_still_runs() {
     run.ok();
     assert!(run.stderr.contains("existing hook"), "{}", run.stderr);
     let installed = String::from_utf8(sb.read(HOOK)).unwrap();
-    assert!(installed.starts_with(custom), "{installed}");
+    // The block goes right after the shebang (so a hook ending in `exec` still runs it);
+    // every line of the custom hook stays, in order.
+    assert!(
+        installed.starts_with("#!/bin/sh\n# >>> envseal >>>"),
+        "{installed}"
+    );
+    assert!(
+        installed.ends_with("# <<< envseal <<<\n# team hook\necho custom-hook-ran >> custom.log\n"),
+        "{installed}"
+    );
     sb.run(&["hook", "install"]).ok();
     assert_eq!(String::from_utf8(sb.read(HOOK)).unwrap(), installed);
 
@@ -277,7 +286,7 @@ fn hook_time_on_a_50_key_env_and_1000_staged_files() {
 }
 
 /// `pre-commit` (the framework) if importable; otherwise skip, or fail under CI.
-fn pre_commit() -> Option<()> {
+pub(crate) fn pre_commit() -> Option<()> {
     let ok = Command::new("python3")
         .args(["-m", "pre_commit", "--version"])
         .stdout(Stdio::null())

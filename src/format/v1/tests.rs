@@ -481,3 +481,28 @@ fn split_decrypt_agrees_with_sequential_decrypt() {
     assert_eq!(split_body("ab"), ("ab", ""));
     assert_eq!(split_body("a\r\nbcdefg\r\n"), ("a\r\nbcdefg\r\n", ""));
 }
+
+#[test]
+fn check_structure_accepts_every_sealed_shape_and_refuses_hand_edits() {
+    let key = Key::from_bytes([5; 32]);
+    for text in [
+        "",
+        "\n\n",
+        "\u{feff}A=1\r\nB='x\r\ny' # c\r\n# plain\r\n#OLD=hunter2\rlol$wut\nC",
+        "export K = \"v\\\"w\"  # trailing\n  \n",
+        "A=hunter2\nB=\"multi\n#hunter3\nline\"\n#OLD_PASSWORD=hunter4\nhunter5\n# keep me\n",
+        "a: b\nDB_PASSWORD: pw\n\t# tabbed comment\nE=\n",
+    ] {
+        let sealed = seal(text, &key);
+        check_structure(&sealed).unwrap_or_else(|e| panic!("{e}: {sealed}"));
+    }
+    let sealed = seal("A=1\nB=2\n", &key);
+    let mut lines: Vec<&str> = sealed.split_inclusive('\n').collect();
+    let n = lines.len();
+    lines.insert(n - 1, "<<<<<<< HEAD\n");
+    assert!(check_structure(&lines.concat()).is_err());
+    assert!(check_structure(&format!("{sealed}=======\n")).is_err());
+    assert!(check_structure(&format!("{sealed}C=plain-value\n")).is_err());
+    assert!(check_structure(&format!("{sealed}C=ENC[v1:not base64!]\n")).is_err());
+    assert!(check_structure(&sealed.replacen("bom=0", "bom=2", 1)).is_err());
+}

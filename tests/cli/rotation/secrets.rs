@@ -124,7 +124,7 @@ fn the_ledger_never_holds_a_value_or_a_key() {
 
     let db_files: Vec<std::path::PathBuf> = ["ledger.db", "ledger.db-wal", "ledger.db-shm"]
         .iter()
-        .map(|n| p.root.join(".envseal").join(n))
+        .map(|n| p.ledger_path().with_file_name(n))
         .filter(|f| f.exists())
         .collect();
     assert!(

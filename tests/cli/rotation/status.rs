@@ -290,10 +290,11 @@ fn json_report_has_every_documented_field_with_its_type() {
 
     // Without a ledger, "ledger" is null and nothing is created.
     let (q, _) = healthy();
-    std::fs::remove_dir_all(q.root.join(".envseal")).unwrap();
+    let ledger_dir = q.ledger_path().parent().unwrap().to_path_buf();
+    std::fs::remove_dir_all(&ledger_dir).unwrap();
     let report = json(&q.run(["status", "--json"]));
     assert!(report["ledger"].is_null());
-    assert!(!q.root.join(".envseal").exists(), "status created a ledger");
+    assert!(!ledger_dir.exists(), "status created a ledger");
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! Every test gets its own temp directory holding the project, `HOME` and the keyring, and
 //! runs the real binary with a cleared environment: no `SECRETS_MASTER_KEY*`,
 //! `ENVSEAL_LEDGER` or `XDG_CONFIG_HOME` of the developer's leaks in, stdin is null (never
-//! a TTY), and the ledger is the project's default `.envseal/ledger.db`.
+//! a TTY), and the ledger is the project's default (`.git/envseal/ledger.db` in a git
+//! project, else `.envseal/ledger.db`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -179,8 +180,14 @@ impl Project {
         self.encrypt(rel, &self.keyring_path(&key.id()), extra);
     }
 
+    /// The default ledger: in the common git directory of a git project, else
+    /// `.envseal/ledger.db` in the project root.
     pub fn ledger_path(&self) -> PathBuf {
-        self.root.join(".envseal").join("ledger.db")
+        if self.root.join(".git").is_dir() {
+            self.root.join(".git").join("envseal").join("ledger.db")
+        } else {
+            self.root.join(".envseal").join("ledger.db")
+        }
     }
 
     /// The project's ledger, if one exists.

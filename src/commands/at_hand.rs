@@ -1,0 +1,169 @@
+//! Keys at hand without asking, and opening an encrypted blob with whichever of them it
+//! names: what the hook, `status --check` and textconv share. None of this prompts.
+//!
+//! "At hand" means: `--key-file`, every `SECRETS_MASTER_KEY*` variable, every keyring
+//! key. A v1 file is opened with the key whose id its header names (so an exported new
+//! key does not shadow the old one in the keyring after a rotation); a Fernet token, which
+//! names no key, with each in turn.
+
+use std::path::Path;
+
+use crate::format::{self, fernet, v1, Format, FormatError};
+use crate::key::{self, Key, Loaded};
+
+/// Every key at hand, without a prompt, each once (by key id). Unreadable or malformed
+/// sources are skipped: this is for checks that must not fail on someone else's setup.
+pub fn keys(key_file: Option<&Path>) -> Vec<Loaded> {
+    let mut quiet = |_m: String| {};
+    let mut out: Vec<Loaded> = Vec::new();
+    let push = |l: Loaded, out: &mut Vec<Loaded>| {
+        if out.iter().all(|o| o.key.id() != l.key.id()) {
+            out.push(l);
+        }
+    };
+    if let Some(p) = key_file {
+        if let Ok(k) = key::read_key_file(p, &mut quiet) {
+            push(
+                Loaded {
+                    key: k,
+                    source: key::Source::File(p.to_owned()),
+                },
+                &mut out,
+            );
+        }
+    }
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k.starts_with("SECRETS_MASTER_KEY"))
+        .collect();
+    vars.sort();
+    for (name, value) in vars {
+        let value = zeroize::Zeroizing::new(value);
+        if let Ok(k) = Key::from_text(value.trim()) {
+            push(
+                Loaded {
+                    key: k,
+                    source: key::Source::Env(name),
+                },
+                &mut out,
+            );
+        }
+    }
+    for l in key::keyring::all(&mut quiet).unwrap_or_default() {
+        push(l, &mut out);
+    }
+    out
+}
+
+/// What opening an encrypted blob with the keys at hand gave.
+pub enum Opened {
+    /// The plaintext (wiped on drop), and the key that opened it.
+    Plain(zeroize::Zeroizing<Vec<u8>>, crate::key::Key),
+    /// No key at hand is the one it needs (a v1 header names `needs`).
+    NoKey { needs: Option<String> },
+    /// Not well-formed, or a key at hand opened it and the content fails its integrity
+    /// check: corrupt, or edited by hand.
+    Corrupt(String),
+    /// Not an encrypted file at all.
+    NotEncrypted,
+}
+
+/// Check `bytes` without a key (structure) and then with the keys at hand.
+pub fn open(bytes: &[u8], keys: &[Loaded]) -> Opened {
+    match format::detect(bytes) {
+        None => Opened::NotEncrypted,
+        Some(Format::V1) => {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return Opened::Corrupt("the file is not valid UTF-8".to_owned());
+            };
+            if let Err(e) = v1::check_structure(text) {
+                return Opened::Corrupt(reason(&e));
+            }
+            let Ok(header) = v1::header(text) else {
+                return Opened::Corrupt("malformed header".to_owned());
+            };
+            let ids: Vec<_> = header.slots.iter().map(|s| s.kid.clone()).collect();
+            let Some(loaded) = keys.iter().find(|l| ids.contains(&l.key.id())) else {
+                return Opened::NoKey {
+                    needs: ids.first().map(|k| k.to_string()),
+                };
+            };
+            match v1::decrypt_plaintext(text, &loaded.key) {
+                Ok(mut plain) => Opened::Plain(
+                    zeroize::Zeroizing::new(std::mem::take(&mut *plain).into_bytes()),
+                    loaded.key.clone(),
+                ),
+                Err(e) => Opened::Corrupt(reason(&e)),
+            }
+        }
+        Some(Format::Fernet) => {
+            let mut token = match fernet::Token::decode(bytes.to_vec()) {
+                Ok(t) => t,
+                Err(e) => return Opened::Corrupt(reason(&e)),
+            };
+            for loaded in keys {
+                token = match token.try_key(&loaded.key) {
+                    fernet::Attempt::Opened(plain) => {
+                        return Opened::Plain(plain, loaded.key.clone())
+                    }
+                    fernet::Attempt::Failed(e) => return Opened::Corrupt(reason(&e)),
+                    fernet::Attempt::NotThisKey(t) => t,
+                };
+            }
+            // A Fernet token cannot tell a wrong key from a modified file.
+            Opened::NoKey { needs: None }
+        }
+    }
+}
+
+/// A format error's reason, without any file content (format errors never hold any).
+fn reason(e: &FormatError) -> String {
+    match e {
+        FormatError::Integrity(what) => what.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Does `bytes` hold a key? Returns what kind: the text of a key at hand, a file that is
+/// a key (as `generate-key --out` writes one), a `SECRETS_MASTER_KEY*` assignment with a
+/// key as value, or an age identity (`AGE-SECRET-KEY-1...`).
+pub fn holds_key(bytes: &[u8], keys: &[Loaded]) -> Option<&'static str> {
+    const AGE: &[u8] = b"AGE-SECRET-KEY-1";
+    const BECH32: &[u8] = b"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
+    for at in memchr::memmem::find_iter(bytes, AGE) {
+        let rest = &bytes[at + AGE.len()..];
+        if rest.len() >= 58 && rest[..58].iter().all(|c| BECH32.contains(c)) {
+            return Some("an age identity (AGE-SECRET-KEY-1...)");
+        }
+    }
+    for l in keys {
+        let text = l.key.expose_text();
+        if memchr::memmem::find(bytes, text.as_bytes()).is_some() {
+            return Some("an envseal master key");
+        }
+    }
+    if bytes.len() <= 256 {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if Key::from_text(text.trim()).is_ok() {
+                return Some("an envseal master key");
+            }
+        }
+    }
+    for at in memchr::memmem::find_iter(bytes, b"SECRETS_MASTER_KEY") {
+        let rest = &bytes[at..bytes.len().min(at + 200)];
+        let Some(eq) = rest.iter().position(|&c| c == b'=' || c == b':') else {
+            continue;
+        };
+        let value: Vec<u8> = rest[eq + 1..]
+            .iter()
+            .copied()
+            .skip_while(|c| matches!(c, b' ' | b'"' | b'\''))
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'='))
+            .collect();
+        let value = zeroize::Zeroizing::new(value);
+        if std::str::from_utf8(&value).is_ok_and(|v| Key::from_text(v).is_ok()) {
+            return Some("an envseal master key");
+        }
+    }
+    None
+}
