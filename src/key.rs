@@ -470,6 +470,7 @@ pub mod keyring {
     /// The key with id `id`: its id-named file when that holds it, else any keyring file
     /// whose content is that key, whatever the file is called (`dev.key`, `prod`).
     pub fn find(id: &KeyId, warn: &mut dyn FnMut(String)) -> Result<Option<Loaded>, KeyError> {
+        check_dir(warn);
         let path = path_for(id);
         if path.exists() {
             let key = read_key_file(&path, warn)?;
@@ -480,7 +481,6 @@ pub mod keyring {
                 }));
             }
         }
-        check_dir(warn);
         // A misnamed id-named file is warned about by `entries`.
         Ok(by_content(warn).into_iter().find(|l| &l.key.id() == id))
     }

@@ -82,13 +82,22 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
         &Side::new(&theirs_doc, &fp),
         Prefer::Ours,
     );
-    // The side written under: ours, unless theirs is under a newer master key.
+    // The side written under: ours, unless theirs is under a newer master key. Newer: the
+    // side whose key moved away from the base's (a rotation on that branch); when both or
+    // neither moved, the later `created` in the header (a tie keeps ours). The header's
+    // time has a one-second grain, so it alone cannot order a rotation made just after.
     let created = |f: &OpenedFile| {
         f.v1.as_ref()
             .and_then(|v| v.header.master().map(|s| s.created))
     };
-    let theirs_newer =
-        ours.key.key.id() != theirs.key.key.id() && created(&theirs) > created(&ours);
+    let base_id = base.as_ref().map(|b| b.key.key.id());
+    let moved = |f: &OpenedFile| base_id.as_ref().is_some_and(|id| *id != f.key.key.id());
+    let theirs_newer = ours.key.key.id() != theirs.key.key.id()
+        && match (moved(&ours), moved(&theirs)) {
+            (false, true) => true,
+            (true, false) => false,
+            _ => created(&theirs) > created(&ours),
+        };
     let (target, target_bytes, other) = if theirs_newer {
         (&theirs, &theirs_bytes, &ours)
     } else {

@@ -104,7 +104,7 @@ fn start(
     // successful one followed by a failure: looked up before the event is written.
     if !program_exists(&args.command[0]) {
         return Err(Failure::new(
-            Code::Usage,
+            Code::NotFound,
             format!(
                 "cannot run {}: no such command (not found on PATH)",
                 args.command[0].to_string_lossy()

@@ -104,6 +104,14 @@ fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     if value.is_empty() {
         ui.warn(format!("{} is set to an empty value", args.key));
     }
+    if value.contains("${") {
+        // python-dotenv 1.x expands `${...}` in every value, quoted or not, with no escape;
+        // the value is stored exactly, but its reader must not expand it.
+        ui.warn(format!(
+            "{}'s value contains `${{`: python-dotenv (and envseal run/get/export with the default python dialect) expands it; read it with --no-expand (python-dotenv: interpolate=False)",
+            args.key
+        ));
+    }
     let _lock = rotation_lock()?;
     let bytes = read_input(path, "encrypted file")?;
     let opened = open_encrypted(path, &bytes, &args.key_args, ui)?;

@@ -184,7 +184,7 @@ fn a_failed_run_records_a_ledger_event_without_values() {
     // A command that cannot be started is a failed run too.
     let right = sb.path("k.key").display().to_string();
     sb.run(&["run", "--key-file", &right, "--", "no-such-command-here"])
-        .code(2);
+        .code(127);
     // One event for it, a failed one (not "ok" and then "failed").
     let last_two = ledger.events(2).unwrap();
     assert_eq!(last_two[1].outcome, envseal::ledger::Outcome::Failed);

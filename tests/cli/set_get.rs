@@ -180,13 +180,14 @@ fn set_values_read_back_exactly_under_the_real_python_dotenv() {
     for (k, v) in &values {
         set(&sb, k, v, &[]).ok();
     }
-    // `get` and the child of `run` see the same values.
+    // `get` and the child of `run` see the same values, read as written (python-dotenv's
+    // interpolate=False: the default python dialect expands `${...}`, which has no escape).
     for (k, v) in &values {
-        let run = sb.run(&["get", k]);
+        let run = sb.run(&["get", "--no-expand", k]);
         run.ok();
         assert_eq!(run.stdout, v.as_bytes(), "get {k}");
     }
-    let env = sb.run(&["run", "--", "env", "-0"]);
+    let env = sb.run(&["run", "--no-expand", "--", "env", "-0"]);
     env.ok();
     let child: BTreeMap<String, String> = env
         .stdout

@@ -241,7 +241,8 @@ fn a_local_edit_status_recommends_encrypt_and_decrypt_names_what_it_would_revert
 
     // The sync record holds no value and no unkeyed hash of one (the line or the value).
     let mut ledger = Vec::new();
-    for e in fs::read_dir(t.dir("bob").join(".envseal")).unwrap() {
+    // The ledger lives in the repository's common git directory.
+    for e in fs::read_dir(t.dir("bob").join(".git/envseal")).unwrap() {
         let p = e.unwrap().path();
         if p.file_name()
             .unwrap()
@@ -349,7 +350,8 @@ fn without_a_sync_record_status_and_encrypt_behave_as_before() {
     // `sync` cannot tell which side moved, says so, and changes nothing.
     t.write("carol", ".env", ENV);
     let before = t.read("carol", ".env.encrypted");
-    let _ = fs::remove_dir_all(t.dir("carol").join(".envseal"));
+    // No ledger, so no sync record (it lives in the common git directory).
+    let _ = fs::remove_dir_all(t.dir("carol").join(".git/envseal"));
     let refused = t.run("carol", &["sync"]);
     refused.code(8);
     assert!(refused.stderr.contains("no record"), "{}", refused.stderr);
