@@ -58,6 +58,8 @@ mod mask_view;
 mod prompts;
 #[path = "cli/repo_boundaries.rs"]
 mod repo_boundaries;
+#[path = "cli/review.rs"]
+mod review;
 #[path = "cli/rotation.rs"]
 mod rotation;
 #[path = "cli/run.rs"]

@@ -182,6 +182,9 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
                 .into());
             }
         };
+        // Accepted as `encrypt` accepts it (issue 14), and said as `encrypt` says it:
+        // file:line:column of the decrypted content, never the text.
+        super::encrypt::warn_unterminated(&path, &edited, ui);
         let sealed = match opened.format {
             Format::V1 => {
                 let mut random = |b: &mut [u8]| format::os_random(b);
@@ -189,7 +192,13 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
                     &doc,
                     &opened.key.key,
                     opened.v1.as_ref(),
-                    v1::Options::default(),
+                    // A file written with --encrypt-comments stays so: a comment that was
+                    // hidden must not come out readable because it was edited around. As
+                    // `sync` and the merge driver decide: a file that shows no comment
+                    // hides them (when in doubt, hide).
+                    v1::Options {
+                        encrypt_comments: !super::encrypt::shows_a_comment(&bytes),
+                    },
                     Utc::now(),
                     &mut random,
                 )?

@@ -475,7 +475,7 @@ pub(crate) fn shows_a_comment(bytes: &[u8]) -> bool {
 /// A value whose quote never closes is stored, not refused (issue 14): the line is
 /// encrypted whole and decrypts byte for byte, but the loaders skip or misread it, so say
 /// where (never the text).
-fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
+pub(crate) fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
     for w in dotenv::unterminated_quotes(plain) {
         ui.warn(format!(
             "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
