@@ -414,8 +414,15 @@ pub fn open_with(
     Ok((fmt, plain))
 }
 
-/// Encrypt a plaintext afresh (new data key for v1) in the given format.
-pub fn reencrypt(fmt: crate::format::Format, plaintext: &[u8], key: &key::Key) -> Result<String> {
+/// Encrypt a plaintext afresh (new data key for v1) in the given format. `previous` is the
+/// encrypted file this replaces: when it shows no comment, comments stay hidden (a file
+/// written with --encrypt-comments keeps that choice through a rotation).
+pub fn reencrypt(
+    fmt: crate::format::Format,
+    plaintext: &[u8],
+    key: &key::Key,
+    previous: &[u8],
+) -> Result<String> {
     use crate::format::{self, fernet, v1, Format};
     Ok(match fmt {
         Format::V1 => {
@@ -425,7 +432,9 @@ pub fn reencrypt(fmt: crate::format::Format, plaintext: &[u8], key: &key::Key) -
                 &doc,
                 key,
                 None,
-                v1::Options::default(),
+                v1::Options {
+                    encrypt_comments: !encrypt::shows_a_comment(previous),
+                },
                 chrono::Utc::now(),
                 &mut random,
             )?

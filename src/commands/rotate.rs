@@ -317,7 +317,7 @@ fn replace_all(
         fsutil::in_parallel(items, |item| -> (Option<PathBuf>, Result<fsutil::Staged>) {
             let mut backup_path = None;
             let staged = (|| {
-                let sealed = reencrypt(item.format, &item.plaintext, new)?;
+                let sealed = reencrypt(item.format, &item.plaintext, new, &item.original)?;
                 let (_, check) = open_with(&item.path, sealed.as_bytes(), new)?;
                 if *check != *item.plaintext {
                     return Err(Failure::new(
@@ -623,7 +623,7 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
         };
         let sealed = match restored {
             Some(b) => b,
-            None => reencrypt(format, &plaintext, to)?.into_bytes(),
+            None => reencrypt(format, &plaintext, to, &bytes)?.into_bytes(),
         };
         let (_, check) = open_with(path, &sealed, to)?;
         if *check != *plaintext {
