@@ -24,7 +24,7 @@ use crate::ledger::{Operation, Outcome};
 /// `envseal set KEY`.
 pub fn run_set(args: &Set, global: &Global, ui: &Ui) -> Result<()> {
     let path = file_or_default(&args.file);
-    let result = set(args, &path, ui);
+    let result = set(args, &path, global, ui);
     record(global, ui, Operation::Set, &path, &args.key, &result);
     result.map(|_| ())
 }
@@ -32,7 +32,7 @@ pub fn run_set(args: &Set, global: &Global, ui: &Ui) -> Result<()> {
 /// `envseal unset KEY`.
 pub fn run_unset(args: &Unset, global: &Global, ui: &Ui) -> Result<()> {
     let path = file_or_default(&args.file);
-    let result = unset(args, &path, ui);
+    let result = unset(args, &path, global, ui);
     record(global, ui, Operation::Unset, &path, &args.key, &result);
     result.map(|_| ())
 }
@@ -72,7 +72,7 @@ fn record(
     );
 }
 
-fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+fn set(args: &Set, path: &Path, global: &Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     check_key_name(&args.key)?;
     if let Some(after) = &args.after {
         check_key_name(after)?;
@@ -134,6 +134,7 @@ fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
         &args.key,
         Some(&value),
     )?;
+    start_sync_record(global, ui, path, &opened, &bytes);
     let kid = seal_and_write(path, &bytes, &opened, edited.as_bytes())?;
     ui.info(format!(
         "set {} in {} ({}, key {kid})",
@@ -144,7 +145,7 @@ fn set(args: &Set, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     Ok(Some(kid))
 }
 
-fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+fn unset(args: &Unset, path: &Path, global: &Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     check_key_name(&args.key)?;
     let _lock = rotation_lock()?;
     let bytes = read_input(path, "encrypted file")?;
@@ -164,6 +165,7 @@ fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>
     };
     let edited = Zeroizing::new(edited);
     check_only_key_changed(path, &opened.plaintext, edited.as_bytes(), &args.key, None)?;
+    start_sync_record(global, ui, path, &opened, &bytes);
     let kid = seal_and_write(path, &bytes, &opened, edited.as_bytes())?;
     ui.info(format!(
         "removed {} from {} ({}, key {kid})",
@@ -172,6 +174,32 @@ fn unset(args: &Unset, path: &Path, ui: &Ui) -> Result<Option<crate::key::KeyId>
         opened.format.name()
     ));
     Ok(Some(kid))
+}
+
+/// `set`/`unset` change the encrypted side only, as `edit` does: when the plaintext beside
+/// it holds the content before the change, that is the pair's last sync (recorded even in
+/// a clone that had no record yet), so `status` then recommends `decrypt` and `encrypt`
+/// refuses to revert the change without --force.
+fn start_sync_record(
+    global: &Global,
+    ui: &Ui,
+    path: &Path,
+    opened: &super::OpenedFile,
+    bytes: &[u8],
+) {
+    if let Some(plain) = super::sync::plaintext_of(path) {
+        if std::fs::read(&plain).is_ok_and(|p| p == *opened.plaintext) {
+            super::sync::record(
+                global,
+                ui,
+                &plain,
+                path,
+                &opened.key.key,
+                &opened.plaintext,
+                bytes,
+            );
+        }
+    }
 }
 
 /// Read the edited plaintext back as `run` reads it: `key` must be exactly `value` (or
