@@ -38,7 +38,7 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<cr
 /// the file itself sets that name. Every variable consulted for the file is removed,
 /// not only the one the key came from: `SECRETS_MASTER_KEY` next to a
 /// `SECRETS_MASTER_KEY_PRODUCTION` is a key all the same.
-fn key_variables(path: &std::path::Path) -> Vec<String> {
+pub(crate) fn key_variables(path: &std::path::Path) -> Vec<String> {
     crate::key::env_vars_for(Some(path))
         .into_iter()
         .filter(|v| std::env::var_os(v).is_some())

@@ -75,7 +75,12 @@ pub fn read_values(
     let opened = read_encrypted(path, &bytes, key, ui)?;
     let doc = dotenv::parse_file_bytes(path, &opened.plaintext)
         .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
-    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let mut env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    // As `run`: a `${SECRETS_MASTER_KEY}` in a value never expands to the key (it would
+    // reach stdout, `$GITHUB_ENV` or a Secret manifest).
+    for var in super::run::key_variables(path) {
+        env.remove(&var);
+    }
     super::run::read_values(path, &doc, dialect, expand, true, &env, ui)
 }
 
