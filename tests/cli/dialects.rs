@@ -573,3 +573,33 @@ fn mask_dialect_masks_the_values_that_loader_reads() {
     assert_eq!(filter(&["--dialect", "node"]), "calling with *** now\n");
     assert_eq!(filter(&["--dialect", "python"]), log);
 }
+
+/// `get` and `export` read through the dialect as `run` does: each, for each dialect,
+/// gives what that loader reads from the same file.
+#[test]
+fn get_and_export_dialect_give_what_that_loader_reads() {
+    let (sb, kf) = sealed(DIFFERENT);
+    let keys = ["BT", "TAB", "DUP", "EXP", "DEF"];
+    let readings = loaders(&sb.path("plain.env"));
+    for (dialect, theirs) in &readings {
+        let d = dialect.name();
+        let got: Map = keys
+            .iter()
+            .filter_map(|k| {
+                let run = sb.run(&["get", k, "--dialect", d, "--key-file", &kf]);
+                (run.code == 0).then(|| (k.to_string(), Some(run.stdout_text())))
+            })
+            .collect();
+        assert_eq!(&got, theirs, "get --dialect {d}");
+        let json = sb
+            .run(&["export", "--as", "json", "--dialect", d, "--key-file", &kf])
+            .ok()
+            .stdout_text();
+        let all: BTreeMap<String, String> = serde_json::from_str(&json).expect("json");
+        let exported: Map = keys
+            .iter()
+            .filter_map(|k| Some((k.to_string(), Some(all.get(*k)?.clone()))))
+            .collect();
+        assert_eq!(&exported, theirs, "export --as json --dialect {d}");
+    }
+}
