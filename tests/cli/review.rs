@@ -187,3 +187,139 @@ fn get_and_export_do_not_expand_the_master_key_into_a_value() {
         }
     }
 }
+
+// ---- The merge driver under the installed pre-merge-commit hook ------------------------
+
+/// git in `dir` of the sandbox (no global config, the binary first in PATH).
+fn git_in(sb: &Sandbox, dir: &str, args: &[&str]) -> std::process::Output {
+    let mut c = crate::flow::git_cmd(sb);
+    c.current_dir(sb.path(dir)).env_remove("CI").args(args);
+    c.output().expect("run git")
+}
+
+fn git_ok(sb: &Sandbox, dir: &str, args: &[&str]) -> String {
+    let out = git_in(sb, dir, args);
+    assert!(
+        out.status.success(),
+        "git {} in {dir}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn envseal_in(sb: &Sandbox, dir: &str, args: &[&str]) -> Run {
+    let out = sb
+        .command()
+        .current_dir(sb.path(dir))
+        .env_remove("CI")
+        .args(args)
+        .output()
+        .expect("run envseal");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        what: format!("envseal {} (in {dir})", args.join(" ")),
+    }
+}
+
+fn clone(sb: &Sandbox, name: &str) {
+    git_ok(sb, ".", &["clone", "-q", "origin.git", name]);
+    git_ok(sb, name, &["symbolic-ref", "HEAD", "refs/heads/main"]);
+    git_ok(sb, name, &["config", "user.name", "Envseal Test"]);
+    git_ok(sb, name, &["config", "user.email", "test@example.invalid"]);
+    git_ok(sb, name, &["config", "commit.gpgsign", "false"]);
+}
+
+/// Change one value of `dir`'s `.env`, encrypt, commit (through the installed hook).
+fn change_and_commit(sb: &Sandbox, dir: &str, from: &str, to: &str) {
+    let p = format!("{dir}/.env");
+    let env = String::from_utf8(sb.read(&p)).unwrap();
+    sb.write(&p, env.replace(from, to));
+    envseal_in(sb, dir, &["encrypt", "-q"]).ok();
+    git_ok(sb, dir, &["commit", "-q", "-am", to]);
+}
+
+/// alice and bob, each with `envseal hook install` (pre-commit, pre-merge-commit and the
+/// merge driver), change different keys; bob's `git pull` merges with the driver and
+/// commits the merge through the pre-merge-commit hook.
+fn merged_by_the_driver_under_the_hook(bob_local_edit: bool) -> (Sandbox, std::process::Output) {
+    let sb = Sandbox::new();
+    sb.run(&["generate-key", "-q"]).ok();
+    git_ok(
+        &sb,
+        ".",
+        &["init", "-q", "--bare", "-b", "main", "origin.git"],
+    );
+    clone(&sb, "alice");
+    sb.write("alice/.env", "A=alpha-0001\nB=beta-0002\nC=gamma-0003\n");
+    envseal_in(&sb, "alice", &["encrypt", "-q"]).ok();
+    envseal_in(&sb, "alice", &["hook", "install"]).ok();
+    git_ok(
+        &sb,
+        "alice",
+        &["add", ".gitattributes", ".gitignore", ".env.encrypted"],
+    );
+    git_ok(&sb, "alice", &["commit", "-q", "-m", "init"]);
+    git_ok(&sb, "alice", &["push", "-q", "origin", "main"]);
+    clone(&sb, "bob");
+    envseal_in(&sb, "bob", &["hook", "install"]).ok();
+    envseal_in(&sb, "bob", &["decrypt", "-q"]).ok();
+    for hook in ["pre-commit", "pre-merge-commit"] {
+        let text = fs::read_to_string(sb.path(&format!("bob/.git/hooks/{hook}"))).unwrap();
+        assert!(text.contains("envseal"), "{hook}: {text}");
+    }
+
+    change_and_commit(&sb, "alice", "alpha-0001", "alpha-alice");
+    git_ok(&sb, "alice", &["push", "-q", "origin", "main"]);
+    change_and_commit(&sb, "bob", "gamma-0003", "gamma-bob");
+    if bob_local_edit {
+        let env = String::from_utf8(sb.read("bob/.env")).unwrap();
+        sb.write("bob/.env", env.replace("beta-0002", "beta-local"));
+    }
+    let pull = git_in(&sb, "bob", &["pull", "-q", "--no-rebase", "origin", "main"]);
+    (sb, pull)
+}
+
+#[test]
+fn a_clean_driver_merge_commits_through_the_installed_pre_merge_commit_hook() {
+    let (sb, pull) = merged_by_the_driver_under_the_hook(false);
+    assert!(
+        pull.status.success(),
+        "the merge commit was refused: {}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    // A real merge commit (two parents), not a fast-forward.
+    git_ok(&sb, "bob", &["rev-parse", "--verify", "HEAD^2"]);
+    let plain = envseal_in(&sb, "bob", &["decrypt", "--stdout"])
+        .ok()
+        .stdout_text();
+    assert_eq!(plain, "A=alpha-alice\nB=beta-0002\nC=gamma-bob\n");
+    // The pulled side is ahead of bob's .env: decrypt is what to run.
+    let check = envseal_in(&sb, "bob", &["status", "--check"]);
+    assert!(
+        check.stdout_text().contains("envseal decrypt"),
+        "{}",
+        check.stdout_text()
+    );
+}
+
+#[test]
+fn a_clean_driver_merge_commits_with_an_unrelated_unencrypted_local_edit() {
+    // bob's uncommitted .env tweak is not in the merge and is lost by nobody: the merge
+    // commit goes through, and afterwards `status` says both sides moved (sync).
+    let (sb, pull) = merged_by_the_driver_under_the_hook(true);
+    assert!(
+        pull.status.success(),
+        "the merge commit was refused: {}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    git_ok(&sb, "bob", &["rev-parse", "--verify", "HEAD^2"]);
+    let check = envseal_in(&sb, "bob", &["status", "--check"]);
+    assert!(
+        check.stdout_text().contains("envseal sync"),
+        "{}",
+        check.stdout_text()
+    );
+}
