@@ -323,3 +323,45 @@ fn a_clean_driver_merge_commits_with_an_unrelated_unencrypted_local_edit() {
         check.stdout_text()
     );
 }
+
+// ---- The sync record across rotate, and a set committed through the hook ---------------
+
+#[test]
+fn after_rotate_a_local_edit_is_still_told_from_a_set() {
+    let sb = sealed_repo("A=1\nB=2\nC=3\n", &[]);
+    sb.run(&["rotate", "--yes", "-q"]).ok();
+    assert_eq!(status_sync(&sb), "in_sync");
+    set(&sb, "B", "two-after-rotate", &[]).ok();
+    assert_eq!(status_sync(&sb), "encrypted_changed");
+    sb.run(&["encrypt"]).code(8).no_leak(&["two-after-rotate"]);
+    sb.run(&["decrypt", "-q"]).ok();
+    sb.write(".env", "A=1\nB=two-after-rotate\nC=local\n");
+    assert_eq!(status_sync(&sb), "stale");
+    sb.run(&["decrypt"]).code(8).no_leak(&["local"]);
+}
+
+#[test]
+fn a_set_value_commits_through_the_hook_without_a_prior_sync_record() {
+    let sb = Sandbox::new();
+    git(&sb, &["init", "-q"]);
+    git(&sb, &["config", "user.name", "Envseal Test"]);
+    git(&sb, &["config", "user.email", "test@example.invalid"]);
+    sb.run(&["generate-key", "-q"]).ok();
+    sb.write(".env", "A=1\nB=2\n");
+    // Encrypted with its record elsewhere: this clone's ledger has none.
+    sb.run(&["encrypt", "-q", "--ledger", "elsewhere.db"]).ok();
+    sb.run(&["hook", "install"]).ok();
+    git(&sb, &["add", ".env.encrypted", ".gitignore"]);
+    git(&sb, &["commit", "-q", "-m", "init"]);
+    set(&sb, "B", "two-set-value", &[]).ok();
+    git(&sb, &["add", ".env.encrypted"]);
+    let out = crate::flow::git_cmd(&sb)
+        .args(["commit", "-q", "-m", "set B"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the hook blocked a commit of a set value: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
