@@ -255,15 +255,14 @@ fn check_only_key_changed(
 
 /// The project's rotation lock, held while a file is read, changed and replaced: a
 /// rotation must not re-encrypt the file between the two, nor this write undo its work
-/// (a second `set` waits too). Taken only where the project has its state directory
-/// (`.envseal/`, where rotations keep their lock), so a bare checkout gets no new files.
+/// (a second `set` waits too). Taken always, as `edit` and `encrypt` take it: since the
+/// ledger lives in the git directory, a fresh clone has no `.envseal/`, and a `set` that
+/// skipped the lock there wrote the file it had opened under the old key over a rotation
+/// that completed meanwhile.
 fn rotation_lock() -> Result<Option<crate::fsutil::Lock>> {
     let Ok(project) = crate::project::Project::discover() else {
         return Ok(None);
     };
-    if !project.state_dir().is_dir() {
-        return Ok(None);
-    }
     // The one project write lock (`guard.rs`); a short wait: a value is typed again easily.
     super::guard::write_lock(&project, std::time::Duration::from_secs(2), "set/unset").map(Some)
 }

@@ -365,3 +365,76 @@ fn a_set_value_commits_through_the_hook_without_a_prior_sync_record() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---- set against a concurrent rotate in a fresh clone ---------------------------------
+
+#[test]
+fn set_in_a_clone_without_envseal_dir_cannot_undo_a_concurrent_rotation() {
+    // A fresh clone has no `.envseal/` (the ledger is in the git directory). `set` reads
+    // the file, then its key from a FIFO: it is held there while `rotate` runs.
+    let sb = sealed_repo("A=1\nB=2\n", &[]);
+    fs::remove_dir_all(sb.path(".envseal")).ok();
+    fs::remove_file(sb.path(".env")).unwrap();
+    let key_text = fs::read_dir(sb.keyring())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "key"))
+        .map(|p| fs::read(p).unwrap())
+        .expect("the keyring key");
+    let fifo = sb.path("key.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let mut c = sb.command();
+    c.args(["set", "B", "--key-file", "key.fifo"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut setter = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = setter.stdin.take().unwrap();
+        stdin.write_all(b"set-during-rotation").unwrap();
+    }
+    // `set` has read the value and the file once it opens the FIFO: a non-blocking
+    // writer open succeeds only when the reader has opened it (ENXIO before). A `set`
+    // that exits first fails the test instead of hanging it.
+    let mut writer = loop {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000; // Linux
+        match fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(O_NONBLOCK)
+            .open(&fifo)
+        {
+            Ok(w) => break w,
+            Err(_) => {
+                if let Some(status) = setter.try_wait().unwrap() {
+                    panic!("set exited {status} before reading its key");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    };
+    let rotate = sb.run(&["rotate", "--yes", "-q"]);
+    {
+        use std::io::Write;
+        writer.write_all(&key_text).unwrap();
+    }
+    drop(writer);
+    let set_out = setter.wait_with_output().unwrap();
+    // Either may lose (rotate busy, or set refused), but the rotation is never undone.
+    let check = sb.run(&["status", "--check"]);
+    assert_eq!(
+        check.code,
+        0,
+        "rotate exited {}, set exited {:?} ({}); status --check: {}{}",
+        rotate.code,
+        set_out.status.code(),
+        String::from_utf8_lossy(&set_out.stderr),
+        check.stdout_text(),
+        check.stderr
+    );
+}
