@@ -391,6 +391,23 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
     let conflicts = for_plain.conflicts.clone();
     let plain_changed = for_plain.text.as_bytes() != plain.as_slice();
     let enc_changed = for_enc.text.as_bytes() != opened.plaintext.as_slice();
+    // As `edit` and `set`: the writes hold the project's write lock, and only replace the
+    // files that were read; a rotation (or another writer) that replaced one meanwhile
+    // wins, and `sync` is simply run again (nothing was written).
+    let _lock = super::guard::write_lock(&Project::discover()?, super::guard::WRITER_WAIT, "sync")?;
+    if read_input(&enc_path, "encrypted file")? != enc_bytes
+        || read_input(&plain_path, "plaintext file")? != plain
+    {
+        return Err(Failure::new(
+            Code::Refused,
+            format!(
+                "{} or {} changed while they were being synced (a rotation or another command replaced it); nothing written, run envseal sync again",
+                plain_path.display(),
+                enc_path.display()
+            ),
+        )
+        .into());
+    }
     if plain_changed {
         crate::fsutil::write_atomic(&plain_path, for_plain.text.as_bytes(), 0o600)
             .with_context(|| format!("cannot write {}", plain_path.display()))?;

@@ -368,39 +368,43 @@ fn a_set_value_commits_through_the_hook_without_a_prior_sync_record() {
 
 // ---- set against a concurrent rotate in a fresh clone ---------------------------------
 
-#[test]
-fn set_in_a_clone_without_envseal_dir_cannot_undo_a_concurrent_rotation() {
-    // A fresh clone has no `.envseal/` (the ledger is in the git directory). `set` reads
-    // the file, then its key from a FIFO: it is held there while `rotate` runs.
-    let sb = sealed_repo("A=1\nB=2\n", &[]);
-    fs::remove_dir_all(sb.path(".envseal")).ok();
-    fs::remove_file(sb.path(".env")).unwrap();
-    let key_text = fs::read_dir(sb.keyring())
+/// The text of the sandbox keyring's one key.
+fn keyring_key_text(sb: &Sandbox) -> Vec<u8> {
+    fs::read_dir(sb.keyring())
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|x| x == "key"))
         .map(|p| fs::read(p).unwrap())
-        .expect("the keyring key");
+        .expect("the keyring key")
+}
+
+/// Run envseal `args` (plus `--key-file key.fifo`, `stdin` on its stdin) and, while it
+/// waits for its key on the FIFO (it has read its files by then), run `rotate`; then
+/// give it the key. Returns what rotate and the command said.
+fn rotate_while_waiting_for_the_key(
+    sb: &Sandbox,
+    args: &[&str],
+    stdin: &[u8],
+) -> (Run, std::process::Output) {
+    use std::io::Write;
+    let key_text = keyring_key_text(sb);
     let fifo = sb.path("key.fifo");
     assert!(std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .unwrap()
         .success());
+    fs::set_permissions(&fifo, fs::Permissions::from_mode(0o600)).unwrap();
     let mut c = sb.command();
-    c.args(["set", "B", "--key-file", "key.fifo"])
+    c.args(args)
+        .args(["--key-file", "key.fifo"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mut setter = c.spawn().unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = setter.stdin.take().unwrap();
-        stdin.write_all(b"set-during-rotation").unwrap();
-    }
-    // `set` has read the value and the file once it opens the FIFO: a non-blocking
-    // writer open succeeds only when the reader has opened it (ENXIO before). A `set`
-    // that exits first fails the test instead of hanging it.
+    let mut child = c.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A non-blocking writer open succeeds only once the command has opened the FIFO
+    // (ENXIO before); a command that exits first fails the test instead of hanging it.
     let mut writer = loop {
         use std::os::unix::fs::OpenOptionsExt;
         const O_NONBLOCK: i32 = 0o4000; // Linux
@@ -411,30 +415,60 @@ fn set_in_a_clone_without_envseal_dir_cannot_undo_a_concurrent_rotation() {
         {
             Ok(w) => break w,
             Err(_) => {
-                if let Some(status) = setter.try_wait().unwrap() {
-                    panic!("set exited {status} before reading its key");
+                if let Some(status) = child.try_wait().unwrap() {
+                    panic!("envseal {args:?} exited {status} before reading its key");
                 }
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }
     };
     let rotate = sb.run(&["rotate", "--yes", "-q"]);
-    {
-        use std::io::Write;
-        writer.write_all(&key_text).unwrap();
-    }
+    writer.write_all(&key_text).unwrap();
     drop(writer);
-    let set_out = setter.wait_with_output().unwrap();
-    // Either may lose (rotate busy, or set refused), but the rotation is never undone.
+    (rotate, child.wait_with_output().unwrap())
+}
+
+/// Either may lose (rotate busy, or the command refused), but the rotation is never
+/// undone: no file is left under the retired key.
+fn rotation_not_undone(sb: &Sandbox, rotate: &Run, other: &std::process::Output) {
     let check = sb.run(&["status", "--check"]);
-    assert_eq!(
-        check.code,
-        0,
-        "rotate exited {}, set exited {:?} ({}); status --check: {}{}",
+    let said = format!("{}{}", check.stdout_text(), check.stderr);
+    assert!(
+        !said.contains("retired"),
+        "rotate exited {}, the other exited {:?} ({}); status --check: {}{}",
         rotate.code,
-        set_out.status.code(),
-        String::from_utf8_lossy(&set_out.stderr),
+        other.status.code(),
+        String::from_utf8_lossy(&other.stderr),
         check.stdout_text(),
         check.stderr
     );
+}
+
+#[test]
+fn set_in_a_clone_without_envseal_dir_cannot_undo_a_concurrent_rotation() {
+    // A fresh clone has no `.envseal/` (the ledger is in the git directory).
+    let sb = sealed_repo("A=1\nB=2\n", &[]);
+    fs::remove_dir_all(sb.path(".envseal")).ok();
+    fs::remove_file(sb.path(".env")).unwrap();
+    let (rotate, set) =
+        rotate_while_waiting_for_the_key(&sb, &["set", "B"], b"set-during-rotation");
+    rotation_not_undone(&sb, &rotate, &set);
+}
+
+#[test]
+fn sync_cannot_undo_a_concurrent_rotation() {
+    // Both sides changed since the last sync: `sync` writes both files.
+    let sb = sealed_repo("A=1\nB=2\nC=3\n", &[]);
+    set(&sb, "B", "two-set", &[]).ok();
+    sb.write(".env", "A=1\nB=2\nC=three-local\n");
+    let (rotate, sync) = rotate_while_waiting_for_the_key(&sb, &["sync"], b"");
+    rotation_not_undone(&sb, &rotate, &sync);
+    // Whoever won, no change is lost: after a sync (again, if it was refused) both hold
+    // both changes.
+    if !sync.status.success() {
+        sb.run(&["sync", "-q"]).ok();
+    }
+    let plain = sb.run(&["decrypt", "--stdout"]).ok().stdout_text();
+    assert_eq!(plain, "A=1\nB=two-set\nC=three-local\n");
+    assert_eq!(sb.read(".env"), plain.as_bytes());
 }
