@@ -472,3 +472,65 @@ fn sync_cannot_undo_a_concurrent_rotation() {
     assert_eq!(plain, "A=1\nB=two-set\nC=three-local\n");
     assert_eq!(sb.read(".env"), plain.as_bytes());
 }
+
+#[test]
+fn a_conflict_finished_as_the_driver_says_commits_through_the_hook() {
+    // Same key changed differently: the driver exits non-zero and says to finish with
+    // `envseal edit` then `git add`; the commit of that resolution passes the hook.
+    let sb = Sandbox::new();
+    sb.run(&["generate-key", "-q"]).ok();
+    git_ok(
+        &sb,
+        ".",
+        &["init", "-q", "--bare", "-b", "main", "origin.git"],
+    );
+    clone(&sb, "alice");
+    sb.write("alice/.env", "A=alpha-0001\nB=beta-0002\n");
+    envseal_in(&sb, "alice", &["encrypt", "-q"]).ok();
+    envseal_in(&sb, "alice", &["hook", "install"]).ok();
+    git_ok(
+        &sb,
+        "alice",
+        &["add", ".gitattributes", ".gitignore", ".env.encrypted"],
+    );
+    git_ok(&sb, "alice", &["commit", "-q", "-m", "init"]);
+    git_ok(&sb, "alice", &["push", "-q", "origin", "main"]);
+    clone(&sb, "bob");
+    envseal_in(&sb, "bob", &["hook", "install"]).ok();
+    envseal_in(&sb, "bob", &["decrypt", "-q"]).ok();
+    change_and_commit(&sb, "alice", "alpha-0001", "alpha-alice");
+    git_ok(&sb, "alice", &["push", "-q", "origin", "main"]);
+    change_and_commit(&sb, "bob", "alpha-0001", "alpha-bob");
+    let pull = git_in(&sb, "bob", &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert!(!pull.status.success(), "the conflict was not reported");
+    let said = String::from_utf8_lossy(&pull.stderr);
+    assert!(said.contains("envseal edit"), "{said}");
+    // Resolve: take alice's value, as a user would in the editor.
+    let ed = editor(&sb, "sed -i 's/^A=.*/A=alpha-alice/' \"$1\"");
+    let out = sb
+        .command()
+        .current_dir(sb.path("bob"))
+        .env_remove("CI")
+        .env("EDITOR", &ed)
+        .env("VISUAL", "")
+        .args(["edit", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git_ok(&sb, "bob", &["add", ".env.encrypted"]);
+    let commit = git_in(&sb, "bob", &["commit", "-q", "--no-edit"]);
+    assert!(
+        commit.status.success(),
+        "the hook blocked the resolution: {}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    git_ok(&sb, "bob", &["rev-parse", "--verify", "HEAD^2"]);
+    let plain = envseal_in(&sb, "bob", &["decrypt", "--stdout"])
+        .ok()
+        .stdout_text();
+    assert_eq!(plain, "A=alpha-alice\nB=beta-0002\n");
+}
