@@ -95,6 +95,8 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         std::fs::read(&output).ok()
     };
     let mut previous = None;
+    // Set when the output updated in place was written with --encrypt-comments.
+    let mut keep_comments_hidden = false;
     let mut loaded = None;
     let mut replace_reason = None;
     if let Some(bytes) = &existing {
@@ -129,6 +131,14 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                         args.force,
                     )?;
                     loaded = Some(opened.key.clone());
+                    // An output written with --encrypt-comments keeps its comments hidden
+                    // when updated without the flag (as edit, set, sync, merge and rotate
+                    // keep them): `status` recommends a plain `envseal encrypt`, and
+                    // following it must not publish them. To show them again, delete
+                    // the encrypted file and encrypt afresh.
+                    keep_comments_hidden = found == Format::V1
+                        && dotenv::parse_bytes(&opened.plaintext)
+                            .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
                     previous = opened.v1;
                 }
                 Ok(opened) => {
@@ -177,7 +187,7 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         Some(doc) => {
             drop(plain);
             let opts = v1::Options {
-                encrypt_comments: args.encrypt_comments,
+                encrypt_comments: args.encrypt_comments || keep_comments_hidden,
             };
             let mut pool = format::OsRandomPool::default();
             let mut random = |b: &mut [u8]| pool.fill(b);

@@ -537,7 +537,7 @@ fn without_key(doc: &Document, key: &str) -> Option<String> {
 
 /// Whether the v1 file was written with --encrypt-comments: it has plain comments and
 /// none of them is readable in the encrypted text. Re-sealing keeps that choice.
-fn comments_were_encrypted(doc: &Document, encrypted: &[u8]) -> bool {
+pub(crate) fn comments_were_encrypted(doc: &Document, encrypted: &[u8]) -> bool {
     let text = String::from_utf8_lossy(encrypted);
     let readable: std::collections::HashSet<&str> = text.lines().collect();
     let mut comments = doc.lines.iter().filter(|l| {

@@ -534,3 +534,22 @@ fn a_conflict_finished_as_the_driver_says_commits_through_the_hook() {
         .stdout_text();
     assert_eq!(plain, "A=alpha-alice\nB=beta-0002\n");
 }
+
+#[test]
+fn encrypt_without_the_flag_keeps_comments_hidden_in_an_output_written_with_encrypt_comments() {
+    // Following status' advice (a plain `envseal encrypt`) after a local edit must not
+    // publish the comments the file was written to hide.
+    let sb = sealed_repo(COMMENTED, &["--encrypt-comments"]);
+    sb.write(".env", COMMENTED.replace("B=2", "B=3"));
+    let advice = sb.run(&["status", "--check"]);
+    assert!(advice.stdout_text().contains("run: envseal encrypt .env"));
+    sb.run(&["encrypt", "-q"]).ok();
+    let sealed = sb.read(".env.encrypted");
+    assert!(
+        !crate::common::contains(&sealed, b"acct-hidden-4711"),
+        "encrypt published the hidden comment:\n{}",
+        String::from_utf8_lossy(&sealed)
+    );
+    let plain = sb.run(&["decrypt", "--stdout"]).ok().stdout_text();
+    assert_eq!(plain, COMMENTED.replace("B=2", "B=3"));
+}
