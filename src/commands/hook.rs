@@ -24,6 +24,8 @@
 //! It never prompts, and reads exactly the blobs the commit will contain, from git's
 //! object database (`git diff --cached` + one `git cat-file --batch`, whatever the number
 //! of files): never the work tree, whatever the index flags, filters and entry types.
+//! A blob over 1 MiB is streamed through the key and leak checks, never held whole,
+//! unless its name or its first bytes say it is an env or encrypted file.
 //!
 //! Rebases, cherry-picks and `git commit -n` run no pre-commit hook; see the README.
 

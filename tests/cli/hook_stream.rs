@@ -120,6 +120,14 @@ fn large_staged_file_without_a_secret_passes_and_a_key_in_it_is_found() {
     let c = commit(&sb, "key inside");
     c.blocked("blob.bin: holds an envseal master key");
     assert!(!c.stderr.contains(key.trim()), "{}", c.stderr);
+    let m = sb.run(&["mask", "--check", "--staged"]);
+    m.code(1);
+    assert_eq!(
+        m.stdout_text(),
+        "blob.bin: holds an envseal master key\n",
+        "{}",
+        m.stderr
+    );
 }
 
 /// Peak RSS in KiB of the envseal process itself (`VmHWM` in /proc, polled until it
