@@ -146,15 +146,16 @@ pub fn tracked_files(root: &Path) -> Option<Vec<PathBuf>> {
     })
 }
 
-/// The content the next commit will hold for every path it adds or changes: (path, bytes).
+/// The blob of every path the next commit adds or changes: (path, blob id).
 /// Always the blobs in git's object database, never the work tree: a file marked
 /// `--assume-unchanged` or `--skip-worktree`, one behind a clean filter (git-crypt) or an
 /// LFS pointer, and an entry outside a sparse checkout are checked as git will commit them.
 /// Type changes count (a committed symlink replaced by a regular file of secrets); only
 /// deletions, symlinks and submodules have no content of ours to check.
-/// Two git processes whatever the number of files: `diff --cached --raw` for the blob ids,
-/// one `cat-file --batch` for their contents.
-pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+/// Two git processes whatever the number of files: `diff --cached --raw` for the blob ids
+/// (here), one `cat-file --batch` for their contents ([`for_each_blob`], which streams a
+/// large blob instead of holding it).
+pub fn staged_entries(root: &Path) -> std::io::Result<Vec<(String, String)>> {
     let out = git(root)
         .args([
             "diff",
@@ -189,7 +190,88 @@ pub fn staged_blobs(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
             new_id.to_owned(),
         ));
     }
-    cat_blobs(root, entries)
+    Ok(entries)
+}
+
+/// Blobs larger than this are handed out as a stream by [`for_each_blob`] (unless the
+/// caller wants them whole by name): a 50 MB binary is never held in memory.
+pub const STREAM_OVER: u64 = 1 << 20;
+
+/// One blob as [`for_each_blob`] hands it out.
+pub enum Blob<'a> {
+    /// The whole content: at most [`STREAM_OVER`] bytes, or wanted whole by name.
+    Whole(Vec<u8>),
+    /// A reader of the content (its size in bytes first). The caller may stop early;
+    /// the rest is skipped.
+    Stream(u64, &'a mut dyn std::io::Read),
+}
+
+/// Calls `f` with every entry's (path, content) in order, through one `git cat-file
+/// --batch` whatever the number of entries. A blob over [`STREAM_OVER`] bytes is passed
+/// as a stream unless `whole(path)`; memory then stays constant whatever its size (git
+/// itself streams a loose or undeltified object).
+pub fn for_each_blob(
+    root: &Path,
+    entries: &[(String, String)],
+    whole: impl Fn(&str) -> bool,
+    mut f: impl FnMut(&str, Blob<'_>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut child = git(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdin"))?;
+    let ids: String = entries.iter().map(|(_, id)| format!("{id}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(ids.as_bytes()));
+    let mut reader = BufReader::new(
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?,
+    );
+    let mut result = Ok(());
+    for (path, _) in entries {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let size: u64 = header
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other("unexpected git cat-file output"))?;
+        let mut content = (&mut reader).take(size);
+        if size <= STREAM_OVER || whole(path) {
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            content.read_to_end(&mut bytes)?;
+            result = f(path, Blob::Whole(bytes));
+        } else {
+            result = f(path, Blob::Stream(size, &mut content));
+            std::io::copy(&mut content, &mut std::io::sink())?;
+        }
+        if result.is_err() {
+            break;
+        }
+        if content.limit() > 0 {
+            return Err(std::io::Error::other("git cat-file output ended early"));
+        }
+        let mut nl = [0u8; 1];
+        reader.read_exact(&mut nl)?;
+    }
+    drop(reader);
+    if result.is_err() {
+        let _ = child.kill(); // stopped early: git need not finish
+    }
+    let _ = writer.join();
+    child.wait()?;
+    result
 }
 
 /// The index's version of every tracked file whose name satisfies `want`: (path, bytes),

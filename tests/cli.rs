@@ -38,6 +38,8 @@ mod hook;
 mod hook_install;
 #[path = "cli/hook_staged.rs"]
 mod hook_staged;
+#[path = "cli/hook_stream.rs"]
+mod hook_stream;
 #[path = "cli/interop.rs"]
 mod interop;
 #[path = "cli/key_hygiene.rs"]

@@ -24,6 +24,8 @@
 //! It never prompts, and reads exactly the blobs the commit will contain, from git's
 //! object database (`git diff --cached` + one `git cat-file --batch`, whatever the number
 //! of files): never the work tree, whatever the index flags, filters and entry types.
+//! A blob over 1 MiB is streamed through the key and leak checks, never held whole,
+//! unless its name or its first bytes say it is an env or encrypted file.
 //!
 //! Rebases, cherry-picks and `git commit -n` run no pre-commit hook; see the README.
 
@@ -389,25 +391,59 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
     let root = crate::git::toplevel(&project.root)
         .ok_or_else(|| Failure::new(Code::Usage, "not in a git work tree"))?;
     let staged =
-        crate::git::staged_blobs(&root).context("cannot read the staged content from git")?;
+        crate::git::staged_entries(&root).context("cannot read the staged content from git")?;
     let keys = at_hand::keys(args.key.key_file.as_deref());
     // A merge brings in others' encrypted files: comparing them with this clone's
     // plaintext says nothing about the merge (status still reports a stale pair).
     let compare = !crate::git::merging(&root);
+    let mut leaks = if args.no_leak_check {
+        None
+    } else {
+        Some(super::mask::staged_scan(&project, &args.key, ui, &root)?)
+    };
     let mut problems = Vec::new();
-    for (rel, bytes) in &staged {
+    // Each blob is checked as it is read. Env and encrypted files by name are read whole
+    // (they are small); any other blob over 1 MiB is streamed through the key and leak
+    // checks in constant memory, and read whole only when it starts like an encrypted file.
+    let whole = |rel: &str| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        name.ends_with(".encrypted") || project.config.is_plaintext_name(name)
+    };
+    crate::git::for_each_blob(&root, &staged, whole, |rel, blob| {
+        let bytes = match blob {
+            crate::git::Blob::Whole(bytes) => bytes,
+            crate::git::Blob::Stream(_, rest) => {
+                let mut head = super::mask::read_head(rest)?;
+                if super::mask::looks_encrypted(&head) {
+                    rest.read_to_end(&mut head)?;
+                    head
+                } else {
+                    let mut none = super::mask::LeakScan::none();
+                    let scan = leaks.as_mut().unwrap_or(&mut none);
+                    if let Some(what) = scan.scan_stream(rel, &head, rest, Some(&keys))? {
+                        problems.push(key_problem(rel, what));
+                    }
+                    return Ok(());
+                }
+            }
+        };
         check_blob(
             &project,
             &root,
             rel,
-            bytes,
+            &bytes,
             &keys,
             true,
             compare,
             ui,
             &mut problems,
         );
-    }
+        if let Some(scan) = leaks.as_mut() {
+            scan.scan_staged(rel, &bytes);
+        }
+        Ok(())
+    })
+    .context("cannot read the staged content from git")?;
     // Every encrypted file in the index is compared with its plaintext, not only the ones
     // this commit changes: committing while .env has edits that .env.encrypted lacks would
     // leave teammates without them.
@@ -429,12 +465,10 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
             &mut problems,
         );
     }
-    if !args.no_leak_check {
-        for hit in super::mask::staged_leaks(&project, &args.key, ui, &root, &staged)? {
-            problems.push(format!(
-                "{hit}: a secret value is staged; remove it (use a variable or `envseal run`)"
-            ));
-        }
+    for hit in leaks.map(|l| l.hits).unwrap_or_default() {
+        problems.push(format!(
+            "{hit}: a secret value is staged; remove it (use a variable or `envseal run`)"
+        ));
     }
     if problems.is_empty() {
         return Ok(());
@@ -455,6 +489,14 @@ fn check(args: &crate::cli::HookRun, ui: &Ui) -> Result<()> {
         ),
     )
     .into())
+}
+
+/// A staged blob holds a key (`what` from [`at_hand::holds_key`]).
+fn key_problem(rel: &str, what: &str) -> String {
+    let q = shq(rel);
+    format!(
+        "{rel}: holds {what}; run: git restore --staged {q}, keep it out of git (.gitignore), and rotate the key if it was ever pushed"
+    )
 }
 
 /// The checks of one blob the commit will hold (`staged`), or of an encrypted file the
@@ -488,9 +530,7 @@ fn check_blob(
     }
     if staged && !encrypted {
         if let Some(what) = at_hand::holds_key(bytes, keys) {
-            problems.push(format!(
-                "{rel}: holds {what}; run: git restore --staged {q}, keep it out of git (.gitignore), and rotate the key if it was ever pushed"
-            ));
+            problems.push(key_problem(rel, what));
             return;
         }
     }

@@ -396,7 +396,7 @@ fn secret_set(secrets: &[Secret], args: &Mask) -> SecretSet {
 
 /// The leak check over paths or the staged content.
 fn check(args: &Mask, project: &Project, ui: &Ui) -> Result<()> {
-    let found = find_leaks(args, project, ui, None)?;
+    let found = find_leaks(args, project, ui)?;
     let mut out = String::new();
     for h in &found.hits {
         out.push_str(h);
@@ -407,7 +407,7 @@ fn check(args: &Mask, project: &Project, ui: &Ui) -> Result<()> {
     if found.hits.is_empty() {
         ui.info(format!(
             "no secret values found in {checked} ({} checked)",
-            counted(found.secrets, "secret", "secrets")
+            counted(found.set.len(), "secret", "secrets")
         ));
         Ok(())
     } else {
@@ -428,29 +428,16 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// What the leak check found.
-struct Leaks {
-    /// `path:line: KEY`, in order.
-    hits: Vec<String>,
-    /// Files searched.
-    scanned: usize,
-    /// Files with at least one hit.
-    files_with_hits: usize,
-    /// Secrets searched for.
-    secrets: usize,
-}
-
 /// The leak check of the staged content with the project's default secrets, never
-/// prompting (for the pre-commit hook): `path:line: KEY` per hit. `staged` is what
-/// [`crate::git::staged_blobs`] returned for `root`; the hook has read it already, and
-/// reading a thousand blobs twice doubled the hook's time.
-pub fn staged_leaks(
+/// prompting (for the pre-commit hook), fed blob by blob as the hook reads them: it
+/// checks keys itself. No secrets known (no .env, no key at hand): nothing to compare
+/// against, an empty scan.
+pub fn staged_scan(
     project: &Project,
     key: &crate::cli::KeyArgs,
     ui: &Ui,
     root: &Path,
-    staged: &[StagedBlob],
-) -> Result<Vec<String>> {
+) -> Result<LeakScan> {
     let args = Mask {
         paths: Vec::new(),
         all: false,
@@ -465,104 +452,224 @@ pub fn staged_leaks(
         dialect: None,
         key: key.clone(),
     };
-    match find_leaks(&args, project, ui, Some((root, staged))) {
-        Ok(found) => Ok(found.hits),
-        // No secrets known (no .env, no key at hand): nothing to compare against.
-        Err(e) if crate::exit::code_for(&e) == Code::KeyMissing => Ok(Vec::new()),
+    match LeakScan::new(&args, project, ui, false) {
+        Ok(mut scan) => {
+            scan.root = root.to_path_buf();
+            Ok(scan)
+        }
+        Err(e) if crate::exit::code_for(&e) == Code::KeyMissing => Ok(LeakScan::none()),
         Err(e) => Err(e),
     }
 }
 
-/// A staged file: (path relative to the work-tree root, content).
-type StagedBlob = (String, Vec<u8>);
+/// The leak check's secrets and what it found so far, fed one file at a time: whole
+/// ([`LeakScan::scan_bytes`]) or as a stream ([`LeakScan::scan_stream`], for a large
+/// staged blob, in constant memory).
+pub struct LeakScan {
+    set: SecretSet,
+    sources: Vec<PathBuf>,
+    /// With `mask --check --staged`: a staged key is a leak too (the hook checks keys
+    /// itself). Only staged content: a walk of a directory may pass a keyring.
+    keys: Option<Vec<crate::key::Loaded>>,
+    /// The work-tree root staged paths are relative to.
+    root: PathBuf,
+    /// `path:line: KEY`, in order.
+    pub hits: Vec<String>,
+    /// Files searched.
+    scanned: usize,
+    /// Files with at least one hit.
+    files_with_hits: usize,
+}
 
-/// The leak check. With --staged, `staged` is the work-tree root and the staged content
-/// when the caller has read them already.
-fn find_leaks(
-    args: &Mask,
-    project: &Project,
-    ui: &Ui,
-    staged: Option<(&Path, &[StagedBlob])>,
-) -> Result<Leaks> {
-    let sources = if args.secrets.is_empty() {
-        default_secret_sources(project, args, ui)
-    } else {
-        args.secrets.clone()
-    };
-    let index_only = if args.staged && args.secrets.is_empty() {
-        index_only_secrets(project, args)
-    } else {
-        Vec::new()
-    };
-    if sources.is_empty() && index_only.is_empty() {
-        return Err(Failure::new(
-            Code::KeyMissing,
-            "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
-        )
-        .into());
+/// How far back a stream scan keeps bytes for [`super::at_hand::holds_key`]'s patterns
+/// (an age identity is 74 bytes, a `SECRETS_MASTER_KEY` assignment is read up to 200),
+/// on top of the longest key text.
+const KEY_WINDOW: usize = 256;
+/// The first bytes of a streamed blob, enough to tell an encrypted file.
+const HEAD: u64 = 4096;
+
+impl LeakScan {
+    /// A scan with no secrets (the hook's key check of a stream alone).
+    pub fn none() -> Self {
+        LeakScan {
+            set: SecretSet::new([], &Options::default()),
+            sources: Vec::new(),
+            keys: None,
+            root: PathBuf::new(),
+            hits: Vec::new(),
+            scanned: 0,
+            files_with_hits: 0,
+        }
     }
-    let select = Select::Check {
-        rules: &project.config.mask,
-        every: args.all_values,
-    };
-    let mut secrets = load_secrets(&sources, args, ui, select)?;
-    secrets.extend(index_only);
-    let set = secret_set(&secrets, args);
-    let mut hits = Vec::new();
-    let mut scanned = 0usize;
-    let mut files_with_hits = 0usize;
-    // A staged key is a leak too (the hook, which passes `staged`, checks keys itself).
-    // Only staged content: a walk of a directory may pass a keyring, where keys belong.
-    let keys = if args.staged && staged.is_none() {
-        Some(super::at_hand::keys(args.key.key_file.as_deref()))
-    } else {
-        None
-    };
-    let mut scan = |name: &str, bytes: &[u8]| {
-        scanned += 1;
+
+    fn new(args: &Mask, project: &Project, ui: &Ui, check_keys: bool) -> Result<Self> {
+        let sources = if args.secrets.is_empty() {
+            default_secret_sources(project, args, ui)
+        } else {
+            args.secrets.clone()
+        };
+        let index_only = if args.staged && args.secrets.is_empty() {
+            index_only_secrets(project, args)
+        } else {
+            Vec::new()
+        };
+        if sources.is_empty() && index_only.is_empty() {
+            return Err(Failure::new(
+                Code::KeyMissing,
+                "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
+            )
+            .into());
+        }
+        let select = Select::Check {
+            rules: &project.config.mask,
+            every: args.all_values,
+        };
+        let mut secrets = load_secrets(&sources, args, ui, select)?;
+        secrets.extend(index_only);
+        Ok(LeakScan {
+            set: secret_set(&secrets, args),
+            sources,
+            keys: check_keys.then(|| super::at_hand::keys(args.key.key_file.as_deref())),
+            root: PathBuf::new(),
+            hits: Vec::new(),
+            scanned: 0,
+            files_with_hits: 0,
+        })
+    }
+
+    /// A staged blob, whole (`path` relative to the work-tree root).
+    pub fn scan_staged(&mut self, path: &str, bytes: &[u8]) {
+        if !is_source(&self.root.join(path), &self.sources) {
+            self.scan_bytes(path, bytes);
+        }
+    }
+
+    fn scan_bytes(&mut self, name: &str, bytes: &[u8]) {
+        self.scanned += 1;
         if format::detect(bytes).is_some() {
             return; // ciphertext
         }
-        let before = hits.len();
-        if let Some(what) = keys
+        let before = self.hits.len();
+        if let Some(what) = self
+            .keys
             .as_deref()
             .and_then(|k| super::at_hand::holds_key(bytes, k))
         {
-            hits.push(format!("{name}: holds {what}"));
+            self.hits.push(format!("{name}: holds {what}"));
         }
-        for m in set.find_all(bytes) {
+        for m in self.set.find_all(bytes) {
             let start = memchr::memrchr(b'\n', &bytes[..m.start]).map_or(0, |i| i + 1);
             let end = memchr::memchr(b'\n', &bytes[m.start..]).map_or(bytes.len(), |i| m.start + i);
             if memchr::memmem::find(&bytes[start..end], mask::ALLOW_MARKER.as_bytes()).is_some() {
                 continue; // a deliberate occurrence, marked on its line
             }
             let line = memchr::memchr_iter(b'\n', &bytes[..m.start]).count() + 1;
-            hits.push(format!(
+            self.hits.push(format!(
                 "{name}:{line}: {}",
-                set.name(m.secret_index).unwrap_or("?")
+                self.set.name(m.secret_index).unwrap_or("?")
             ));
         }
-        files_with_hits += usize::from(hits.len() > before);
-    };
-    if args.staged {
-        let read;
-        let (root, blobs) = match staged {
-            Some((root, blobs)) => (root.to_path_buf(), blobs),
-            None => {
-                let root = crate::git::toplevel(&project.root)
-                    .ok_or_else(|| Failure::new(Code::Usage, "--staged needs a git work tree"))?;
-                read = crate::git::staged_blobs(&root)
-                    .context("cannot read the staged content from git")?;
-                (root, &read[..])
+        self.files_with_hits += usize::from(self.hits.len() > before);
+    }
+
+    /// A large staged blob as a stream: `head` (its first bytes, already read) then
+    /// `rest`. Memory stays constant: the stream matcher finds a secret split across
+    /// reads at the right line, and `envseal:allow` on its line works as in a whole
+    /// file. `hook_keys`: the hook's keys; a key found is returned (the hook reports it),
+    /// where `mask --check --staged` reports it as a hit. A blob whose head is an
+    /// encrypted file's is ciphertext, skipped (the hook reads those whole).
+    pub fn scan_stream(
+        &mut self,
+        path: &str,
+        head: &[u8],
+        rest: &mut dyn Read,
+        hook_keys: Option<&[crate::key::Loaded]>,
+    ) -> std::io::Result<Option<&'static str>> {
+        let source = is_source(&self.root.join(path), &self.sources);
+        let keys = hook_keys.or(self.keys.as_deref()).unwrap_or_default();
+        if !source {
+            self.scanned += 1;
+            if looks_encrypted(head) {
+                return Ok(None);
             }
-        };
-        for (path, bytes) in blobs {
-            if is_source(&root.join(path), &sources) {
-                continue;
-            }
-            scan(path, bytes);
         }
+        let keep = KEY_WINDOW
+            + keys
+                .iter()
+                .map(|l| l.key.expose_text().len())
+                .max()
+                .unwrap_or(0);
+        let mut found = None;
+        let empty;
+        let set = if source {
+            empty = SecretSet::new([], &Options::default());
+            &empty
+        } else {
+            &self.set
+        };
+        let hits = mask::scan::find_lines(set, head.chain(rest), keep, |window| {
+            if found.is_none() {
+                found = super::at_hand::holds_key(window, keys);
+            }
+        })?;
+        let before = self.hits.len();
+        if hook_keys.is_none() {
+            if let Some(what) = found.take().filter(|_| !source) {
+                self.hits.push(format!("{path}: holds {what}"));
+            }
+        }
+        for h in hits {
+            self.hits.push(format!(
+                "{path}:{}: {}",
+                h.line,
+                self.set.name(h.secret_index).unwrap_or("?")
+            ));
+        }
+        self.files_with_hits += usize::from(self.hits.len() > before);
+        Ok(found)
+    }
+}
+
+/// Could a blob starting with `head` be an encrypted file (v1, or a Fernet token, whose
+/// check needs the whole token)?
+pub fn looks_encrypted(head: &[u8]) -> bool {
+    format::detect(head).is_some() || head.trim_ascii_start().starts_with(b"gAAAAA")
+}
+
+/// The first [`HEAD`] bytes of a streamed blob.
+pub fn read_head(rest: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    rest.take(HEAD).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// The leak check over paths or the staged content.
+fn find_leaks(args: &Mask, project: &Project, ui: &Ui) -> Result<LeakScan> {
+    let mut scan = LeakScan::new(args, project, ui, args.staged)?;
+    if args.staged {
+        let root = crate::git::toplevel(&project.root)
+            .ok_or_else(|| Failure::new(Code::Usage, "--staged needs a git work tree"))?;
+        scan.root = root.clone();
+        let entries =
+            crate::git::staged_entries(&root).context("cannot read the staged content from git")?;
+        crate::git::for_each_blob(
+            &root,
+            &entries,
+            |_| false,
+            |path, blob| {
+                match blob {
+                    crate::git::Blob::Whole(bytes) => scan.scan_staged(path, &bytes),
+                    crate::git::Blob::Stream(_, rest) => {
+                        let head = read_head(rest)?;
+                        scan.scan_stream(path, &head, rest, None)?;
+                    }
+                }
+                Ok(())
+            },
+        )
+        .context("cannot read the staged content from git")?;
     } else {
+        let sources = scan.sources.clone();
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -598,16 +705,11 @@ fn find_leaks(
                     ui.warn(format!("cannot read {}; skipped", path.display()));
                     continue;
                 }
-                scan(&path.display().to_string(), &bytes);
+                scan.scan_bytes(&path.display().to_string(), &bytes);
             }
         }
     }
-    Ok(Leaks {
-        hits,
-        scanned,
-        files_with_hits,
-        secrets: set.len(),
-    })
+    Ok(scan)
 }
 
 /// Is `path` one of the files the secrets come from (it holds them by design)?

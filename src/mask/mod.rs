@@ -4,12 +4,14 @@
 //! - [`view`]: how one sensitive value is shown (`my-s...2345`, `****`).
 //! - [`matcher`]: a set of secret values and where they occur in bytes.
 //! - [`stream`]: `Read` → `Write` filtering with a [`SecretSet`] in constant memory.
+//! - [`scan`]: the leak check over a `Read` (line and secret of each hit) in constant memory.
 //!
 //! This module depends on nothing else in the crate, never prints, and never puts a secret
 //! value into a `Debug`/`Display` output or a panic message.
 
 pub mod matcher;
 pub mod rules;
+pub mod scan;
 pub mod stream;
 pub mod view;
 
