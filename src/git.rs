@@ -342,49 +342,23 @@ pub fn common_dir(dir: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Contents of blobs by id, through one `git cat-file --batch`.
+/// Contents of blobs by id, whole, through one `git cat-file --batch` ([`for_each_blob`]).
 fn cat_blobs(
     root: &Path,
     entries: Vec<(String, String)>,
 ) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    use std::io::{BufRead, BufReader, Read, Write};
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut child = git(root)
-        .args(["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| std::io::Error::other("no stdin"))?;
-    let ids: String = entries.iter().map(|(_, id)| format!("{id}\n")).collect();
-    let writer = std::thread::spawn(move || stdin.write_all(ids.as_bytes()));
-    let mut reader = BufReader::new(
-        child
-            .stdout
-            .take()
-            .ok_or_else(|| std::io::Error::other("no stdout"))?,
-    );
     let mut blobs = Vec::with_capacity(entries.len());
-    for (path, _) in entries {
-        let mut header = String::new();
-        reader.read_line(&mut header)?;
-        let size: usize = header
-            .trim_end()
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other("unexpected git cat-file output"))?;
-        let mut bytes = vec![0; size];
-        reader.read_exact(&mut bytes)?;
-        let mut nl = [0u8; 1];
-        reader.read_exact(&mut nl)?;
-        blobs.push((path, bytes));
-    }
-    let _ = writer.join();
-    child.wait()?;
+    for_each_blob(
+        root,
+        &entries,
+        |_| true,
+        |path, blob| match blob {
+            Blob::Whole(bytes) => {
+                blobs.push((path.to_owned(), bytes));
+                Ok(())
+            }
+            Blob::Stream(..) => Err(std::io::Error::other("a blob wanted whole was streamed")),
+        },
+    )?;
     Ok(blobs)
 }

@@ -844,22 +844,32 @@ fn abort_without_new_key(
     Ok(())
 }
 
-/// The newest `FILE.backup_*` that opens with `key` (whatever its plaintext), and its
-/// bytes.
-fn newest_backup_under(path: &Path, key: &Key) -> Option<(PathBuf, Vec<u8>)> {
-    let name = path.file_name()?.to_str()?.to_owned();
-    let dir = fsutil::parent_dir(path);
-    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
+/// `FILE.backup_*` beside `path`, newest first (the UTC timestamp sorts by name).
+fn backups_newest_first(path: &Path) -> Vec<PathBuf> {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let prefix = format!("{name}.backup_");
+    let Ok(entries) = std::fs::read_dir(fsutil::parent_dir(path)) else {
+        return Vec::new();
+    };
+    let mut backups: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&format!("{name}.backup_")))
+                .is_some_and(|n| n.starts_with(&prefix))
         })
         .collect();
     backups.sort();
-    backups.into_iter().rev().find_map(|b| {
+    backups.reverse();
+    backups
+}
+
+/// The newest `FILE.backup_*` that opens with `key` (whatever its plaintext), and its
+/// bytes.
+fn newest_backup_under(path: &Path, key: &Key) -> Option<(PathBuf, Vec<u8>)> {
+    backups_newest_first(path).into_iter().find_map(|b| {
         let bytes = std::fs::read(&b).ok()?;
         open_with(&b, &bytes, key).ok()?;
         Some((b, bytes))
@@ -868,19 +878,7 @@ fn newest_backup_under(path: &Path, key: &Key) -> Option<(PathBuf, Vec<u8>)> {
 
 /// The newest `FILE.backup_*` that opens with `key` to exactly `plaintext`.
 fn matching_backup(path: &Path, plaintext: &[u8], key: &Key) -> Option<Vec<u8>> {
-    let name = path.file_name()?.to_str()?.to_owned();
-    let dir = fsutil::parent_dir(path);
-    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&format!("{name}.backup_")))
-        })
-        .collect();
-    backups.sort();
-    backups.into_iter().rev().find_map(|b| {
+    backups_newest_first(path).into_iter().find_map(|b| {
         let bytes = std::fs::read(&b).ok()?;
         let (_, plain) = open_with(&b, &bytes, key).ok()?;
         (*plain == *plaintext).then_some(bytes)

@@ -268,9 +268,9 @@ pub fn guard_encrypt(
             plain.display(),
             list(&names),
             if moved == Moved::Both {
-                format!("envseal sync {}", plain.display())
+                format!("envseal sync {}", super::shell_quote(&plain.display().to_string()))
             } else {
-                format!("envseal decrypt {}", enc.display())
+                format!("envseal decrypt {}", super::shell_quote(&enc.display().to_string()))
             }
         ),
     )
@@ -321,9 +321,9 @@ pub fn guard_decrypt(
             enc.display(),
             list(&names),
             if moved == Moved::Both {
-                format!("envseal sync {}", plain.display())
+                format!("envseal sync {}", super::shell_quote(&plain.display().to_string()))
             } else {
-                format!("envseal encrypt {}", plain.display())
+                format!("envseal encrypt {}", super::shell_quote(&plain.display().to_string()))
             }
         ),
     )

@@ -218,23 +218,10 @@ done
 #[test]
 fn envseal_has_no_core_limit_but_its_editor_keeps_the_users() {
     let sb = Sandbox::new();
-    let kf = sb.key_file("k.key", &test_key(2));
-    sb.write(".env", "A=1\n");
-    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
-    sb.write(
-        "ed.sh",
-        format!(
-            "{FIND_ENVSEAL}echo \"editor=$(ulimit -c)\" > limits.txt\ngrep 'core file' /proc/$p/limits >> limits.txt\n"
-        ),
+    let out = edit_under_unlimited_core(
+        &sb,
+        "echo \"editor=$(ulimit -c)\" > limits.txt\ngrep 'core file' /proc/$p/limits >> limits.txt\n",
     );
-    fs::set_permissions(sb.path("ed.sh"), fs::Permissions::from_mode(0o755)).unwrap();
-    let mut c = std::process::Command::new("bash");
-    sb.setup(&mut c);
-    c.arg("-c")
-        .arg("ulimit -c unlimited && EDITOR=./ed.sh exec \"$0\" edit --key-file \"$1\"")
-        .arg(crate::common::bin())
-        .arg(&kf);
-    let out = c.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -324,23 +311,10 @@ fn envseal_is_not_dumpable_even_with_its_core_limit_raised() {
     for core in cores(&sb) {
         fs::remove_file(sb.path(&core)).unwrap();
     }
-    let kf = sb.key_file("k.key", &test_key(2));
-    sb.write(".env", "A=1\n");
-    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
-    sb.write(
-        "ed.sh",
-        format!(
-            "{FIND_ENVSEAL}prlimit --pid $p --core=unlimited:unlimited\nkill -ABRT $p\nsleep 0.2\n"
-        ),
+    let out = edit_under_unlimited_core(
+        &sb,
+        "prlimit --pid $p --core=unlimited:unlimited\nkill -ABRT $p\nsleep 0.2\n",
     );
-    fs::set_permissions(sb.path("ed.sh"), fs::Permissions::from_mode(0o755)).unwrap();
-    let mut c = std::process::Command::new("bash");
-    sb.setup(&mut c);
-    c.arg("-c")
-        .arg("ulimit -c unlimited && EDITOR=./ed.sh exec \"$0\" edit --key-file \"$1\"")
-        .arg(crate::common::bin())
-        .arg(&kf);
-    let out = c.output().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(6), "{:?}", out.status);
     assert_eq!(cores(&sb), Vec::<String>::new(), "envseal dumped core");
@@ -554,4 +528,21 @@ fn a_signal_ignored_at_start_stays_ignored() {
         text.starts_with("the token is ") && !text.contains("tok-123456789"),
         "{text}"
     );
+}
+
+/// `envseal edit` of a fresh one-line file, started from a shell with `ulimit -c
+/// unlimited`, with an editor script that runs `body` after finding envseal's pid (`$p`).
+fn edit_under_unlimited_core(sb: &Sandbox, body: &str) -> std::process::Output {
+    let kf = sb.key_file("k.key", &test_key(2));
+    sb.write(".env", "A=1\n");
+    sb.run(&["encrypt", ".env", "--key-file", &kf]).ok();
+    sb.write("ed.sh", format!("{FIND_ENVSEAL}{body}"));
+    fs::set_permissions(sb.path("ed.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = std::process::Command::new("bash");
+    sb.setup(&mut c);
+    c.arg("-c")
+        .arg("ulimit -c unlimited && EDITOR=./ed.sh exec \"$0\" edit --key-file \"$1\"")
+        .arg(crate::common::bin())
+        .arg(&kf);
+    c.output().unwrap()
 }
