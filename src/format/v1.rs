@@ -30,6 +30,7 @@ use crate::dotenv::{self, Document};
 use crate::key::{Key, KeyId};
 
 pub mod seal;
+pub mod slot;
 
 pub const MAGIC: &str = "#envseal:v1 ";
 const SLOT_PREFIX: &str = "#envseal:key ";
@@ -48,6 +49,19 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 /// A file's 256-bit data key. Unprintable; zeroized on drop.
 #[derive(Clone)]
 pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    /// A data key from its 32 bytes (a key-slot implementation's unwrap ends here).
+    pub fn from_bytes(bytes: Zeroizing<[u8; 32]>) -> DataKey {
+        DataKey(bytes)
+    }
+
+    /// The 32 bytes, for a key-slot implementation to wrap. Every use is a place the data
+    /// key leaves its type (`grep expose_`).
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
 
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

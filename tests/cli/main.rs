@@ -1,0 +1,44 @@
+//! The one integration-test binary: every test runs the real `envseal` binary (or, for
+//! exhaustive sweeps, the library) in a throw-away directory with its own keyring, no
+//! `SECRETS_MASTER_KEY*` from the outer environment and no terminal on stdin.
+//!
+//! Shared data lives outside the crate: `../shared/corpus/dotenv/` and
+//! `../shared/vectors/fernet/`. When it is missing the tests that need it say so and
+//! skip, except under `CI=true`, where they fail.
+
+mod common;
+mod conventions;
+mod corpus;
+mod dialects;
+mod edit;
+mod encrypt_large;
+mod errors;
+mod export;
+mod fernet_vectors;
+mod files;
+mod flow;
+mod golden;
+mod hardening;
+mod hook;
+mod hook_install;
+mod hook_staged;
+mod hook_stream;
+mod interop;
+mod key_hygiene;
+mod keys;
+mod large;
+mod ledger_location;
+mod mask_check;
+mod mask_filter;
+mod mask_view;
+mod prompts;
+mod repo_boundaries;
+mod review;
+mod rotation;
+mod run;
+mod set_get;
+mod tamper;
+mod team;
+mod team_keys;
+mod team_leaks;
+mod textconv;
