@@ -115,6 +115,14 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 FormatError::WrongKey { .. } | FormatError::FernetAuth { .. } => Code::WrongKey,
                 FormatError::Integrity(_) => Code::Integrity,
                 FormatError::Rng => Code::Io,
+                // A key service's refusal or a slot kind this build cannot use: the key
+                // at hand cannot be used, as with a missing key. An internal failure
+                // is not the user's input: the generic failure code.
+                FormatError::Slot(crate::format::v1::slot::SlotError::Refused { .. }) => {
+                    Code::Integrity
+                }
+                FormatError::Slot(_) => Code::KeyMissing,
+                FormatError::Internal(_) => Code::CheckFailed,
             };
         }
         if let Some(e) = cause.downcast_ref::<KeyError>() {

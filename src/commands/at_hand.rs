@@ -82,7 +82,7 @@ pub fn open(bytes: &[u8], keys: &[Loaded]) -> Opened {
             let Ok(header) = v1::header(text) else {
                 return Opened::Corrupt("malformed header".to_owned());
             };
-            let ids: Vec<_> = header.slots.iter().map(|s| s.kid.clone()).collect();
+            let ids: Vec<_> = header.masters().iter().map(|s| s.kid.clone()).collect();
             let Some(loaded) = keys.iter().find(|l| ids.contains(&l.key.id())) else {
                 return Opened::NoKey {
                     needs: ids.first().map(|k| k.to_string()),

@@ -156,7 +156,7 @@ pub(super) fn open_large_v1(
             let converted = std::fs::read(input)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .is_some_and(|text| v1::verifies_after_conversion(&text, &loaded.key));
+                .is_some_and(|text| v1::verifies_after_conversion(&text, &[&loaded.key]));
             if converted {
                 Ok(None)
             } else {

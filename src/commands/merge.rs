@@ -103,7 +103,12 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
     } else {
         (&ours, &ours_bytes, &theirs)
     };
-    if !theirs_newer && merged.text.as_bytes() == ours.plaintext.as_slice() {
+    // A key slot only theirs has (added there) is theirs to add, too.
+    let their_slots = match (&target.v1, &other.v1) {
+        (Some(t), Some(o)) => crate::format::v1::adds_slots(t, o),
+        _ => false,
+    };
+    if !theirs_newer && !their_slots && merged.text.as_bytes() == ours.plaintext.as_slice() {
         // Nothing of theirs to add: our file stays byte for byte.
     } else {
         let also: Vec<&crate::format::v1::Opened> = other.v1.iter().collect();

@@ -414,6 +414,47 @@ pub fn open_with(
     Ok((fmt, plain))
 }
 
+/// The recipients that re-wrap a new data key for every slot of the v1 file `bytes`
+/// other than its first master slot (which the caller gives a key of its own), rebuilt
+/// from the slots' public fields. A slot this build cannot re-wrap (another master key,
+/// a kind it does not know) is refused, naming the slot: re-encrypting without it would
+/// drop it. Not a v1 file: none.
+pub fn rewrappable_slots(bytes: &[u8]) -> Result<Vec<Box<dyn crate::format::v1::slot::Recipient>>> {
+    use crate::format::v1::{self, slot};
+    let Some(header) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| v1::header(t).ok())
+    else {
+        return Ok(Vec::new());
+    };
+    let first_master = header.slots.iter().position(|s| s.kind == slot::MASTER);
+    let mut out = Vec::new();
+    for (i, s) in header.slots.iter().enumerate() {
+        if Some(i) == first_master {
+            continue;
+        }
+        match slot::recipient_from_slot(s) {
+            Some(r) => out.push(r),
+            None => {
+                return Err(crate::exit::Failure::new(
+                    crate::exit::Code::Refused,
+                    format!(
+                        "{} cannot be re-wrapped for a new data key by this build ({}), and re-encrypting without it would drop it; remove that slot first, or use a build that knows its kind",
+                        s.describe(),
+                        if s.kind == slot::MASTER {
+                            "a master slot needs its own key"
+                        } else {
+                            "a slot kind it does not know"
+                        }
+                    ),
+                )
+                .into())
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Encrypt a plaintext afresh (new data key for v1) in the given format. `previous` is the
 /// encrypted file this replaces: when it shows no comment, comments stay hidden (a file
 /// written with --encrypt-comments keeps that choice through a rotation).
@@ -423,15 +464,19 @@ pub fn reencrypt(
     key: &key::Key,
     previous: &[u8],
 ) -> Result<String> {
+    use crate::format::v1::slot::Recipient;
     use crate::format::{self, fernet, v1, Format};
     Ok(match fmt {
         Format::V1 => {
             let doc = crate::dotenv::parse_bytes(plaintext)?;
+            // Every slot but the master slot is re-wrapped for the new data key.
+            let others = rewrappable_slots(previous)?;
+            let mut recipients: Vec<&dyn Recipient> = vec![key];
+            recipients.extend(others.iter().map(|r| &**r));
             let mut random = |b: &mut [u8]| format::os_random(b);
-            v1::encrypt(
+            v1::seal(
                 &doc,
-                key,
-                None,
+                &recipients,
                 v1::Options {
                     encrypt_comments: !encrypt::shows_a_comment(previous),
                 },

@@ -126,14 +126,21 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         let original =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         match open_with(path, &original, &old.key) {
-            Ok((format, plaintext)) => items.push(Item {
-                rel: project.relative(path).display().to_string(),
-                path: path.clone(),
-                format,
-                mode: fsutil::mode(path).map_or(0o644, |m| m & 0o777),
-                original,
-                plaintext,
-            }),
+            Ok((format, plaintext)) => {
+                // A slot the new data key cannot be wrapped for stops the rotation
+                // before anything changed.
+                super::rewrappable_slots(&original).with_context(|| {
+                    format!("rotation stopped before anything changed: {}", path.display())
+                })?;
+                items.push(Item {
+                    rel: project.relative(path).display().to_string(),
+                    path: path.clone(),
+                    format,
+                    mode: fsutil::mode(path).map_or(0o644, |m| m & 0o777),
+                    original,
+                    plaintext,
+                })
+            }
             Err(e) if explicit => return Err(e.context("nothing was changed")),
             // Only a file that names another key is left alone: a corrupt or tampered
             // one (or any other failure) stops the rotation before anything changed, or

@@ -7,7 +7,6 @@
 //!   byte-compatible with Python's `cryptography.fernet.Fernet`.
 
 use crate::dotenv::ParseError;
-use crate::key::KeyId;
 
 pub mod fernet;
 pub mod v1;
@@ -43,23 +42,33 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
 pub enum FormatError {
     #[error("not an envseal-encrypted file (neither the v1 format nor a Fernet token)")]
     NotEncrypted,
-    #[error("encrypted with key {}, but the key supplied ({given}) is a different one", list(.file))]
-    WrongKey { file: Vec<KeyId>, given: KeyId },
+    /// No identity at hand is named by a slot. `file`: how each slot is named (a master
+    /// slot by its key id, another by [`v1::slot::SlotLine::describe`]); `given`: the key
+    /// ids of the identities tried.
+    #[error("encrypted with key {}, but the key supplied ({}) is a different one", list(.file), .given.join(", "))]
+    WrongKey {
+        file: Vec<String>,
+        given: Vec<String>,
+    },
     #[error("the Fernet token does not verify under key {given}: either that is the wrong key, or the file was modified (Fernet cannot tell these apart)")]
-    FernetAuth { given: KeyId },
+    FernetAuth { given: crate::key::KeyId },
     #[error("integrity check failed: {0}; the file was modified or is corrupt (restore it from git or a backup)")]
     Integrity(String),
     #[error("cannot parse the plaintext at line {0}")]
     Plaintext(#[from] ParseError),
     #[error("the operating system's random number generator failed")]
     Rng,
+    /// A key slot could not be written or opened for a reason that is neither a wrong
+    /// key nor a modified file (a key service, a kind this build cannot use).
+    #[error(transparent)]
+    Slot(#[from] v1::slot::SlotError),
+    /// A failure inside envseal or a library: never "the file was modified".
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
-fn list(ids: &[KeyId]) -> String {
-    ids.iter()
-        .map(|i| i.as_str())
-        .collect::<Vec<_>>()
-        .join(" or ")
+fn list(ids: &[String]) -> String {
+    ids.join(" or ")
 }
 
 /// A decrypted plaintext held in pieces, in order (the multi-threaded decoder makes one

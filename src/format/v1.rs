@@ -13,14 +13,33 @@
 //! `#ENC[v1:<b64>]` whole. Values are AES-256-GCM under a key derived from the file's
 //! random data key, with the key name as associated data. The MAC is HMAC-SHA256 over a
 //! length-prefixed encoding of every other output line, header included.
+//!
+//! # Key slots (the joint)
+//!
+//! Every slot line is held as a [`slot::SlotLine`] in [`Header::slots`], whatever its
+//! kind; master slots are also typed in [`Header::master`]. A [`slot::Recipient`] wraps
+//! a data key into a slot, a [`slot::Identity`] unwraps the slot that names it; the
+//! master key ([`Key`], or [`slot::master::MasterIdentity`] with its source) is the first
+//! implementation. Opening takes candidate identities and chooses the slot by kind and
+//! key id (`find_slot`); re-encrypting keeps every slot line. The library face for
+//! slot management:
+//!
+//! - [`seal`]: a new file for a list of recipients (a fresh data key, one slot each);
+//! - [`decrypt_with`] / [`decrypt_plaintext_with`]: open with candidate identities;
+//! - [`add_slot`]: wrap the existing data key for one more recipient (the diff is the new
+//!   slot line and the MAC line);
+//! - [`remove_slots`]: a new data key, every value encrypted again, re-wrapped for the
+//!   remaining slots' recipients (given by the caller, rebuilt from the slots' public
+//!   fields with [`slot::recipient_from_slot`]; a staying slot without one is refused);
+//! - [`rewrap`]: a new data key for the given recipients (rotation).
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -28,6 +47,7 @@ use zeroize::Zeroizing;
 use super::FormatError;
 use crate::dotenv::{self, Document};
 use crate::key::{Key, KeyId};
+use slot::{Identity, Recipient, SlotError, SlotLine};
 
 pub mod seal;
 pub mod slot;
@@ -37,7 +57,6 @@ const SLOT_PREFIX: &str = "#envseal:key ";
 const MAC_PREFIX: &str = "#envseal:mac hmac-sha256=";
 const TOKEN_OPEN: &str = "ENC[v1:";
 const HKDF_SALT: &[u8] = b"envseal v1";
-const WRAP_AAD: &[u8] = b"envseal v1 wrap\0";
 const VALUE_AAD: &[u8] = b"envseal v1 value\0";
 const LINE_AAD: &[u8] = b"envseal v1 line";
 const MAC_DOMAIN: &[u8] = b"envseal v1 mac\0";
@@ -81,27 +100,34 @@ fn gcm(key: &[u8; 32]) -> Aes256Gcm {
     Aes256Gcm::new(key.into())
 }
 
-/// A key slot: the data key wrapped for one master key.
+/// What a master-key slot says, typed: the key id it needs and when that key started
+/// protecting the file (first encryption or rotation).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Slot {
-    pub kind: String,
+pub struct MasterSlot {
     pub kid: KeyId,
-    /// When this master key started protecting the file (first encryption or rotation).
     pub created: DateTime<Utc>,
-    line: String,
 }
 
 /// The header of a v1 file, readable without a key.
 #[derive(Clone, Debug)]
 pub struct Header {
     pub bom: bool,
-    pub slots: Vec<Slot>,
+    /// Every slot line, in file order, whatever its kind (an unknown kind is kept as it
+    /// is and named in messages).
+    pub slots: Vec<SlotLine>,
+    /// The master slots among them, in file order.
+    masters: Vec<MasterSlot>,
 }
 
 impl Header {
-    /// The master-key slot (the one envseal writes today).
-    pub fn master(&self) -> Option<&Slot> {
-        self.slots.iter().find(|s| s.kind == "master")
+    /// The first master-key slot.
+    pub fn master(&self) -> Option<&MasterSlot> {
+        self.masters.first()
+    }
+
+    /// Every master-key slot, in file order.
+    pub fn masters(&self) -> &[MasterSlot] {
+        &self.masters
     }
 }
 
@@ -123,7 +149,8 @@ pub struct Opened {
     pub header: Header,
     pub plaintext: Zeroizing<String>,
     data_key: DataKey,
-    slot_line: String,
+    /// Every slot line of the header, as written (kept through re-encryption).
+    slot_lines: String,
     entries: Vec<Entry>,
     /// The plaintext of every entry, back to back (secret: wiped on drop).
     values: Zeroizing<String>,
@@ -148,10 +175,6 @@ pub struct Options {
 
 /// Where random bytes come from: the OS in use, a fixed sequence in known-answer tests.
 pub type Random<'a> = &'a mut dyn FnMut(&mut [u8]) -> Result<(), FormatError>;
-
-fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
 
 /// Encrypt a parsed dotenv document.
 ///
@@ -181,16 +204,245 @@ pub fn encrypt_reusing<'a>(
     now: DateTime<Utc>,
     random: Random,
 ) -> Result<String, FormatError> {
-    let (data_key, slot_line) = match previous {
-        Some(prev) => (prev.data_key.clone(), prev.slot_line.clone()),
-        None => {
-            let mut dk = Zeroizing::new([0u8; 32]);
-            random(&mut *dk)?;
-            let dk = DataKey(dk);
-            let line = wrap(&dk, key, now, random)?;
-            (dk, line)
+    match previous {
+        Some(prev) => {
+            let slot_lines = union_of_slots(prev, also);
+            write_file(
+                doc,
+                &prev.data_key,
+                &slot_lines,
+                previous,
+                also,
+                opts,
+                random,
+            )
         }
+        None => seal(doc, &[key as &dyn Recipient], opts, now, random),
+    }
+}
+
+/// Whether `other` shares `previous`' data key and has a slot `previous` lacks (so
+/// re-encrypting `previous` with `other` in `also` adds it: a merge must not keep
+/// `previous` byte for byte then).
+pub fn adds_slots(previous: &Opened, other: &Opened) -> bool {
+    union_of_slots(previous, &[other]).len() != previous.slot_lines.len()
+}
+
+/// `previous`' slot lines, then those of `also` that share its data key and name a slot
+/// `previous` lacks: a slot added on one side of a merge (adding keeps the data key)
+/// survives the merge. Removing a slot replaces the data key, so a side that removed
+/// one does not share it and brings nothing back.
+fn union_of_slots(previous: &Opened, also: &[&Opened]) -> String {
+    let mut lines = previous.slot_lines.clone();
+    let mut named: Vec<(&str, &str)> = previous
+        .header
+        .slots
+        .iter()
+        .map(|s| (s.kind.as_str(), s.kid.as_str()))
+        .collect();
+    let same_key = |o: &&&Opened| o.data_key.0[..] == previous.data_key.0[..];
+    for other in also.iter().filter(same_key) {
+        for (slot, line) in other.header.slots.iter().zip(Lines::new(&other.slot_lines)) {
+            let name = (slot.kind.as_str(), slot.kid.as_str());
+            if !named.contains(&name) {
+                named.push(name);
+                lines.push_str(line);
+            }
+        }
+    }
+    lines
+}
+
+/// Encrypt a parsed dotenv document afresh: a new data key, wrapped into one slot for
+/// each of `recipients`, in order (a master key, age or SSH public keys, a KMS key).
+pub fn seal(
+    doc: &Document,
+    recipients: &[&dyn Recipient],
+    opts: Options,
+    now: DateTime<Utc>,
+    random: Random,
+) -> Result<String, FormatError> {
+    let data_key = new_data_key(random)?;
+    let slots = wrap_for(&data_key, recipients, &|_| now, random)?;
+    write_file(doc, &data_key, &slots, None, &[], opts, random)
+}
+
+/// A fresh random data key.
+fn new_data_key(random: Random) -> Result<DataKey, FormatError> {
+    let mut dk = Zeroizing::new([0u8; 32]);
+    random(&mut *dk)?;
+    Ok(DataKey(dk))
+}
+
+/// The slot lines of `data_key` wrapped for each recipient, each created at the time
+/// `created` gives it.
+fn wrap_for(
+    data_key: &DataKey,
+    recipients: &[&dyn Recipient],
+    created: &dyn Fn(&dyn Recipient) -> DateTime<Utc>,
+    random: Random,
+) -> Result<String, FormatError> {
+    if recipients.is_empty() {
+        return Err(FormatError::Internal(
+            "a file needs at least one key slot".to_owned(),
+        ));
+    }
+    let mut lines = String::new();
+    for r in recipients {
+        lines.push_str(&r.wrap(data_key, created(*r), &mut *random)?.render());
+    }
+    Ok(lines)
+}
+
+/// Add a slot for `recipient` to the v1 file `text`, which one of `identities` opens:
+/// the existing data key is wrapped for it, so the new file differs from `text` by the
+/// new slot line (after the last slot line) and the MAC line, nothing else. Refused
+/// when the file already has a slot of that kind and key id.
+pub fn add_slot(
+    text: &str,
+    identities: &[&dyn Identity],
+    recipient: &dyn Recipient,
+    now: DateTime<Utc>,
+    random: Random,
+) -> Result<String, FormatError> {
+    let parsed = parse(text)?;
+    let (_, data_key) = find_slot(&parsed.header, identities)?;
+    if !mac_matches(&parsed, &data_key) {
+        return Err(corrupt("the MAC does not match the file's content"));
+    }
+    let (kind, kid) = (recipient.kind(), recipient.kid());
+    if let Some(s) = parsed
+        .header
+        .slots
+        .iter()
+        .find(|s| s.kind == kind && s.kid == kid)
+    {
+        return Err(SlotError::Invalid(format!("the file already has {}", s.describe())).into());
+    }
+    let mut header = parsed.header_lines.concat();
+    header.push_str(&recipient.wrap(&data_key, now, random)?.render());
+    let mac = compute_mac(&data_key, &header, parsed.body);
+    Ok(format!(
+        "{header}{MAC_PREFIX}{}\n{}",
+        B64.encode(mac),
+        parsed.body
+    ))
+}
+
+/// Remove the slots `remove` picks from the v1 file `text` (which one of `identities`
+/// opens): a new data key, every value encrypted again, and the new key wrapped through
+/// `remaining`, which must be exactly the recipients of the slots that stay (rebuilt by
+/// the caller from their public fields, [`slot::recipient_from_slot`]): a slot that
+/// stays without a recipient is refused, never dropped. Each remaining slot keeps its
+/// `created=` (a master slot's time is the key's age, which removing another slot does
+/// not change). A removed recipient that kept a copy of the old data key cannot read
+/// what is written from now on.
+pub fn remove_slots(
+    text: &str,
+    identities: &[&dyn Identity],
+    remove: &dyn Fn(&SlotLine) -> bool,
+    remaining: &[&dyn Recipient],
+    opts: Options,
+    now: DateTime<Utc>,
+    random: Random,
+) -> Result<String, FormatError> {
+    let head = header(text)?;
+    let staying: Vec<&SlotLine> = head.slots.iter().filter(|s| !remove(s)).collect();
+    if staying.is_empty() {
+        return Err(SlotError::Invalid(
+            "removing every key slot would leave a file nobody can open".to_owned(),
+        )
+        .into());
+    }
+    let named = |s: &SlotLine, r: &dyn Recipient| s.kind == r.kind() && s.kid == r.kid();
+    for s in &staying {
+        if !remaining.iter().any(|r| named(s, *r)) {
+            return Err(SlotError::Unavailable {
+                slot: s.describe(),
+                why: "no recipient to re-wrap the new data key for it (it would be dropped)"
+                    .to_owned(),
+            }
+            .into());
+        }
+    }
+    for r in remaining {
+        if !staying.iter().any(|s| named(s, *r)) {
+            return Err(SlotError::Invalid(format!(
+                "{} slot {} is not among the slots that stay",
+                r.kind(),
+                r.kid()
+            ))
+            .into());
+        }
+    }
+    let created = |r: &dyn Recipient| {
+        staying
+            .iter()
+            .find(|s| named(s, r))
+            .map_or(now, |s| s.created)
     };
+    reseal(text, identities, remaining, &created, opts, random)
+}
+
+/// Encrypt the v1 file `text` (which one of `identities` opens) again under a new data
+/// key wrapped for `recipients`, every slot created `now`: what `rotate` does (the
+/// master slot gets the new master key, every other slot is re-wrapped through its
+/// recipient).
+pub fn rewrap(
+    text: &str,
+    identities: &[&dyn Identity],
+    recipients: &[&dyn Recipient],
+    opts: Options,
+    now: DateTime<Utc>,
+    random: Random,
+) -> Result<String, FormatError> {
+    reseal(text, identities, recipients, &|_| now, opts, random)
+}
+
+fn reseal(
+    text: &str,
+    identities: &[&dyn Identity],
+    recipients: &[&dyn Recipient],
+    created: &dyn Fn(&dyn Recipient) -> DateTime<Utc>,
+    opts: Options,
+    random: Random,
+) -> Result<String, FormatError> {
+    let plaintext = decrypt_plaintext_with(text, identities)?;
+    let doc = dotenv::parse(&plaintext)?;
+    let data_key = new_data_key(random)?;
+    let slots = wrap_for(&data_key, recipients, created, random)?;
+    write_file(&doc, &data_key, &slots, None, &[], opts, random)
+}
+
+/// Whether the MAC of a parsed file verifies under `data_key`.
+fn mac_matches(parsed: &Parsed<'_>, data_key: &DataKey) -> bool {
+    use subtle::ConstantTimeEq;
+    let mac_key = hkdf32(&*data_key.0, b"mac");
+    let count = parsed.header_lines.len() + Lines::new(parsed.body).count();
+    let expected = mac_over(
+        &mac_key,
+        count,
+        parsed
+            .header_lines
+            .iter()
+            .copied()
+            .chain(Lines::new(parsed.body)),
+    );
+    bool::from(expected.ct_eq(&parsed.mac[..]))
+}
+
+/// Write the file: `slot_lines` (each rendered by [`SlotLine::render`]) wrap
+/// `data_key`; the ciphertext of an unchanged entry of `previous` (or of `also`, sharing
+/// its data key) is kept.
+fn write_file<'a>(
+    doc: &'a Document,
+    data_key: &DataKey,
+    slot_lines: &str,
+    previous: Option<&'a Opened>,
+    also: &[&'a Opened],
+    opts: Options,
+    random: Random,
+) -> Result<String, FormatError> {
     let mut reuse: HashMap<(Option<&'a str>, &'a str), Vec<&'a str>> = HashMap::new();
     if let Some(prev) = previous {
         // Tokens are taken from the end of each list: `previous`' own go in last.
@@ -234,10 +486,10 @@ pub fn encrypt_reusing<'a>(
         .map(|l| seal::sealed_len(&l.as_line_ref(), opts))
         .sum();
     let mut out = String::with_capacity(
-        first.len() + slot_line.len() + MAC_PREFIX.len() + MAC_B64_LEN + 1 + body_len,
+        first.len() + slot_lines.len() + MAC_PREFIX.len() + MAC_B64_LEN + 1 + body_len,
     );
     out.push_str(&first);
-    out.push_str(&slot_line);
+    out.push_str(slot_lines);
     out.push_str(MAC_PREFIX);
     let mac_at = out.len();
     out.extend(std::iter::repeat_n('A', MAC_B64_LEN));
@@ -247,8 +499,8 @@ pub fn encrypt_reusing<'a>(
         seal::seal_line(&mut out, &line.as_line_ref(), opts, &mut seal)?;
     }
     let mac = compute_mac(
-        &data_key,
-        [first.as_str(), slot_line.as_str()],
+        data_key,
+        &out[..mac_at - MAC_PREFIX.len()],
         &out[body_start..],
     );
     out.replace_range(mac_at..mac_at + MAC_B64_LEN, &B64.encode(mac));
@@ -275,47 +527,11 @@ fn aad_into(buf: &mut Vec<u8>, name: Option<&str>) {
     }
 }
 
-fn wrap_aad(kid: &KeyId, created: &str) -> Vec<u8> {
-    [WRAP_AAD, kid.as_str().as_bytes(), b"\0", created.as_bytes()].concat()
-}
-
-fn wrap(
-    dk: &DataKey,
-    key: &Key,
-    now: DateTime<Utc>,
-    random: Random,
-) -> Result<String, FormatError> {
-    let kid = key.id();
-    let created = timestamp(now);
-    let kek = hkdf32(key.expose_bytes(), b"wrap");
-    let mut nonce = [0u8; 12];
-    random(&mut nonce)?;
-    let ct = gcm(&kek)
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &*dk.0,
-                aad: &wrap_aad(&kid, &created),
-            },
-        )
-        .map_err(|_| FormatError::Integrity("key wrapping failed".to_owned()))?;
-    let mut raw = nonce.to_vec();
-    raw.extend_from_slice(&ct);
-    Ok(format!(
-        "{SLOT_PREFIX}type=master kid={kid} created={created} wrap={}\n",
-        B64.encode(raw)
-    ))
-}
-
-fn compute_mac(dk: &DataKey, header: [&str; 2], body: &str) -> [u8; 32] {
+/// The MAC of a file whose lines before the MAC line are `header` and after it `body`.
+fn compute_mac(dk: &DataKey, header: &str, body: &str) -> [u8; 32] {
     let mac_key = hkdf32(&*dk.0, b"mac");
-    let count =
-        header.iter().map(|h| Lines::new(h).count()).sum::<usize>() + Lines::new(body).count();
-    let lines = header
-        .into_iter()
-        .flat_map(Lines::new)
-        .chain(Lines::new(body));
-    mac_over(&mac_key, count, lines)
+    let count = Lines::new(header).count() + Lines::new(body).count();
+    mac_over(&mac_key, count, Lines::new(header).chain(Lines::new(body)))
 }
 
 /// HMAC over the line count, then each line length-prefixed. `count` must be the number
@@ -421,14 +637,34 @@ fn parse(text: &str) -> Result<Parsed<'_>, FormatError> {
     };
     let mut header_lines = vec![first];
     let mut slots = Vec::new();
+    let mut masters = Vec::new();
     let mut next = lines.next();
     while let Some(line) = next.filter(|l| l.starts_with(SLOT_PREFIX)) {
-        slots.push(parse_slot(line).ok_or_else(|| {
+        let malformed = |why: String| {
             corrupt(format!(
-                "line {}: malformed key slot",
+                "line {}: malformed key slot ({why})",
                 header_lines.len() + 1
             ))
-        })?);
+        };
+        let slot = SlotLine::parse(line).ok_or_else(|| {
+            malformed(format!(
+                "its {} breaks the slot grammar",
+                SlotLine::malformed_field(line)
+            ))
+        })?;
+        if slot.kind == slot::MASTER {
+            let kid = slot::master::master_kid(&slot).ok_or_else(|| {
+                malformed(
+                    "a master slot has a sha256: key id, no other field and a 60-byte wrap"
+                        .to_owned(),
+                )
+            })?;
+            masters.push(MasterSlot {
+                kid,
+                created: slot.created,
+            });
+        }
+        slots.push(slot);
         header_lines.push(line);
         next = lines.next();
     }
@@ -448,36 +684,15 @@ fn parse(text: &str) -> Result<Parsed<'_>, FormatError> {
             ))
         })?;
     Ok(Parsed {
-        header: Header { bom, slots },
+        header: Header {
+            bom,
+            slots,
+            masters,
+        },
         header_lines,
         mac_index,
         mac,
         body: lines.rest(),
-    })
-}
-
-fn parse_slot(line: &str) -> Option<Slot> {
-    let rest = line.strip_prefix(SLOT_PREFIX)?.strip_suffix('\n')?;
-    let mut fields = rest.split(' ');
-    let kind = fields.next()?.strip_prefix("type=")?.to_owned();
-    let kid = KeyId::parse(fields.next()?.strip_prefix("kid=")?)?;
-    let created_text = fields.next()?.strip_prefix("created=")?;
-    let created = DateTime::parse_from_rfc3339(created_text)
-        .ok()?
-        .with_timezone(&Utc);
-    if timestamp(created) != created_text {
-        return None;
-    }
-    let wrap = fields.next()?.strip_prefix("wrap=")?;
-    if kind == "master" && (fields.next().is_some() || B64.decode(wrap).ok()?.len() != 12 + 32 + 16)
-    {
-        return None;
-    }
-    Some(Slot {
-        kind,
-        kid,
-        created,
-        line: line.to_owned(),
     })
 }
 
@@ -526,41 +741,18 @@ pub fn check_structure(text: &str) -> Result<(), FormatError> {
     Ok(())
 }
 
-fn unwrap_slot(slot: &Slot, key: &Key) -> Option<DataKey> {
-    unwrap_slot_as(slot, key, &slot.kid)
-}
-
-/// [`unwrap_slot`] with `kid` in the associated data instead of the slot's own.
-fn unwrap_slot_as(slot: &Slot, key: &Key, kid: &KeyId) -> Option<DataKey> {
-    let wrap = slot.line.trim_end().rsplit_once(" wrap=")?.1;
-    let raw = B64.decode(wrap).ok()?;
-    if raw.len() < 12 + 16 {
-        return None; // a slot of another type: its wrap need not be ours
-    }
-    let (nonce, ct) = raw.split_at(12);
-    let kek = hkdf32(key.expose_bytes(), b"wrap");
-    let created = timestamp(slot.created);
-    let dk = Zeroizing::new(
-        gcm(&kek)
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: &wrap_aad(kid, &created),
-                },
-            )
-            .ok()?,
-    );
-    let arr: [u8; 32] = dk.as_slice().try_into().ok()?;
-    Some(DataKey(Zeroizing::new(arr)))
-}
-
 /// Decrypt a v1 file: find the slot for `key`, check the MAC over the whole document,
 /// then decrypt every entry. The result keeps what [`encrypt`] needs to re-encrypt with
 /// minimal diffs; to read the plaintext only, [`decrypt_plaintext`] is faster and
 /// lighter.
 pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
-    tolerant(text, Some(key), |t| open_file(t, key, true))
+    decrypt_with(text, &[key])
+}
+
+/// [`decrypt`] with a set of candidate identities: the slot is chosen by key id (see
+/// [`find_slot`]).
+pub fn decrypt_with(text: &str, identities: &[&dyn Identity]) -> Result<Opened, FormatError> {
+    tolerant(text, Some(identities), |t| open_file(t, identities, true))
 }
 
 /// Open `text`, or, if it fails its integrity check, the readings of it before a
@@ -569,7 +761,7 @@ pub fn decrypt(text: &str, key: &Key) -> Result<Opened, FormatError> {
 /// tampered one still fails (with the error of the file as it is).
 fn tolerant<T>(
     text: &str,
-    key: Option<&Key>,
+    key: Option<&[&dyn Identity]>,
     open: impl Fn(&str) -> Result<T, FormatError>,
 ) -> Result<T, FormatError> {
     match open(text) {
@@ -593,14 +785,14 @@ fn tolerant<T>(
 /// Whether a reading of `text` before a git line-ending conversion verifies under `key`
 /// (for the streamed decoder, which reads the file as it is: it hands such a file to
 /// [`decrypt_plaintext`]).
-pub fn verifies_after_conversion(text: &str, key: &Key) -> bool {
+pub fn verifies_after_conversion(text: &str, key: &[&dyn Identity]) -> bool {
     before_conversion(text)
         .iter()
         .any(|reading| mac_verifies(reading, key))
 }
 
 /// Whether `text`'s header parses and its MAC verifies under `key`'s data key.
-fn mac_verifies(text: &str, key: &Key) -> bool {
+fn mac_verifies(text: &str, key: &[&dyn Identity]) -> bool {
     use subtle::ConstantTimeEq;
     let Ok(parsed) = parse(text) else {
         return false;
@@ -655,65 +847,84 @@ fn before_conversion(text: &str) -> Vec<String> {
 /// [`decrypt`], without keeping a copy of every value and token for re-encryption
 /// (on a 100,000-key file those copies were most of the time and memory).
 pub fn decrypt_plaintext(text: &str, key: &Key) -> Result<Zeroizing<String>, FormatError> {
-    Ok(tolerant(text, Some(key), |t| open_file(t, key, false))?.plaintext)
+    decrypt_plaintext_with(text, &[key])
+}
+
+/// [`decrypt_plaintext`] with a set of candidate identities.
+pub fn decrypt_plaintext_with(
+    text: &str,
+    identities: &[&dyn Identity],
+) -> Result<Zeroizing<String>, FormatError> {
+    Ok(tolerant(text, Some(identities), |t| open_file(t, identities, false))?.plaintext)
 }
 
 /// Body size from which the MAC is computed on a second thread (thread start-up costs
 /// more than the MAC below this).
 const PARALLEL_MAC_FROM: usize = 256 * 1024;
 
-/// The master slot for `key` and the data key it wraps.
-fn find_slot<'h>(header: &'h Header, key: &Key) -> Result<(&'h Slot, DataKey), FormatError> {
-    let kid = key.id();
-    let masters: Vec<&Slot> = header.slots.iter().filter(|s| s.kind == "master").collect();
-    match masters.iter().find(|s| s.kid == kid) {
-        Some(slot) => {
-            let dk = unwrap_slot(slot, key)
-                .ok_or_else(|| corrupt("the key slot does not open with its own key"))?;
-            Ok((slot, dk))
-        }
-        None => {
-            if let Some(what) = altered_slot(header, key) {
-                return Err(corrupt(what));
-            }
-            // Never an empty list: without a master slot, the ids the slots name.
-            let named = if masters.is_empty() {
-                header.slots.iter().collect()
-            } else {
-                masters
+/// The slot one of `identities` opens, and the data key it wraps. A slot is chosen by
+/// its kind and key id, never by trying every identity on every slot: the first identity
+/// (in the order given) that a slot names unwraps it. A named slot that does not open is
+/// an integrity failure (or the key service's answer); when no slot names any identity,
+/// an identity that opens a slot whose kind or kid was edited says the header was
+/// altered; otherwise the error names every slot and every identity tried.
+pub(crate) fn find_slot(
+    header: &Header,
+    identities: &[&dyn Identity],
+) -> Result<(usize, DataKey), FormatError> {
+    for ident in identities {
+        let (kind, kid) = (ident.kind(), ident.kid());
+        if let Some(i) = header
+            .slots
+            .iter()
+            .position(|s| s.kind == kind && s.kid == kid)
+        {
+            return match ident.unwrap(&header.slots[i]) {
+                Ok(dk) => Ok((i, dk)),
+                Err(SlotError::Refused { .. }) if kind == slot::MASTER => {
+                    Err(corrupt("the key slot does not open with its own key"))
+                }
+                Err(SlotError::Refused { slot, why }) => Err(corrupt(format!(
+                    "{slot} does not open with the identity it names ({why})"
+                ))),
+                Err(e) => Err(e.into()),
             };
-            Err(FormatError::WrongKey {
-                file: named.iter().map(|s| s.kid.clone()).collect(),
-                given: kid,
-            })
         }
     }
-}
-
-/// Does `key` open a slot whose header fields no longer say so? The wrap's associated
-/// data binds the key id (and the creation time), so a slot whose `kid=` was edited opens
-/// only when unwrapped as the key's own id; a `type=` edit (`master` → `Master`) leaves a
-/// slot that opens but is not a master slot. Either way the key at hand is the right
-/// one and the header was altered: an integrity failure, not a wrong or missing key.
-pub fn altered_slot(header: &Header, key: &Key) -> Option<&'static str> {
-    let kid = key.id();
-    header.slots.iter().find_map(|s| {
-        if s.kind == "master" && s.kid == kid {
-            return None; // the slot for this key, unaltered in these fields
+    for ident in identities {
+        if let Some(what) = ident.altered(&header.slots) {
+            return Err(corrupt(what));
         }
-        unwrap_slot_as(s, key, &kid).map(|_| {
-            if s.kid != kid {
-                "a key slot's key id was altered"
-            } else {
-                "a key slot's type was altered"
-            }
-        })
+    }
+    Err(FormatError::WrongKey {
+        file: header.slots.iter().map(slot_name).collect(),
+        given: identities.iter().map(|i| i.kid()).collect(),
     })
 }
 
-fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, FormatError> {
+/// How a wrong-key message names a slot: a master slot by its key id (as it always
+/// has), another by kind, key id and name.
+fn slot_name(slot: &SlotLine) -> String {
+    if slot.kind == slot::MASTER {
+        slot.kid.clone()
+    } else {
+        slot.describe()
+    }
+}
+
+/// Does `key` open a slot whose header fields no longer say so (see
+/// [`Identity::altered`])?
+pub fn altered_slot(header: &Header, key: &Key) -> Option<&'static str> {
+    Identity::altered(key, &header.slots)
+}
+
+fn open_file(
+    text: &str,
+    identities: &[&dyn Identity],
+    keep_entries: bool,
+) -> Result<Opened, FormatError> {
     let parsed = parse(text)?;
-    let (slot, data_key) = find_slot(&parsed.header, key)?;
+    let (_, data_key) = find_slot(&parsed.header, identities)?;
     let mac_key = hkdf32(&*data_key.0, b"mac");
     let mac_matches = || {
         use subtle::ConstantTimeEq;
@@ -828,12 +1039,12 @@ fn open_file(text: &str, key: &Key, keep_entries: bool) -> Result<Opened, Format
         (true, Err(e)) => return Err(e),
         (true, Ok(())) => {}
     }
-    let slot_line = slot.line.clone();
+    let slot_lines = parsed.header_lines[1..].concat();
     Ok(Opened {
         header: parsed.header,
         plaintext: plaintext.0,
         data_key,
-        slot_line,
+        slot_lines,
         entries,
         values: values.0,
         public,

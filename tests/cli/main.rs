@@ -25,6 +25,7 @@ mod hook_staged;
 mod hook_stream;
 mod interop;
 mod key_hygiene;
+mod key_slots;
 mod keys;
 mod large;
 mod ledger_location;

@@ -760,3 +760,45 @@ fn the_binary_under_test_is_first_on_path_for_git() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("envseal"));
 }
+
+/// A key slot added on one side of a merge (adding keeps the data key) is in the merged
+/// file: the merge driver keeps every slot of both sides, not only ours.
+#[test]
+fn a_slot_added_on_one_side_survives_the_merge() {
+    let t = Team::two_clones(true);
+    let ring = fs::read_dir(t.sb.keyring())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let key = envseal::key::Key::from_text(&fs::read_to_string(ring.path()).unwrap()).unwrap();
+    // alice adds a slot of a kind this build does not know, through the library.
+    let sealed = t.read_text("alice", ".env.encrypted");
+    let mut random = |b: &mut [u8]| envseal::format::os_random(b);
+    let added = envseal::format::v1::add_slot(
+        &sealed,
+        &[&key],
+        &crate::key_slots::Foreign,
+        chrono::Utc::now(),
+        &mut random,
+    )
+    .unwrap();
+    let slot = added
+        .lines()
+        .find(|l| l.contains("type=future-kms"))
+        .unwrap()
+        .to_owned();
+    t.write("alice", ".env.encrypted", &added);
+    t.git_at("alice", &["commit", "-q", "-am", "alice: a slot for ops"]);
+    t.git_at("alice", &["push", "-q", "origin", "main"]);
+    t.change_and_commit("bob", "DEBUG=false", "DEBUG=true");
+    let pull = t.git_out("bob", &["pull", "--no-rebase", "-q"]);
+    assert!(
+        pull.status.success(),
+        "the merge should succeed: {}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    let merged = t.read_text("bob", ".env.encrypted");
+    assert!(merged.lines().any(|l| l == slot), "{merged}");
+    assert_eq!(t.decrypted("bob"), ENV.replace("DEBUG=false", "DEBUG=true"));
+}

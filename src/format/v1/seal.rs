@@ -35,9 +35,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use super::slot::Recipient;
 use super::{
-    aad_into, corrupt, gcm, hkdf32, reserve_zeroizing, wrap, DataKey, Lines, Options, B64,
-    MAC_B64_LEN, MAC_DOMAIN, MAC_PREFIX, MAGIC, TOKEN_OPEN,
+    aad_into, gcm, hkdf32, reserve_zeroizing, DataKey, Lines, Options, B64, MAC_B64_LEN,
+    MAC_DOMAIN, MAC_PREFIX, MAGIC, TOKEN_OPEN,
 };
 use crate::dotenv::{self, ChunkError, ChunkReader, Kind, LineParser, LineRef, ParseError};
 use crate::format::{FormatError, OsRandomPool};
@@ -373,12 +374,15 @@ pub(super) fn encrypt_stream_with(
             drop(job_tx);
 
             let key = key().map_err(StreamError::Key)?;
-            let slot_line = wrap(&dk, &key, now, &mut random)?;
+            let slot_line = Recipient::wrap(&key, &dk, now, &mut random)
+                .map_err(FormatError::from)?
+                .render();
             let first = format!("{MAGIC}bom={}\n", u8::from(reader.bom()));
             let mac_key = hkdf32(&*dk.0, b"mac");
             let mut mac =
                 <Hmac<Sha256> as Mac>::new_from_slice(&*mac_key).expect("HMAC takes any key");
             mac.update(MAC_DOMAIN);
+            // The magic line, the slot line, the body (the MAC line is not hashed).
             mac.update(&(lines as u64 + 2).to_be_bytes());
             let mut hashed = 0;
             let mut hash = |text: &str| {
@@ -403,7 +407,9 @@ pub(super) fn encrypt_stream_with(
             let (mut next, mut values) = (0, 0);
             while next < jobs {
                 // Every worker gone with pieces missing: one of them panicked.
-                let (index, sealed) = out_rx.recv().map_err(|_| corrupt("encryption failed"))?;
+                let (index, sealed) = out_rx
+                    .recv()
+                    .map_err(|_| FormatError::Internal("a sealing thread failed".to_owned()))?;
                 let (part, part_values) = sealed?;
                 values += part_values;
                 pending[index] = Some(part);
@@ -416,7 +422,7 @@ pub(super) fn encrypt_stream_with(
             // Each logical line is one body line: a MAC over another count would never
             // verify, so this is checked, not assumed.
             if hashed != lines + 2 {
-                return Err(corrupt("internal error: body line count").into());
+                return Err(FormatError::Internal("body line count".to_owned()).into());
             }
             let tag = B64.encode(mac.finalize().into_bytes());
             sink.set_mac(mac_at, &tag).map_err(StreamError::Write)?;

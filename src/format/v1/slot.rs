@@ -23,6 +23,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{DataKey, Random};
 
+pub mod master;
+
 /// The symmetric master key (`SECRETS_MASTER_KEY`, the keyring): `kid=sha256:<16 hex>`.
 pub const MASTER: &str = "master";
 /// An age X25519 recipient (`age1...`).
@@ -161,6 +163,39 @@ impl SlotLine {
         (well_formed && slot.render() == line).then_some(slot)
     }
 
+    /// Which field of a line [`SlotLine::parse`] refused breaks the grammar, for the
+    /// message (`type=`, `kid=`, `created=`, `wrap=`, or the other fields).
+    pub fn malformed_field(line: &str) -> &'static str {
+        let rest = line
+            .strip_prefix(PREFIX)
+            .unwrap_or(line)
+            .trim_end_matches('\n');
+        let mut fields = rest.split(' ');
+        let kind = fields.next().and_then(|f| f.strip_prefix("type="));
+        if !kind.is_some_and(name_ok) {
+            return "type=";
+        }
+        let kid = fields.next().and_then(|f| f.strip_prefix("kid="));
+        if !kid.is_some_and(value_ok) {
+            return "kid=";
+        }
+        let created = fields.next().and_then(|f| f.strip_prefix("created="));
+        let created_ok = created.is_some_and(|c| {
+            DateTime::parse_from_rfc3339(c).is_ok_and(|t| timestamp(t.with_timezone(&Utc)) == c)
+        });
+        if !created_ok {
+            return "created=";
+        }
+        let last = fields.next_back();
+        if last
+            .and_then(|f| f.strip_prefix("wrap="))
+            .is_none_or(|w| B64.decode(w).is_err())
+        {
+            return "wrap=";
+        }
+        "fields"
+    }
+
     /// How messages name this slot: `age slot age1abc… (alice)`.
     pub fn describe(&self) -> String {
         match self.field("name") {
@@ -224,6 +259,27 @@ pub trait Identity {
     fn source(&self) -> String;
     /// Unwrap `slot` (whose kind and kid match this identity's).
     fn unwrap(&self, slot: &SlotLine) -> Result<DataKey, SlotError>;
+    /// Asked only when no slot names this identity: does it open one of `slots` whose
+    /// kind or kid was edited? Then the header was altered (an integrity failure), not
+    /// the wrong key. A kind whose wrap does not bind its header fields answers `None`.
+    fn altered(&self, slots: &[SlotLine]) -> Option<&'static str> {
+        let _ = slots;
+        None
+    }
+    /// The symmetric master key behind this identity, if it is one: a Fernet file names
+    /// no key, so each candidate master key is tried on it.
+    fn master_key(&self) -> Option<&crate::key::Key> {
+        None
+    }
+}
+
+/// The recipient that re-wraps a new data key for an existing slot, from the slot's
+/// public fields alone (`rotate`, removing a slot). `None` for a kind this build cannot
+/// re-wrap without its private side: a master slot (symmetric: the key itself is needed)
+/// and kinds this build does not know. Implementations of new kinds add their arm here.
+pub fn recipient_from_slot(slot: &SlotLine) -> Option<Box<dyn Recipient>> {
+    let _ = slot;
+    None
 }
 
 #[cfg(test)]

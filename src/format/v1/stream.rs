@@ -22,6 +22,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::slot::Identity;
 use super::{
     corrupt, decode_part, find_slot, hkdf32, parse, FormatError, Lines, SecretText, MAC_DOMAIN,
 };
@@ -69,7 +70,20 @@ where
     C: Read + Seek + Send,
     R: Read + Seek + Send,
 {
-    decrypt_chunked(counter, src, key, CHUNK)
+    decrypt_chunked(counter, src, &[key], CHUNK)
+}
+
+/// [`decrypt`] with a set of candidate identities (the slot is chosen by key id).
+pub fn decrypt_with<C, R>(
+    counter: &mut C,
+    src: &mut R,
+    identities: &[&dyn Identity],
+) -> Result<Plaintext, StreamError>
+where
+    C: Read + Seek + Send,
+    R: Read + Seek + Send,
+{
+    decrypt_chunked(counter, src, identities, CHUNK)
 }
 
 /// One chunk of whole body lines on its way to a decoder (the reader keeps a reference
@@ -94,7 +108,7 @@ const AHEAD_OF_COUNT: usize = 8;
 pub fn decrypt_chunked<C, R>(
     counter: &mut C,
     src: &mut R,
-    key: &Key,
+    identities: &[&dyn Identity],
     chunk: usize,
 ) -> Result<Plaintext, StreamError>
 where
@@ -116,7 +130,7 @@ where
     }
     let first = String::from_utf8(first).map_err(|_| not_utf8())?;
     let parsed = parse(&first)?;
-    let (_, data_key) = find_slot(&parsed.header, key)?;
+    let (_, data_key) = find_slot(&parsed.header, identities)?;
     let mac_key = hkdf32(&*data_key.0, b"mac");
     let value_key = hkdf32(&*data_key.0, b"value");
     let header_lines: Vec<String> = parsed.header_lines.iter().map(|l| l.to_string()).collect();
@@ -455,7 +469,7 @@ mod tests {
 
     fn stream(sealed: &[u8], key: &Key, chunk: usize) -> Result<Vec<u8>, StreamError> {
         let (mut counter, mut src) = (io::Cursor::new(sealed), io::Cursor::new(sealed));
-        decrypt_chunked(&mut counter, &mut src, key, chunk).map(|p| p.to_vec().to_vec())
+        decrypt_chunked(&mut counter, &mut src, &[key], chunk).map(|p| p.to_vec().to_vec())
     }
 
     /// What the whole-file decoder says, in the stream's terms.
@@ -586,7 +600,7 @@ mod tests {
             lines.next().unwrap(),
         );
         let rest: String = lines.collect();
-        let mac = compute_mac(&data_key, [first, slot], &rest);
+        let mac = compute_mac(&data_key, &format!("{first}{slot}"), &rest);
         let resealed = format!("{first}{slot}{MAC_PREFIX}{}\n{rest}", B64.encode(mac));
         let want = whole(resealed.as_bytes(), &key).unwrap_err();
         assert!(want.contains("line 704"), "{want}");
@@ -613,7 +627,7 @@ mod tests {
             let r = decrypt_chunked(
                 &mut io::Cursor::new(&a),
                 &mut io::Cursor::new(&b),
-                &key,
+                &[&key],
                 chunk,
             );
             assert!(matches!(r, Err(StreamError::Io(_))), "{r:?}");
@@ -627,7 +641,7 @@ mod tests {
         let r = decrypt_chunked(
             &mut io::Cursor::new(&a),
             &mut io::Cursor::new(&mixed),
-            &key,
+            &[&key],
             8,
         );
         assert!(
@@ -646,7 +660,7 @@ mod tests {
                 Ok(0)
             }
         }
-        let r = decrypt_chunked(&mut Broken, &mut io::Cursor::new(&a), &key, 8);
+        let r = decrypt_chunked(&mut Broken, &mut io::Cursor::new(&a), &[&key], 8);
         assert!(matches!(r, Err(StreamError::Io(_))), "{r:?}");
     }
 

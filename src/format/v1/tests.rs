@@ -112,8 +112,8 @@ fn wrong_key_names_both_ids() {
     let sealed = seal("A=x\n", &key);
     match decrypt(&sealed, &other) {
         Err(FormatError::WrongKey { file, given }) => {
-            assert_eq!(file, vec![key.id()]);
-            assert_eq!(given, other.id());
+            assert_eq!(file, vec![key.id().to_string()]);
+            assert_eq!(given, vec![other.id().to_string()]);
         }
         r => panic!("expected WrongKey, got {r:?}"),
     }
