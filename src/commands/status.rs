@@ -277,22 +277,33 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
 /// The authorship rule for one encrypted file (a creation rule with `require_secret_slot`
 /// in `.envseal/config.toml`): the message naming the file and the rule when the file's
 /// header has no slot that needs a secret to write. Judged from the header alone, without
-/// a key, so the pre-commit hook can call it too. Fernet files need the master key to
-/// write, and files that are not v1 are the integrity check's business.
+/// a key. Reads the work tree's file; the hook, which reads staged blobs, calls
+/// [`authorship_of`] with the blob.
 pub(crate) fn authorship_problem(project: &Project, path: &Path) -> Option<String> {
-    project
-        .config
+    let config = &project.config;
+    config
         .creation_rules
         .iter()
         .find(|r| r.require_secret_slot)?;
     let rel = project.relative(path);
-    project.config.rule_for(&rel)?;
-    let bytes = std::fs::read(path).ok()?;
-    if format::detect(&bytes) != Some(Format::V1) {
+    config.rule_for(&rel)?;
+    authorship_of(config, &rel, &std::fs::read(path).ok()?)
+}
+
+/// [`authorship_problem`] over the bytes of `rel` (a path relative to the project root):
+/// for the pre-commit hook, one line: `problems.extend(status::authorship_of(&project.config,
+/// rel, &blob))`. Fernet files need the master key to write; files that are not v1 are the
+/// integrity check's business.
+pub(crate) fn authorship_of(
+    config: &crate::config::Config,
+    rel: &Path,
+    bytes: &[u8],
+) -> Option<String> {
+    if format::detect(bytes) != Some(Format::V1) {
         return None;
     }
-    let slots = header_slots(std::str::from_utf8(&bytes).ok()?);
-    let (rule, problem) = project.config.authorship_problem(&rel, &slots)?;
+    let slots = header_slots(std::str::from_utf8(bytes).ok()?);
+    let (rule, problem) = config.authorship_problem(rel, &slots)?;
     Some(format!(
         "{}: {problem} [{}]",
         rel.display(),

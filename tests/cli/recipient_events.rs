@@ -330,3 +330,41 @@ fn status_check_names_a_file_without_a_secret_slot_and_its_rule() {
     assert!(out.contains(".env.production.encrypted: corrupt"), "{out}");
     assert!(!out.contains("no key slot that needs a secret"), "{out}");
 }
+
+/// A typo in a creation rule stops every command at `config.toml:line` (exit 2), before
+/// anything is written, without echoing the text (a pasted private key included).
+#[test]
+fn a_bad_creation_rule_is_a_usage_error_naming_its_line() {
+    let sb = Sandbox::new();
+    sb.write(".env", ENV);
+    sb.run(&["generate-key", "-q"]).ok();
+    fs::create_dir_all(sb.path(".envseal")).unwrap();
+    let identity =
+        "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ9F35G4";
+    for (text, at) in [
+        (
+            format!(
+                "[[creation_rules]]\npath = \".env\"\nage = [\"{}\"]\n",
+                &ALICE[..40]
+            ),
+            "config.toml:3:",
+        ),
+        (
+            format!("\n[[creation_rules]]\nage = [\"{identity}\"]\n"),
+            "config.toml:3:",
+        ),
+    ] {
+        fs::write(sb.path(".envseal/config.toml"), &text).unwrap();
+        for args in [&["encrypt"][..], &["status", "--check"]] {
+            let run = sb.run(args);
+            run.code(code(Code::Usage));
+            assert!(run.stderr.contains(at), "{}", run.stderr);
+            assert!(
+                !run.stderr.contains(&ALICE[..40]) && !run.stderr.contains("QQQQ"),
+                "{}",
+                run.stderr
+            );
+        }
+        assert!(!sb.path(".env.encrypted").exists());
+    }
+}
