@@ -129,12 +129,12 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;status' {
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many history rows')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many history rows (rotations and recipient changes together)')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
-            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem')
-            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Show the rotation history from the ledger, newest first')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, a rotation is unfinished, or a file lacks the secret slot its creation rule requires (require_secret_slot); print one line per problem')
+            [CompletionResult]::new('--history', '--history', [CompletionResultType]::ParameterName, 'Show the rotation history from the ledger, newest first, with the key-slot (recipient) changes merged in by time')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output (schema in the README)')
             [CompletionResult]::new('--recurse-submodules', '--recurse-submodules', [CompletionResultType]::ParameterName, 'Also look into git submodules (by default the project stops at a submodule''s boundary: its files belong to another repository)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')

@@ -121,12 +121,12 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;status'= {
-            cand --limit 'How many history rows'
+            cand --limit 'How many history rows (rotations and recipient changes together)'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
-            cand --check 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem'
-            cand --history 'Show the rotation history from the ledger, newest first'
+            cand --check 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, a rotation is unfinished, or a file lacks the secret slot its creation rule requires (require_secret_slot); print one line per problem'
+            cand --history 'Show the rotation history from the ledger, newest first, with the key-slot (recipient) changes merged in by time'
             cand --json 'Machine-readable output (schema in the README)'
             cand --recurse-submodules 'Also look into git submodules (by default the project stops at a submodule''s boundary: its files belong to another repository)'
             cand -q 'Print nothing on stderr but errors'

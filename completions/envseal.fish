@@ -93,12 +93,12 @@ complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l recurse-submo
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c envseal -n "__fish_envseal_using_subcommand status" -l limit -d 'How many history rows' -r
+complete -c envseal -n "__fish_envseal_using_subcommand status" -l limit -d 'How many history rows (rotations and recipient changes together)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
-complete -c envseal -n "__fish_envseal_using_subcommand status" -l check -d 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, or a rotation is unfinished; print one line per problem'
-complete -c envseal -n "__fish_envseal_using_subcommand status" -l history -d 'Show the rotation history from the ledger, newest first'
+complete -c envseal -n "__fish_envseal_using_subcommand status" -l check -d 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, a rotation is unfinished, or a file lacks the secret slot its creation rule requires (require_secret_slot); print one line per problem'
+complete -c envseal -n "__fish_envseal_using_subcommand status" -l history -d 'Show the rotation history from the ledger, newest first, with the key-slot (recipient) changes merged in by time'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l json -d 'Machine-readable output (schema in the README)'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l recurse-submodules -d 'Also look into git submodules (by default the project stops at a submodule\'s boundary: its files belong to another repository)'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -333,14 +333,16 @@ Examples:
   envseal status --history")]
 pub struct Status {
     /// Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a
-    /// plaintext env file is tracked by git or not ignored by it, or a rotation is
-    /// unfinished; print one line per problem.
+    /// plaintext env file is tracked by git or not ignored by it, a rotation is
+    /// unfinished, or a file lacks the secret slot its creation rule requires
+    /// (require_secret_slot); print one line per problem.
     #[arg(long)]
     pub check: bool,
-    /// Show the rotation history from the ledger, newest first.
+    /// Show the rotation history from the ledger, newest first, with the key-slot
+    /// (recipient) changes merged in by time.
     #[arg(long)]
     pub history: bool,
-    /// How many history rows.
+    /// How many history rows (rotations and recipient changes together).
     #[arg(long, default_value_t = 20, requires = "history")]
     pub limit: usize,
     /// Machine-readable output (schema in the README).

@@ -11,11 +11,18 @@
 //! extra_patterns = ["SIGNING"]
 //! not_sensitive = ["PUBLIC_KEY"]
 //! allow = ["STRIPE_PUBLISHABLE_KEY"]   # names the leak check never reports
+//! [[creation_rules]]                   # which key slots a file gets (see `rules`)
+//! path = ".env.production"
+//! age = ["age1..."]
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
+
+mod rules;
+pub use rules::{AuthorshipProblem, CreationRule, RecipientSpec, RuleRecipient};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -29,6 +36,12 @@ pub struct Config {
     /// The project's key (`sha256:…`): which keyring key `encrypt` uses for a new file
     /// when the keyring holds several.
     pub key_id: Option<String>,
+    /// `[[creation_rules]]` as written; checked into `creation_rules` by [`load`].
+    #[serde(rename = "creation_rules")]
+    raw_rules: Vec<Spanned<rules::RawRule>>,
+    /// The creation rules, in file order; first match wins ([`Config::rule_for`]).
+    #[serde(skip)]
+    pub creation_rules: Vec<CreationRule>,
 }
 
 impl Default for Config {
@@ -39,6 +52,8 @@ impl Default for Config {
             dialect: crate::dialect::Dialect::default(),
             mask: crate::mask::Rules::default(),
             key_id: None,
+            raw_rules: Vec::new(),
+            creation_rules: Vec::new(),
         }
     }
 }
@@ -68,22 +83,51 @@ pub fn load(root: &Path) -> Result<Config, ConfigError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(err) => return Err(ConfigError::Read { path, err }),
     };
-    toml::from_str(&text).map_err(|e| {
+    let mut config: Config = toml::from_str(&text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        let before = &text[..offset.min(text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let (line, column) = position(&text, offset);
         let what = describe(e.message());
         ConfigError::Parse {
-            path,
+            path: path.clone(),
             line,
             column,
             what,
         }
-    })
+    })?;
+    config.creation_rules = rules::compile(&config.raw_rules, &text, &path)?;
+    Ok(config)
+}
+
+/// 1-based line and column (in characters) of a byte offset into the file's text.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 impl Config {
+    /// The first creation rule whose `path` matches `rel` (relative to the project root;
+    /// a plaintext path or its `.encrypted` file), as `.sops.yaml` picks its rule.
+    pub fn rule_for(&self, rel: &Path) -> Option<&CreationRule> {
+        self.creation_rules.iter().find(|r| r.matches(rel))
+    }
+
+    /// The authorship check for one file, in one call (for `status --check` and the hook):
+    /// `None` when no rule applies, the rule does not ask for it, or a secret slot is there.
+    pub fn authorship_problem(
+        &self,
+        rel: &Path,
+        slots: &[crate::format::v1::slot::SlotLine],
+    ) -> Option<(&CreationRule, AuthorshipProblem)> {
+        let rule = self.rule_for(rel)?;
+        rule.check_authorship(slots).err().map(|p| (rule, p))
+    }
+
     /// Does a file name look like a plaintext env file by the configured patterns?
     /// Encrypted files, backups and templates (`.example`, `.sample`, `.template`) are not.
     pub fn is_plaintext_name(&self, name: &str) -> bool {

@@ -28,7 +28,7 @@
 //! `BEGIN IMMEDIATE` transaction, so two writers serialise on the lock instead of
 //! deadlocking on a read-to-write upgrade.
 //!
-//! # Schema (version 2, `PRAGMA user_version = 2`; v2 adds `sync_pairs`, see [`MIGRATIONS`], `PRAGMA application_id` = [`APPLICATION_ID`])
+//! # Schema (version 3, `PRAGMA user_version = 3`; v2 adds `sync_pairs`, v3 `recipient_events` (`src/ledger/recipients.rs`), see [`MIGRATIONS`], `PRAGMA application_id` = [`APPLICATION_ID`])
 //! Timestamps are RFC 3339 UTC text with milliseconds and a `Z`
 //! (`2026-01-31T09:15:02.123Z`): fixed width, so text order is time order, and readable
 //! in `sqlite3` during an incident. Ties are broken by `id` (insertion order).
@@ -83,6 +83,21 @@
 //!     at        TEXT NOT NULL,
 //!     PRIMARY KEY (plaintext, encrypted)
 //! ) WITHOUT ROWID;                              -- read and written by primary key only
+//! -- v3: key-slot (recipient) changes, next to rotations (issue 12)
+//! CREATE TABLE recipient_events (
+//!     id                INTEGER PRIMARY KEY,
+//!     at                TEXT NOT NULL,
+//!     file              TEXT NOT NULL,        -- as rotation_files.path: from the project root
+//!     action            TEXT NOT NULL CHECK (action IN ('added','removed','rewrapped')),
+//!     slot_type         TEXT NOT NULL,        -- 'master', 'age', 'ssh', 'aws-kms', ...
+//!     slot_kid          TEXT NOT NULL,        -- the slot's public key id (kid=)
+//!     name              TEXT,                 -- the slot's name= (public), if any
+//!     data_key_replaced INTEGER NOT NULL CHECK (data_key_replaced IN (0, 1)),
+//!     rotation_id       INTEGER REFERENCES rotations(id) ON DELETE CASCADE, -- 'rewrapped' by a rotation
+//!     actor             TEXT NOT NULL,        -- user@host, as for rotations
+//!     tool_version      TEXT NOT NULL
+//! );
+//! CREATE INDEX recipient_events_at ON recipient_events (at);       -- recipient_events()
 //! ```
 //! `history(n)` and `events(n)` walk their time index backwards and stop after `n` rows;
 //! `unfinished()` walks a partial index that holds only unfinished rotations;
@@ -112,6 +127,9 @@ use rusqlite::{
     TransactionBehavior,
 };
 use serde::{Serialize, Serializer};
+
+mod recipients;
+pub use recipients::{NewRecipientEvent, RecipientAction, RecipientEvent};
 
 /// How long a writer waits for another envseal process to release the ledger.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -174,6 +192,22 @@ pub const MIGRATIONS: &[&str] = &[
         at          TEXT NOT NULL,
         PRIMARY KEY (plaintext, encrypted)
     ) WITHOUT ROWID;",
+    // v3: key-slot (recipient) changes: added, removed, re-wrapped for a new data key.
+    // Public data only: slot kinds, key ids and names are in the committed file's header.
+    "CREATE TABLE recipient_events (
+        id                INTEGER PRIMARY KEY,
+        at                TEXT NOT NULL,
+        file              TEXT NOT NULL,
+        action            TEXT NOT NULL CHECK (action IN ('added','removed','rewrapped')),
+        slot_type         TEXT NOT NULL,
+        slot_kid          TEXT NOT NULL,
+        name              TEXT,
+        data_key_replaced INTEGER NOT NULL CHECK (data_key_replaced IN (0, 1)),
+        rotation_id       INTEGER REFERENCES rotations(id) ON DELETE CASCADE,
+        actor             TEXT NOT NULL,
+        tool_version      TEXT NOT NULL
+    );
+    CREATE INDEX recipient_events_at ON recipient_events (at);",
 ];
 
 /// The schema version this build writes and understands.
@@ -297,6 +331,14 @@ pub enum LedgerError {
         id: RotationId,
         key_id: String,
     },
+
+    #[error(
+        "{field} given to the ledger {} is not a public slot field (a slot kind, key id or \
+         name as a file's header shows it); the ledger stores public data only (this is a bug \
+         in envseal, please report it)",
+        path.display()
+    )]
+    NotPublic { path: PathBuf, field: &'static str },
 }
 
 /// The id of a rotation row.
@@ -916,6 +958,20 @@ impl Ledger {
         verification: Option<&str>,
         failure: Option<&str>,
     ) -> Result<(), LedgerError> {
+        self.transition_with(id, to, verification, failure, &[])
+    }
+
+    /// [`Ledger::transition`], also recording `slot_events` (linked to the rotation) in the
+    /// same transaction.
+    fn transition_with(
+        &self,
+        id: RotationId,
+        to: RotationStatus,
+        verification: Option<&str>,
+        failure: Option<&str>,
+        slot_events: &[NewRecipientEvent],
+    ) -> Result<(), LedgerError> {
+        self.check_recipient_events(slot_events)?;
         const ACTION: &str = "update a rotation";
         let err = |e| self.classify(e, ACTION, false);
         let tx = self.write_tx(ACTION)?;
@@ -969,6 +1025,8 @@ impl Ledger {
             )
             .map_err(err)?;
         }
+        self.insert_recipient_events(&tx, Some(id), slot_events)
+            .map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -1344,3 +1402,6 @@ fn create_private_file(path: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod recipient_tests;

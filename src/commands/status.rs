@@ -12,15 +12,17 @@
 //!                         unknown | no_plaintext" } ],
 //!   "plaintext_files": [ { "path": ".env", "tracked": false, "ignored": true } ],
 //!   "unfinished_rotations": [ { ...ledger rotation... } ],
+//!   "recipient_events": [ { ...ledger recipient event, newest first... } ],
 //!   "problems": [ { "kind": "stale | overdue | tracked_plaintext | unfinished_rotation | retired_key |
-//!                            corrupt | unignored_plaintext",
+//!                            corrupt | unignored_plaintext | authorship",
 //!                   "path": "... or null", "message": "..." } ] }
 //! ```
 //! `sync`, when the pair differs: `stale` when the plaintext changed since this clone's
 //! last sync of the pair, or when there is no sync record (fresh clone, CI, rotated
 //! since); `encrypted_changed` when only the encrypted file did (pulled, merged, `edit`);
 //! `both_changed`. Each has its own advice; the problem kind is `stale` for all three.
-//! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ] }`.
+//! `--history --json` prints `{ "schema": 1, "rotations": [ ...newest first... ],
+//! "recipient_events": [ ...newest first... ] }`; `--history` merges both by time.
 
 use std::path::Path;
 
@@ -33,7 +35,7 @@ use crate::cli::{Global, Status};
 use crate::exit::{Code, Failure};
 use crate::format::{self, fernet, v1, Format};
 use crate::key::{self, KeyId};
-use crate::ledger::{Ledger, Rotation};
+use crate::ledger::{Ledger, RecipientEvent, Rotation};
 use crate::project::{self, Project};
 
 #[derive(Debug, Serialize)]
@@ -76,6 +78,8 @@ struct Report {
     files: Vec<FileStatus>,
     plaintext_files: Vec<PlainStatus>,
     unfinished_rotations: Vec<Rotation>,
+    /// The most recent key-slot changes (ledger schema v3), newest first.
+    recipient_events: Vec<RecipientEvent>,
     problems: Vec<Problem>,
 }
 
@@ -132,6 +136,13 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                     super::shell_quote(&st.path),
                     r.new_key_id,
                 ),
+            });
+        }
+        if let Some(message) = authorship_problem(&project, &path) {
+            problems.push(Problem {
+                kind: "authorship",
+                path: Some(st.path.clone()),
+                message,
             });
         }
         if let Some(advice) = &st.advice {
@@ -223,6 +234,10 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
             ),
         });
     }
+    let recipient_events = match &ledger {
+        Some(l) => l.recipient_events(args.limit)?,
+        None => Vec::new(),
+    };
     let report = Report {
         schema: 1,
         project_root: project.root.display().to_string(),
@@ -231,6 +246,7 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
         files,
         plaintext_files,
         unfinished_rotations: unfinished,
+        recipient_events,
         problems,
     };
     if args.json {
@@ -256,6 +272,64 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The authorship rule for one encrypted file (a creation rule with `require_secret_slot`
+/// in `.envseal/config.toml`): the message naming the file and the rule when the file's
+/// header has no slot that needs a secret to write. Judged from the header alone, without
+/// a key. Reads the work tree's file; the hook, which reads staged blobs, calls
+/// [`authorship_of`] with the blob.
+pub(crate) fn authorship_problem(project: &Project, path: &Path) -> Option<String> {
+    let config = &project.config;
+    config
+        .creation_rules
+        .iter()
+        .find(|r| r.require_secret_slot)?;
+    let rel = project.relative(path);
+    config.rule_for(&rel)?;
+    authorship_of(config, &rel, &std::fs::read(path).ok()?)
+}
+
+/// [`authorship_problem`] over the bytes of `rel` (a path relative to the project root):
+/// for the pre-commit hook, one line: `problems.extend(status::authorship_of(&project.config,
+/// rel, &blob))`. Fernet files need the master key to write; files that are not v1 are the
+/// integrity check's business.
+pub(crate) fn authorship_of(
+    config: &crate::config::Config,
+    rel: &Path,
+    bytes: &[u8],
+) -> Option<String> {
+    if format::detect(bytes) != Some(Format::V1) {
+        return None;
+    }
+    let slots = header_slots(std::str::from_utf8(bytes).ok()?);
+    let (rule, problem) = config.authorship_problem(rel, &slots)?;
+    Some(format!(
+        "{}: {problem} [{}]",
+        rel.display(),
+        rule.describe()
+    ))
+}
+
+/// The slot lines of a v1 file's header, each read by the one slot-line reader
+/// (`SlotLine::parse`); a line it refuses is left out (the integrity check reports it).
+/// Line endings converted by git (`\r\n`) are read as `\n`.
+// TODO(integration): once `v1::Header` holds `SlotLine`s (issue 11, format layer), take
+// them from `v1::header` instead of walking the lines here.
+fn header_slots(text: &str) -> Vec<v1::slot::SlotLine> {
+    let mut lines = text.split_inclusive('\n');
+    if !lines.next().is_some_and(|l| l.starts_with("#envseal:v1 ")) {
+        return Vec::new();
+    }
+    lines
+        .take_while(|l| l.starts_with("#envseal:key "))
+        .filter_map(|l| {
+            let l = l
+                .strip_suffix("\r\n")
+                .map_or_else(|| l.to_owned(), |b| format!("{b}\n"));
+            v1::slot::SlotLine::parse(&l)
+        })
+        .collect()
 }
 
 /// The completed rotation that retired the key this file is still under, if any.
@@ -424,41 +498,86 @@ fn print_human(r: &Report) -> Result<()> {
 }
 
 fn history(ledger: Option<&Ledger>, args: &Status, ui: &Ui) -> Result<()> {
-    let rotations = match ledger {
-        Some(l) => l.history(args.limit)?,
-        None => Vec::new(),
+    let (rotations, recipient_events) = match ledger {
+        Some(l) => (l.history(args.limit)?, l.recipient_events(args.limit)?),
+        None => (Vec::new(), Vec::new()),
     };
     if args.json {
-        let v = serde_json::json!({ "schema": 1, "rotations": rotations });
+        let v = serde_json::json!({
+            "schema": 1,
+            "rotations": rotations,
+            "recipient_events": recipient_events,
+        });
         return write_stdout(format!("{}\n", serde_json::to_string_pretty(&v)?).as_bytes());
     }
-    if rotations.is_empty() {
-        ui.info("no rotations recorded");
+    if rotations.is_empty() && recipient_events.is_empty() {
+        ui.info("no rotations or recipient changes recorded");
         return Ok(());
     }
+    // Newest first, both kinds merged by time (a rotation by its start), `--limit` rows.
+    let mut rows: Vec<(DateTime<Utc>, String)> = rotations
+        .iter()
+        .map(|r| (r.started_at, rotation_line(r)))
+        .chain(
+            recipient_events
+                .iter()
+                .map(|e| (e.at, recipient_event_line(e))),
+        )
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut out = String::new();
-    for r in &rotations {
-        out.push_str(&format!(
-            "#{} {} {}  {} -> {}  {} file(s)  by {}  reason: {}{}{}\n",
-            r.id,
-            rfc3339(r.started_at),
-            r.status,
-            r.old_key_id,
-            r.new_key_id,
-            r.files.len(),
-            r.actor,
-            r.reason,
-            r.verification
-                .as_deref()
-                .map(|v| format!("  ({v})"))
-                .unwrap_or_default(),
-            r.failure_reason
-                .as_deref()
-                .map(|v| format!("  failure: {v}"))
-                .unwrap_or_default(),
-        ));
+    for (_, line) in rows.into_iter().take(args.limit) {
+        out.push_str(&line);
     }
     write_stdout(out.as_bytes())
+}
+
+fn rotation_line(r: &Rotation) -> String {
+    format!(
+        "#{} {} {}  {} -> {}  {} file(s)  by {}  reason: {}{}{}\n",
+        r.id,
+        rfc3339(r.started_at),
+        r.status,
+        r.old_key_id,
+        r.new_key_id,
+        r.files.len(),
+        r.actor,
+        r.reason,
+        r.verification
+            .as_deref()
+            .map(|v| format!("  ({v})"))
+            .unwrap_or_default(),
+        r.failure_reason
+            .as_deref()
+            .map(|v| format!("  failure: {v}"))
+            .unwrap_or_default(),
+    )
+}
+
+/// `2026-12-02T10:00:00Z recipient removed  .env.encrypted  age slot age1... (bob)  data
+/// key replaced  by alice@laptop`.
+fn recipient_event_line(e: &RecipientEvent) -> String {
+    format!(
+        "{} recipient {}  {}  {} slot {}{}  data key {}{}  by {}\n",
+        rfc3339(e.at),
+        e.action,
+        e.file,
+        e.slot_type,
+        e.slot_kid,
+        e.name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default(),
+        if e.data_key_replaced {
+            "replaced"
+        } else {
+            "kept"
+        },
+        e.rotation_id
+            .map(|r| format!("  (rotation #{r})"))
+            .unwrap_or_default(),
+        e.actor,
+    )
 }
 
 /// Encrypted files that are not well-formed (judged without a key) or that fail their

@@ -33,6 +33,7 @@ mod mask_check;
 mod mask_filter;
 mod mask_view;
 mod prompts;
+mod recipient_events;
 mod repo_boundaries;
 mod review;
 mod rotation;

@@ -211,6 +211,7 @@ fn json_report_has_every_documented_field_with_its_type() {
             ("files", T::Arr),
             ("plaintext_files", T::Arr),
             ("unfinished_rotations", T::Arr),
+            ("recipient_events", T::Arr),
             ("problems", T::Arr),
         ],
     );
@@ -303,7 +304,15 @@ fn history_json_lists_rotations_newest_first() {
     p.ok(["rotate", "--force", "--no-backup", "--reason", "first"]);
     p.ok(["rotate", "--force", "--no-backup", "--reason", "second"]);
     let v = json(&p.ok(["status", "--history", "--json"]));
-    assert_shape("history", &v, &[("schema", T::Num), ("rotations", T::Arr)]);
+    assert_shape(
+        "history",
+        &v,
+        &[
+            ("schema", T::Num),
+            ("rotations", T::Arr),
+            ("recipient_events", T::Arr),
+        ],
+    );
     assert_eq!(v["schema"], 1);
     let rs = v["rotations"].as_array().unwrap();
     assert_eq!(rs.len(), 2, "{rs:?}");
