@@ -472,4 +472,4 @@ impl Identity for SshIdentity {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
