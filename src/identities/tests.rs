@@ -65,7 +65,7 @@ fn the_first_source_holding_the_kid_wins_in_the_documented_order() {
     let mut w = Vec::new();
     let cases: [(&[PathBuf], &Env, String); 4] = [
         (
-            &[flag.clone()],
+            std::slice::from_ref(&flag),
             &env,
             format!("--identity {}", flag.display()),
         ),

@@ -436,3 +436,138 @@ proptest! {
         prop_assert_eq!(again.kid(), slot.kid);
     }
 }
+
+/// The known-answer vector `fixtures/vectors/v1-age/001_age_and_ssh.json` (made once:
+/// age wraps are random): a v1 file with a master, an age and an ssh slot over one data
+/// key. Each slot opens with the vector's identity through envseal and through the `age`
+/// command, the MAC (computed here from docs/FORMAT.md) covers the slot lines, and the
+/// independent Python decoder reads the whole file through each identity.
+#[test]
+fn the_age_and_ssh_vector_opens_with_envseal_the_age_command_and_the_reference_decoder() {
+    use hmac::Mac;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("fixtures/vectors/v1-age/001_age_and_ssh.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let text = |k: &str| v[k].as_str().unwrap().to_owned();
+    let hex = |s: &str| {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let data_key = hex(&text("data_key"));
+    let encrypted = text("encrypted");
+    let lines: Vec<&str> = encrypted.split_inclusive('\n').collect();
+    let slots: Vec<SlotLine> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("#envseal:key type=age ") || l.starts_with("#envseal:key type=ssh ")
+        })
+        .map(|l| SlotLine::parse(l).expect("a grammar-valid slot line"))
+        .collect();
+    assert_eq!(slots.len(), 2);
+    assert_eq!(slots[0].kid, text("age_recipient"));
+
+    // envseal: each identity finds its slot by kid and unwraps the data key.
+    let mut ids = crate::identities::parse(&text("age_identity"), "vector").unwrap();
+    ids.extend(crate::identities::parse(&text("ssh_private_key"), "vector").unwrap());
+    for slot in &slots {
+        let id = ids
+            .iter()
+            .find(|i| i.kind() == slot.kind && i.kid() == slot.kid)
+            .expect("an identity for each slot");
+        assert_eq!(&id.unwrap(slot).unwrap().expose_bytes()[..], &data_key[..]);
+        let again = recipient_from_slot(slot).unwrap();
+        assert_eq!(again.kid(), slot.kid);
+    }
+    assert_eq!(
+        public_form(&slots[1]).unwrap(),
+        text("ssh_public_key").rsplit_once(' ').unwrap().0
+    );
+
+    // The MAC, from the spec: HMAC-SHA256 under HKDF(data key, "envseal v1", "mac") over
+    // the count and the length-prefixed lines, every slot line included.
+    let mac_at = lines
+        .iter()
+        .position(|l| l.starts_with("#envseal:mac "))
+        .unwrap();
+    let mut mk = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"envseal v1"), &data_key)
+        .expand(b"mac", &mut mk)
+        .unwrap();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&mk).unwrap();
+    mac.update(b"envseal v1 mac\0");
+    mac.update(&(lines.len() as u64 - 1).to_be_bytes());
+    for (_, l) in lines.iter().enumerate().filter(|(i, _)| *i != mac_at) {
+        mac.update(&(l.len() as u64).to_be_bytes());
+        mac.update(l.as_bytes());
+    }
+    let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    assert_eq!(lines[mac_at], format!("#envseal:mac hmac-sha256={tag}\n"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let age_id = dir.path().join("age.txt");
+    let ssh_id = dir.path().join("id_ed25519");
+    crate::fsutil::write_new(&age_id, text("age_identity").as_bytes(), 0o600).unwrap();
+    crate::fsutil::write_new(&ssh_id, text("ssh_private_key").as_bytes(), 0o600).unwrap();
+    if let Some(age) = age_command() {
+        assert_eq!(
+            age_decrypt(age, &age_id, &slots[0].wrap, dir.path()),
+            data_key
+        );
+        assert_eq!(
+            age_decrypt(age, &ssh_id, &slots[1].wrap, dir.path()),
+            data_key
+        );
+    } else {
+        return;
+    }
+
+    // The independent decoder, through each identity and through the master key.
+    let have_python = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_python {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "python3 with cryptography is missing"
+        );
+        eprintln!("skipping the reference decoder: python3 with cryptography is missing");
+        return;
+    }
+    let file = dir.path().join("v.encrypted");
+    std::fs::write(&file, &encrypted).unwrap();
+    let master = dir.path().join("master.key");
+    std::fs::write(&master, text("master_key")).unwrap();
+    let script = root.join("scripts/v1_reference.py");
+    for args in [
+        vec!["--identity".as_ref(), age_id.as_os_str()],
+        vec!["--identity".as_ref(), ssh_id.as_os_str()],
+        vec![master.as_os_str()],
+    ] {
+        let out = Command::new("python3")
+            .arg(&script)
+            .args(&args)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), text("plaintext"));
+    }
+    // A slot line altered by hand fails the reference decoder's MAC check.
+    std::fs::write(&file, encrypted.replace("name=alice", "name=mallory")).unwrap();
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg("--identity")
+        .arg(&age_id)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
