@@ -128,6 +128,14 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
             };
         }
+        if let Some(e) = cause.downcast_ref::<crate::identities::IdentityError>() {
+            // An identity that cannot be used is a key that is missing, like a malformed
+            // key file; a file that cannot be read is an I/O error.
+            return match e {
+                crate::identities::IdentityError::Read { .. } => Code::Io,
+                _ => Code::KeyMissing,
+            };
+        }
         if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
             // A settings file that cannot be used is a usage error, like a bad option.
             return match e {
