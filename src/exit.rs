@@ -162,6 +162,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unusable_identity_is_key_missing_and_an_unreadable_one_io() {
+        use crate::identities::IdentityError;
+        let e = anyhow::Error::new(IdentityError::Encrypted {
+            origin: "--identity k".to_owned(),
+        })
+        .context("decrypt .env.encrypted");
+        assert_eq!(code_for(&e), Code::KeyMissing);
+        let e = anyhow::Error::new(IdentityError::Read {
+            path: "--identity k".to_owned(),
+            err: io::Error::from(io::ErrorKind::PermissionDenied),
+        });
+        assert_eq!(code_for(&e), Code::Io);
+    }
+
+    #[test]
     fn codes_are_distinct_and_in_the_table() {
         let all = [
             Code::Ok,
