@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('generate-key', 'generate-key', [CompletionResultType]::ParameterValue, 'Generate a new master key (32 random bytes from the OS)')
+            [CompletionResult]::new('generate-key', 'generate-key', [CompletionResultType]::ParameterValue, 'Generate a new master key (32 random bytes from the OS), or with --age an age identity')
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a .env file into a committable .env.encrypted')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt an encrypted file (v1 or Fernet, told apart by content)')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate the master key: re-encrypt every file under the current key with a new one')
@@ -55,7 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Print the key itself on stdout (for a secret store); nothing is saved')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing --out file')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"key_id": ..., "path": ...} on stdout')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"key_id": ..., "path": ...} on stdout ({"recipient": ..., "path": ...} with --age)')
+            [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'Generate an age identity (a private key; its recipient age1... is public) instead of a master key. Never replaces an existing file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -417,7 +418,7 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;help' {
-            [CompletionResult]::new('generate-key', 'generate-key', [CompletionResultType]::ParameterValue, 'Generate a new master key (32 random bytes from the OS)')
+            [CompletionResult]::new('generate-key', 'generate-key', [CompletionResultType]::ParameterValue, 'Generate a new master key (32 random bytes from the OS), or with --age an age identity')
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a .env file into a committable .env.encrypted')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt an encrypted file (v1 or Fernet, told apart by content)')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate the master key: re-encrypt every file under the current key with a new one')

@@ -396,7 +396,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__generate__subcmd__key)
-            opts="-q -v -h --out --stdout --force --json --quiet --verbose --ledger --help"
+            opts="-q -v -h --out --stdout --force --json --age --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -27,7 +27,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand generate-key 'Generate a new master key (32 random bytes from the OS)'
+            cand generate-key 'Generate a new master key (32 random bytes from the OS), or with --age an age identity'
             cand encrypt 'Encrypt a .env file into a committable .env.encrypted'
             cand decrypt 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'
@@ -51,7 +51,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Print the key itself on stdout (for a secret store); nothing is saved'
             cand --force 'Replace an existing --out file'
-            cand --json 'Print {"key_id": ..., "path": ...} on stdout'
+            cand --json 'Print {"key_id": ..., "path": ...} on stdout ({"recipient": ..., "path": ...} with --age)'
+            cand --age 'Generate an age identity (a private key; its recipient age1... is public) instead of a master key. Never replaces an existing file'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -382,7 +383,7 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'envseal;help'= {
-            cand generate-key 'Generate a new master key (32 random bytes from the OS)'
+            cand generate-key 'Generate a new master key (32 random bytes from the OS), or with --age an age identity'
             cand encrypt 'Encrypt a .env file into a committable .env.encrypted'
             cand decrypt 'Decrypt an encrypted file (v1 or Fernet, told apart by content)'
             cand rotate 'Rotate the master key: re-encrypt every file under the current key with a new one'

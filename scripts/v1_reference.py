@@ -2,6 +2,11 @@
 """An independent v1 decoder, written from docs/FORMAT.md with Python's `cryptography`.
 
 Usage: v1_reference.py KEYFILE ENCRYPTED_FILE   -> the plaintext bytes on stdout.
+       v1_reference.py --identity IDENTITY ENCRYPTED_FILE
+                       (IDENTITY: an age identity file or an unencrypted OpenSSH private
+                       key; the data key comes from the age or ssh slot whose kid is the
+                       identity's, opened by the `age` command: docs/FORMAT.md, "Key
+                       slots: age and SSH")
 Exit 1 with a one-line reason on any failure. It exists to show the spec is complete:
 the test suite runs it on fixtures/vectors/v1 and on envseal's own output.
 """
@@ -10,6 +15,7 @@ import hashlib
 import hmac
 import re
 import struct
+import subprocess
 import sys
 
 from cryptography.hazmat.primitives import hashes
@@ -65,23 +71,71 @@ def before_conversion(data):
     return [r for i, r in enumerate([lf, crlf]) if r != data and r not in [lf, crlf][:i]]
 
 
-def decrypt(key_text, data):
+def identity_kids(identity_path):
+    """The kids an identity file opens: its age recipients (`age-keygen -y`) or its SSH
+    key's fingerprint (`ssh-keygen -l`, SHA256:...)."""
+    with open(identity_path, "rb") as f:
+        first = f.read(64)
+    if first.lstrip().startswith(b"-----BEGIN"):
+        out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", identity_path],
+                             capture_output=True, check=True).stdout.decode()
+        return "ssh", {out.split()[1]}
+    out = subprocess.run(["age-keygen", "-y", identity_path], capture_output=True, check=True).stdout
+    return "age", set(out.decode().split())
+
+
+def age_opener(identity_path):
+    """Open the age or ssh slot named by the identity's kid with `age -d -i`."""
+    kind, kids = identity_kids(identity_path)
+
+    def open_slots(slots):
+        for slot in slots:
+            fields = dict(f.split("=", 1) for f in slot.rstrip("\n").split(" ")[1:])
+            if fields["type"] == kind and fields["kid"] in kids:
+                wrapped = b64(fields["wrap"])
+                out = subprocess.run(["age", "-d", "-i", identity_path], input=wrapped, capture_output=True)
+                assert out.returncode == 0, "the slot does not open with its identity"
+                assert len(out.stdout) == 32, "the slot does not hold a 32-byte data key"
+                return out.stdout
+        return None
+
+    return open_slots
+
+
+def master_opener(key_text):
+    key = b64(key_text.strip().replace("+", "-").replace("/", "_").rstrip("="))
+    assert len(key) == 32, "bad key"
+    kid = key_id(key)
+
+    def open_slots(slots):
+        for slot in slots:
+            sm = re.fullmatch(r"#envseal:key type=master kid=(\S+) created=(\S+) wrap=([A-Za-z0-9_-]+)\n", slot)
+            if sm and sm.group(1) == kid:
+                raw = b64(sm.group(3))
+                aad = b"envseal v1 wrap\0" + sm.group(1).encode() + b"\0" + sm.group(2).encode()
+                return AESGCM(hkdf(key, b"wrap")).decrypt(raw[:12], raw[12:], aad)
+        return None
+
+    return open_slots
+
+
+def decrypt(opener, data):
+    if isinstance(opener, str):
+        opener = master_opener(opener)
     try:
-        return decrypt_exact(key_text, data)
+        return decrypt_exact(opener, data)
     except AssertionError as first:
         if str(first) == "wrong key":
             raise
         for reading in before_conversion(data):
             try:
-                return decrypt_exact(key_text, reading)
+                return decrypt_exact(opener, reading)
             except AssertionError:
                 pass
         raise first
 
 
-def decrypt_exact(key_text, data):
-    key = b64(key_text.strip().replace("+", "-").replace("/", "_").rstrip("="))
-    assert len(key) == 32, "bad key"
+def decrypt_exact(opener, data):
     text = data.decode("utf-8")
     lines = split_lines(text)
     m = re.fullmatch(r"#envseal:v1 bom=([01])\n", lines[0])
@@ -94,14 +148,7 @@ def decrypt_exact(key_text, data):
     m = re.fullmatch(r"#envseal:mac hmac-sha256=([A-Za-z0-9_-]+)\n", lines[i])
     assert m, "bad mac line"
     mac, mac_index = b64(m.group(1)), i
-    kid = key_id(key)
-    dk = None
-    for slot in slots:
-        sm = re.fullmatch(r"#envseal:key type=master kid=(\S+) created=(\S+) wrap=([A-Za-z0-9_-]+)\n", slot)
-        if sm and sm.group(1) == kid:
-            raw = b64(sm.group(3))
-            aad = b"envseal v1 wrap\0" + sm.group(1).encode() + b"\0" + sm.group(2).encode()
-            dk = AESGCM(hkdf(key, b"wrap")).decrypt(raw[:12], raw[12:], aad)
+    dk = opener(slots)
     assert dk is not None, "wrong key"
     covered = lines[:mac_index] + lines[mac_index + 1:]
     msg = b"envseal v1 mac\0" + struct.pack(">Q", len(covered))
@@ -135,11 +182,16 @@ def decrypt_exact(key_text, data):
 
 if __name__ == "__main__":
     try:
-        with open(sys.argv[1]) as f:
-            key_text = f.read()
-        with open(sys.argv[2], "rb") as f:
+        if sys.argv[1] == "--identity":
+            opener = age_opener(sys.argv[2])
+            encrypted = sys.argv[3]
+        else:
+            with open(sys.argv[1]) as f:
+                opener = master_opener(f.read())
+            encrypted = sys.argv[2]
+        with open(encrypted, "rb") as f:
             data = f.read()
-        sys.stdout.buffer.write(decrypt(key_text, data))
+        sys.stdout.buffer.write(decrypt(opener, data))
     except Exception as e:  # one line, never the data
         print(f"v1_reference: {type(e).__name__}: {str(e)[:80]}", file=sys.stderr)
         sys.exit(1)

@@ -106,17 +106,24 @@ pub struct KeyList {
     pub json: bool,
 }
 
-/// Generate a new master key (32 random bytes from the OS).
+/// Generate a new master key (32 random bytes from the OS), or with --age an age identity.
 ///
 /// By default the key goes into the keyring ($XDG_CONFIG_HOME/envseal/keys/<id>.key,
 /// mode 0600) and its key id is printed on stdout. The key itself is printed only with
 /// --stdout.
+///
+/// With --age, a new age X25519 identity goes into the identities directory
+/// ($XDG_CONFIG_HOME/envseal/identities/<recipient>.txt, or $ENVSEAL_KEYRING/identities,
+/// mode 0600, never replacing a file) or to --out, in the format age-keygen writes; its
+/// public recipient (age1...) is printed on stdout, to be shared with whoever encrypts.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   envseal generate-key
   envseal generate-key --out ~/.config/envseal/keys/dev.key
-  envseal generate-key --stdout | some-secret-store put envseal-prod")]
+  envseal generate-key --stdout | some-secret-store put envseal-prod
+  envseal generate-key --age
+  envseal generate-key --age --out ci-identity.txt --json")]
 pub struct GenerateKey {
     /// Write the key to this file (mode 0600) instead of the keyring.
     #[arg(long, value_name = "PATH", conflicts_with = "stdout")]
@@ -127,9 +134,14 @@ pub struct GenerateKey {
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
-    /// Print {"key_id": ..., "path": ...} on stdout.
+    /// Print {"key_id": ..., "path": ...} on stdout ({"recipient": ..., "path": ...}
+    /// with --age).
     #[arg(long, conflicts_with = "stdout")]
     pub json: bool,
+    /// Generate an age identity (a private key; its recipient age1... is public) instead
+    /// of a master key. Never replaces an existing file.
+    #[arg(long, conflicts_with_all = ["stdout", "force"])]
+    pub age: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -136,6 +136,14 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
             };
         }
+        if let Some(e) = cause.downcast_ref::<crate::identities::IdentityError>() {
+            // An identity that cannot be used is a key that is missing, like a malformed
+            // key file; a file that cannot be read is an I/O error.
+            return match e {
+                crate::identities::IdentityError::Read { .. } => Code::Io,
+                _ => Code::KeyMissing,
+            };
+        }
         if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
             // A settings file that cannot be used is a usage error, like a bad option.
             return match e {
@@ -160,6 +168,21 @@ pub fn code_for(err: &anyhow::Error) -> Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unusable_identity_is_key_missing_and_an_unreadable_one_io() {
+        use crate::identities::IdentityError;
+        let e = anyhow::Error::new(IdentityError::Encrypted {
+            origin: "--identity k".to_owned(),
+        })
+        .context("decrypt .env.encrypted");
+        assert_eq!(code_for(&e), Code::KeyMissing);
+        let e = anyhow::Error::new(IdentityError::Read {
+            path: "--identity k".to_owned(),
+            err: io::Error::from(io::ErrorKind::PermissionDenied),
+        });
+        assert_eq!(code_for(&e), Code::Io);
+    }
 
     #[test]
     fn codes_are_distinct_and_in_the_table() {

@@ -15,6 +15,7 @@ pub mod format;
 pub mod fsutil;
 pub mod git;
 pub mod guard;
+pub mod identities;
 pub mod key;
 pub mod ledger;
 pub mod mask;

@@ -8,6 +8,9 @@ use crate::exit::{Code, Failure};
 use crate::key::{self, Key};
 
 pub fn run(args: &GenerateKey, ui: &Ui) -> Result<()> {
+    if args.age {
+        return generate_age(args, ui);
+    }
     let key = Key::generate()?;
     let id = key.id();
     if args.stdout {
@@ -74,4 +77,56 @@ pub(super) fn keep_out_of_git(path: &std::path::Path, ui: &Ui) {
             path.display()
         )),
     }
+}
+
+/// `generate-key --age`: a new age identity, in the format age-keygen writes, into the
+/// identities directory (or `--out`), mode 0600, never replacing a file; the recipient on
+/// stdout.
+fn generate_age(args: &GenerateKey, ui: &Ui) -> Result<()> {
+    use crate::format::v1::slot::age::AgeIdentity;
+    use crate::format::v1::slot::{Identity, Recipient};
+    let identity = AgeIdentity::generate("generate-key --age");
+    let recipient = identity.recipient().kid();
+    debug_assert_eq!(recipient, identity.kid());
+    let path = match &args.out {
+        Some(path) => path.clone(),
+        None => {
+            // A name from the recipient (public), unique in practice; the identity is
+            // found by content, whatever its file is called.
+            let short = recipient.get(..16).unwrap_or(&recipient);
+            crate::identities::dir().join(format!("{short}.txt"))
+        }
+    };
+    if path.exists() {
+        return Err(Failure::new(
+            Code::Refused,
+            format!(
+                "{} exists; an identity file is never replaced (the identity in it would be lost): choose another --out",
+                path.display()
+            ),
+        )
+        .into());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::fsutil::create_dir_private(dir)?;
+    }
+    let created = crate::format::v1::slot::timestamp(chrono::Utc::now());
+    let text = zeroize::Zeroizing::new(format!(
+        "# created: {created}\n# public key: {recipient}\n{}\n",
+        *identity.expose_text()
+    ));
+    crate::fsutil::write_new(&path, text.as_bytes(), 0o600)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {}", path.display())))?;
+    keep_out_of_git(&path, ui);
+    if args.json {
+        let v = serde_json::json!({ "recipient": recipient, "path": path.display().to_string() });
+        write_stdout(format!("{v}\n").as_bytes())?;
+    } else {
+        write_stdout(format!("{recipient}\n").as_bytes())?;
+    }
+    ui.info(format!(
+        "generated age identity {recipient}, saved to {} (mode 0600); the recipient is public: give it to whoever encrypts for you",
+        path.display()
+    ));
+    Ok(())
 }

@@ -158,6 +158,8 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.path("xdg"))
             .env("NO_COLOR", "1")
             .env_remove("ENVSEAL_LEDGER")
+            .env_remove("ENVSEAL_AGE_KEY")
+            .env_remove("ENVSEAL_AGE_KEY_FILE")
             .stdin(Stdio::null());
     }
 

@@ -6,6 +6,7 @@
 //! `../shared/vectors/fernet/`. When it is missing the tests that need it say so and
 //! skip, except under `CI=true`, where they fail.
 
+mod age_keys;
 mod common;
 mod conventions;
 mod corpus;

@@ -23,6 +23,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{DataKey, Random};
 
+pub mod age;
 pub mod master;
 
 /// The symmetric master key (`SECRETS_MASTER_KEY`, the keyring): `kid=sha256:<16 hex>`.
@@ -278,8 +279,10 @@ pub trait Identity {
 /// re-wrap without its private side: a master slot (symmetric: the key itself is needed)
 /// and kinds this build does not know. Implementations of new kinds add their arm here.
 pub fn recipient_from_slot(slot: &SlotLine) -> Option<Box<dyn Recipient>> {
-    let _ = slot;
-    None
+    match slot.kind.as_str() {
+        AGE | SSH => age::recipient_from_slot(slot),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
