@@ -14,7 +14,18 @@ use crate::dotenv;
 use crate::exit::{Code, Failure};
 use crate::format::{self, fernet, v1, Format};
 
-pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+/// Edit, and note it in the ledger.
+pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
+    let result = edit(args, global, ui);
+    let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
+    let kid = result.as_ref().ok().and_then(Option::as_ref);
+    let op = crate::ledger::Operation::Edit;
+    super::ledger_note(global, ui, op, &path, kid, &result, false);
+    result.map(drop)
+}
+
+/// Returns the id of the key used.
+fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
     let chosen = std::env::var("VISUAL")
         .ok()

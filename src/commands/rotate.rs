@@ -26,7 +26,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use zeroize::Zeroizing;
 
-use super::{interactive, key_id_arg, open_ledger, open_with, reencrypt, write_stdout, Ui};
+use super::{interactive, key_request, open_ledger, open_with, reencrypt, write_stdout, Ui};
 use crate::cli::{Global, Rotate};
 use crate::exit::{Code, Failure};
 use crate::format::{self, Format};
@@ -100,7 +100,6 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         )
         .into());
     }
-    let key_id = key_id_arg(&args.key)?;
     let first_kid = candidates.iter().find_map(|p| {
         let bytes = std::fs::read(p).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
@@ -110,13 +109,12 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             .map(|s| s.kid.clone())
     });
     let old = key::resolve(
-        &key::Request {
-            key_file: args.key.key_file.as_deref(),
-            for_file: candidates.first().map(PathBuf::as_path),
-            wanted: first_kid.as_ref(),
-            key_id: key_id.as_ref(),
-            allow_prompt: true,
-        },
+        &key_request(
+            &args.key,
+            candidates.first().map(PathBuf::as_path),
+            first_kid.as_ref(),
+            true,
+        ),
         &mut ui.warner(),
     )?;
     let old_id = old.key.id();
@@ -226,8 +224,8 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     // 4. The ledger row.
     let started = Instant::now();
     let rotation_id = ledger.begin_rotation(&NewRotation {
-        old_key_id: old_id.to_string(),
-        new_key_id: new_id.to_string(),
+        old_key_id: old_id.clone(),
+        new_key_id: new_id.clone(),
         reason: args.reason.clone(),
         files: items.iter().map(|i| i.rel.clone()).collect(),
         new_key_location: location.display().to_string(),
@@ -286,7 +284,7 @@ fn record_rotate_events(
         .map(|item| ledger::NewEvent {
             operation: ledger::Operation::Rotate,
             file: item.rel.clone(),
-            key_id: Some(kid.to_string()),
+            key_id: Some(kid.clone()),
             outcome,
             detail: detail.map(str::to_owned),
         })
@@ -568,17 +566,15 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
         }
     };
     clean_leftovers(project, &r, &new_path, new.is_some(), ui);
-    let old_id = KeyId::parse(&r.old_key_id).context("the ledger's old key id is malformed")?;
-    let key_id = key_id_arg(&args.key)?;
+    let old_id = r.old_key_id.clone();
     let paths: Vec<PathBuf> = r.files.iter().map(|f| project.root.join(f)).collect();
     let old = key::resolve(
-        &key::Request {
-            key_file: args.key.key_file.as_deref(),
-            for_file: paths.first().map(PathBuf::as_path),
-            wanted: Some(&old_id),
-            key_id: key_id.as_ref(),
-            allow_prompt: true,
-        },
+        &key_request(
+            &args.key,
+            paths.first().map(PathBuf::as_path),
+            Some(&old_id),
+            true,
+        ),
         &mut warn,
     )?;
     if old.key.id() != old_id {
@@ -668,7 +664,7 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
 fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Result<Key> {
     let new = key::read_key_file(path, warn).map_err(|e| {
         let code = if path.exists() {
-            crate::exit::code_for(&anyhow::Error::new(e))
+            crate::exit::ExitCode::code(&e)
         } else {
             Code::KeyMissing
         };
@@ -682,7 +678,7 @@ fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Resu
             ),
         )
     })?;
-    if new.id().as_str() != r.new_key_id {
+    if new.id() != r.new_key_id {
         return Err(Failure::new(
             Code::WrongKey,
             format!(
@@ -744,7 +740,7 @@ fn recover_new_key(path: &Path, r: &Rotation, ui: &Ui) {
         let Ok(k) = key::read_key_file(&tmp, &mut quiet) else {
             continue;
         };
-        if k.id().as_str() == r.new_key_id && key::write_key_file(path, &k, false).is_ok() {
+        if k.id() == r.new_key_id && key::write_key_file(path, &k, false).is_ok() {
             let _ = std::fs::remove_file(&tmp);
             ui.info(format!(
                 "the new key {} was missing from {}; restored it from the temporary file a crash left ({})",

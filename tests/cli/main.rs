@@ -27,6 +27,7 @@ mod interop;
 mod key_hygiene;
 mod keys;
 mod large;
+mod ledger_busy;
 mod ledger_location;
 mod mask_check;
 mod mask_filter;
