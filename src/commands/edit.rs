@@ -156,12 +156,8 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
             Ok(doc) => doc,
             Err(e) if interactive() => {
                 ui.warn(format!("the edited file cannot be used: {e}"));
-                let again = dialoguer::Confirm::new()
-                    .with_prompt("Reopen the editor?")
-                    .default(true)
-                    .interact()
-                    .unwrap_or(false);
-                if again {
+                // An answer that cannot be read is a no: the edit is kept, as below.
+                if Ui::confirm("Reopen the editor?", true).is_ok_and(|a| a == Some(true)) {
                     continue;
                 }
                 // Declined: the edit is kept (not thrown away), as without a terminal.

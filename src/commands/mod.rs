@@ -77,6 +77,24 @@ impl Ui {
         }
     }
 
+    /// Ask a yes/no question: the one way envseal asks for a confirmation. Asked only
+    /// when both stdin and stderr are a terminal (where the question and the answer go);
+    /// `Ok(None)` when there is no terminal to ask on, so the caller refuses and names
+    /// the option that goes on without asking (`--force`, `--yes`). Not silenced by
+    /// `--quiet`: a question is not chatter. An associated function, so that places
+    /// holding no `Ui` (an overwrite check deep in a command) ask the same way.
+    pub fn confirm(question: &str, default: bool) -> Result<Option<bool>> {
+        if !interactive() {
+            return Ok(None);
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(default)
+            .interact()
+            .map(Some)
+            .context("cannot read the answer from the terminal")
+    }
+
     /// A sink for warnings from core modules.
     pub fn warner(&self) -> impl FnMut(String) + '_ {
         move |m| self.warn(m)
@@ -98,21 +116,15 @@ pub fn confirm_overwrite(path: &Path, force: bool, why: &str) -> Result<()> {
     if force {
         return Ok(());
     }
-    if interactive() {
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(format!(
-                "{} exists and {why}. Overwrite it?",
-                path.display()
-            ))
-            .default(false)
-            .interact()
-            .context("cannot read the answer from the terminal")?;
-        if ok {
-            return Ok(());
+    let question = format!("{} exists and {why}. Overwrite it?", path.display());
+    match Ui::confirm(&question, false)? {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            return Err(
+                Failure::new(Code::Refused, format!("left {} unchanged", path.display())).into(),
+            )
         }
-        return Err(
-            Failure::new(Code::Refused, format!("left {} unchanged", path.display())).into(),
-        );
+        None => {}
     }
     Err(Failure::new(
         Code::Refused,

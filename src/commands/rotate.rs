@@ -26,7 +26,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use zeroize::Zeroizing;
 
-use super::{interactive, key_request, open_ledger, open_with, reencrypt, write_stdout, Ui};
+use super::{key_request, open_ledger, open_with, reencrypt, write_stdout, Ui};
 use crate::cli::{Global, Rotate};
 use crate::exit::{Code, Failure};
 use crate::format::{self, Format};
@@ -188,18 +188,14 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         "  backups: FILE.backup_<UTC time>".to_owned()
     });
     if !args.force {
-        if !interactive() {
-            return Err(Failure::new(Code::Refused, "not rotating without confirmation: pass --force (or --yes) when there is no terminal").into());
-        }
-        let go = dialoguer::Confirm::new()
-            .with_prompt("Rotate now?")
-            .default(false)
-            .interact()
-            .context("cannot read the answer from the terminal")?;
-        if !go {
-            return Err(
-                Failure::new(Code::Refused, "rotation cancelled; nothing was changed").into(),
-            );
+        match Ui::confirm("Rotate now?", false)? {
+            Some(true) => {}
+            Some(false) => {
+                return Err(
+                    Failure::new(Code::Refused, "rotation cancelled; nothing was changed").into(),
+                )
+            }
+            None => return Err(Failure::new(Code::Refused, "not rotating without confirmation: pass --force (or --yes) when there is no terminal").into()),
         }
     }
 
