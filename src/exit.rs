@@ -8,6 +8,7 @@ use crate::dotenv::{FileParseError, ParseError};
 use crate::format::FormatError;
 use crate::key::{KeyError, KeyIdError};
 use crate::ledger::LedgerError;
+use crate::rotation::RotationError;
 
 /// What the process exit code says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,6 +195,21 @@ impl ExitCode for LedgerError {
     }
 }
 
+impl ExitCode for RotationError {
+    fn code(&self) -> Code {
+        match self {
+            // A file that does not decrypt back to what it held, under the new key.
+            RotationError::Differs { .. } | RotationError::NotVerified { .. } => Code::Integrity,
+            RotationError::Backup { .. }
+            | RotationError::BackupsExhausted { .. }
+            | RotationError::Stage { .. }
+            | RotationError::SyncBackups { .. }
+            | RotationError::Replace { .. }
+            | RotationError::Io(_) => Code::Io,
+        }
+    }
+}
+
 impl ExitCode for io::Error {
     fn code(&self) -> Code {
         Code::Io
@@ -212,6 +228,7 @@ fn code_of(cause: &(dyn std::error::Error + 'static)) -> Option<Code> {
         .or_else(|| as_code::<KeyError>(cause))
         .or_else(|| as_code::<KeyIdError>(cause))
         .or_else(|| as_code::<LedgerError>(cause))
+        .or_else(|| as_code::<RotationError>(cause))
         .or_else(|| as_code::<ConfigError>(cause))
         .or_else(|| as_code::<ParseError>(cause))
         .or_else(|| as_code::<FileParseError>(cause))

@@ -19,6 +19,7 @@ pub mod key;
 pub mod ledger;
 pub mod mask;
 pub mod project;
+pub mod rotation;
 pub mod sync;
 
 /// Entry point used by `main.rs`: parse, dispatch, print the error once, map it to an
