@@ -1,12 +1,13 @@
-//! A ledger held by another process: the command waits out the busy timeout, then exits
-//! with the "busy" code (9), not as an I/O error, and says what to do.
+//! Errors typed once, at the boundary, with the exit code their type says: a ledger held
+//! by another process exits "busy" (9), not as an I/O error; `--key-id` is parsed by clap
+//! into a key id, and what is not one is a usage error that is never echoed.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use envseal::exit::Code;
 
-use crate::common::Sandbox;
+use crate::common::{test_key, Sandbox};
 
 /// Holds an exclusive lock on the SQLite file at argv[1] (the way another envseal, or
 /// `sqlite3` with a transaction open, would) until its stdin closes.
@@ -60,4 +61,34 @@ fn a_busy_ledger_exits_9_and_says_to_retry() {
         after.stderr
     );
     assert_ne!(after.code, i32::from(Code::Io.as_u8()), "{}", after.stderr);
+}
+
+/// clap's own message for a value that does not parse quotes the value; `--key-id` is
+/// where a key pasted by mistake would land, so its parser says what an id looks like
+/// and never repeats the text.
+#[test]
+fn a_key_pasted_as_key_id_is_a_usage_error_and_not_echoed() {
+    let sb = Sandbox::new();
+    let key = test_key(91);
+    let text = key.expose_text();
+    for cmd in [
+        &["decrypt", "--stdout", "--key-id", text.as_str()][..],
+        &["encrypt", "-o", "x.encrypted", "--key-id", text.as_str()][..],
+        &["status", "--key-id", text.as_str()][..],
+    ] {
+        let run = sb.run(cmd);
+        run.code(i32::from(Code::Usage.as_u8()));
+        assert!(
+            !run.stderr.contains(text.as_str()),
+            "echoed: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--key-id"), "{}", run.stderr);
+        assert!(run.stderr.contains("sha256:"), "{}", run.stderr);
+    }
+    // A real id passes the parser (and the command goes on to look for its file).
+    let id = key.id();
+    let run = sb.run(&["decrypt", "--stdout", "--key-id", id.as_str()]);
+    assert_ne!(run.code, i32::from(Code::Usage.as_u8()), "{}", run.stderr);
+    assert!(run.stderr.contains(".env.encrypted"), "{}", run.stderr);
 }
