@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use divan::Bencher;
+use envseal::key::KeyId;
 use envseal::ledger::{Ledger, NewEvent, NewRotation, Operation, Outcome};
 
 const ROTATIONS: u64 = 50_000;
 const EVENTS: u64 = 50_000;
 
-fn fp(n: u64) -> String {
-    format!("sha256:{n:016x}")
+fn fp(n: u64) -> KeyId {
+    format!("sha256:{n:016x}").parse().expect("a key id")
 }
 
 static LEDGER: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();

@@ -14,6 +14,7 @@ use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use envseal::key::KeyId;
 use envseal::ledger::{Ledger, NewEvent, NewRotation, Operation, Outcome};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -24,10 +25,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let rotations: u64 = args.next().map_or(Ok(100_000), |s| s.parse())?;
     let events: u64 = args.next().map_or(Ok(100_000), |s| s.parse())?;
-    let last_key = args.next();
+    let last_key: Option<KeyId> = args.next().map(|s| s.parse()).transpose()?;
     let started = Instant::now();
     let ledger = Ledger::open(&path)?;
-    let kid = |i: u64| format!("sha256:{:016x}", 0x5eed_0000_0000_0000 + i);
+    let kid = |i: u64| -> KeyId {
+        format!("sha256:{:016x}", 0x5eed_0000_0000_0000_u64 + i)
+            .parse()
+            .expect("a key id")
+    };
     for i in 0..rotations {
         let new_key_id = match &last_key {
             Some(k) if i + 1 == rotations => k.clone(),

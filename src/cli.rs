@@ -180,8 +180,33 @@ pub struct KeyArgs {
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
     /// Use this key from the keyring (sha256:...).
-    #[arg(long, value_name = "ID")]
-    pub key_id: Option<String>,
+    #[arg(long, value_name = "ID", value_parser = KeyIdParser)]
+    pub key_id: Option<crate::key::KeyId>,
+}
+
+/// `--key-id` is parsed here, once, into a [`crate::key::KeyId`]. A text that is not an
+/// id is a usage error that does not echo it (clap's own message would, and what was
+/// typed there may be a key pasted in the wrong place).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyIdParser;
+
+impl clap::builder::TypedValueParser for KeyIdParser {
+    type Value = crate::key::KeyId;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<crate::key::KeyId, clap::Error> {
+        value.to_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--key-id: {}\n", crate::key::KeyIdError),
+            )
+            .with_cmd(cmd)
+        })
+    }
 }
 
 /// Encrypt a .env file into a committable .env.encrypted.

@@ -3,9 +3,13 @@
 
 use std::io;
 
-use crate::dotenv::ParseError;
+use crate::config::ConfigError;
+use crate::dotenv::{FileParseError, ParseError};
+use crate::format::v1::slot::SlotError;
 use crate::format::FormatError;
-use crate::key::KeyError;
+use crate::key::{KeyError, KeyIdError};
+use crate::ledger::LedgerError;
+use crate::rotation::RotationError;
 
 /// What the process exit code says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,66 +107,172 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// The exit code for an error: the first cause in the chain that has a known kind.
-pub fn code_for(err: &anyhow::Error) -> Code {
-    for cause in err.chain() {
-        if let Some(f) = cause.downcast_ref::<Failure>() {
-            return f.code;
-        }
-        if let Some(e) = cause.downcast_ref::<FormatError>() {
-            return match e {
-                FormatError::NotEncrypted | FormatError::Plaintext(_) => Code::BadInput,
-                FormatError::WrongKey { .. } | FormatError::FernetAuth { .. } => Code::WrongKey,
-                FormatError::Integrity(_) => Code::Integrity,
-                FormatError::Rng => Code::Io,
-                // A key service's refusal or a slot kind this build cannot use: the key
-                // at hand cannot be used, as with a missing key. An internal failure
-                // is not the user's input: the generic failure code.
-                FormatError::Slot(crate::format::v1::slot::SlotError::Refused { .. }) => {
-                    Code::Integrity
-                }
-                FormatError::Slot(_) => Code::KeyMissing,
-                FormatError::Internal(_) => Code::CheckFailed,
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<KeyError>() {
-            return match e {
-                KeyError::Missing { .. }
-                | KeyError::NotInKeyring(..)
-                | KeyError::Ambiguous { .. } => Code::KeyMissing,
-                KeyError::Malformed
-                | KeyError::MalformedAt { .. }
-                | KeyError::MalformedFile { .. } => Code::KeyMissing,
-                KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<crate::identities::IdentityError>() {
-            // An identity that cannot be used is a key that is missing, like a malformed
-            // key file; a file that cannot be read is an I/O error.
-            return match e {
-                crate::identities::IdentityError::Read { .. } => Code::Io,
-                _ => Code::KeyMissing,
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
-            // A settings file that cannot be used is a usage error, like a bad option.
-            return match e {
-                crate::config::ConfigError::Parse { .. } => Code::Usage,
-                crate::config::ConfigError::Read { .. } => Code::Io,
-            };
-        }
-        if cause.downcast_ref::<ParseError>().is_some()
-            || cause
-                .downcast_ref::<crate::dotenv::FileParseError>()
-                .is_some()
-        {
-            return Code::BadInput;
-        }
-        if cause.downcast_ref::<io::Error>().is_some() {
-            return Code::Io;
+/// An error type that knows its exit code. Each error kind says what it means for a
+/// script here, in one place per type; [`code_for`] finds the first cause in an error
+/// chain that has one. (The impls live in this module, not beside the error types, so
+/// the core modules do not depend on how the binary exits.)
+pub trait ExitCode {
+    fn code(&self) -> Code;
+}
+
+impl ExitCode for Failure {
+    fn code(&self) -> Code {
+        self.code
+    }
+}
+
+impl ExitCode for FormatError {
+    fn code(&self) -> Code {
+        match self {
+            FormatError::NotEncrypted | FormatError::Plaintext(_) => Code::BadInput,
+            FormatError::WrongKey { .. } | FormatError::FernetAuth { .. } => Code::WrongKey,
+            FormatError::Integrity(_) => Code::Integrity,
+            FormatError::Rng => Code::Io,
+            FormatError::Slot(e) => e.code(),
+            // A failure inside envseal, never "the file was modified": the generic code.
+            FormatError::Internal(_) => Code::CheckFailed,
         }
     }
-    Code::Io
+}
+
+impl ExitCode for KeyError {
+    fn code(&self) -> Code {
+        match self {
+            KeyError::Missing { .. } | KeyError::NotInKeyring(..) | KeyError::Ambiguous { .. } => {
+                Code::KeyMissing
+            }
+            KeyError::Malformed | KeyError::MalformedAt { .. } | KeyError::MalformedFile { .. } => {
+                Code::KeyMissing
+            }
+            KeyError::Rng | KeyError::Read { .. } | KeyError::Write { .. } => Code::Io,
+        }
+    }
+}
+
+/// A text given as a key id that is not one: the command line was wrong.
+/// An identity that cannot be used is a key that is missing, like a malformed key file;
+/// an identity file that cannot be read is an I/O error.
+impl ExitCode for crate::identities::IdentityError {
+    fn code(&self) -> Code {
+        match self {
+            crate::identities::IdentityError::Read { .. } => Code::Io,
+            _ => Code::KeyMissing,
+        }
+    }
+}
+
+impl ExitCode for SlotError {
+    fn code(&self) -> Code {
+        match self {
+            // The identity a slot names does not open it: the slot was altered.
+            SlotError::Refused { .. } => Code::Integrity,
+            // A key service's refusal or outage, or a slot kind this build cannot use:
+            // the key at hand cannot be used, as with a missing key (never "wrong key").
+            SlotError::Service { .. } | SlotError::Unavailable { .. } => Code::KeyMissing,
+            // A recipient or identity given in a malformed form: the input was wrong.
+            SlotError::Invalid(_) => Code::Usage,
+            SlotError::Internal(_) => Code::CheckFailed,
+        }
+    }
+}
+
+impl ExitCode for KeyIdError {
+    fn code(&self) -> Code {
+        Code::Usage
+    }
+}
+
+impl ExitCode for ConfigError {
+    fn code(&self) -> Code {
+        match self {
+            // A settings file that cannot be used is a usage error, like a bad option.
+            ConfigError::Parse { .. } => Code::Usage,
+            ConfigError::Read { .. } => Code::Io,
+        }
+    }
+}
+
+impl ExitCode for ParseError {
+    fn code(&self) -> Code {
+        Code::BadInput
+    }
+}
+
+impl ExitCode for FileParseError {
+    fn code(&self) -> Code {
+        Code::BadInput
+    }
+}
+
+impl ExitCode for LedgerError {
+    fn code(&self) -> Code {
+        match self {
+            // Another envseal holds the ledger's lock past the busy timeout, or a rotation
+            // of this key is unfinished: what exit 9 says ("busy").
+            LedgerError::Busy { .. } | LedgerError::RotationPending { .. } => Code::Busy,
+            // The ledger file cannot be created, reached, read or written.
+            LedgerError::CreateDir { .. }
+            | LedgerError::CreateFile { .. }
+            | LedgerError::Access { .. }
+            | LedgerError::Open { .. }
+            | LedgerError::NotALedger { .. }
+            | LedgerError::TooNew { .. }
+            | LedgerError::Sql { .. }
+            | LedgerError::Corrupt { .. }
+            | LedgerError::UnknownRotation { .. }
+            | LedgerError::InvalidTransition { .. } => Code::Io,
+            // A caller tried to record something that is not public slot data: a bug.
+            LedgerError::NotPublic { .. } => Code::CheckFailed,
+        }
+    }
+}
+
+impl ExitCode for RotationError {
+    fn code(&self) -> Code {
+        match self {
+            // A file that does not decrypt back to what it held, under the new key.
+            RotationError::Differs { .. } | RotationError::NotVerified { .. } => Code::Integrity,
+            RotationError::Backup { .. }
+            | RotationError::BackupsExhausted { .. }
+            | RotationError::Stage { .. }
+            | RotationError::SyncBackups { .. }
+            | RotationError::Replace { .. }
+            | RotationError::Io(_) => Code::Io,
+        }
+    }
+}
+
+impl ExitCode for io::Error {
+    fn code(&self) -> Code {
+        Code::Io
+    }
+}
+
+/// The code of one cause, if its type has one.
+fn code_of(cause: &(dyn std::error::Error + 'static)) -> Option<Code> {
+    fn as_code<E: ExitCode + std::error::Error + 'static>(
+        cause: &(dyn std::error::Error + 'static),
+    ) -> Option<Code> {
+        cause.downcast_ref::<E>().map(ExitCode::code)
+    }
+    as_code::<Failure>(cause)
+        .or_else(|| as_code::<FormatError>(cause))
+        .or_else(|| as_code::<KeyError>(cause))
+        .or_else(|| as_code::<KeyIdError>(cause))
+        .or_else(|| as_code::<SlotError>(cause))
+        .or_else(|| as_code::<crate::identities::IdentityError>(cause))
+        .or_else(|| as_code::<LedgerError>(cause))
+        .or_else(|| as_code::<RotationError>(cause))
+        .or_else(|| as_code::<ConfigError>(cause))
+        .or_else(|| as_code::<ParseError>(cause))
+        .or_else(|| as_code::<FileParseError>(cause))
+        .or_else(|| as_code::<io::Error>(cause))
+}
+
+/// The exit code for an error: that of the first cause in the chain whose type has one
+/// (the outermost typed error wins), else an I/O error.
+pub fn code_for(err: &anyhow::Error) -> Code {
+    err.chain().find_map(code_of).unwrap_or(Code::Io)
 }
 
 #[cfg(test)]
@@ -213,5 +323,26 @@ mod tests {
         assert_eq!(code_for(&e), Code::Integrity);
         let e = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing");
         assert!(is_broken_pipe(&e));
+    }
+
+    /// A busy ledger is "busy" (9) however deep in the chain, not the I/O error its
+    /// source would say; a typed cause wins over the untyped ones around it.
+    #[test]
+    fn codes_are_read_from_the_types() {
+        let busy = LedgerError::Busy {
+            path: "ledger.db".into(),
+        };
+        assert_eq!(busy.code(), Code::Busy);
+        let e = anyhow::Error::new(busy).context("cannot read the ledger");
+        assert_eq!(code_for(&e), Code::Busy);
+        let access = LedgerError::Access {
+            path: "ledger.db".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(code_for(&anyhow::Error::new(access)), Code::Io);
+        let refused = anyhow::Error::new(Failure::new(Code::Refused, "left it")).context("x");
+        assert_eq!(code_for(&refused), Code::Refused);
+        assert_eq!(KeyIdError.code(), Code::Usage);
+        assert_eq!(code_for(&anyhow::anyhow!("untyped")), Code::Io);
     }
 }

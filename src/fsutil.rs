@@ -435,6 +435,18 @@ pub fn create_dir_private(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
+/// Make sure `path` exists, creating it empty with mode 0600 when it does not; an
+/// existing file is left as it is (never truncated, its mode kept). For files that
+/// another library fills in place (the ledger: SQLite would create it 0644).
+pub fn ensure_private_file(path: &Path) -> io::Result<()> {
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+}
+
 /// Give an existing file `mode` (following a symlink, as chmod does).
 pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode))

@@ -116,11 +116,29 @@ impl Key {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyId(String);
 
-impl KeyId {
-    pub fn parse(s: &str) -> Option<KeyId> {
-        let hex = s.strip_prefix("sha256:")?;
+/// A text that is not a key id. It holds none of the text: what was given in place of
+/// an id may be a key pasted by mistake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a key id: a key id is `sha256:` and 16 lowercase hex digits, such as sha256:3f9a0c1d2e4b5a6c (`envseal key list` shows them)")]
+pub struct KeyIdError;
+
+/// The one validation of a key id's text; every boundary (`--key-id`, a v1 header, the
+/// config file, the ledger) goes through it, and the rest of the code holds a [`KeyId`].
+impl std::str::FromStr for KeyId {
+    type Err = KeyIdError;
+
+    fn from_str(s: &str) -> Result<KeyId, KeyIdError> {
+        let hex = s.strip_prefix("sha256:").ok_or(KeyIdError)?;
         (hex.len() == 16 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
             .then(|| KeyId(s.to_owned()))
+            .ok_or(KeyIdError)
+    }
+}
+
+impl KeyId {
+    /// [`str::parse`] for callers that only need to know whether it is an id.
+    pub fn parse(s: &str) -> Option<KeyId> {
+        s.parse().ok()
     }
 
     pub fn as_str(&self) -> &str {
@@ -136,6 +154,30 @@ impl KeyId {
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Serialised as its text (`status --json`).
+impl serde::Serialize for KeyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// The ledger stores key ids as text and reads them back through [`KeyId`]'s parser, so a
+/// row that is not an id is an error where it is read, never a string passed around.
+impl rusqlite::types::ToSql for KeyId {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.0.as_str()))
+    }
+}
+
+impl rusqlite::types::FromSql for KeyId {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
     }
 }
 

@@ -7,7 +7,8 @@
 //!   crate talks to SQLite.
 //! - It stores key **fingerprints** (`sha256:3f9a0c1d2e4b5a6c`), file paths, reasons and
 //!   short outcome kinds. It must never receive or store a key or a value: key ids are
-//!   checked to look like fingerprints (so a key pasted in their place is refused), and no
+//!   [`KeyId`]s, validated where they were typed or read (a key pasted in their place never
+//!   becomes one), stored and read back through `KeyId`'s `ToSql`/`FromSql`, and no
 //!   function takes a key or a value.
 //! - It never prints and never exits; errors are [`LedgerError`], whose messages name the
 //!   ledger path and what to do, and never echo stored data.
@@ -127,6 +128,8 @@ use rusqlite::{
     TransactionBehavior,
 };
 use serde::{Serialize, Serializer};
+
+use crate::key::KeyId;
 
 mod recipients;
 pub use recipients::{NewRecipientEvent, RecipientAction, RecipientEvent};
@@ -269,8 +272,8 @@ pub enum LedgerError {
     },
 
     #[error(
-        "the ledger {} stayed locked by another envseal process for more than {}s; \
-         retry when that process has finished",
+        "the ledger {} stayed locked by another process (another envseal, or a tool \
+         holding it open) for more than {}s; retry when that process has finished",
         path.display(),
         BUSY_TIMEOUT.as_secs()
     )]
@@ -295,13 +298,6 @@ pub enum LedgerError {
         path.display()
     )]
     Corrupt { path: PathBuf, what: String },
-
-    #[error(
-        "{field} given to the ledger {} is not a key fingerprint (sha256:<hex>); the ledger \
-         stores fingerprints only, never key text (this is a bug in envseal, please report it)",
-        path.display()
-    )]
-    NotAFingerprint { path: PathBuf, field: &'static str },
 
     #[error(
         "there is no rotation #{id} in the ledger {}; run `envseal status` to list rotations",
@@ -329,7 +325,7 @@ pub enum LedgerError {
     RotationPending {
         path: PathBuf,
         id: RotationId,
-        key_id: String,
+        key_id: KeyId,
     },
 
     #[error(
@@ -496,7 +492,7 @@ pub struct NewEvent {
     pub operation: Operation,
     pub file: String,
     /// Fingerprint of the key used, when one was.
-    pub key_id: Option<String>,
+    pub key_id: Option<KeyId>,
     pub outcome: Outcome,
     /// A short kind such as `"wrong key"`; never data.
     pub detail: Option<String>,
@@ -510,7 +506,7 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub operation: Operation,
     pub file: String,
-    pub key_id: Option<String>,
+    pub key_id: Option<KeyId>,
     pub outcome: Outcome,
     pub detail: Option<String>,
     pub actor: String,
@@ -520,8 +516,8 @@ pub struct Event {
 /// A rotation to begin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRotation {
-    pub old_key_id: String,
-    pub new_key_id: String,
+    pub old_key_id: KeyId,
+    pub new_key_id: KeyId,
     pub reason: String,
     pub files: Vec<String>,
     /// Where the new key was saved: a path, never key text.
@@ -533,8 +529,8 @@ pub struct NewRotation {
 pub struct Rotation {
     pub id: RotationId,
     pub status: RotationStatus,
-    pub old_key_id: String,
-    pub new_key_id: String,
+    pub old_key_id: KeyId,
+    pub new_key_id: KeyId,
     pub reason: String,
     pub files: Vec<String>,
     #[serde(serialize_with = "ser_time")]
@@ -639,7 +635,7 @@ pub struct SyncRecord {
     pub plaintext: String,
     pub encrypted: String,
     /// The key whose derived key made the fingerprints.
-    pub key_id: String,
+    pub key_id: KeyId,
     pub plain_fp: Vec<u8>,
     pub enc_fp: Vec<u8>,
     pub items: Vec<u8>,
@@ -650,12 +646,12 @@ impl Ledger {
     /// its schema as needed.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir).map_err(|source| LedgerError::CreateDir {
+            crate::fsutil::create_dir_private(dir).map_err(|source| LedgerError::CreateDir {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
-        create_private_file(path).map_err(|source| LedgerError::CreateFile {
+        crate::fsutil::ensure_private_file(path).map_err(|source| LedgerError::CreateFile {
             path: path.to_path_buf(),
             source,
         })?;
@@ -795,6 +791,12 @@ impl Ledger {
         let path = self.path.clone();
         if is_busy(&e) {
             LedgerError::Busy { path }
+        } else if let rusqlite::Error::FromSqlConversionFailure(..) = e {
+            // A stored key id that is not one (FromSql of KeyId refused it).
+            LedgerError::Corrupt {
+                path,
+                what: format!("value (while trying to {action})"),
+            }
         } else if opening && e.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
             LedgerError::Open { path, source: e }
         } else {
@@ -803,17 +805,6 @@ impl Ledger {
                 action,
                 source: e,
             }
-        }
-    }
-
-    fn check_fingerprint(&self, field: &'static str, id: &str) -> Result<(), LedgerError> {
-        if is_fingerprint(id) {
-            Ok(())
-        } else {
-            Err(LedgerError::NotAFingerprint {
-                path: self.path.clone(),
-                field,
-            })
         }
     }
 
@@ -826,11 +817,6 @@ impl Ledger {
     /// Records several events in one transaction (one fsync, where one per event would
     /// cost a rotation of a thousand files seconds); returns their ids, in order.
     pub fn record_events(&self, events: &[NewEvent]) -> Result<Vec<i64>, LedgerError> {
-        for e in events {
-            if let Some(k) = &e.key_id {
-                self.check_fingerprint("the event's key id", k)?;
-            }
-        }
         const ACTION: &str = "record an event";
         let err = |e| self.classify(e, ACTION, false);
         let tx = self.write_tx(ACTION)?;
@@ -868,8 +854,6 @@ impl Ledger {
     /// has an unfinished rotation (checked under the write lock, so two concurrent
     /// `rotate` runs cannot both start).
     pub fn begin_rotation(&self, r: &NewRotation) -> Result<RotationId, LedgerError> {
-        self.check_fingerprint("the old key id", &r.old_key_id)?;
-        self.check_fingerprint("the new key id", &r.new_key_id)?;
         const ACTION: &str = "record the start of a rotation";
         let err = |e| self.classify(e, ACTION, false);
         let tx = self.write_tx(ACTION)?;
@@ -1042,7 +1026,7 @@ impl Ledger {
 
     /// The most recently finished completed rotation; with `key_id`, the most recent one
     /// that rotated *to* that key (so its `finished_at` is the key's age).
-    pub fn last_completed(&self, key_id: Option<&str>) -> Result<Option<Rotation>, LedgerError> {
+    pub fn last_completed(&self, key_id: Option<&KeyId>) -> Result<Option<Rotation>, LedgerError> {
         const ACTION: &str = "find the last completed rotation";
         let found = match key_id {
             None => self.query_rotations(ACTION, SQL_LAST_COMPLETED, [])?,
@@ -1056,11 +1040,11 @@ impl Ledger {
     /// the file is back under a retired key (restored from a backup, an old branch, or
     /// rewritten by a command that raced the rotation). Files a rotation did not cover
     /// (a partial `rotate FILE`) are not reported.
-    pub fn retired_by(&self, key_id: &str, file: &str) -> Result<Option<Rotation>, LedgerError> {
+    pub fn retired_by(&self, key_id: &KeyId, file: &str) -> Result<Option<Rotation>, LedgerError> {
         let found = self.query_rotations(
             "find the rotation that retired a key",
             SQL_RETIRED_BY,
-            [key_id, file],
+            params![key_id, file],
         )?;
         Ok(found.into_iter().next())
     }
@@ -1091,10 +1075,9 @@ impl Ledger {
     }
 
     /// Records the last sync of a plaintext/encrypted pair (replacing the previous one).
-    /// Only fingerprints are stored: `key_id` is checked to look like one, and the other
+    /// Only fingerprints are stored: `key_id` is a [`KeyId`], and the other
     /// fields are opaque keyed fingerprints made by `crate::sync`.
     pub fn record_sync(&self, r: &SyncRecord) -> Result<(), LedgerError> {
-        self.check_fingerprint("the sync record's key id", &r.key_id)?;
         const ACTION: &str = "record a sync";
         let err = |e| self.classify(e, ACTION, false);
         let tx = self.write_tx(ACTION)?;
@@ -1273,14 +1256,6 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// `sha256:` followed by 8 to 64 lowercase hex digits. A Fernet key (44 chars of URL-safe
-/// base64) never matches, which is the point.
-fn is_fingerprint(s: &str) -> bool {
-    s.strip_prefix("sha256:").is_some_and(|hex| {
-        (8..=64).contains(&hex.len()) && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    })
-}
-
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -1362,42 +1337,6 @@ fn hostname() -> String {
                 .filter(|h| !h.is_empty())
         })
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-// File creation lives here until `fsutil` exists; move it there then (STYLE: fsutil is the
-// only place that creates or chmods files).
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-        .map(drop)
-}
-
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(drop)
 }
 
 #[cfg(test)]

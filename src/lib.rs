@@ -20,6 +20,7 @@ pub mod key;
 pub mod ledger;
 pub mod mask;
 pub mod project;
+pub mod rotation;
 pub mod sync;
 
 /// Entry point used by `main.rs`: parse, dispatch, print the error once, map it to an
@@ -71,76 +72,31 @@ fn key_on_command_line() -> bool {
         .any(|a| a == "--key" || a.to_string_lossy().starts_with("--key="))
 }
 
-/// Run one parsed command line.
+/// Run one parsed command line. Only dispatches: each command records its own ledger
+/// event (`commands::ledger_note`).
 pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
     use cli::Command;
-    let result = dispatch(cli, ui);
-    // Every encrypt and decrypt is recorded in the ledger when the project has one (a
-    // successful encrypt creates it); failures too, with the kind of failure, never text.
-    let event = match &cli.command {
-        Command::Encrypt(a) if !a.stdout => Some((
-            ledger::Operation::Encrypt,
-            commands::input_path(&a.input, &a.env_path, ".env"),
-            true,
-        )),
-        // `decrypt --stdout` is a read-only view (git's textconv calls it on every diff);
-        // only a decrypt that puts plaintext on disk is recorded.
-        Command::Decrypt(a) if !a.stdout && !a.textconv => Some((
-            ledger::Operation::Decrypt,
-            commands::input_path(&a.input, &a.encrypted_path, ".env.encrypted"),
-            false,
-        )),
-        Command::Edit(a) => Some((
-            ledger::Operation::Edit,
-            a.file.clone().unwrap_or_else(|| ".env.encrypted".into()),
-            false,
-        )),
-        _ => None,
-    };
-    if let Some((op, file, create)) = event {
-        let kid = result.as_ref().ok().cloned().flatten();
-        let (outcome, detail) = match &result {
-            Ok(_) => (ledger::Outcome::Ok, None),
-            Err(e) => (ledger::Outcome::Failed, Some(exit::code_for(e).name())),
-        };
-        commands::record_event(
-            &cli.global,
-            ui,
-            create && result.is_ok(),
-            op,
-            &file,
-            kid.as_ref(),
-            outcome,
-            detail,
-        );
-    }
-    result.map(|_| ())
-}
-
-/// Run the command; encrypt and decrypt return the key id they used, for the ledger.
-fn dispatch(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<Option<key::KeyId>> {
-    use cli::Command;
     match &cli.command {
-        Command::GenerateKey(a) => commands::generate_key::run(a, ui).map(|_| None),
+        Command::GenerateKey(a) => commands::generate_key::run(a, ui),
         Command::Encrypt(a) => commands::encrypt::run(a, &cli.global, ui),
         Command::Decrypt(a) => commands::decrypt::run(a, &cli.global, ui),
-        Command::Rotate(a) => commands::rotate::run(a, &cli.global, ui).map(|_| None),
-        Command::Status(a) => commands::status::run(a, &cli.global, ui).map(|_| None),
-        Command::Mask(a) => commands::mask::run(a, ui).map(|_| None),
-        Command::Hook(a) => commands::hook::run(a, ui).map(|_| None),
+        Command::Rotate(a) => commands::rotate::run(a, &cli.global, ui),
+        Command::Status(a) => commands::status::run(a, &cli.global, ui),
+        Command::Mask(a) => commands::mask::run(a, ui),
+        Command::Hook(a) => commands::hook::run(a, ui),
         Command::Run(a) => commands::run::run(a, &cli.global, ui),
-        Command::Set(a) => commands::set::run_set(a, &cli.global, ui).map(|_| None),
-        Command::Unset(a) => commands::set::run_unset(a, &cli.global, ui).map(|_| None),
-        Command::Get(a) => commands::values::run_get(a, ui).map(|_| None),
-        Command::Export(a) => commands::export::run(a, ui).map(|_| None),
+        Command::Set(a) => commands::set::run_set(a, &cli.global, ui),
+        Command::Unset(a) => commands::set::run_unset(a, &cli.global, ui),
+        Command::Get(a) => commands::values::run_get(a, ui),
+        Command::Export(a) => commands::export::run(a, ui),
         Command::Edit(a) => commands::edit::run(a, &cli.global, ui),
-        Command::Sync(a) => commands::sync::run(a, &cli.global, ui),
-        Command::Merge(a) => commands::merge::run(a, ui).map(|_| None),
-        Command::Key(a) => commands::keys::run(a, ui).map(|_| None),
+        Command::Sync(a) => commands::sync::run(a, &cli.global, ui).map(drop),
+        Command::Merge(a) => commands::merge::run(a, ui),
+        Command::Key(a) => commands::keys::run(a, ui),
         Command::Completions(a) => {
             let mut out = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "envseal", &mut out);
-            commands::write_stdout(&out).map(|_| None)
+            commands::write_stdout(&out)
         }
     }
 }

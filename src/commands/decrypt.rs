@@ -14,8 +14,22 @@ use crate::exit::{Code, Failure};
 use crate::format::{self, v1, Format, Plaintext};
 use crate::key::KeyId;
 
+/// Decrypt, and note it in the ledger. `decrypt --stdout` is a read-only view (git's
+/// textconv calls it on every diff): only a decrypt that puts plaintext on disk is
+/// recorded.
+pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
+    let result = decrypt(args, global, ui);
+    if !args.stdout && !args.textconv {
+        let input = input_path(&args.input, &args.encrypted_path, ".env.encrypted");
+        let kid = result.as_ref().ok().and_then(Option::as_ref);
+        let op = crate::ledger::Operation::Decrypt;
+        super::ledger_note(global, ui, op, &input, kid, &result, false);
+    }
+    result.map(drop)
+}
+
 /// Returns the id of the key used.
-pub fn run(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<KeyId>> {
+fn decrypt(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<KeyId>> {
     let input = input_path(&args.input, &args.encrypted_path, ".env.encrypted");
     if args.textconv {
         return super::textconv::plaintext(&input, &args.key).map(|()| None);

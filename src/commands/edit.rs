@@ -14,7 +14,18 @@ use crate::dotenv;
 use crate::exit::{Code, Failure};
 use crate::format::{self, fernet, v1, Format};
 
-pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+/// Edit, and note it in the ledger.
+pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
+    let result = edit(args, global, ui);
+    let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
+    let kid = result.as_ref().ok().and_then(Option::as_ref);
+    let op = crate::ledger::Operation::Edit;
+    super::ledger_note(global, ui, op, &path, kid, &result, false);
+    result.map(drop)
+}
+
+/// Returns the id of the key used.
+fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
     let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
     let chosen = std::env::var("VISUAL")
         .ok()
@@ -145,12 +156,8 @@ pub fn run(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<c
             Ok(doc) => doc,
             Err(e) if interactive() => {
                 ui.warn(format!("the edited file cannot be used: {e}"));
-                let again = dialoguer::Confirm::new()
-                    .with_prompt("Reopen the editor?")
-                    .default(true)
-                    .interact()
-                    .unwrap_or(false);
-                if again {
+                // An answer that cannot be read is a no: the edit is kept, as below.
+                if Ui::confirm("Reopen the editor?", true).is_ok_and(|a| a == Some(true)) {
                     continue;
                 }
                 // Declined: the edit is kept (not thrown away), as without a terminal.

@@ -18,8 +18,21 @@ use crate::format::v1::seal::{self, StreamError};
 use crate::format::{self, fernet, v1, Format};
 use crate::key;
 
+/// Encrypt, and note it in the ledger (a successful encrypt creates the ledger); an
+/// output on stdout is not recorded.
+pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
+    let result = encrypt(args, global, ui);
+    if !args.stdout {
+        let input = input_path(&args.input, &args.env_path, ".env");
+        let kid = result.as_ref().ok().and_then(Option::as_ref);
+        let op = crate::ledger::Operation::Encrypt;
+        super::ledger_note(global, ui, op, &input, kid, &result, true);
+    }
+    result.map(drop)
+}
+
 /// Returns the id of the key used.
-pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<key::KeyId>> {
+fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Option<key::KeyId>> {
     let input = input_path(&args.input, &args.env_path, ".env");
     let output = args.output.clone().unwrap_or_else(|| {
         let mut name = input
@@ -253,13 +266,12 @@ pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
 /// is used: `key_id` in `.envseal/config.toml`, else the one key of the project's other
 /// v1 files that the keyring holds. Otherwise the error lists the candidate ids.
 fn resolve_key(args: &Encrypt, input: &Path, ui: &Ui) -> Result<key::Loaded> {
-    let key_id = key_id_arg(&args.key)?;
     let project = crate::project::Project::discover().ok();
     let configured = project
         .as_ref()
         .and_then(|p| p.config.key_id.as_deref())
         .map(|s| {
-            key::KeyId::parse(s).ok_or_else(|| {
+            s.parse::<key::KeyId>().map_err(|_| {
                 Failure::new(
                     Code::Usage,
                     "key_id in .envseal/config.toml must be a key id such as sha256:3f9a0c1d2e4b5a6c",
@@ -267,9 +279,12 @@ fn resolve_key(args: &Encrypt, input: &Path, ui: &Ui) -> Result<key::Loaded> {
             })
         })
         .transpose()?;
-    let chosen = key_id.as_ref().or(configured.as_ref());
+    let chosen = key_id_arg(&args.key).or(configured.as_ref());
     match key::resolve(
-        &key_request(&args.key, input, None, chosen, true),
+        &key::Request {
+            key_id: chosen,
+            ..key_request(&args.key, input, None, true)
+        },
         &mut ui.warner(),
     ) {
         Err(key::KeyError::Ambiguous { count, ids }) => {
@@ -283,7 +298,10 @@ fn resolve_key(args: &Encrypt, input: &Path, ui: &Ui) -> Result<key::Loaded> {
                         "using the project's key {id} (its other encrypted files use it)"
                     ));
                     Ok(key::resolve(
-                        &key_request(&args.key, input, None, Some(id), true),
+                        &key::Request {
+                            key_id: Some(id),
+                            ..key_request(&args.key, input, None, true)
+                        },
                         &mut ui.warner(),
                     )?)
                 }

@@ -77,6 +77,24 @@ impl Ui {
         }
     }
 
+    /// Ask a yes/no question: the one way envseal asks for a confirmation. Asked only
+    /// when both stdin and stderr are a terminal (where the question and the answer go);
+    /// `Ok(None)` when there is no terminal to ask on, so the caller refuses and names
+    /// the option that goes on without asking (`--force`, `--yes`). Not silenced by
+    /// `--quiet`: a question is not chatter. An associated function, so that places
+    /// holding no `Ui` (an overwrite check deep in a command) ask the same way.
+    pub fn confirm(question: &str, default: bool) -> Result<Option<bool>> {
+        if !interactive() {
+            return Ok(None);
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(default)
+            .interact()
+            .map(Some)
+            .context("cannot read the answer from the terminal")
+    }
+
     /// A sink for warnings from core modules.
     pub fn warner(&self) -> impl FnMut(String) + '_ {
         move |m| self.warn(m)
@@ -98,21 +116,15 @@ pub fn confirm_overwrite(path: &Path, force: bool, why: &str) -> Result<()> {
     if force {
         return Ok(());
     }
-    if interactive() {
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(format!(
-                "{} exists and {why}. Overwrite it?",
-                path.display()
-            ))
-            .default(false)
-            .interact()
-            .context("cannot read the answer from the terminal")?;
-        if ok {
-            return Ok(());
+    let question = format!("{} exists and {why}. Overwrite it?", path.display());
+    match Ui::confirm(&question, false)? {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            return Err(
+                Failure::new(Code::Refused, format!("left {} unchanged", path.display())).into(),
+            )
         }
-        return Err(
-            Failure::new(Code::Refused, format!("left {} unchanged", path.display())).into(),
-        );
+        None => {}
     }
     Err(Failure::new(
         Code::Refused,
@@ -124,35 +136,27 @@ pub fn confirm_overwrite(path: &Path, force: bool, why: &str) -> Result<()> {
     .into())
 }
 
-/// The key id given with --key-id, validated.
-pub fn key_id_arg(args: &KeyArgs) -> Result<Option<KeyId>> {
-    args.key_id
-        .as_deref()
-        .map(|s| {
-            KeyId::parse(s).ok_or_else(|| {
-                Failure::new(
-                    Code::Usage,
-                    "--key-id takes a key id such as sha256:3f9a0c1d2e4b5a6c",
-                )
-                .into()
-            })
-        })
-        .transpose()
+/// The key id given with --key-id (clap parsed it, once: [`crate::cli::KeyIdParser`]).
+pub fn key_id_arg(args: &KeyArgs) -> Option<&KeyId> {
+    args.key_id.as_ref()
 }
 
-/// A request for the key of `file`, from the command line's key options.
+/// The one way to build a request for a key: the command line's key options
+/// (`--key-file`, `--key-id`), the file worked on (names `SECRETS_MASTER_KEY_<ENV>`), the
+/// key id a header names, if any, and whether a terminal prompt may be the last source.
+/// A caller that picks the keyring key by other means (encrypt's project key) replaces
+/// `key_id` with struct update syntax.
 pub fn key_request<'a>(
     args: &'a KeyArgs,
-    file: &'a Path,
+    file: impl Into<Option<&'a Path>>,
     wanted: Option<&'a KeyId>,
-    key_id: Option<&'a KeyId>,
     allow_prompt: bool,
 ) -> key::Request<'a> {
     key::Request {
         key_file: args.key_file.as_deref(),
-        for_file: Some(file),
+        for_file: file.into(),
         wanted,
-        key_id,
+        key_id: key_id_arg(args),
         allow_prompt,
     }
 }
@@ -239,8 +243,6 @@ fn open_encrypted_as(
     for_reencrypt: bool,
 ) -> Result<OpenedFile> {
     use crate::format::{self, v1, Format, FormatError};
-    // A malformed --key-id is reported before anything about the file.
-    key_id_arg(args)?;
     let fmt = format::detect(bytes)
         .ok_or(FormatError::NotEncrypted)
         .with_context(|| format!("cannot decrypt {}", path.display()))?;
@@ -297,9 +299,8 @@ pub fn open_fernet(
 ) -> Result<(zeroize::Zeroizing<Vec<u8>>, key::Loaded)> {
     use crate::format::fernet::{Attempt, Token};
     use crate::format::FormatError;
-    let key_id = key_id_arg(args)?;
     let candidates = key::candidates(
-        &key_request(args, path, None, key_id.as_ref(), allow_prompt),
+        &key_request(args, path, None, allow_prompt),
         &mut ui.warner(),
     )?;
     let mut token =
@@ -330,10 +331,10 @@ pub fn resolve_v1_key(
     ui: &Ui,
     allow_prompt: bool,
 ) -> Result<key::Loaded> {
-    let key_id = key_id_arg(args)?;
+    let key_id = key_id_arg(args);
     let wanted = header.master().map(|s| s.kid.clone());
     match key::resolve(
-        &key_request(args, path, wanted.as_ref(), key_id.as_ref(), allow_prompt),
+        &key_request(args, path, wanted.as_ref(), allow_prompt),
         &mut ui.warner(),
     ) {
         Ok(loaded) => Ok(loaded),
@@ -520,7 +521,30 @@ pub fn open_ledger(
     Ok(Some(ledger))
 }
 
-/// Record an encrypt/decrypt event when the project has a ledger (encrypt creates it).
+/// Note in the ledger what a command did to `file`: the one way commands record their
+/// event. The outcome comes from `result`, and a failure is recorded by its kind (the
+/// exit code's name), never its text. `create` makes the ledger on success (encrypt);
+/// otherwise an event is recorded only where the project already has one.
+pub fn ledger_note<T>(
+    global: &crate::cli::Global,
+    ui: &Ui,
+    op: crate::ledger::Operation,
+    file: &Path,
+    key_id: Option<&KeyId>,
+    result: &Result<T>,
+    create: bool,
+) {
+    use crate::ledger::Outcome;
+    let (outcome, detail) = match result {
+        Ok(_) => (Outcome::Ok, None),
+        Err(e) => (Outcome::Failed, Some(crate::exit::code_for(e).name())),
+    };
+    let create = create && result.is_ok();
+    record_event(global, ui, create, op, file, key_id, outcome, detail);
+}
+
+/// Record an event with its own detail (`set` names the key it changed) when the project
+/// has a ledger; [`ledger_note`] is the usual way in.
 /// The ledger is an audit trail: failing to write it warns, never fails the command.
 #[allow(clippy::too_many_arguments)]
 pub fn record_event(
@@ -541,7 +565,7 @@ pub fn record_event(
             l.record_event(&crate::ledger::NewEvent {
                 operation: op,
                 file: project.relative(file).display().to_string(),
-                key_id: key_id.map(|k| k.to_string()),
+                key_id: key_id.cloned(),
                 outcome,
                 detail: detail.map(str::to_owned),
             })?;

@@ -23,27 +23,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 use zeroize::Zeroizing;
 
-use super::{interactive, key_id_arg, open_ledger, open_with, reencrypt, write_stdout, Ui};
+use super::{key_request, open_ledger, open_with, reencrypt, write_stdout, Ui};
 use crate::cli::{Global, Rotate};
 use crate::exit::{Code, Failure};
-use crate::format::{self, Format};
+use crate::format;
 use crate::fsutil;
 use crate::key::{self, Key, KeyId};
 use crate::ledger::{self, Ledger, NewRotation, Rotation};
 use crate::project::Project;
-
-/// One file of a rotation, decrypted in memory.
-struct Item {
-    path: PathBuf,
-    rel: String,
-    format: Format,
-    original: Vec<u8>,
-    plaintext: Zeroizing<Vec<u8>>,
-    mode: u32,
-}
+use crate::rotation::{self, Item};
 
 pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     let mut project = Project::discover()?;
@@ -100,7 +90,6 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         )
         .into());
     }
-    let key_id = key_id_arg(&args.key)?;
     let first_kid = candidates.iter().find_map(|p| {
         let bytes = std::fs::read(p).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
@@ -110,13 +99,12 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             .map(|s| s.kid.clone())
     });
     let old = key::resolve(
-        &key::Request {
-            key_file: args.key.key_file.as_deref(),
-            for_file: candidates.first().map(PathBuf::as_path),
-            wanted: first_kid.as_ref(),
-            key_id: key_id.as_ref(),
-            allow_prompt: true,
-        },
+        &key_request(
+            &args.key,
+            candidates.first().map(PathBuf::as_path),
+            first_kid.as_ref(),
+            true,
+        ),
         &mut ui.warner(),
     )?;
     let old_id = old.key.id();
@@ -197,18 +185,14 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         "  backups: FILE.backup_<UTC time>".to_owned()
     });
     if !args.force {
-        if !interactive() {
-            return Err(Failure::new(Code::Refused, "not rotating without confirmation: pass --force (or --yes) when there is no terminal").into());
-        }
-        let go = dialoguer::Confirm::new()
-            .with_prompt("Rotate now?")
-            .default(false)
-            .interact()
-            .context("cannot read the answer from the terminal")?;
-        if !go {
-            return Err(
-                Failure::new(Code::Refused, "rotation cancelled; nothing was changed").into(),
-            );
+        match Ui::confirm("Rotate now?", false)? {
+            Some(true) => {}
+            Some(false) => {
+                return Err(
+                    Failure::new(Code::Refused, "rotation cancelled; nothing was changed").into(),
+                )
+            }
+            None => return Err(Failure::new(Code::Refused, "not rotating without confirmation: pass --force (or --yes) when there is no terminal").into()),
         }
     }
 
@@ -233,8 +217,8 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     // 4. The ledger row.
     let started = Instant::now();
     let rotation_id = ledger.begin_rotation(&NewRotation {
-        old_key_id: old_id.to_string(),
-        new_key_id: new_id.to_string(),
+        old_key_id: old_id.clone(),
+        new_key_id: new_id.clone(),
         reason: args.reason.clone(),
         files: items.iter().map(|i| i.rel.clone()).collect(),
         new_key_location: location.display().to_string(),
@@ -293,7 +277,7 @@ fn record_rotate_events(
         .map(|item| ledger::NewEvent {
             operation: ledger::Operation::Rotate,
             file: item.rel.clone(),
-            key_id: Some(kid.to_string()),
+            key_id: Some(kid.clone()),
             outcome,
             detail: detail.map(str::to_owned),
         })
@@ -301,122 +285,11 @@ fn record_rotate_events(
     let _ = ledger.record_events(&events);
 }
 
-/// Backups, staging, renames, verification. On error, also returns how many files had
-/// already been replaced.
-fn replace_all(
-    project: &Project,
-    items: &[Item],
-    new: &Key,
-    backup: bool,
-    ui: &Ui,
-) -> Result<usize, (anyhow::Error, usize)> {
-    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-    // The staged files (`.FILE.XXXXXX.tmp`) outlive a crash until --resume or --abort
-    // removes them: git is told to ignore them meanwhile.
-    if let Err(e) = crate::git::add_ignore_if_repo(&project.root, ".*.encrypted.*.tmp") {
-        ui.warn(format!(
-            "could not add .*.encrypted.*.tmp to .gitignore: {e}"
-        ));
-    }
-    // Each file on its own: seal, check, back up, stage. In parallel, so the fsyncs of a
-    // thousand files overlap instead of queueing; nothing is replaced until all are done.
-    let prepared =
-        fsutil::in_parallel(items, |item| -> (Option<PathBuf>, Result<fsutil::Staged>) {
-            let mut backup_path = None;
-            let staged = (|| {
-                let sealed = reencrypt(item.format, &item.plaintext, new, &item.original)?;
-                let (_, check) = open_with(&item.path, sealed.as_bytes(), new)?;
-                if *check != *item.plaintext {
-                    return Err(Failure::new(
-                        Code::Integrity,
-                        format!(
-                            "{}: the re-encrypted file does not decrypt to the same content",
-                            item.rel
-                        ),
-                    )
-                    .into());
-                }
-                if backup {
-                    backup_path = Some(write_backup(item, &stamp)?);
-                }
-                fsutil::stage(&item.path, sealed.as_bytes(), item.mode)
-                    .with_context(|| format!("cannot write the new version of {}", item.rel))
-            })();
-            (backup_path, staged)
-        });
-    let (backups, staged): (Vec<_>, Vec<_>) = prepared.into_iter().unzip();
-    // The first failure in file order; dropping the other staged files removes them, and
-    // this run's backups go too: every file is unchanged, so they are mere duplicates.
-    let staged: Vec<fsutil::Staged> = match staged.into_iter().collect::<Result<_>>() {
-        Ok(s) => s,
-        Err(e) => {
-            for b in backups.iter().flatten() {
-                let _ = std::fs::remove_file(b);
-            }
-            return Err((e, 0));
-        }
-    };
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for s in &staged {
-        let dir = fsutil::parent_dir(s.target()).to_path_buf();
-        if !dirs.contains(&dir) {
-            dirs.push(dir);
-        }
-    }
-    if backup {
-        // The backups' directory entries are durable before any file is replaced.
-        fsutil::sync_dirs(&dirs)
-            .context("cannot sync the backups to disk")
-            .map_err(|e| (e, 0))?;
-        if let Err(e) = crate::git::add_ignore_if_repo(&project.root, "*.backup_*") {
-            ui.warn(format!("could not add *.backup_* to .gitignore: {e}"));
-        }
-    }
-    // The renames too wait on the journal: in parallel. Any order is as safe as another
-    // (each file is old or new until the directories are synced and the ledger says
-    // `completed`).
-    let renamed = fsutil::in_parallel(staged.into_iter().zip(items), |(s, item)| {
-        s.commit()
-            .with_context(|| format!("cannot replace {}", item.rel))
-    });
-    let committed = renamed.iter().filter(|r| r.is_ok()).count();
-    if let Some(e) = renamed.into_iter().find_map(Result::err) {
-        return Err((e, committed));
-    }
-    fsutil::sync_dirs(&dirs).map_err(|e| (e.into(), items.len()))?;
-    let checked = fsutil::in_parallel(items, |item| -> Result<()> {
-        let bytes = std::fs::read(&item.path)?;
-        let (_, plain) = open_with(&item.path, &bytes, new)?;
-        if *plain != *item.plaintext {
-            return Err(Failure::new(
-                Code::Integrity,
-                format!("{} does not verify after the rotation", item.rel),
-            )
-            .into());
-        }
-        Ok(())
-    });
-    for r in checked {
-        r.map_err(|e| (e, items.len()))?;
-    }
-    Ok(items.len())
-}
-
-/// How many bytes a backup name adds to its file's: `.backup_` + a 16-byte UTC stamp +
-/// up to `-100` ([`write_backup`]).
-const BACKUP_SUFFIX_MAX: usize = ".backup_".len() + "20260101T000000Z".len() + "-100".len();
-
 /// A file whose backup name would not fit in a file name (255 bytes) is refused before
 /// anything is changed (no key made, nothing in the ledger), rather than failing half-way.
 /// Backups keep the file's whole name so `--resume`/`--abort` and people find them.
 fn refuse_backup_names_too_long(items: &[Item]) -> Result<()> {
-    let long: Vec<&str> = items
-        .iter()
-        .filter(|i| {
-            i.path.file_name().map_or(0, |n| n.len()) + BACKUP_SUFFIX_MAX > fsutil::NAME_MAX
-        })
-        .map(|i| i.rel.as_str())
-        .collect();
+    let long = rotation::backup_names_too_long(items);
     if long.is_empty() {
         return Ok(());
     }
@@ -426,47 +299,33 @@ fn refuse_backup_names_too_long(items: &[Item]) -> Result<()> {
             "nothing was changed: the backup name FILE.backup_<UTC time> of {} would be longer than the {}-byte limit of a file name (names up to {} bytes can be backed up); rename the file, or rotate with --no-backup",
             long.join(", "),
             fsutil::NAME_MAX,
-            fsutil::NAME_MAX - BACKUP_SUFFIX_MAX
+            fsutil::NAME_MAX - rotation::BACKUP_SUFFIX_MAX
         ),
     )
     .into())
 }
 
-/// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:
-/// the stamp has one-second resolution, and a second rotation within the same second
-/// (rotate, --abort, rotate again) must not fail on, or overwrite, the first one's backup.
-///
-/// The backup is a hard link to the file being replaced when possible: the old bytes are
-/// on disk already, so it costs no data write and no fsync of its own (the caller fsyncs
-/// the directory); the rename that replaces the file leaves the link with the old bytes.
-fn write_backup(item: &Item, stamp: &str) -> Result<PathBuf> {
-    for n in 1..=100 {
-        let mut name = item.path.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".backup_{stamp}"));
-        if n > 1 {
-            name.push(format!("-{n}"));
-        }
-        let path = item.path.with_file_name(name);
-        if path.symlink_metadata().is_ok() {
-            continue;
-        }
-        match fsutil::link_or_copy_new(&item.path, &path, &item.original, item.mode) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            r => {
-                return r
-                    .map(|()| path.clone())
-                    .with_context(|| format!("cannot write the backup {}", path.display()))
-            }
-        }
-    }
-    Err(Failure::new(
-        Code::Io,
-        format!(
-            "cannot write a backup of {}: {0}.backup_{stamp} and its -2 to -100 variants all exist; move old backups away",
-            item.rel
-        ),
+/// Steps 5–7 through the engine, with this command's formats: each file re-sealed in its
+/// own format (comments hidden as before), opened with the new key to verify.
+fn replace_all(
+    project: &Project,
+    items: &[Item],
+    new: &Key,
+    backup: bool,
+    ui: &Ui,
+) -> Result<usize, (anyhow::Error, usize)> {
+    rotation::replace_all(
+        &project.root,
+        items,
+        backup,
+        |item: &Item| -> Result<Vec<u8>> {
+            Ok(reencrypt(item.format, &item.plaintext, new, &item.original)?.into_bytes())
+        },
+        |path: &Path, bytes: &[u8]| -> Result<Zeroizing<Vec<u8>>> {
+            Ok(open_with(path, bytes, new)?.1)
+        },
+        &mut ui.warner(),
     )
-    .into())
 }
 
 fn report(
@@ -575,17 +434,15 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
         }
     };
     clean_leftovers(project, &r, &new_path, new.is_some(), ui);
-    let old_id = KeyId::parse(&r.old_key_id).context("the ledger's old key id is malformed")?;
-    let key_id = key_id_arg(&args.key)?;
+    let old_id = r.old_key_id.clone();
     let paths: Vec<PathBuf> = r.files.iter().map(|f| project.root.join(f)).collect();
     let old = key::resolve(
-        &key::Request {
-            key_file: args.key.key_file.as_deref(),
-            for_file: paths.first().map(PathBuf::as_path),
-            wanted: Some(&old_id),
-            key_id: key_id.as_ref(),
-            allow_prompt: true,
-        },
+        &key_request(
+            &args.key,
+            paths.first().map(PathBuf::as_path),
+            Some(&old_id),
+            true,
+        ),
         &mut warn,
     )?;
     if old.key.id() != old_id {
@@ -675,7 +532,7 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
 fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Result<Key> {
     let new = key::read_key_file(path, warn).map_err(|e| {
         let code = if path.exists() {
-            crate::exit::code_for(&anyhow::Error::new(e))
+            crate::exit::ExitCode::code(&e)
         } else {
             Code::KeyMissing
         };
@@ -689,7 +546,7 @@ fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Resu
             ),
         )
     })?;
-    if new.id().as_str() != r.new_key_id {
+    if new.id() != r.new_key_id {
         return Err(Failure::new(
             Code::WrongKey,
             format!(
@@ -704,42 +561,6 @@ fn read_new_key(path: &Path, r: &Rotation, warn: &mut dyn FnMut(String)) -> Resu
     Ok(new)
 }
 
-/// Is `name` a temporary file envseal stages beside `target_name`:
-/// `.NAME.XXXXXX.tmp`, where NAME may be cut short so that a long target's temporary name
-/// still fits in NAME_MAX (at least its first 200 bytes are kept)?
-fn is_temp_of(name: &str, target_name: &str) -> bool {
-    let Some(middle) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
-        return false;
-    };
-    let Some((kept, random)) = middle.rsplit_once('.') else {
-        return false;
-    };
-    random.len() == 6
-        && random.bytes().all(|b| b.is_ascii_alphanumeric())
-        && target_name.starts_with(kept)
-        && kept.len() >= target_name.len().min(200)
-}
-
-/// The temporary files beside `target` (after following links: staging happens beside
-/// the real file).
-fn temps_of(target: &Path) -> Vec<PathBuf> {
-    let real = fsutil::resolve_links(target);
-    let Some(name) = real.file_name().and_then(|n| n.to_str()) else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(fsutil::parent_dir(&real)) else {
-        return Vec::new();
-    };
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| e.file_name().to_str().is_some_and(|n| is_temp_of(n, name)))
-        .map(|e| e.path())
-        .collect();
-    found.sort();
-    found
-}
-
 /// When the new key file is gone but a crash left a complete copy of it in its
 /// temporary file, put that copy in place (never replacing anything).
 fn recover_new_key(path: &Path, r: &Rotation, ui: &Ui) {
@@ -747,11 +568,11 @@ fn recover_new_key(path: &Path, r: &Rotation, ui: &Ui) {
         return;
     }
     let mut quiet = |_: String| {};
-    for tmp in temps_of(path) {
+    for tmp in rotation::temps_of(path) {
         let Ok(k) = key::read_key_file(&tmp, &mut quiet) else {
             continue;
         };
-        if k.id().as_str() == r.new_key_id && key::write_key_file(path, &k, false).is_ok() {
+        if k.id() == r.new_key_id && key::write_key_file(path, &k, false).is_ok() {
             let _ = std::fs::remove_file(&tmp);
             ui.info(format!(
                 "the new key {} was missing from {}; restored it from the temporary file a crash left ({})",
@@ -771,10 +592,10 @@ fn clean_leftovers(project: &Project, r: &Rotation, new_key: &Path, key_in_place
     let mut temps: Vec<PathBuf> = r
         .files
         .iter()
-        .flat_map(|f| temps_of(&project.root.join(f)))
+        .flat_map(|f| rotation::temps_of(&project.root.join(f)))
         .collect();
     if key_in_place {
-        temps.extend(temps_of(new_key));
+        temps.extend(rotation::temps_of(new_key));
     }
     for tmp in temps {
         match std::fs::remove_file(&tmp) {
@@ -851,62 +672,25 @@ fn abort_without_new_key(
     Ok(())
 }
 
-/// `FILE.backup_*` beside `path`, newest first (the UTC timestamp sorts by name).
-fn backups_newest_first(path: &Path) -> Vec<PathBuf> {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return Vec::new();
-    };
-    let prefix = format!("{name}.backup_");
-    let Ok(entries) = std::fs::read_dir(fsutil::parent_dir(path)) else {
-        return Vec::new();
-    };
-    let mut backups: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix))
-        })
-        .collect();
-    backups.sort();
-    backups.reverse();
-    backups
-}
-
 /// The newest `FILE.backup_*` that opens with `key` (whatever its plaintext), and its
 /// bytes.
 fn newest_backup_under(path: &Path, key: &Key) -> Option<(PathBuf, Vec<u8>)> {
-    backups_newest_first(path).into_iter().find_map(|b| {
-        let bytes = std::fs::read(&b).ok()?;
-        open_with(&b, &bytes, key).ok()?;
-        Some((b, bytes))
-    })
+    rotation::backups_newest_first(path)
+        .into_iter()
+        .find_map(|b| {
+            let bytes = std::fs::read(&b).ok()?;
+            open_with(&b, &bytes, key).ok()?;
+            Some((b, bytes))
+        })
 }
 
 /// The newest `FILE.backup_*` that opens with `key` to exactly `plaintext`.
 fn matching_backup(path: &Path, plaintext: &[u8], key: &Key) -> Option<Vec<u8>> {
-    backups_newest_first(path).into_iter().find_map(|b| {
-        let bytes = std::fs::read(&b).ok()?;
-        let (_, plain) = open_with(&b, &bytes, key).ok()?;
-        (*plain == *plaintext).then_some(bytes)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_temp_of;
-
-    #[test]
-    fn temp_names_of_a_target_are_recognised_and_others_are_not() {
-        assert!(is_temp_of("..env.encrypted.Ab3dE9.tmp", ".env.encrypted"));
-        assert!(!is_temp_of("..env.encrypted.Ab3dE9.tmp", ".env"));
-        assert!(!is_temp_of(
-            "..env.staging.encrypted.Ab3dE9.tmp",
-            ".env.encrypted"
-        ));
-        assert!(!is_temp_of(".unrelated.tmp", ".env.encrypted"));
-        assert!(!is_temp_of(".env.encrypted.backup_x", ".env.encrypted"));
-        let long = "x".repeat(250);
-        assert!(is_temp_of(&format!(".{}.Q1w2E3.tmp", &long[..235]), &long));
-    }
+    rotation::backups_newest_first(path)
+        .into_iter()
+        .find_map(|b| {
+            let bytes = std::fs::read(&b).ok()?;
+            let (_, plain) = open_with(&b, &bytes, key).ok()?;
+            (*plain == *plaintext).then_some(bytes)
+        })
 }

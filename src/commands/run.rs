@@ -14,23 +14,15 @@ use crate::exit::{Code, Failure};
 /// Does not return on success: the process becomes the command. A failure (the file,
 /// the key, or the command cannot be started) is recorded in the ledger as a `run` event
 /// with the kind of failure, never a value.
-pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
+pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
     let mut kid = None;
     let result = start(args, global, ui, &mut kid);
-    if let Err(e) = &result {
+    if result.is_err() {
         let path = args.file.clone().unwrap_or_else(|| ".env.encrypted".into());
-        super::record_event(
-            global,
-            ui,
-            false,
-            crate::ledger::Operation::Run,
-            &path,
-            kid.as_ref(),
-            crate::ledger::Outcome::Failed,
-            Some(crate::exit::code_for(e).name()),
-        );
+        let op = crate::ledger::Operation::Run;
+        super::ledger_note(global, ui, op, &path, kid.as_ref(), &result, false);
     }
-    result
+    result.map(drop)
 }
 
 /// The variables envseal reads a key for `path` from, set in this environment: they

@@ -30,7 +30,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{key_id_arg, open_ledger, open_with, write_stdout, Ui};
+use super::{key_request, open_ledger, open_with, write_stdout, Ui};
 use crate::cli::{Global, Status};
 use crate::exit::{Code, Failure};
 use crate::format::{self, fernet, v1, Format};
@@ -42,7 +42,7 @@ use crate::project::{self, Project};
 struct FileStatus {
     path: String,
     format: &'static str,
-    key_id: Option<String>,
+    key_id: Option<KeyId>,
     key_created: Option<String>,
     key_age_days: Option<i64>,
     last_rotation: Option<String>,
@@ -96,20 +96,10 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
     }
     let now = Utc::now();
     let interval = Duration::days(i64::from(project.config.rotation_interval_days));
-    let key_id = key_id_arg(&args.key)?;
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for path in project.encrypted_files() {
-        let st = file_status(
-            &project,
-            ledger.as_ref(),
-            &path,
-            args,
-            key_id.as_ref(),
-            now,
-            interval,
-            ui,
-        );
+        let st = file_status(&project, ledger.as_ref(), &path, args, now, interval, ui);
         if st.overdue {
             problems.push(Problem {
                 kind: "overdue",
@@ -117,7 +107,7 @@ pub fn run(args: &Status, global: &Global, ui: &Ui) -> Result<()> {
                 message: format!(
                     "{}: key {} is overdue for rotation (due {}); run: envseal rotate --reason \"...\"",
                     st.path,
-                    st.key_id.as_deref().unwrap_or("?"),
+                    st.key_id.as_ref().map_or("?", KeyId::as_str),
                     st.next_due.as_deref().unwrap_or("?")
                 ),
             });
@@ -335,7 +325,7 @@ fn header_slots(text: &str) -> Vec<v1::slot::SlotLine> {
 /// The completed rotation that retired the key this file is still under, if any.
 fn retired_rotation(ledger: Option<&Ledger>, st: &FileStatus) -> Option<Rotation> {
     ledger?
-        .retired_by(st.key_id.as_deref()?, &st.path)
+        .retired_by(st.key_id.as_ref()?, &st.path)
         .ok()
         .flatten()
 }
@@ -346,7 +336,6 @@ fn file_status(
     ledger: Option<&Ledger>,
     path: &Path,
     args: &Status,
-    key_id: Option<&KeyId>,
     now: DateTime<Utc>,
     interval: Duration,
     ui: &Ui,
@@ -362,13 +351,7 @@ fn file_status(
     let wanted = slot.as_ref().map(|s| s.kid.clone());
     let mut quiet = |_m: String| {};
     let loaded = key::resolve(
-        &key::Request {
-            key_file: args.key.key_file.as_deref(),
-            for_file: Some(path),
-            wanted: wanted.as_ref(),
-            key_id,
-            allow_prompt: false,
-        },
+        &key_request(&args.key, path, wanted.as_ref(), false),
         &mut quiet,
     )
     .ok();
@@ -377,7 +360,7 @@ fn file_status(
         .and_then(|l| open_with(path, &bytes, &l.key).ok());
     let kid = wanted.or_else(|| opened.as_ref().and(loaded.as_ref()).map(|l| l.key.id()));
     let last = match (ledger, &kid) {
-        (Some(l), Some(k)) => l.last_completed(Some(k.as_str())).ok().flatten(),
+        (Some(l), Some(k)) => l.last_completed(Some(k)).ok().flatten(),
         _ => None,
     };
     let last_rotation = last.as_ref().and_then(|r| r.finished_at);
@@ -430,7 +413,7 @@ fn file_status(
     FileStatus {
         path: rel,
         format: fmt.map_or("unknown", Format::name),
-        key_id: kid.map(|k| k.to_string()),
+        key_id: kid,
         key_created: key_created.map(rfc3339),
         key_age_days: key_created.map(|c| (now - c).num_days()),
         last_rotation: last_rotation.map(rfc3339),
@@ -460,7 +443,7 @@ fn print_human(r: &Report) -> Result<()> {
             "{}\n  format {}  key {}  age {}  last rotation {}  next due {}{}\n  plaintext {}: {}\n",
             f.path,
             f.format,
-            f.key_id.as_deref().unwrap_or("unknown (no key)"),
+            f.key_id.as_ref().map_or("unknown (no key)", KeyId::as_str),
             age,
             f.last_rotation.as_deref().map_or("never", |d| &d[..10]),
             due,

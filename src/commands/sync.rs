@@ -133,11 +133,10 @@ pub fn base_in(
     // still in the keyring (a teammate catching up after a rotation has it: the record
     // was made with it), so a pulled rotation plus a value change is still told apart
     // from a local edit.
-    let fp = if rec.key_id == key.id().as_str() {
+    let fp = if rec.key_id == key.id() {
         FpKey::derive(key)
     } else {
-        let old = crate::key::KeyId::parse(&rec.key_id)?;
-        let found = crate::key::keyring::find(&old, &mut |_| {}).ok()??;
+        let found = crate::key::keyring::find(&rec.key_id, &mut |_| {}).ok()??;
         FpKey::derive(&found.key)
     };
     Some(Base {
@@ -194,7 +193,7 @@ pub fn record_as(
         ledger.record_sync(&SyncRecord {
             plaintext: rel(&project, plain),
             encrypted: rel(&project, enc),
-            key_id: key.id().to_string(),
+            key_id: key.id(),
             plain_fp: fp.file(plaintext).to_vec(),
             enc_fp: fp.file(enc_bytes).to_vec(),
             items: encode_items(&items),

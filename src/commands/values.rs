@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{interactive, read_encrypted, read_input, write_stdout, Ui};
+use super::{read_encrypted, read_input, write_stdout, Ui};
 use crate::cli::{Get, KeyArgs};
 use crate::dotenv;
 use crate::exit::{Code, Failure};
@@ -91,16 +91,11 @@ pub fn confirm_terminal_output(force: bool, what: &str) -> Result<()> {
     if force || !std::io::stdout().is_terminal() {
         return Ok(());
     }
-    if interactive() {
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(format!("This prints {what} on your terminal. Go on?"))
-            .default(false)
-            .interact()
-            .context("cannot read the answer from the terminal")?;
-        if ok {
-            return Ok(());
-        }
-        return Err(Failure::new(Code::Refused, "nothing printed").into());
+    let question = format!("This prints {what} on your terminal. Go on?");
+    match Ui::confirm(&question, false)? {
+        Some(true) => return Ok(()),
+        Some(false) => return Err(Failure::new(Code::Refused, "nothing printed").into()),
+        None => {}
     }
     Err(Failure::new(
         Code::Refused,

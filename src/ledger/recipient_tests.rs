@@ -78,8 +78,8 @@ fn a_rotations_rewraps_are_recorded_with_its_completion_or_not_at_all() {
     ];
     let id = l
         .begin_rotation(&NewRotation {
-            old_key_id: "sha256:0000000000000001".into(),
-            new_key_id: "sha256:0000000000000002".into(),
+            old_key_id: "sha256:0000000000000001".parse().unwrap(),
+            new_key_id: "sha256:0000000000000002".parse().unwrap(),
             reason: "offboarding".into(),
             files: vec![".env.encrypted".into()],
             new_key_location: "keys/new.key".into(),

@@ -3,8 +3,8 @@
 use super::*;
 use tempfile::TempDir;
 
-fn fp(n: u64) -> String {
-    format!("sha256:{n:016x}")
+fn fp(n: u64) -> KeyId {
+    format!("sha256:{n:016x}").parse().expect("a key id")
 }
 
 fn temp_ledger() -> (TempDir, Ledger) {
@@ -243,7 +243,7 @@ fn one_unfinished_rotation_per_key() {
         .begin_rotation(&new_rotation(1, 3))
         .expect_err("second rotation of key 1");
     assert!(matches!(err, LedgerError::RotationPending { id, .. } if id == first));
-    assert!(err.to_string().contains(&fp(1)), "{err}");
+    assert!(err.to_string().contains(fp(1).as_str()), "{err}");
     // another key (another environment) may rotate meanwhile
     l.begin_rotation(&new_rotation(7, 8)).expect("other key");
     l.roll_back(first, "aborted").expect("roll back");
@@ -335,7 +335,7 @@ fn events_round_trip() {
         (Operation::Decrypt, Outcome::Failed)
     );
     assert_eq!(e.detail.as_deref(), Some("wrong key"));
-    assert_eq!(e.key_id.as_deref(), Some(fp(9).as_str()));
+    assert_eq!(e.key_id, Some(fp(9)));
     assert!(ok < failed);
     let json = serde_json::to_value(e).expect("json");
     assert_eq!(json["operation"], "decrypt");
@@ -358,49 +358,59 @@ fn a_batch_of_events_is_all_or_nothing() {
             .collect::<Vec<_>>(),
         batch.iter().map(|e| e.key_id.clone()).collect::<Vec<_>>()
     );
-    // One bad key id refuses the whole batch; nothing is written.
+    // One failing insert refuses the whole batch; nothing is written.
     let mut bad = batch.clone();
-    bad[1].key_id = Some("not-a-fingerprint".into());
+    bad[1].file = "refused".into();
+    l.conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON events WHEN NEW.file = 'refused'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .expect("trigger");
     assert!(matches!(
         l.record_events(&bad),
-        Err(LedgerError::NotAFingerprint { .. })
+        Err(LedgerError::Sql { .. })
     ));
     assert_eq!(l.event_count().expect("count"), 3);
     assert!(l.record_events(&[]).expect("empty").is_empty());
 }
 
+/// Key ids are typed: key text never becomes a [`KeyId`] (so no ledger call can take
+/// one), the refusal does not echo it, and a row whose stored id is not one (edited by
+/// hand, or written by something else) reads as a corrupt ledger, not as a string.
 #[test]
-fn key_ids_must_be_fingerprints() {
-    let (_dir, l) = temp_ledger();
+fn key_ids_are_typed_at_the_boundary() {
     let key_text = "q6Bvx2RuV0pBpQ2dC3xJ1nqS8mFhK8YQe2Tz1mLrGZk=";
-    let mut e = event(Operation::Encrypt, None);
-    e.key_id = Some(key_text.into());
-    let err = l.record_event(&e).expect_err("key text as key id");
-    assert!(matches!(err, LedgerError::NotAFingerprint { .. }));
+    let err = key_text.parse::<KeyId>().expect_err("key text as key id");
     assert!(
         !err.to_string().contains(key_text),
         "the error must not echo it"
-    );
-    let mut r = new_rotation(1, 2);
-    r.new_key_id = key_text.into();
-    assert!(matches!(
-        l.begin_rotation(&r),
-        Err(LedgerError::NotAFingerprint { .. })
-    ));
-    assert_eq!(
-        l.event_count().expect("count") + l.rotation_count().expect("count"),
-        0
     );
     for bad in [
         "",
         "sha256:",
         "sha256:1234567",
-        "sha256:ABCDEF0123",
+        "sha256:ABCDEF0123456789",
+        "sha256:0123456789abcdef0",
         "md5:0123456789abcdef",
     ] {
-        assert!(!is_fingerprint(bad), "{bad}");
+        assert!(bad.parse::<KeyId>().is_err(), "{bad}");
     }
-    assert!(is_fingerprint("sha256:3f9a0c1d2e4b5a6c"));
+    assert!("sha256:3f9a0c1d2e4b5a6c".parse::<KeyId>().is_ok());
+
+    let (_dir, l) = temp_ledger();
+    completed(&l, 1, 2);
+    l.record_event(&event(Operation::Encrypt, Some(1)))
+        .expect("record");
+    l.conn
+        .execute_batch(&format!(
+            "UPDATE rotations SET new_key_id = '{key_text}'; UPDATE events SET key_id = 'nope';"
+        ))
+        .expect("tamper");
+    let err = l.history(10).expect_err("a rotation row with key text");
+    assert!(matches!(err, LedgerError::Corrupt { .. }), "{err:?}");
+    assert!(!err.to_string().contains(key_text), "{err}");
+    assert!(matches!(l.events(10), Err(LedgerError::Corrupt { .. })));
 }
 
 #[test]
@@ -480,13 +490,15 @@ fn no_key_or_value_reaches_the_file() {
     let key_text = "q6Bvx2RuV0pBpQ2dC3xJ1nqS8mFhK8YQe2Tz1mLrGZk=";
     let value = "sk_live_51HqLyjWDarjtT1zdp7dcXpR0";
     let digest = Sha256::digest(key_text.as_bytes());
-    let key_id = format!(
+    let key_id: KeyId = format!(
         "sha256:{}",
         digest[..8]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
-    );
+    )
+    .parse()
+    .expect("a key id");
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(".envseal/ledger.db");
@@ -524,7 +536,9 @@ fn no_key_or_value_reaches_the_file() {
                 file.display()
             );
         }
-        bytes.windows(key_id.len()).any(|w| w == key_id.as_bytes())
+        bytes
+            .windows(key_id.as_str().len())
+            .any(|w| w == key_id.as_str().as_bytes())
     };
     // While open, the rows sit in the write-ahead log.
     let in_wal = scan(&wal);

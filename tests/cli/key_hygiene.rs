@@ -197,7 +197,7 @@ fn a_failed_run_records_a_ledger_event_without_values() {
             envseal::ledger::Outcome::Failed
         )
     );
-    assert_eq!(last.key_id, Some(test_key(74).id().to_string()));
+    assert_eq!(last.key_id, Some(test_key(74).id()));
 }
 
 #[test]

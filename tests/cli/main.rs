@@ -45,3 +45,4 @@ mod team;
 mod team_keys;
 mod team_leaks;
 mod textconv;
+mod typed_errors;

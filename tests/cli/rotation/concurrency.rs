@@ -151,7 +151,7 @@ fn parallel_decrypts_record_every_event_and_keep_the_ledger_intact() {
     assert!(events.iter().all(|e| e.operation == Operation::Decrypt
         && e.outcome == Outcome::Ok
         && e.file == ".env.encrypted"
-        && e.key_id.as_deref() == Some(key.id().as_str())));
+        && e.key_id == Some(key.id())));
     drop(ledger);
     let conn = rusqlite::Connection::open(p.ledger_path()).unwrap();
     let check: String = conn

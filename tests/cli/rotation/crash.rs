@@ -135,8 +135,8 @@ fn sigkill_at_any_instant_leaves_every_file_decryptable_and_the_rotation_recover
         let pending = unfinished.first();
         if let Some(r) = pending {
             // The ledger names the rotation's keys; its new key is durably where it says.
-            assert_eq!(r.old_key_id, current.as_str(), "{ctx}");
-            let new_id = KeyId::parse(&r.new_key_id).unwrap();
+            assert_eq!(r.old_key_id.as_str(), current.as_str(), "{ctx}");
+            let new_id = r.new_key_id.clone();
             let saved = envseal::key::read_key_file(Path::new(&r.new_key_location), &mut |_| {})
                 .unwrap_or_else(|e| {
                     panic!("{ctx}: the new key is not at {}: {e}", r.new_key_location)
@@ -165,12 +165,12 @@ fn sigkill_at_any_instant_leaves_every_file_decryptable_and_the_rotation_recover
             (_, Some(_)) => Phase::AllNewNotCompleted,
             (_, None) => {
                 let done = ledger
-                    .last_completed(Some(new_ids[0].as_str()))
+                    .last_completed(Some(new_ids[0]))
                     .unwrap()
                     .unwrap_or_else(|| {
                         panic!("{ctx}: every file is new but the ledger has neither an unfinished nor a completed rotation to that key")
                     });
-                assert_eq!(done.old_key_id, current.as_str(), "{ctx}");
+                assert_eq!(done.old_key_id.as_str(), current.as_str(), "{ctx}");
                 assert_eq!(done.status, RotationStatus::Completed);
                 Phase::Completed
             }
@@ -188,7 +188,7 @@ fn sigkill_at_any_instant_leaves_every_file_decryptable_and_the_rotation_recover
 
         // Recover, alternating between finishing and undoing.
         if let Some(r) = pending {
-            let new_id = KeyId::parse(&r.new_key_id).unwrap();
+            let new_id = r.new_key_id.clone();
             let (flag, want) = if resume_next {
                 ("--resume", RotationStatus::Completed)
             } else {

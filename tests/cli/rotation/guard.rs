@@ -196,8 +196,8 @@ fn crashed_rotation(backup: bool, temps: bool) -> (Project, Key, Key, PathBuf) {
     let ledger = p.ledger().unwrap();
     let id = ledger
         .begin_rotation(&NewRotation {
-            old_key_id: old.id().to_string(),
-            new_key_id: new.id().to_string(),
+            old_key_id: old.id(),
+            new_key_id: new.id(),
             reason: "crashed".into(),
             files: vec![".env.encrypted".into(), ".env.staging.encrypted".into()],
             new_key_location: new_path.display().to_string(),
@@ -240,8 +240,8 @@ fn abort_works_when_the_new_key_of_an_unfinished_rotation_is_gone_and_no_file_us
     let ledger = p.ledger().unwrap();
     let id = ledger
         .begin_rotation(&NewRotation {
-            old_key_id: old_id.to_string(),
-            new_key_id: new.id().to_string(),
+            old_key_id: old_id.clone(),
+            new_key_id: new.id(),
             reason: "crashed early".into(),
             files: vec![".env.encrypted".into(), ".env.staging.encrypted".into()],
             new_key_location: new_path.display().to_string(),

@@ -217,8 +217,8 @@ fn interrupted(
     let ledger = Ledger::open(&p.ledger_path()).unwrap();
     let id = ledger
         .begin_rotation(&NewRotation {
-            old_key_id: old.id().to_string(),
-            new_key_id: new.id().to_string(),
+            old_key_id: old.id(),
+            new_key_id: new.id(),
             reason: "interrupted".into(),
             files: files.iter().map(|(f, _)| f.clone()).collect(),
             new_key_location: p.keyring_path(&new.id()).display().to_string(),

@@ -77,8 +77,8 @@ fn check_fails_on_an_unfinished_rotation() {
     let ledger = Ledger::open(&p.ledger_path()).unwrap();
     ledger
         .begin_rotation(&NewRotation {
-            old_key_id: key.id().to_string(),
-            new_key_id: next.id().to_string(),
+            old_key_id: key.id(),
+            new_key_id: next.id(),
             reason: "crashed".into(),
             files: vec![".env.encrypted".into()],
             new_key_location: p.keyring_path(&next.id()).display().to_string(),
@@ -191,8 +191,8 @@ fn json_report_has_every_documented_field_with_its_type() {
     Ledger::open(&p.ledger_path())
         .unwrap()
         .begin_rotation(&NewRotation {
-            old_key_id: key.id().to_string(),
-            new_key_id: next.id().to_string(),
+            old_key_id: key.id(),
+            new_key_id: next.id(),
             reason: "schema".into(),
             files: vec![".env.encrypted".into()],
             new_key_location: p.keyring_path(&next.id()).display().to_string(),
