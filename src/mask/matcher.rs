@@ -19,24 +19,31 @@
 //!
 //! # How it is fast ([`Engine::Window`])
 //! Secrets are at least `m` bytes long (`m` = the shortest in the set). Sample a `w`-byte
-//! window of the haystack at every `s`-th position, with `s + w - 1 = m`: any occurrence
-//! `[p, p + len)` then contains exactly one sampled window that lies inside its first `m`
-//! bytes, at offset `q - p` in `0..s`. So the index holds, for each secret, only its windows
-//! at offsets `0..s` (not all of its substrings): a bitset over a hash of those windows
-//! rejects almost every sampled position with one load, one multiply and one bit test, and a
-//! hit is verified against a bucket of `(window, secret, offset)` entries by comparing the
-//! bytes. `w` is 4 (8 once `m` ≥ 24), so 16-byte secrets cost one probe every 13 bytes and
-//! the default minimum of 6 one every 3. Sets whose shortest secret is under
-//! [`WINDOW_MIN_LEN`] use aho-corasick (leftmost-longest) instead ([`Engine::AhoCorasick`]).
-//!
-//! Known weak spot: many secrets sharing a prefix (`sk_live_...`) share their first windows,
-//! so each occurrence of that prefix in the input is verified against all of them. Indexing
-//! windows further into each secret would avoid it; not done yet.
+//! window of the haystack at every `s`-th position, with `s + w - 1 <= m`: any occurrence
+//! `[p, p + len)` then contains, for the one residue `r = (-p) mod s`, a sampled window at
+//! every offset `r + k*s` that fits inside it. So the index holds, for each secret and each
+//! residue `r` in `0..s`, one window at such an offset: the least common one in the set
+//! (counted over a hash), so that secrets sharing a prefix (`postgres://app:…`,
+//! `sk_live_…`) are indexed by a window past it. A bitset over a hash of those windows
+//! rejects almost every sampled position with one load, one multiply and one bit test; a
+//! hit is verified against a bucket of `(tag, offset, secret)` entries by comparing the
+//! secret's bytes (kept in one zeroizing arena). Found occurrences are reported in order
+//! once no later sample can find one starting before them. Where many secrets still share
+//! the window at the same offset, their entries are sorted by (length, bytes) and searched
+//! by binary search, one per length present, instead of one by one. `w` is 4 (8 once `m`
+//! ≥ 24, or `m` ≥ 12 in a set of [`LARGE_SET`] secrets or more, whose 4-byte windows would
+//! be common in any text), so 16-byte secrets cost one probe every 13 bytes (9 in a large
+//! set) and the default minimum of 6 one every 3. The bitset is 16+ bits per entry: it fits
+//! L2 up to about 16,000 entries and grows past it (100,000 secrets: 2 MiB, in L3). Sets
+//! whose shortest secret is under [`WINDOW_MIN_LEN`] use aho-corasick (leftmost-longest)
+//! instead ([`Engine::AhoCorasick`]): with 100,000 patterns its automaton is tens of MB
+//! and its prefilters give up, so it is no faster there.
 
 use std::collections::HashSet;
 use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Default [`Options::min_len`]: shorter values are not masked.
 pub const DEFAULT_MIN_LEN: usize = 6;
@@ -59,6 +66,12 @@ impl Secret {
             name: name.into(),
             value: value.into(),
         }
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.value.zeroize();
     }
 }
 
@@ -125,13 +138,19 @@ pub enum Engine {
 }
 
 /// The secrets to mask, built once and then searched many times.
+///
+/// The secret bytes live in one zeroizing arena (no allocation per secret), the key names
+/// once per distinct name; see the module doc for the search structure.
 pub struct SecretSet {
+    /// Distinct key names, in the order first seen.
     names: Vec<String>,
+    /// `names[name_of[i]]` is the name of secret `i`.
+    name_of: Vec<u32>,
     replacement: Replacement,
     all: Matcher,
     /// The secrets that contain `\n`: the only ones a line-buffered filter must wait for
     /// past a line end (see [`SecretSet::hold_from`]).
-    multiline: Vec<Box<[u8]>>,
+    multiline: Vec<usize>,
 }
 
 impl fmt::Debug for SecretSet {
@@ -150,42 +169,71 @@ impl SecretSet {
     }
 
     /// Like [`SecretSet::new`] with a chosen engine (for tests and benchmarks).
+    ///
+    /// Each [`Secret`] given is wiped once its bytes are copied into the set's arena.
     pub fn with_engine(
         secrets: impl IntoIterator<Item = Secret>,
         options: &Options,
         engine: Engine,
     ) -> Self {
         let min_len = options.min_len.max(1);
-        let mut names = Vec::new();
-        let mut values: Vec<Vec<u8>> = Vec::new();
-        let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        let mut add = |name: &str, value: &[u8]| {
-            if value.len() >= min_len && !seen.contains(value) {
-                seen.insert(value.to_vec());
-                names.push(name.to_owned());
-                values.push(value.to_vec());
-            }
-        };
+        // Every candidate (values and the lines of multi-line values) into one arena,
+        // then duplicates dropped (the first one's name is kept) into the final arena.
+        let mut raw = Zeroizing::new(Vec::<u8>::new());
+        let mut spans: Vec<(usize, usize, u32)> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for secret in secrets {
-            add(&secret.name, &secret.value);
+            if names.last() != Some(&secret.name) {
+                names.push(secret.name.clone());
+            }
+            let name = (names.len() - 1) as u32;
+            let mut add = |value: &[u8]| {
+                if value.len() >= min_len {
+                    spans.push((raw.len(), raw.len() + value.len(), name));
+                    raw.extend_from_slice(value);
+                }
+            };
+            add(&secret.value);
             if secret.value.contains(&b'\n') {
                 for line in secret.value.split(|&b| b == b'\n') {
-                    add(&secret.name, line.strip_suffix(b"\r").unwrap_or(line));
+                    add(line.strip_suffix(b"\r").unwrap_or(line));
                 }
             }
         }
-        let multiline = values
-            .iter()
-            .filter(|v| v.contains(&b'\n'))
-            .map(|v| Box::from(v.as_slice()))
+        let mut arena = Zeroizing::new(Vec::new());
+        let mut starts = vec![0];
+        let mut name_of = Vec::new();
+        {
+            let mut seen: HashSet<&[u8]> = HashSet::with_capacity(spans.len());
+            for &(a, b, name) in &spans {
+                if seen.insert(&raw[a..b]) {
+                    arena.extend_from_slice(&raw[a..b]);
+                    starts.push(arena.len());
+                    name_of.push(name);
+                }
+            }
+        }
+        drop(raw);
+        drop(spans);
+        // Names no kept secret uses are dropped too.
+        let mut used = vec![u32::MAX; names.len()];
+        let mut kept_names = Vec::new();
+        for n in &mut name_of {
+            let slot = &mut used[*n as usize];
+            if *slot == u32::MAX {
+                *slot = kept_names.len() as u32;
+                kept_names.push(std::mem::take(&mut names[*n as usize]));
+            }
+            *n = *slot;
+        }
+        arena.shrink_to_fit();
+        let all = Matcher::new(arena, starts, engine);
+        let multiline = (0..all.len())
+            .filter(|&i| all.value(i).contains(&b'\n'))
             .collect();
-        let all = Matcher::new(
-            &values.iter().map(Vec::as_slice).collect::<Vec<_>>(),
-            (0..values.len()).collect(),
-            engine,
-        );
         SecretSet {
-            names,
+            names: kept_names,
+            name_of,
             replacement: options.replacement.clone(),
             all,
             multiline,
@@ -195,17 +243,18 @@ impl SecretSet {
     /// How many distinct secret byte strings are searched for (after dropping short ones,
     /// removing duplicates and adding the lines of multi-line values).
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.name_of.len()
     }
 
     /// Whether there is nothing to mask.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.name_of.is_empty()
     }
 
     /// The key name of secret `index` (as in [`Match::secret_index`]).
     pub fn name(&self, index: usize) -> Option<&str> {
-        self.names.get(index).map(String::as_str)
+        let n = *self.name_of.get(index)?;
+        self.names.get(n as usize).map(String::as_str)
     }
 
     /// The byte length of the longest secret.
@@ -256,9 +305,10 @@ impl SecretSet {
         (from..data.len())
             .find(|&i| {
                 let tail = &data[i..];
-                self.multiline
-                    .iter()
-                    .any(|s| s.len() > tail.len() && s.starts_with(tail))
+                self.multiline.iter().any(|&s| {
+                    let s = self.all.value(s);
+                    s.len() > tail.len() && s.starts_with(tail)
+                })
             })
             .unwrap_or(data.len())
     }
@@ -285,10 +335,30 @@ pub(crate) struct Run {
     pub secret: Option<usize>,
 }
 
-/// Secrets plus the engine that finds them; indices are mapped back to the set's.
+/// The secret values, one after the other in a zeroizing arena: value `i` is
+/// `bytes[starts[i]..starts[i + 1]]`.
+struct Values {
+    bytes: Zeroizing<Vec<u8>>,
+    starts: Vec<usize>,
+}
+
+impl Values {
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        &self.bytes[self.starts[i]..self.starts[i + 1]]
+    }
+
+    fn len_of(&self, i: usize) -> usize {
+        self.starts[i + 1] - self.starts[i]
+    }
+}
+
+/// Secrets plus the engine that finds them.
 pub(crate) struct Matcher {
-    values: Vec<Box<[u8]>>,
-    ids: Vec<usize>,
+    values: Values,
     pub max_len: usize,
     engine: Search,
 }
@@ -300,35 +370,44 @@ enum Search {
 }
 
 impl Matcher {
-    fn new(values: &[&[u8]], ids: Vec<usize>, engine: Engine) -> Self {
-        let min_len = values.iter().map(|v| v.len()).min().unwrap_or(0);
-        let max_len = values.iter().map(|v| v.len()).max().unwrap_or(0);
+    fn new(bytes: Zeroizing<Vec<u8>>, starts: Vec<usize>, engine: Engine) -> Self {
+        let values = Values { bytes, starts };
+        let lens = (0..values.len()).map(|i| values.len_of(i));
+        let min_len = lens.clone().min().unwrap_or(0);
+        let max_len = lens.max().unwrap_or(0);
         let use_window = match engine {
             Engine::Auto => min_len >= WINDOW_MIN_LEN,
             Engine::Window => true,
             Engine::AhoCorasick => false,
         };
-        let search = if values.is_empty() {
+        let search = if values.len() == 0 {
             Search::Empty
         } else if use_window {
-            Search::Window(WindowIndex::new(values, min_len))
+            Search::Window(WindowIndex::new(&values, min_len))
         } else {
             // Building aho-corasick only fails past its size limits; the window index
             // handles any set, so it is the fallback's fallback.
             match AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
-                .build(values)
+                .build((0..values.len()).map(|i| values.get(i)))
             {
                 Ok(ac) => Search::AhoCorasick(ac),
-                Err(_) => Search::Window(WindowIndex::new(values, min_len)),
+                Err(_) => Search::Window(WindowIndex::new(&values, min_len)),
             }
         };
         Matcher {
-            values: values.iter().map(|v| Box::from(*v)).collect(),
-            ids,
+            values,
             max_len,
             engine: search,
         }
+    }
+
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn value(&self, i: usize) -> &[u8] {
+        self.values.get(i)
     }
 
     /// Appends to `runs` the masked runs of `hay` that start before `start_limit`, in
@@ -343,13 +422,13 @@ impl Matcher {
             end: masked_prefix,
             secret: None,
         });
-        let mut on_occurrence = |start: usize, end: usize, local: usize| match &mut cur {
+        let mut on_occurrence = |start: usize, end: usize, secret: usize| match &mut cur {
             Some(run) if start < run.end => run.end = run.end.max(end),
             _ => {
                 if let Some(done) = cur.replace(Run {
                     start,
                     end,
-                    secret: Some(self.ids[local]),
+                    secret: Some(secret),
                 }) {
                     runs.push(done);
                 }
@@ -383,78 +462,162 @@ impl Matcher {
 struct WindowIndex {
     width: usize,
     stride: usize,
+    /// The largest offset of an indexed window inside its secret.
+    max_offset: usize,
     mask: u64,
     bit_shift: u32,
     bits: Vec<u64>,
     bucket_shift: u32,
-    /// `entries[bucket_starts[b]..bucket_starts[b + 1]]` is bucket `b`.
+    /// `entries[bucket_starts[b]..bucket_starts[b + 1]]` is bucket `b`, sorted by
+    /// (tag, offset, secret length, secret bytes).
     bucket_starts: Vec<u32>,
     entries: Vec<Entry>,
 }
 
+/// One indexed window: secret `secret` has, at `offset`, a window whose hash has `tag`.
+/// (No secret bytes: the window itself is read from the arena when needed.)
 #[derive(Clone, Copy)]
 struct Entry {
-    window: u64,
     secret: u32,
-    offset: u32,
+    tag: u16,
+    offset: u16,
 }
 
 const HASH_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
-/// The bitset sizes, in 64-bit words: 4 KiB, 32 KiB (L1), 256 KiB (L2).
+/// The bitset sizes with a hot loop of their own, in 64-bit words: 4 KiB, 32 KiB (L1),
+/// 256 KiB (L2). Larger sets get a power of two past these (the same loop, with a bounds
+/// check).
 const BITSET_WORDS: [usize; 3] = [512, 4096, 32768];
+/// From this many secrets, windows are 8 bytes once the shortest secret has 12: with
+/// 4-byte windows a set this large holds a sizeable share of all 4-grams of its
+/// alphabet, so ordinary text would hit real windows at every few probes.
+const LARGE_SET: usize = 10_000;
+/// The stride is at most this (offsets are 16-bit; a shorter stride is always correct).
+const MAX_STRIDE: usize = 4096;
+/// Windows are chosen among offsets up to this.
+const MAX_CHOICE: usize = 1024;
+/// A window counted this often (the counters average a few per slot) is common: a later
+/// offset is looked for.
+const COMMON: u8 = 48;
+/// Entries sharing a window and an offset beyond this many are searched by binary
+/// search on (length, bytes) instead of one by one.
+const LINEAR_RUN: usize = 8;
+
+/// The tag of a window hash: bits that the bucket index (the top bits) does not use.
+fn tag(h: u64) -> u16 {
+    ((h ^ (h >> 29)).wrapping_mul(HASH_MUL) >> 48) as u16
+}
 
 impl WindowIndex {
-    fn new(values: &[&[u8]], min_len: usize) -> Self {
+    fn new(values: &Values, min_len: usize) -> Self {
         // A 4-byte window leaves the longest stride; 8 bytes only once the stride is long
-        // anyway, where fewer false hits matter more than a few more probes.
-        let width = if min_len >= 24 { 8 } else { min_len.min(4) };
-        let stride = min_len - width + 1;
+        // anyway, where fewer false hits matter more than a few more probes, or once the
+        // set is so large that its 4-byte windows would be common in any text.
+        let width = if min_len >= 24 || (values.len() >= LARGE_SET && min_len >= 12) {
+            8
+        } else {
+            min_len.min(4)
+        };
+        let stride = (min_len - width + 1).min(MAX_STRIDE);
         let mask = if width == 8 {
             u64::MAX
         } else {
             (1u64 << (8 * width)) - 1
         };
-        let mut entries = Vec::with_capacity(values.len() * stride);
-        for (secret, v) in values.iter().enumerate() {
-            for offset in 0..stride {
-                entries.push(Entry {
-                    window: load_exact(&v[offset..offset + width]),
-                    secret: secret as u32,
-                    offset: offset as u32,
-                });
+        let counts = WindowCounts::new(values, width);
+        // For each secret and each residue r of the stride, one window at an offset
+        // r + k * stride: the least common one in the set (shared prefixes such as
+        // `postgres://app:` would send every occurrence of the prefix to thousands of
+        // candidates). Any occurrence has exactly one sampled position per secret whose
+        // offset is congruent to r, for one r, and every such offset lies inside it.
+        let choose = |secret: usize, r: usize| -> (usize, u64) {
+            let v = values.get(secret);
+            let last = (v.len() - width).min(MAX_CHOICE.max(r));
+            let mut best = (r, load_exact(&v[r..r + width]));
+            let mut best_count = counts.get(best.1);
+            let mut o = r + stride;
+            while best_count >= COMMON && o <= last {
+                let x = load_exact(&v[o..o + width]);
+                let c = counts.get(x);
+                if c < best_count {
+                    (best, best_count) = ((o, x), c);
+                }
+                o += stride;
             }
-        }
-        // >= 16 bits per entry keeps false hits around 1% (two bits per entry) while the bitset stays cache-sized
-        // (1,000 secrets x 13 offsets -> 32 KiB); one of three fixed sizes so that the hot
-        // loop is compiled per size, without bounds checks.
+            best
+        };
+        let n_entries = values.len() * stride;
+        let min_bits = n_entries.saturating_mul(16).max(1);
         let bit_log = BITSET_WORDS
             .iter()
             .map(|w| w.trailing_zeros() + 6)
-            .find(|&log| 1usize << log >= entries.len() * 16)
-            .unwrap_or(BITSET_WORDS[2].trailing_zeros() + 6);
-        let bucket_log = entries.len().next_power_of_two().trailing_zeros().max(1);
+            .find(|&log| 1usize << log >= min_bits)
+            .unwrap_or_else(|| min_bits.next_power_of_two().trailing_zeros().min(34));
+        let bucket_log = (n_entries / 4).max(2).next_power_of_two().trailing_zeros();
         let bit_shift = 64 - bit_log;
         let bucket_shift = 64 - bucket_log;
         let mut bits = vec![0u64; 1 << (bit_log - 6)];
-        let mut counts = vec![0u32; (1 << bucket_log) + 1];
-        for e in &entries {
-            let h = e.window.wrapping_mul(HASH_MUL);
-            let (word, probe) = bloom(h, bit_shift);
-            bits[word] |= probe;
-            counts[(h >> bucket_shift) as usize + 1] += 1;
+        // Counting sort into buckets: count, then place (the choice is made twice rather
+        // than kept, so that no second entry-sized array exists).
+        let mut bucket_starts = vec![0u32; (1 << bucket_log) + 1];
+        let mut max_offset = 0;
+        for secret in 0..values.len() {
+            for r in 0..stride {
+                let (o, x) = choose(secret, r);
+                max_offset = max_offset.max(o);
+                let h = x.wrapping_mul(HASH_MUL);
+                let (word, probe) = bloom(h, bit_shift);
+                bits[word] |= probe;
+                bucket_starts[(h >> bucket_shift) as usize + 1] += 1;
+            }
         }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
+        for i in 1..bucket_starts.len() {
+            bucket_starts[i] += bucket_starts[i - 1];
         }
-        entries.sort_by_key(|e| (e.window.wrapping_mul(HASH_MUL) >> bucket_shift, e.window));
+        let mut next = bucket_starts.clone();
+        let mut entries = vec![
+            Entry {
+                secret: 0,
+                tag: 0,
+                offset: 0
+            };
+            n_entries
+        ];
+        for secret in 0..values.len() {
+            for r in 0..stride {
+                let (o, x) = choose(secret, r);
+                let h = x.wrapping_mul(HASH_MUL);
+                let b = (h >> bucket_shift) as usize;
+                entries[next[b] as usize] = Entry {
+                    secret: secret as u32,
+                    tag: tag(h),
+                    offset: o as u16,
+                };
+                next[b] += 1;
+            }
+        }
+        drop(next);
+        drop(counts);
+        for b in 0..bucket_starts.len() - 1 {
+            let bucket = &mut entries[bucket_starts[b] as usize..bucket_starts[b + 1] as usize];
+            if bucket.len() > 1 {
+                bucket.sort_unstable_by(|a, b| {
+                    (a.tag, a.offset).cmp(&(b.tag, b.offset)).then_with(|| {
+                        let (x, y) = (a.secret as usize, b.secret as usize);
+                        (values.len_of(x), values.get(x)).cmp(&(values.len_of(y), values.get(y)))
+                    })
+                });
+            }
+        }
         WindowIndex {
             width,
             stride,
+            max_offset,
             mask,
             bit_shift,
             bits,
             bucket_shift,
-            bucket_starts: counts,
+            bucket_starts,
             entries,
         }
     }
@@ -463,7 +626,7 @@ impl WindowIndex {
     /// by non-decreasing start, the longest first among equal starts.
     fn occurrences(
         &self,
-        values: &[Box<[u8]>],
+        values: &Values,
         hay: &[u8],
         start_limit: usize,
         f: &mut impl FnMut(usize, usize, usize),
@@ -471,21 +634,21 @@ impl WindowIndex {
         if hay.len() < self.width || start_limit == 0 {
             return;
         }
-        // An occurrence starting at p is found at the one sampled q in p..p + stride.
-        let last = (hay.len() - self.width).min(start_limit + self.stride - 2);
-        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        // An occurrence starting at p is found at the one sampled q = p + offset of the
+        // window indexed for its residue, offset <= max_offset.
+        let last = (hay.len() - self.width).min(start_limit - 1 + self.max_offset);
+        // Found occurrences wait until no later hit can find one that starts before them.
+        let mut pending: Vec<(usize, usize, usize)> = Vec::new();
         let mut q = 0;
         while let Some(hit) = self.next_hit(hay, q, last) {
             let x = self.window_at(hay, hit);
-            self.verify(values, hay, hit, x, start_limit, &mut found);
-            if found.len() > 1 {
-                found.sort_unstable_by_key(|&(s, e, _)| (s, usize::MAX - e));
-            }
-            for (s, e, i) in found.drain(..) {
-                f(s, e, i);
-            }
+            self.verify(values, hay, hit, x, start_limit, &mut pending);
             q = hit + self.stride;
+            if !pending.is_empty() {
+                flush(&mut pending, q.saturating_sub(self.max_offset), f);
+            }
         }
+        flush(&mut pending, usize::MAX, f);
     }
 
     fn window_at(&self, hay: &[u8], q: usize) -> u64 {
@@ -508,6 +671,8 @@ impl WindowIndex {
             (8, S) => self.next_hit_fixed::<8, S>(hay, q, last),
             (8, M) => self.next_hit_fixed::<8, M>(hay, q, last),
             (8, L) => self.next_hit_fixed::<8, L>(hay, q, last),
+            (4, _) => self.next_hit_large::<4>(hay, q, last),
+            (8, _) => self.next_hit_large::<8>(hay, q, last),
             _ => (q..=last)
                 .step_by(self.stride)
                 .find(|&q| self.bit_set(self.window_at(hay, q))),
@@ -542,35 +707,137 @@ impl WindowIndex {
             .map(|i| q + i * stride)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// [`WindowIndex::next_hit_fixed`] for a bitset past the fixed sizes (large sets).
+    #[inline(never)]
+    fn next_hit_large<const W: usize>(&self, hay: &[u8], q: usize, last: usize) -> Option<usize> {
+        let bits = &self.bits[..];
+        let (shift, stride) = (self.bit_shift, self.stride);
+        hay.get(q..last.checked_add(W)?)?
+            .windows(W)
+            .step_by(stride)
+            .position(|w| {
+                let mut a = [0u8; 8];
+                a[..W].copy_from_slice(w);
+                let (word, probe) = bloom(u64::from_le_bytes(a).wrapping_mul(HASH_MUL), shift);
+                bits[word] & probe == probe
+            })
+            .map(|i| q + i * stride)
+    }
+
+    /// Pushes onto `found` the occurrences, starting before `start_limit`, of the secrets
+    /// whose indexed window is the one at `q` (`x`).
     #[cold]
     fn verify(
         &self,
-        values: &[Box<[u8]>],
+        values: &Values,
         hay: &[u8],
         q: usize,
         x: u64,
         start_limit: usize,
         found: &mut Vec<(usize, usize, usize)>,
     ) {
-        let b = (x.wrapping_mul(HASH_MUL) >> self.bucket_shift) as usize;
-        let (lo, hi) = (
-            self.bucket_starts[b] as usize,
-            self.bucket_starts[b + 1] as usize,
-        );
-        for e in &self.entries[lo..hi] {
-            if e.window != x {
-                continue;
-            }
-            let Some(start) = q.checked_sub(e.offset as usize) else {
+        let h = x.wrapping_mul(HASH_MUL);
+        let b = (h >> self.bucket_shift) as usize;
+        let bucket =
+            &self.entries[self.bucket_starts[b] as usize..self.bucket_starts[b + 1] as usize];
+        let t = tag(h);
+        let lo = bucket.partition_point(|e| e.tag < t);
+        let hi = lo + bucket[lo..].partition_point(|e| e.tag == t);
+        let mut i = lo;
+        while i < hi {
+            let offset = bucket[i].offset;
+            let j = i + bucket[i..hi].partition_point(|e| e.offset == offset);
+            let run = &bucket[i..j];
+            i = j;
+            let Some(start) = q.checked_sub(offset as usize) else {
                 continue;
             };
-            let v = &values[e.secret as usize];
-            let end = start + v.len();
-            if start < start_limit && hay.get(start..end) == Some(&v[..]) {
-                found.push((start, end, e.secret as usize));
+            if start >= start_limit {
+                continue;
+            }
+            if run.len() <= LINEAR_RUN {
+                for e in run {
+                    let v = values.get(e.secret as usize);
+                    if hay.get(start..start + v.len()) == Some(v) {
+                        found.push((start, start + v.len(), e.secret as usize));
+                    }
+                }
+                continue;
+            }
+            // Many secrets share this window here (a common prefix): the run is sorted
+            // by (length, bytes), so one binary search per length present.
+            let mut k = 0;
+            while k < run.len() {
+                let len = values.len_of(run[k].secret as usize);
+                let Some(needle) = hay.get(start..start + len) else {
+                    break;
+                };
+                let same =
+                    k + run[k..].partition_point(|e| values.len_of(e.secret as usize) == len);
+                if let Ok(m) =
+                    run[k..same].binary_search_by(|e| values.get(e.secret as usize).cmp(needle))
+                {
+                    found.push((start, start + len, run[k + m].secret as usize));
+                }
+                k = same;
             }
         }
+    }
+}
+
+/// Feeds `f`, in order (start, then longest first), the pending occurrences that start
+/// before `before`, and keeps the rest.
+fn flush(
+    pending: &mut Vec<(usize, usize, usize)>,
+    before: usize,
+    f: &mut impl FnMut(usize, usize, usize),
+) {
+    if pending.len() > 1 {
+        pending.sort_unstable_by_key(|&(s, e, _)| (s, usize::MAX - e));
+    }
+    let n = pending.partition_point(|&(s, _, _)| s < before);
+    for &(s, e, i) in &pending[..n] {
+        f(s, e, i);
+    }
+    pending.drain(..n);
+}
+
+/// How often each window occurs across the secrets (saturating counters over a hash, a
+/// few windows per counter so that the table stays cache-sized: an estimate that never
+/// undercounts): used to index rare windows.
+struct WindowCounts {
+    shift: u32,
+    counts: Vec<u8>,
+}
+
+impl WindowCounts {
+    fn new(values: &Values, width: usize) -> Self {
+        let windows: usize = (0..values.len())
+            .map(|i| {
+                (values.len_of(i) + 1)
+                    .saturating_sub(width)
+                    .min(MAX_CHOICE + 1)
+            })
+            .sum();
+        let log = (windows / 4)
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(10, 20);
+        let mut counts = vec![0u8; 1 << log];
+        let shift = 64 - log;
+        for i in 0..values.len() {
+            let v = values.get(i);
+            for w in v.windows(width).take(MAX_CHOICE + 1) {
+                let c = &mut counts[(load_exact(w).wrapping_mul(HASH_MUL) >> shift) as usize];
+                *c = c.saturating_add(1);
+            }
+        }
+        WindowCounts { shift, counts }
+    }
+
+    fn get(&self, x: u64) -> u8 {
+        self.counts[(x.wrapping_mul(HASH_MUL) >> self.shift) as usize]
     }
 }
 

@@ -513,3 +513,77 @@ fn many_secrets_every_index_size() {
         }
     }
 }
+
+/// A set past `LARGE_SET` shaped like a generated 100,000-key `.env` (issue 11): many
+/// secrets sharing a prefix (`postgres://app:`, `value with spaces `), some sharing one
+/// window at one offset, multi-line values: the index built for it (8-byte windows, a
+/// bitset past the fixed sizes, rare windows chosen past the shared prefixes, binary
+/// search where many secrets still share a window) masks exactly what aho-corasick does,
+/// at every read size.
+#[test]
+fn large_set_with_shared_prefixes_agrees_with_aho_corasick() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const HEX: &[u8] = b"0123456789abcdef";
+    let mut pick = |alphabet: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| alphabet[rand(alphabet.len())] as char)
+            .collect()
+    };
+    let mut secrets = Vec::new();
+    for i in 0..12_000 {
+        let v = match i % 5 {
+            0 => format!(
+                "postgres://app:{}@db-{}.internal.example.com:5432/app",
+                pick(B64, 16),
+                i % 9
+            ),
+            1 => format!("value with spaces {}", pick(HEX, 8)),
+            2 => format!("-----BEGIN KEY-----\n{}\n-----END KEY-----", pick(B64, 20)),
+            // Only two hex digits after the shared part: dozens of secrets share each
+            // window at each offset, and some are prefixes of others.
+            3 => format!("shared-token-{}{}", pick(HEX, 2), "x".repeat(i % 4)),
+            _ => pick(B64, 40),
+        };
+        secrets.push(Secret::new(format!("K{i}"), v));
+    }
+    let mut hay = Vec::new();
+    let mut n = 0;
+    while hay.len() < 400_000 {
+        hay.extend_from_slice(
+            b"2026-05-01T00:00:00Z INFO request connect database postgres://app:",
+        );
+        let s = secrets[n * 7919 % secrets.len()].value.clone();
+        match n % 4 {
+            0 => hay.extend_from_slice(&s),
+            1 => hay.extend_from_slice(&s[..s.len() / 2]),
+            2 => {
+                hay.extend_from_slice(&s);
+                hay.extend_from_slice(&s[1..]);
+            }
+            _ => hay.extend_from_slice(b"value with spaces shared-token-"),
+        }
+        hay.push(b'\n');
+        n += 1;
+    }
+    let options = Options::default();
+    let window = SecretSet::with_engine(secrets.clone(), &options, Engine::Auto);
+    let ac = SecretSet::with_engine(secrets, &options, Engine::AhoCorasick);
+    let expected = run_filter(&ac, &hay, vec![CHUNK], false);
+    assert_ne!(expected, hay);
+    assert_eq!(window.find_all(&hay), ac.find_all(&hay));
+    for sizes in [vec![CHUNK], vec![4093, 7, 65_536]] {
+        for line in [false, true] {
+            assert!(
+                run_filter(&window, &hay, sizes.clone(), line) == expected,
+                "{sizes:?} line-buffered {line}"
+            );
+        }
+    }
+}
