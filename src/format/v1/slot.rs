@@ -23,6 +23,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{DataKey, Random};
 
+#[cfg(feature = "aws-kms")]
+pub mod kms;
+
 /// The symmetric master key (`SECRETS_MASTER_KEY`, the keyring): `kid=sha256:<16 hex>`.
 pub const MASTER: &str = "master";
 /// An age X25519 recipient (`age1...`).
