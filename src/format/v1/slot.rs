@@ -25,6 +25,8 @@ use super::{DataKey, Random};
 
 pub mod age;
 pub mod master;
+#[cfg(feature = "aws-kms")]
+pub mod kms;
 
 /// The symmetric master key (`SECRETS_MASTER_KEY`, the keyring): `kid=sha256:<16 hex>`.
 pub const MASTER: &str = "master";
@@ -285,6 +287,43 @@ pub fn recipient_from_slot(slot: &SlotLine) -> Option<Box<dyn Recipient>> {
     }
 }
 
+/// The [`Recipient`] for an AWS KMS key ARN or alias ARN (`--aws-kms ARN`), on the
+/// process's shared KMS session ([`kms::KmsSession::shared`]); in a build without the
+/// `aws-kms` feature, `Unavailable` saying so. One call site for both builds.
+pub fn aws_kms_recipient(arn: &str) -> Result<Box<dyn Recipient>, SlotError> {
+    #[cfg(feature = "aws-kms")]
+    {
+        Ok(Box::new(kms::KmsKey::new(arn)?))
+    }
+    #[cfg(not(feature = "aws-kms"))]
+    {
+        Err(SlotError::Unavailable {
+            slot: format!("{AWS_KMS} slot {arn}"),
+            why: NO_KMS.to_owned(),
+        })
+    }
+}
+
+/// The [`Identity`] that opens an `aws-kms` slot (credentials from the SDK's default
+/// chain); in a build without the `aws-kms` feature, `Unavailable` saying so.
+pub fn aws_kms_identity(slot: &SlotLine) -> Result<Box<dyn Identity>, SlotError> {
+    #[cfg(feature = "aws-kms")]
+    {
+        Ok(Box::new(kms::KmsKey::for_slot(slot)?))
+    }
+    #[cfg(not(feature = "aws-kms"))]
+    {
+        Err(SlotError::Unavailable {
+            slot: slot.describe(),
+            why: NO_KMS.to_owned(),
+        })
+    }
+}
+
+#[cfg(not(feature = "aws-kms"))]
+const NO_KMS: &str =
+    "this envseal was built without AWS KMS support (cargo feature `aws-kms`, on by default)";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +349,38 @@ mod tests {
             "#envseal:key type=age kid=age1qqqq created=2026-01-01T00:00:00Z name=alice wrap=AQID-g\n"
         );
         assert_eq!(SlotLine::parse(&line), Some(slot));
+    }
+
+    #[test]
+    fn aws_kms_slots_are_opened_or_refused_by_what_the_build_has() {
+        let arn = "arn:aws:kms:eu-west-1:111122223333:alias/team";
+        let slot = SlotLine {
+            kind: AWS_KMS.to_owned(),
+            kid: arn.to_owned(),
+            ..sample()
+        };
+        let results = [
+            aws_kms_recipient(arn).map(|r| r.kid()),
+            aws_kms_identity(&slot).map(|i| i.kid()),
+        ];
+        for result in results {
+            #[cfg(feature = "aws-kms")]
+            assert_eq!(result.unwrap(), arn);
+            #[cfg(not(feature = "aws-kms"))]
+            match result {
+                Err(SlotError::Unavailable { slot, why }) => {
+                    assert!(
+                        slot.contains(arn) && why.contains("without AWS KMS"),
+                        "{why}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            aws_kms_recipient("alias/team"),
+            Err(SlotError::Invalid(_) | SlotError::Unavailable { .. })
+        ));
     }
 
     #[test]
