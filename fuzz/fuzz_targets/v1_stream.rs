@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let key = Key::from_bytes(KEY);
     let (mut counter, mut src) = (std::io::Cursor::new(file), std::io::Cursor::new(file));
     let streamed =
-        v1::stream::decrypt_chunked(&mut counter, &mut src, &key, chunk).map(|p| p.to_vec());
+        v1::stream::decrypt_chunked(&mut counter, &mut src, &[&key], chunk).map(|p| p.to_vec());
     let whole = std::str::from_utf8(file)
         .ok()
         .and_then(|text| v1::decrypt_plaintext(text, &key).ok());

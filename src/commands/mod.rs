@@ -297,29 +297,30 @@ pub fn open_fernet(
     ui: &Ui,
     allow_prompt: bool,
 ) -> Result<(zeroize::Zeroizing<Vec<u8>>, key::Loaded)> {
-    use crate::format::fernet::{Attempt, Token};
-    use crate::format::FormatError;
-    let candidates = key::candidates(
+    use crate::format::fernet;
+    use crate::format::v1::slot::{master::MasterIdentity, Identity};
+    let mut candidates = key::candidates(
         &key_request(args, path, None, allow_prompt),
         &mut ui.warner(),
     )?;
-    let mut token =
-        Token::decode(bytes).with_context(|| format!("cannot decrypt {}", path.display()))?;
-    let mut last = None;
-    for loaded in candidates {
-        token = match token.try_key(&loaded.key) {
-            Attempt::Opened(plaintext) => return Ok((plaintext, loaded)),
-            Attempt::Failed(e) => return Err(with_source_hint(e, &loaded, path)),
-            Attempt::NotThisKey(token) => {
-                let e = FormatError::FernetAuth {
-                    given: loaded.key.id(),
-                };
-                last = Some(with_source_hint(e, &loaded, path));
-                token
-            }
-        };
+    let identities: Vec<MasterIdentity> = candidates
+        .iter()
+        .map(|l| MasterIdentity::new(&l.key, l.source.to_string()))
+        .collect();
+    let refs: Vec<&dyn Identity> = identities.iter().map(|i| i as &dyn Identity).collect();
+    let opened = fernet::open(bytes, &refs);
+    drop(refs);
+    drop(identities);
+    match opened {
+        Ok((plaintext, i)) => Ok((plaintext, candidates.swap_remove(i))),
+        Err(fernet::OpenError {
+            error,
+            identity: Some(i),
+        }) => Err(with_source_hint(error, &candidates[i], path)),
+        Err(fernet::OpenError { error, .. }) => {
+            Err(anyhow::Error::new(error).context(format!("cannot decrypt {}", path.display())))
+        }
     }
-    Err(last.unwrap_or_else(|| anyhow::anyhow!("no key to try")))
 }
 
 /// The key for a v1 file with this header, from the key sources (the header names the

@@ -22,6 +22,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::FormatError;
+use crate::format::v1::slot::Identity;
 use crate::key::Key;
 
 /// Version byte + timestamp + IV + one AES block + HMAC.
@@ -348,6 +349,62 @@ pub enum Attempt {
     /// The HMAC does not verify under this key: the wrong key, or a modified token.
     NotThisKey(Token),
     Failed(FormatError),
+}
+
+/// Why [`open`] failed, and which of the identities it is about (where the key came
+/// from is part of the message the caller writes).
+#[derive(Debug)]
+pub struct OpenError {
+    pub error: FormatError,
+    /// The identity the error is about (the last tried, for a token no key verifies);
+    /// `None` when the token did not decode or no master key was among the candidates.
+    pub identity: Option<usize>,
+}
+
+/// Open a Fernet file (its bytes, taken: decoded and decrypted in their buffer) with the
+/// candidate identities, the same path as v1's: a token names no key, so each candidate
+/// master key is tried in order (identities of other kinds cannot open a Fernet file and
+/// are skipped). `Ok` with the plaintext and the index of the identity that opened it.
+pub fn open(
+    bytes: Vec<u8>,
+    identities: &[&dyn Identity],
+) -> Result<(Zeroizing<Vec<u8>>, usize), OpenError> {
+    let mut token = Token::decode(bytes).map_err(|error| OpenError {
+        error,
+        identity: None,
+    })?;
+    let mut last = None;
+    for (i, ident) in identities.iter().enumerate() {
+        let Some(key) = ident.master_key() else {
+            continue;
+        };
+        token = match token.try_key(key) {
+            Attempt::Opened(plaintext) => return Ok((plaintext, i)),
+            Attempt::Failed(error) => {
+                return Err(OpenError {
+                    error,
+                    identity: Some(i),
+                })
+            }
+            Attempt::NotThisKey(token) => {
+                last = Some((i, key.id()));
+                token
+            }
+        };
+    }
+    Err(match last {
+        Some((i, given)) => OpenError {
+            error: FormatError::FernetAuth { given },
+            identity: Some(i),
+        },
+        None => OpenError {
+            error: FormatError::Slot(crate::format::v1::slot::SlotError::Unavailable {
+                slot: "a Fernet file".to_owned(),
+                why: "only a master key opens it, and none was given".to_owned(),
+            }),
+            identity: None,
+        },
+    })
 }
 
 /// Decrypt a token (the whole file's bytes) with `key`.

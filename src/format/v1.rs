@@ -1013,9 +1013,11 @@ fn open_file(
                 &mut plaintext,
                 &mut |_, _, _| {},
             );
-            let tail = tail
-                .join()
-                .unwrap_or_else(|_| Err(corrupt("decryption failed")));
+            let tail = tail.join().unwrap_or_else(|_| {
+                Err(FormatError::Internal(
+                    "a decryption thread failed".to_owned(),
+                ))
+            });
             let decoded = head.and_then(|()| {
                 plaintext.push_str(&tail?.0);
                 Ok(())

@@ -404,3 +404,36 @@ fn a_slot_is_chosen_by_key_id_not_by_trying_each_identity() {
         ENV
     );
 }
+
+#[test]
+fn a_fernet_file_is_opened_through_the_same_candidate_identities() {
+    use envseal::format::fernet;
+    let (wrong, right) = (test_key(99), test_key(100));
+    let token = fernet::encrypt(ENV.as_bytes(), &right);
+    let other_kind = TestSym([7; 32], "sym-a");
+    // Each master key is tried in order; an identity of another kind is skipped.
+    let (plain, i) =
+        fernet::open(token.clone().into_bytes(), &[&other_kind, &wrong, &right]).unwrap();
+    assert_eq!((plain.as_slice(), i), (ENV.as_bytes(), 2));
+    // No key verifies: the error is about the last key tried.
+    let err = fernet::open(token.clone().into_bytes(), &[&wrong, &other_kind]).unwrap_err();
+    assert!(
+        matches!(err.error, FormatError::FernetAuth { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.identity, Some(0));
+    // Only identities that cannot open a Fernet file: said so, not "wrong key".
+    let err = fernet::open(token.into_bytes(), &[&other_kind]).unwrap_err();
+    assert!(matches!(err.error, FormatError::Slot(_)), "{err:?}");
+}
+
+#[test]
+fn an_internal_failure_is_not_reported_as_a_modified_file() {
+    let e = anyhow::Error::new(FormatError::Internal(
+        "a decryption thread failed".to_owned(),
+    ));
+    let code = envseal::exit::code_for(&e);
+    assert_ne!(code, envseal::exit::Code::Integrity);
+    assert!(!e.to_string().contains("modified"), "{e}");
+    assert!(e.to_string().starts_with("internal error"), "{e}");
+}

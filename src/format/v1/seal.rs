@@ -166,7 +166,7 @@ impl ValueSealer {
         let tag = self
             .cipher
             .encrypt_in_place_detached(Nonce::from_slice(nonce), &self.aad, &mut raw[12..])
-            .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
+            .map_err(|_| FormatError::Internal("AES-GCM encryption failed".to_owned()))?;
         raw.extend_from_slice(&tag);
         // Into a buffer of the exact length, reused: `encode_string` zero-fills a 1 KiB
         // stack buffer for every value, which cost more than the encoding.
@@ -176,7 +176,7 @@ impl ValueSealer {
         }
         let b64 = &mut self.b64[..len];
         B64.encode_slice(&raw[..], b64)
-            .map_err(|_| FormatError::Integrity("encryption failed".to_owned()))?;
+            .map_err(|_| FormatError::Internal("AES-GCM encryption failed".to_owned()))?;
         out.push_str(TOKEN_OPEN);
         out.push_str(std::str::from_utf8(b64).expect("base64 is ASCII"));
         out.push(']');

@@ -283,6 +283,8 @@ pub trait Identity {
 pub fn recipient_from_slot(slot: &SlotLine) -> Option<Box<dyn Recipient>> {
     match slot.kind.as_str() {
         AGE | SSH => age::recipient_from_slot(slot),
+        // The key ARN is the slot's kid: re-wrapping needs kms:Encrypt on it, no secret.
+        AWS_KMS => aws_kms_recipient(&slot.kid).ok(),
         _ => None,
     }
 }

@@ -278,10 +278,10 @@ where
         let mut decoded = decode(give_back);
         let read = reader
             .join()
-            .unwrap_or_else(|_| Err(corrupt("decryption failed").into()));
+            .unwrap_or_else(|_| Err(thread_failed().into()));
         match helper.join() {
             Ok(more) => decoded.extend(more),
-            Err(_) => decoded.push((usize::MAX, Err(corrupt("decryption failed")))),
+            Err(_) => decoded.push((usize::MAX, Err(thread_failed()))),
         }
         (read, decoded)
     });
@@ -316,6 +316,11 @@ where
         Some(e) => Err(e.into()),
         None => Ok(plaintext),
     }
+}
+
+/// A thread of the decoder panicked: a failure inside envseal, not a corrupt file.
+fn thread_failed() -> FormatError {
+    FormatError::Internal("a decryption thread failed".to_owned())
 }
 
 fn not_utf8() -> FormatError {
