@@ -243,7 +243,7 @@ impl Identities {
     fn load(&mut self, source: Source, warn: &mut dyn FnMut(String)) -> Result<(), IdentityError> {
         match source {
             Source::Flag(path) => {
-                let origin = format!("--identity {}", path.display());
+                let origin = format!("--identity {}", crate::key::shown_path(&path));
                 let ids = read_file(&path, &origin)?;
                 self.loaded.extend(ids);
             }
@@ -251,7 +251,7 @@ impl Identities {
                 self.loaded.extend(parse(&text, "ENVSEAL_AGE_KEY")?);
             }
             Source::EnvFile(path) => {
-                let origin = format!("ENVSEAL_AGE_KEY_FILE={}", path.display());
+                let origin = format!("ENVSEAL_AGE_KEY_FILE={}", crate::key::shown_path(&path));
                 let ids = read_file(&path, &origin)?;
                 self.loaded.extend(ids);
             }

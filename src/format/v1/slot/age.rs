@@ -269,7 +269,8 @@ pub fn parse_recipient(text: &str, name: Option<&str>) -> Result<Box<dyn Recipie
         return Ok(Box::new(SshRecipient::parse(t, name)?));
     }
     let path = std::path::Path::new(t);
-    let shown = path.display();
+    // An identity pasted where the recipient goes is never echoed.
+    let shown = crate::key::shown_path(path);
     let content = std::fs::read(path).map_err(|e| {
         SlotError::Invalid(format!(
             "{shown}: not an age recipient (age1...), an OpenSSH public key, or a readable .pub file ({})",

@@ -377,6 +377,12 @@ fn recipients_parse_from_their_public_forms_and_errors_never_echo_text() {
         let err = parse_recipient(bad, None).err().unwrap().to_string();
         assert!(!err.contains(bad), "{err}");
     }
+    // An identity pasted where a recipient goes is not echoed either.
+    let err = parse_recipient(&age_secret, None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(!err.contains(&age_secret[16..]), "{err}");
     for bad in ["", "a b", "x=y", "é", &"n".repeat(65)] {
         assert!(
             AgeRecipient::parse(&id.kid(), Some(bad)).is_err(),
