@@ -22,6 +22,11 @@
 //!   encrypter hides such a line whole and warns ([`unterminated_quote`]).
 //!
 //! Errors carry a line and column and a kind, never text from the file.
+//!
+//! The text is plaintext, typed as a secret: a [`Line`]'s text is wiped when it is
+//! dropped (so a dropped [`Document`] leaves no copy of the file), `Debug` of every type
+//! here shows lengths and kinds only, and text leaves these types only through `expose_*`
+//! accessors, so `grep -rn expose_ src/` lists every place a value is read out.
 
 use std::ops::Range;
 

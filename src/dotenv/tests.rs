@@ -1,4 +1,4 @@
-use super::arbitrary::dotenv_text;
+use super::arbitrary::{dotenv_file, dotenv_text};
 use super::*;
 use proptest::prelude::*;
 
@@ -396,6 +396,16 @@ proptest! {
             }
         }
         assert_chunked_matches_whole(&bytes, chunk_size, read_size);
+    }
+
+    /// The same on files made of whole lines (multi-line values cut across chunks).
+    #[test]
+    fn chunked_reading_matches_whole_parse_for_realistic_files(
+        text in dotenv_file(),
+        chunk_size in 1usize..40,
+        read_size in 1usize..9,
+    ) {
+        assert_chunked_matches_whole(text.as_bytes(), chunk_size, read_size);
     }
 }
 
