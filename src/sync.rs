@@ -92,7 +92,7 @@ impl FpKey {
                     id: self.mac(&[b"id", kind, name.as_bytes(), &occurrence.to_be_bytes()]),
                     val: self.mac(&[
                         b"val",
-                        line.text.as_bytes(),
+                        line.expose_text().as_bytes(),
                         eol_of(line).as_str().as_bytes(),
                     ]),
                 }
@@ -115,7 +115,7 @@ fn eol_of(line: &Line) -> Eol {
 fn identity(line: &Line) -> (bool, &str) {
     match line.key_name() {
         Some(name) => (true, name),
-        None => (false, line.text.as_str()),
+        None => (false, line.expose_text()),
     }
 }
 
@@ -332,13 +332,13 @@ pub fn merge3(base: &[Item], ours: &Side, theirs: &Side, prefer: Prefer) -> Merg
         .doc
         .lines
         .iter()
-        .map(|l| l.text.len() + 2)
+        .map(|l| l.expose_text().len() + 2)
         .sum::<usize>()
         + theirs
             .doc
             .lines
             .iter()
-            .map(|l| l.text.len() + 2)
+            .map(|l| l.expose_text().len() + 2)
             .sum::<usize>();
     // Reserved up front so the secret text is never reallocated (and copied) unwiped.
     text.reserve(total);
@@ -348,7 +348,7 @@ pub fn merge3(base: &[Item], ours: &Side, theirs: &Side, prefer: Prefer) -> Merg
             Pick::Ours(k) => &ours.doc.lines[k],
             Pick::Theirs(j) => &theirs.doc.lines[j],
         };
-        text.push_str(&line.text);
+        text.push_str(line.expose_text());
         text.push_str(if n == last {
             line.eol.as_str()
         } else {

@@ -58,7 +58,8 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     if let Some(done) = stream_large(args, ui, &input, &output)? {
         return Ok(Some(done));
     }
-    let plain = read_input(&input, "plaintext file")?;
+    // The whole plaintext: wiped when this returns (or fails).
+    let plain = zeroize::Zeroizing::new(read_input(&input, "plaintext file")?);
     if format::detect(&plain).is_some() {
         return Err(Failure::new(
             Code::BadInput,
@@ -93,7 +94,11 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     let (doc, values) = match fmt {
         Format::V1 => {
             let doc = dotenv::parse_file_bytes(&input, &plain)?;
-            let values = doc.lines.iter().filter(|l| l.raw_value().is_some()).count();
+            let values = doc
+                .lines
+                .iter()
+                .filter(|l| l.expose_raw_value().is_some())
+                .count();
             (Some(doc), values)
         }
         Format::Fernet => (None, dotenv::check_file_bytes(&input, &plain)?),
@@ -119,7 +124,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // Same content, but --encrypt-comments asks for more than a file
                     // that still shows a comment gives: not up to date.
                     let hides_less = args.encrypt_comments && shows_a_comment(bytes);
-                    if *opened.plaintext == plain && !hides_less {
+                    if *opened.plaintext == *plain && !hides_less {
                         super::sync::record(
                             global,
                             ui,
@@ -224,7 +229,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                 &input,
                 &output,
                 &loaded.key,
-                zeroize::Zeroizing::new(doc.render()).as_bytes(),
+                doc.expose_text().as_bytes(),
                 sealed.as_bytes(),
             );
         }
@@ -363,12 +368,13 @@ fn stream_large(
     {
         return Ok(None);
     }
-    let mut head = Vec::with_capacity(SNIFF);
+    // The start of the plaintext, wiped once sniffed.
+    let mut head = zeroize::Zeroizing::new(Vec::with_capacity(SNIFF));
     (&mut file)
         .take(SNIFF as u64)
         .read_to_end(&mut head)
         .with_context(|| format!("cannot read plaintext file {}", input.display()))?;
-    if head.starts_with(v1::MAGIC.as_bytes()) || fernet::may_start_a_token(&head) {
+    if head.starts_with(v1::MAGIC.as_bytes()) || fernet::may_start_a_token(&head[..]) {
         return Ok(None);
     }
     drop(head);
@@ -524,7 +530,7 @@ fn warn_unterminated_streamed(input: &Path, mut file: &File, ui: &Ui) {
     }
     let mut reader = dotenv::ChunkReader::new(file, 1 << 20);
     while let Ok(Some(chunk)) = reader.next_piece() {
-        for line in dotenv::LineParser::new(&chunk.text, chunk.first_number).flatten() {
+        for line in dotenv::LineParser::new(chunk.expose_text(), chunk.first_number).flatten() {
             if let Some(w) = dotenv::unterminated_quote(&line) {
                 ui.warn(format!(
                     "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",

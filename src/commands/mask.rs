@@ -87,27 +87,30 @@ fn masked_line(line: &Line, rules: &Rules, all: bool) -> String {
     match &line.kind {
         Kind::Assignment { key, value } => {
             let name = line.key_name().unwrap_or_default();
-            let raw = &line.text[value.clone()];
+            let raw = &line.expose_text()[value.clone()];
             let masked = mask_raw(raw, rules.is_sensitive(name) || all);
             format!(
                 "{}{}{}",
-                &line.text[..key.start],
-                &line.text[key.start..value.start],
+                &line.expose_text()[..key.start],
+                &line.expose_text()[key.start..value.start],
                 masked
             )
         }
         Kind::Comment if line.is_commented_assignment() => {
             // `#OLD_PASSWORD=hunter2`: mask what follows the `=` the same way.
-            let eq = line.text.find('=').unwrap_or(line.text.len());
-            let name = line.text[..eq]
+            let eq = line
+                .expose_text()
+                .find('=')
+                .unwrap_or(line.expose_text().len());
+            let name = line.expose_text()[..eq]
                 .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
                 .trim_start_matches("export")
                 .trim();
-            let rest = &line.text[eq + 1..];
+            let rest = &line.expose_text()[eq + 1..];
             let ws = rest.len() - rest.trim_start().len();
             format!(
                 "{}{}{}",
-                &line.text[..=eq],
+                &line.expose_text()[..=eq],
                 &rest[..ws],
                 mask_raw(&rest[ws..], rules.is_sensitive(name) || all)
             )
@@ -116,24 +119,28 @@ fn masked_line(line: &Line, rules: &Rules, all: bool) -> String {
             // A line v1 encrypts whole (a pasted token, `DB_PASSWORD: pw`): masked whole,
             // keeping its indentation.
             Some(secret) => {
-                let indent = line.text.len() - line.text.trim_start().len();
+                let indent = line.expose_text().len() - line.expose_text().trim_start().len();
                 match loose_pair(secret) {
                     // `DB_PASSWORD: pw`: the name stays readable, the rest is masked.
                     Some((_, value)) => {
                         let at = secret.len() - value.len();
                         format!(
                             "{}{}{}",
-                            &line.text[..indent],
+                            &line.expose_text()[..indent],
                             &secret[..at],
                             mask::mask_value(value)
                         )
                     }
-                    None => format!("{}{}", &line.text[..indent], mask::mask_value(secret)),
+                    None => format!(
+                        "{}{}",
+                        &line.expose_text()[..indent],
+                        mask::mask_value(secret)
+                    ),
                 }
             }
-            None => line.text.clone(),
+            None => line.expose_text().to_owned(),
         },
-        _ => line.text.clone(),
+        _ => line.expose_text().to_owned(),
     }
 }
 
@@ -144,7 +151,7 @@ fn masked_line(line: &Line, rules: &Rules, all: bool) -> String {
 /// characters) is a secret; a bare name is not, and treating it as one would report every
 /// source file that mentions the variable.
 fn whole_line_secret(line: &Line) -> Option<&str> {
-    let text = line.text.trim();
+    let text = line.expose_text().trim();
     if text.is_empty() {
         return None;
     }
@@ -282,15 +289,19 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Resu
             match &line.kind {
                 Kind::Assignment { .. } => {
                     let name = line.key_name().unwrap_or_default();
-                    add(&mut secrets, name, &line.value().unwrap_or_default());
+                    add(&mut secrets, name, &line.expose_value().unwrap_or_default());
                 }
                 Kind::Comment if line.is_commented_assignment() => {
-                    let eq = line.text.find('=').unwrap_or(line.text.len());
-                    let name = line.text[..eq]
+                    let eq = line
+                        .expose_text()
+                        .find('=')
+                        .unwrap_or(line.expose_text().len());
+                    let name = line.expose_text()[..eq]
                         .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
                         .trim_start_matches("export")
                         .trim();
-                    let value = dotenv::unquote(line.text[eq..].get(1..).unwrap_or("").trim());
+                    let value =
+                        dotenv::unquote(line.expose_text()[eq..].get(1..).unwrap_or("").trim());
                     add(&mut secrets, name, &value);
                 }
                 Kind::Bare { .. } | Kind::Other => {
@@ -767,7 +778,7 @@ fn index_only_secrets(project: &Project, args: &Mask) -> Vec<Secret> {
         // The same selection as the files at hand: sensitive names (every value with
         // --all-values), URL passwords, never an allowed name.
         let rules = &project.config.mask;
-        for (name, value) in doc.pairs() {
+        for (name, value) in doc.expose_pairs() {
             if rules.is_allowed(name) {
                 continue;
             }
@@ -775,7 +786,7 @@ fn index_only_secrets(project: &Project, args: &Mask) -> Vec<Secret> {
                 secrets.push(Secret::new(name, value[r].as_bytes()));
             }
             if args.all_values || rules.is_sensitive(name) {
-                secrets.push(Secret::new(name, value.into_bytes()));
+                secrets.push(Secret::new(name, value.as_bytes()));
             }
         }
     }

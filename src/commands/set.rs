@@ -465,11 +465,11 @@ fn with_value(doc: &Document, key: &str, raw: &str, after: Option<&str>) -> Resu
     if let Some(at) = last_of(key) {
         for (i, line) in doc.lines.iter().enumerate() {
             if i != at {
-                render_line(&mut out, &line.text, line.eol);
+                render_line(&mut out, line.expose_text(), line.eol);
                 continue;
             }
             let prefix = line.prefix().unwrap_or_default();
-            let tail = value_tail(line.raw_value().unwrap_or_default(), prefix);
+            let tail = value_tail(line.expose_raw_value().unwrap_or_default(), prefix);
             out.push_str(prefix);
             out.push_str(raw);
             if !tail.is_empty() && !tail.starts_with(dotenv::is_hspace) {
@@ -496,15 +496,15 @@ fn with_value(doc: &Document, key: &str, raw: &str, after: Option<&str>) -> Resu
     }
     for (i, line) in doc.lines.iter().enumerate() {
         if Some(i) != insert_after {
-            render_line(&mut out, &line.text, line.eol);
+            render_line(&mut out, line.expose_text(), line.eol);
             continue;
         }
         // The new line takes the place of a missing final newline, if any.
         if line.eol == Eol::None {
-            render_line(&mut out, &line.text, eol);
+            render_line(&mut out, line.expose_text(), eol);
             render_line(&mut out, &new_line, Eol::None);
         } else {
-            render_line(&mut out, &line.text, line.eol);
+            render_line(&mut out, line.expose_text(), line.eol);
             render_line(&mut out, &new_line, eol);
         }
     }
@@ -530,7 +530,7 @@ fn without_key(doc: &Document, key: &str) -> Option<String> {
         } else {
             line.eol
         };
-        render_line(&mut out, &line.text, eol);
+        render_line(&mut out, line.expose_text(), eol);
     }
     Some(out)
 }
@@ -543,13 +543,13 @@ pub(crate) fn comments_were_encrypted(doc: &Document, encrypted: &[u8]) -> bool 
     let mut comments = doc.lines.iter().filter(|l| {
         l.kind == Kind::Comment
             && !l.is_commented_assignment()
-            && !l.text.trim_start().starts_with("#ENC[")
-            && !l.text.trim_start().starts_with("#envseal:")
+            && !l.expose_text().trim_start().starts_with("#ENC[")
+            && !l.expose_text().trim_start().starts_with("#envseal:")
     });
     let mut any = false;
     let none_readable = comments.all(|c| {
         any = true;
-        !readable.contains(c.text.as_str())
+        !readable.contains(c.expose_text())
     });
     any && none_readable
 }
@@ -628,7 +628,10 @@ mod tests {
                 panic!("{v:?} refused");
             };
             let doc = dotenv::parse(&format!("A=1\nK={raw}\nB='x'\n")).unwrap();
-            let got: Vec<_> = doc.pairs().collect();
+            let got: Vec<_> = doc
+                .expose_pairs()
+                .map(|(k, v)| (k, v.to_string()))
+                .collect();
             assert_eq!(got[1], ("K", v.to_owned()), "{v:?} as {raw:?}");
             assert_eq!(got[2], ("B", "x".to_owned()), "{v:?} as {raw:?}");
         }
@@ -646,12 +649,12 @@ mod tests {
         ] {
             let doc = dotenv::parse(line).unwrap();
             let l = &doc.lines[0];
-            let raw = l.raw_value().unwrap();
+            let raw = l.expose_raw_value().unwrap();
             assert_eq!(value_tail(raw, l.prefix().unwrap()), tail, "{line}");
             // Keeping the tail keeps what the parser takes for the value's end.
             let kept = &raw[..raw.len() - tail.len()];
             if !kept.is_empty() {
-                assert_eq!(dotenv::unquote(kept), l.value().unwrap(), "{line}");
+                assert_eq!(dotenv::unquote(kept), l.expose_value().unwrap(), "{line}");
             }
         }
     }

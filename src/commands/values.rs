@@ -28,8 +28,8 @@ pub fn file_values(path: &Path, plaintext: &[u8]) -> Result<Vec<Assignment>> {
         .filter_map(|l| {
             Some((
                 l.key_name()?.to_owned(),
-                l.raw_value()?.to_owned(),
-                l.value()?,
+                l.expose_raw_value()?.to_owned(),
+                l.expose_value()?.to_string(),
             ))
         })
         .collect())

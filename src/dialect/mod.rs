@@ -132,7 +132,7 @@ pub fn read(
     env: &HashMap<String, String>,
     opts: Options,
 ) -> Result<Reading, Rejected> {
-    let text = doc.render();
+    let text = doc.expose_text();
     match dialect {
         Dialect::Python => Ok(python::read(&text, env, opts)),
         Dialect::Node => node::read(&text),

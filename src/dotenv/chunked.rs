@@ -17,14 +17,32 @@ use super::{lines_in, position, LineParser, LineRef, ParseError};
 
 /// Whole logical lines of a file, in order.
 pub struct Chunk {
-    /// The lines' text with their terminators (no BOM).
-    pub text: Zeroizing<String>,
+    /// The lines' text with their terminators (no BOM): plaintext, read through
+    /// [`Chunk::expose_text`].
+    text: Zeroizing<String>,
     /// Physical line number of the first line.
     pub first_number: usize,
     /// Byte offset of `text` in the input.
     pub offset: u64,
     /// How many logical lines `text` holds.
     pub lines: usize,
+}
+
+impl Chunk {
+    /// The lines' text with their terminators: plaintext leaving its type.
+    pub fn expose_text(&self) -> &str {
+        &self.text
+    }
+
+    /// Length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The chunk holds no text (never the case for a chunk a reader hands out).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
 }
 
 impl std::fmt::Debug for Chunk {

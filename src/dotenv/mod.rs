@@ -22,9 +22,18 @@
 //!   encrypter hides such a line whole and warns ([`unterminated_quote`]).
 //!
 //! Errors carry a line and column and a kind, never text from the file.
+//!
+//! The text is plaintext, typed as a secret: a [`Line`]'s text is wiped when it is
+//! dropped (so a dropped [`Document`] leaves no copy of the file), `Debug` of every type
+//! here shows lengths and kinds only, and text leaves these types only through `expose_*`
+//! accessors, so `grep -rn expose_ src/` lists every place a value is read out.
 
 use std::ops::Range;
 
+use zeroize::{Zeroize, Zeroizing};
+
+#[cfg(test)]
+pub(crate) mod arbitrary;
 mod chunked;
 pub mod expand;
 mod value;
@@ -74,16 +83,52 @@ pub enum Kind {
 }
 
 /// One logical line: raw text without its terminator, plus the terminator.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The text is plaintext (a value, or a comment that may hold one): it is private, read
+/// through [`Line::expose_text`], wiped when the line is dropped, and `Debug` shows its
+/// length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Line {
-    pub text: String,
+    text: String,
     pub eol: Eol,
     pub kind: Kind,
     /// 1-based physical line number where this logical line starts.
     pub number: usize,
 }
 
+impl Drop for Line {
+    fn drop(&mut self) {
+        self.text.zeroize();
+    }
+}
+
+impl std::fmt::Debug for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Line")
+            .field("len", &self.text.len())
+            .field("eol", &self.eol)
+            .field("kind", &self.kind)
+            .field("number", &self.number)
+            .finish()
+    }
+}
+
 impl Line {
+    /// A line of `text` (without its terminator); `kind`'s ranges are relative to `text`.
+    pub fn new(text: String, eol: Eol, kind: Kind, number: usize) -> Self {
+        Line {
+            text,
+            eol,
+            kind,
+            number,
+        }
+    }
+
+    /// The raw text of the line, without its terminator: plaintext leaving its type.
+    pub fn expose_text(&self) -> &str {
+        &self.text
+    }
+
     /// The key as written (`FOO`, `'q'`), for assignments and bare keys.
     pub fn raw_key(&self) -> Option<&str> {
         match &self.kind {
@@ -104,7 +149,7 @@ impl Line {
     }
 
     /// The raw value text of an assignment (what the encrypter encrypts).
-    pub fn raw_value(&self) -> Option<&str> {
+    pub fn expose_raw_value(&self) -> Option<&str> {
         match &self.kind {
             Kind::Assignment { value, .. } => Some(&self.text[value.clone()]),
             _ => None,
@@ -121,13 +166,14 @@ impl Line {
     }
 
     /// The value as python-dotenv reads it (quotes removed, escapes applied, inline
-    /// comment dropped). `None` for lines that are not assignments.
-    pub fn value(&self) -> Option<String> {
-        let raw = self.raw_value()?;
+    /// comment dropped), in a buffer wiped on drop. `None` for lines that are not
+    /// assignments.
+    pub fn expose_value(&self) -> Option<Zeroizing<String>> {
+        let raw = self.expose_raw_value()?;
         // `KEY= # note`: white space after `=` and then `#` starts a comment, so the value
         // is empty (python-dotenv). The white space is in the prefix, not in `raw`.
         if raw.starts_with('#') && self.prefix().is_some_and(|p| p.ends_with(is_hspace)) {
-            return Some(String::new());
+            return Some(Zeroizing::default());
         }
         Some(unquote(raw))
     }
@@ -167,17 +213,34 @@ fn commented_assignment(text: &str, kind: &Kind) -> bool {
 
 /// One logical line borrowed from the text it was parsed from: a [`Line`] without the
 /// copy (a 100,000-key file is 100,000 allocations as [`Line`]s). `kind`'s ranges are
-/// relative to `text`, as in [`Line`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// relative to the text, as in [`Line`]. The text is read through
+/// [`LineRef::expose_text`]; `Debug` shows its length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LineRef<'a> {
-    pub text: &'a str,
+    text: &'a str,
     pub eol: Eol,
     pub kind: Kind,
     /// 1-based physical line number where this logical line starts.
     pub number: usize,
 }
 
-impl LineRef<'_> {
+impl std::fmt::Debug for LineRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineRef")
+            .field("len", &self.text.len())
+            .field("eol", &self.eol)
+            .field("kind", &self.kind)
+            .field("number", &self.number)
+            .finish()
+    }
+}
+
+impl<'a> LineRef<'a> {
+    /// The raw text of the line, without its terminator: plaintext leaving its type.
+    pub fn expose_text(&self) -> &'a str {
+        self.text
+    }
+
     /// The owned form.
     pub fn to_line(&self) -> Line {
         Line {
@@ -193,8 +256,8 @@ impl LineRef<'_> {
         commented_assignment(self.text, &self.kind)
     }
 
-    /// See [`Line::raw_value`].
-    pub fn raw_value(&self) -> Option<&str> {
+    /// See [`Line::expose_raw_value`].
+    pub fn expose_raw_value(&self) -> Option<&'a str> {
         match &self.kind {
             Kind::Assignment { value, .. } => Some(&self.text[value.clone()]),
             _ => None,
@@ -202,7 +265,8 @@ impl LineRef<'_> {
     }
 }
 
-/// A parsed dotenv file.
+/// A parsed dotenv file: the whole plaintext. Each [`Line`] wipes its text when dropped;
+/// `Debug` shows lengths and kinds only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Document {
     /// The file started with a UTF-8 byte order mark (kept out of the first line's text).
@@ -211,8 +275,8 @@ pub struct Document {
 }
 
 impl Document {
-    /// The exact bytes this document was parsed from.
-    pub fn render(&self) -> String {
+    /// The exact bytes this document was parsed from, in a buffer wiped on drop.
+    pub fn expose_text(&self) -> Zeroizing<String> {
         let mut out = String::with_capacity(self.lines.iter().map(|l| l.text.len() + 2).sum());
         if self.bom {
             out.push('\u{feff}');
@@ -221,14 +285,14 @@ impl Document {
             out.push_str(&line.text);
             out.push_str(line.eol.as_str());
         }
-        out
+        Zeroizing::new(out)
     }
 
     /// Key/value pairs in file order (duplicates kept; the last one wins when loading).
-    pub fn pairs(&self) -> impl Iterator<Item = (&str, String)> {
+    pub fn expose_pairs(&self) -> impl Iterator<Item = (&str, Zeroizing<String>)> {
         self.lines
             .iter()
-            .filter_map(|l| Some((l.key_name()?, l.value()?)))
+            .filter_map(|l| Some((l.key_name()?, l.expose_value()?)))
     }
 }
 
@@ -347,7 +411,7 @@ pub fn check_bytes(bytes: &[u8]) -> Result<usize, ParseError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut values = 0;
     for line in LineParser::new(body, 1) {
-        values += usize::from(line?.raw_value().is_some());
+        values += usize::from(line?.expose_raw_value().is_some());
     }
     Ok(values)
 }
@@ -419,8 +483,8 @@ pub fn parse_body(body: &str, bom: bool) -> Result<Document, ParseError> {
 /// beyond it, and stops the parser there ([`LineParser::incomplete`]) for the caller to
 /// carry into the next piece.
 ///
-/// After an error the iterator ends.
-#[derive(Clone, Debug)]
+/// After an error the iterator ends. `Debug` shows the text's length, not the text.
+#[derive(Clone)]
 pub struct LineParser<'a> {
     body: &'a str,
     pos: usize,
@@ -429,6 +493,19 @@ pub struct LineParser<'a> {
     complete: bool,
     stopped: bool,
     incomplete: bool,
+}
+
+impl std::fmt::Debug for LineParser<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineParser")
+            .field("len", &self.body.len())
+            .field("pos", &self.pos)
+            .field("number", &self.number)
+            .field("complete", &self.complete)
+            .field("stopped", &self.stopped)
+            .field("incomplete", &self.incomplete)
+            .finish()
+    }
 }
 
 impl<'a> LineParser<'a> {

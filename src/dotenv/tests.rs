@@ -1,3 +1,4 @@
+use super::arbitrary::{dotenv_file, dotenv_text};
 use super::*;
 use proptest::prelude::*;
 
@@ -5,8 +6,8 @@ fn kinds(text: &str) -> Vec<Kind> {
     parse(text)
         .unwrap()
         .lines
-        .into_iter()
-        .map(|l| l.kind)
+        .iter()
+        .map(|l| l.kind.clone())
         .collect()
 }
 
@@ -16,7 +17,7 @@ fn keeps_every_terminator() {
     let doc = parse(text).unwrap();
     let eols: Vec<Eol> = doc.lines.iter().map(|l| l.eol).collect();
     assert_eq!(eols, vec![Eol::CrLf, Eol::Cr, Eol::Lf, Eol::None]);
-    assert_eq!(doc.render(), text);
+    assert_eq!(doc.expose_text().as_str(), text);
     let numbers: Vec<usize> = doc.lines.iter().map(|l| l.number).collect();
     assert_eq!(numbers, vec![1, 2, 3, 4]);
 }
@@ -27,20 +28,26 @@ fn multiline_values_are_one_line() {
     let doc = parse(text).unwrap();
     assert_eq!(doc.lines.len(), 4);
     assert_eq!(
-        doc.lines[0].raw_value(),
+        doc.lines[0].expose_raw_value(),
         Some("\"x\n#not a comment\ny\" # c")
     );
     assert_eq!(
-        doc.lines[0].value().as_deref(),
+        doc.lines[0].expose_value().as_deref().map(String::as_str),
         Some("x\n#not a comment\ny")
     );
-    assert_eq!(doc.lines[1].value().as_deref(), Some("p\r\nq"));
-    assert_eq!(doc.lines[2].value().as_deref(), Some("r\n\ns"));
+    assert_eq!(
+        doc.lines[1].expose_value().as_deref().map(String::as_str),
+        Some("p\r\nq")
+    );
+    assert_eq!(
+        doc.lines[2].expose_value().as_deref().map(String::as_str),
+        Some("r\n\ns")
+    );
     assert_eq!(
         doc.lines.iter().map(|l| l.number).collect::<Vec<_>>(),
         vec![1, 4, 6, 9]
     );
-    assert_eq!(doc.render(), text);
+    assert_eq!(doc.expose_text().as_str(), text);
 }
 
 #[test]
@@ -55,7 +62,10 @@ fn classifies_like_python_dotenv() {
     assert_eq!(doc.lines[0].raw_key(), Some("'q'"));
     assert_eq!(doc.lines[0].key_name(), Some("q"));
     assert_eq!(doc.lines[0].prefix(), Some("export  'q' = "));
-    assert_eq!(doc.lines[0].value().as_deref(), Some("v"));
+    assert_eq!(
+        doc.lines[0].expose_value().as_deref().map(String::as_str),
+        Some("v")
+    );
     let doc = parse("export=1\n").unwrap();
     assert_eq!(doc.lines[0].key_name(), Some("export"));
 }
@@ -81,7 +91,11 @@ fn value_rules() {
     ];
     for (input, want) in cases {
         let doc = parse(input).unwrap();
-        assert_eq!(doc.lines[0].value().as_deref(), Some(want), "{input:?}");
+        assert_eq!(
+            doc.lines[0].expose_value().as_deref().map(String::as_str),
+            Some(want),
+            "{input:?}"
+        );
     }
 }
 
@@ -90,7 +104,7 @@ fn bom_is_kept_apart() {
     let doc = parse("\u{feff}a=b\n").unwrap();
     assert!(doc.bom);
     assert_eq!(doc.lines[0].key_name(), Some("a"));
-    assert_eq!(doc.render(), "\u{feff}a=b\n");
+    assert_eq!(doc.expose_text().as_str(), "\u{feff}a=b\n");
 }
 
 #[test]
@@ -111,10 +125,13 @@ fn errors_name_position_never_text() {
 fn unterminated_quote_is_a_line_of_its_own_with_a_positioned_warning() {
     let text = "OK=1\n  export PASSWORD=\"hunter2\nB=c\nQ='x\n";
     let doc = parse(text).unwrap();
-    assert_eq!(doc.render(), text);
+    assert_eq!(doc.expose_text().as_str(), text);
     let kinds: Vec<bool> = doc.lines.iter().map(|l| l.kind == Kind::Other).collect();
     assert_eq!(kinds, [false, true, false, true]);
-    assert_eq!(doc.lines[2].value().as_deref(), Some("c"));
+    assert_eq!(
+        doc.lines[2].expose_value().as_deref().map(String::as_str),
+        Some("c")
+    );
     let warnings = unterminated_quotes(text.as_bytes());
     assert_eq!(
         warnings,
@@ -148,32 +165,14 @@ fn commented_assignments() {
     }
 }
 
-fn dotenv_text() -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        Just("\n".to_owned()),
-        Just("\r\n".to_owned()),
-        Just("\r".to_owned()),
-        Just("=".to_owned()),
-        Just("#".to_owned()),
-        Just(" ".to_owned()),
-        Just("\t".to_owned()),
-        Just("export ".to_owned()),
-        Just("\\".to_owned()),
-        Just("\"".to_owned()),
-        Just("'".to_owned()),
-        Just("`".to_owned()),
-        Just("\u{feff}".to_owned()),
-        "[A-Za-z_][A-Za-z0-9_]{0,6}",
-        "\\PC{0,4}",
-    ];
-    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
-}
-
 proptest! {
     #[test]
     fn render_is_identity(text in dotenv_text()) {
         match parse(&text) {
-            Ok(doc) => prop_assert_eq!(doc.render(), text),
+            Ok(doc) => {
+                let rendered = doc.expose_text();
+                prop_assert_eq!(rendered.as_str(), text.as_str());
+            }
             Err(e) => prop_assert!(false, "every text parses (issue 14), not: {e}"),
         }
     }
@@ -190,14 +189,14 @@ proptest! {
         let i = at.index(bytes.len() + 1);
         bytes.splice(i..i, junk);
         let full = parse_bytes(&bytes)
-            .map(|d| d.lines.iter().filter(|l| l.raw_value().is_some()).count());
+            .map(|d| d.lines.iter().filter(|l| l.expose_raw_value().is_some()).count());
         prop_assert_eq!(check_bytes(&bytes), full);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         if let Ok(doc) = parse_bytes(&bytes) {
-            let rendered = doc.render();
+            let rendered = doc.expose_text();
             prop_assert_eq!(rendered.as_bytes(), &bytes[..]);
         }
     }
@@ -273,7 +272,12 @@ fn pieces(bytes: &[u8], chunk_size: usize) -> Result<Vec<(u64, usize, usize, Str
     let mut out = Vec::new();
     loop {
         match reader.next_piece() {
-            Ok(Some(c)) => out.push((c.offset, c.first_number, c.lines, c.text.to_string())),
+            Ok(Some(c)) => out.push((
+                c.offset,
+                c.first_number,
+                c.lines,
+                c.expose_text().to_string(),
+            )),
             Ok(None) => return Ok(out),
             Err(ChunkError::Parse(e)) => return Err(e),
             Err(ChunkError::Io(e)) => panic!("{e}"),
@@ -291,7 +295,14 @@ fn assert_chunked_matches_whole(bytes: &[u8], chunk_size: usize, read_size: usiz
         (Ok((_, _, chunks)), Ok(counted)) => {
             let from_lines: Vec<_> = chunks
                 .iter()
-                .map(|c| (c.offset, c.first_number, c.lines, c.text.to_string()))
+                .map(|c| {
+                    (
+                        c.offset,
+                        c.first_number,
+                        c.lines,
+                        c.expose_text().to_string(),
+                    )
+                })
                 .collect();
             assert_eq!(from_lines, counted, "{bytes:?} / {chunk_size}");
         }
@@ -310,9 +321,12 @@ fn assert_chunked_matches_whole(bytes: &[u8], chunk_size: usize, read_size: usiz
             for c in &chunks {
                 assert_eq!(c.offset, offset as u64);
                 assert_eq!(c.first_number, number);
-                assert_eq!(c.text.as_bytes(), &bytes[offset..offset + c.text.len()]);
-                offset += c.text.len();
-                number = c.first_number + lines_in(&c.text);
+                assert_eq!(
+                    c.expose_text().as_bytes(),
+                    &bytes[offset..offset + c.expose_text().len()]
+                );
+                offset += c.expose_text().len();
+                number = c.first_number + lines_in(c.expose_text());
             }
             assert_eq!(offset, bytes.len(), "{bytes:?} / {chunk_size}");
         }
@@ -383,6 +397,16 @@ proptest! {
         }
         assert_chunked_matches_whole(&bytes, chunk_size, read_size);
     }
+
+    /// The same on files made of whole lines (multi-line values cut across chunks).
+    #[test]
+    fn chunked_reading_matches_whole_parse_for_realistic_files(
+        text in dotenv_file(),
+        chunk_size in 1usize..40,
+        read_size in 1usize..9,
+    ) {
+        assert_chunked_matches_whole(text.as_bytes(), chunk_size, read_size);
+    }
 }
 
 /// `skip_all` is counting the iterator's items, for both kinds of parser, and leaves it
@@ -441,4 +465,40 @@ proptest! {
     fn skip_all_counts_like_the_iterator_for_generated_text(text in dotenv_text()) {
         assert_skip_all_is_count(&text);
     }
+}
+
+/// A secret in every place a dotenv file can hold one: a quoted value, an unquoted
+/// value, a multi-line value, a commented-out assignment, a pasted line.
+const DEBUG_SECRET: &str = "hunter2-s3cr3t-value";
+
+fn secret_file() -> String {
+    let s = DEBUG_SECRET;
+    format!("export DB_PASSWORD=\"{s}\"\nTOKEN={s}\nPEM='a\n{s}\nb'\n#OLD_PASSWORD={s}\n{s}\n")
+}
+
+/// `Debug` of every type that holds plaintext shows lengths and kinds, never the text
+/// (a `{:?}` in an error path or a panic message would print the secret).
+#[test]
+fn debug_of_parsed_values_shows_no_secret_text() {
+    let text = secret_file();
+    let doc = parse(&text).unwrap();
+    let mut shown = vec![format!("{doc:?}"), format!("{doc:#?}")];
+    for line in &doc.lines {
+        shown.push(format!("{line:?}"));
+        shown.push(format!("{:?}", line.as_line_ref()));
+    }
+    let mut parser = LineParser::new(&text, 1);
+    shown.push(format!("{parser:?}"));
+    shown.push(format!("{:?}", parser.next()));
+    let mut reader = ChunkReader::new(text.as_bytes(), 8);
+    shown.push(format!("{:?}", reader.next_piece().unwrap()));
+    for s in &shown {
+        assert!(!s.contains(DEBUG_SECRET), "Debug shows the secret: {s}");
+        assert!(
+            !s.contains("hunter2"),
+            "Debug shows part of the secret: {s}"
+        );
+    }
+    // It still says something useful: the lengths.
+    assert!(shown[0].contains(&format!("len: {}", "TOKEN=".len() + DEBUG_SECRET.len())));
 }

@@ -10,8 +10,14 @@
 //!
 //! Anything after a closing quote (white space, an inline comment) is ignored.
 
-/// The value a raw value text stands for.
-pub fn unquote(raw: &str) -> String {
+use zeroize::Zeroizing;
+
+/// The value a raw value text stands for, in a buffer wiped on drop.
+pub fn unquote(raw: &str) -> Zeroizing<String> {
+    Zeroizing::new(unquote_plain(raw))
+}
+
+fn unquote_plain(raw: &str) -> String {
     let bytes = raw.as_bytes();
     if let Some(&q @ (b'"' | b'\'' | b'`')) = bytes.first() {
         if let Some(inner) = quoted_body(raw, q) {

@@ -6,7 +6,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+pub use envseal::exit::Code;
 use envseal::key::Key;
+
+/// The process exit status that means `code`: what tests compare `.code()` with, so that
+/// an exit code is named by its meaning (`exit_code(Code::Integrity)`), never a bare
+/// number. Shell conventions a test pins (`run`'s 128+n for a signal) stay numeric.
+pub fn exit_code(code: Code) -> i32 {
+    i32::from(code.as_u8())
+}
 
 /// The binary under test.
 pub fn bin() -> PathBuf {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 use crate::flow::{have_script, Pty};
 
@@ -107,7 +108,7 @@ fn data_goes_to_stdout_and_messages_to_stderr() {
         "--key-file",
         &kf,
     ]);
-    run.code(6);
+    run.code(exit_code(Code::Io));
     assert!(run.stdout.is_empty());
     assert!(run.stderr.starts_with("envseal: error:"), "{}", run.stderr);
     // The view and the filter: data on stdout, nothing on stderr.
@@ -151,6 +152,6 @@ fn quiet_silences_the_info_lines_not_the_errors() {
         }
     }
     let run = sb.run(&["-q", "decrypt", "missing.encrypted", "-o", "x"]);
-    run.code(6);
+    run.code(exit_code(Code::Io));
     assert!(run.stderr.contains("error:"), "errors still show under -q");
 }

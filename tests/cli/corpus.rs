@@ -13,6 +13,7 @@ use envseal::dotenv::{self, Kind};
 use serde_json::Value;
 
 use crate::common::{diff, position_after, shared_dir, test_key, text_lines, Sandbox};
+use crate::common::{exit_code, Code};
 
 struct Case {
     file: String,
@@ -56,7 +57,7 @@ fn cases(dir: &Path) -> Vec<Case> {
 
 /// A clean refusal: exit 7, a position after the file name, none of the file's lines.
 fn check_refusal(case: &Case, run: &crate::common::Run, name: &str) -> Result<(), String> {
-    if run.code != 7 {
+    if run.code != exit_code(Code::BadInput) {
         return Err(format!("exit {} (want 0 or 7): {}", run.code, run.stderr));
     }
     let text = String::from_utf8_lossy(&case.bytes);
@@ -100,7 +101,7 @@ fn corpus_round_trips_or_is_refused_cleanly() {
             let sealed = format!("{name}.encrypted");
             let _ = fs::remove_file(sb.path(&sealed));
             let enc = sb.run(&["encrypt", &name, "--format", format, "--key-file", &kf]);
-            if enc.code != 0 {
+            if enc.code != exit_code(Code::Ok) {
                 // Issue 14: only input that is not UTF-8 may be refused; a file the loaders
                 // read with complaints (`may_reject`) is encrypted too.
                 if utf8 {
@@ -120,7 +121,7 @@ fn corpus_round_trips_or_is_refused_cleanly() {
                 continue;
             }
             let dec = sb.run(&["decrypt", &sealed, "--stdout", "--key-file", &kf]);
-            if dec.code != 0 {
+            if dec.code != exit_code(Code::Ok) {
                 failures.push(format!(
                     "{} ({format}): decrypt exit {}: {}",
                     case.file, dec.code, dec.stderr
@@ -162,7 +163,10 @@ fn our_values(bytes: &[u8]) -> Option<BTreeMap<String, Option<String>>> {
     for line in &doc.lines {
         match &line.kind {
             Kind::Assignment { .. } => {
-                map.insert(line.key_name()?.to_owned(), line.value());
+                map.insert(
+                    line.key_name()?.to_owned(),
+                    line.expose_value().map(|v| v.to_string()),
+                );
             }
             Kind::Bare { .. } => {
                 map.insert(line.key_name()?.to_owned(), None);

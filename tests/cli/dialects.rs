@@ -177,7 +177,7 @@ fn legacy(bytes: &[u8]) -> Option<Map> {
     let mut map = Map::new();
     for line in &doc.lines {
         if let Some(k) = line.key_name() {
-            map.insert(k.to_owned(), line.value());
+            map.insert(k.to_owned(), line.expose_value().map(|v| v.to_string()));
         }
     }
     Some(map)
@@ -318,6 +318,7 @@ fn every_dialect_reads_every_file_as_its_loader_does() {
 
 // --- The binary: `run --dialect`, the config key, refusals, `mask --dialect`, encrypt. ---
 
+use crate::common::{exit_code, Code};
 use crate::common::{position_after, test_key, Sandbox};
 
 /// A file the three loaders read differently, and all three accept: backticks (node's
@@ -449,7 +450,7 @@ fn a_file_dotenvy_rejects_runs_nothing_and_names_the_line() {
         "touch",
         "ran",
     ]);
-    run.code(7).no_leak(&[secret]);
+    run.code(exit_code(Code::BadInput)).no_leak(&[secret]);
     assert_eq!(
         position_after(&run.stderr, ".env.encrypted"),
         Some((2, 5)),
@@ -475,7 +476,7 @@ fn expand_switches_that_no_loader_has_are_usage_errors() {
         let mut all = vec!["run"];
         all.extend_from_slice(&args);
         all.extend_from_slice(&["--key-file", &kf, "--", "true"]);
-        sb.run(&all).code(2);
+        sb.run(&all).code(exit_code(Code::Usage));
     }
 }
 
@@ -587,7 +588,7 @@ fn get_and_export_dialect_give_what_that_loader_reads() {
             .iter()
             .filter_map(|k| {
                 let run = sb.run(&["get", k, "--dialect", d, "--key-file", &kf]);
-                (run.code == 0).then(|| (k.to_string(), Some(run.stdout_text())))
+                (run.code == exit_code(Code::Ok)).then(|| (k.to_string(), Some(run.stdout_text())))
             })
             .collect();
         assert_eq!(&got, theirs, "get --dialect {d}");

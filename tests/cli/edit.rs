@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 
 const ENV: &str =
@@ -130,7 +131,7 @@ fn a_bad_edit_without_a_terminal_is_kept_and_its_place_named() {
     let (sb, kf) = sandbox();
     let bytes = sb.read(".env.encrypted");
     let run = edit(&sb, &kf, "break");
-    run.code(7)
+    run.code(exit_code(Code::BadInput))
         .no_leak(&["old-token-value-123", "keep-this-one"]);
     let kept = check_temp(&sb, false);
     assert!(

@@ -2,6 +2,7 @@
 //! same file format, the same checks and errors (with the same `file:line:column`),
 //! nothing written on error, and the whole-file path for existing outputs.
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 
 const SECRET: &str = "S3CR3T-LARGE-0xFEEDFACE";
@@ -112,7 +113,7 @@ fn late_errors_name_the_position_and_write_nothing() {
             &["encrypt", "big.env"],
         ] {
             let run = sb.run(args);
-            run.code(7).no_leak(&[SECRET]);
+            run.code(exit_code(Code::BadInput)).no_leak(&[SECRET]);
             assert!(run.stderr.contains(&position), "{position}: {}", run.stderr);
             assert!(run.stdout.is_empty());
             assert_eq!(sb.listing(), before, "nothing written");
@@ -166,7 +167,7 @@ fn large_encrypted_inputs_are_refused() {
     .ok();
     for input in ["big.v1", "big.fernet"] {
         let run = sb.run(&["encrypt", "--stdout", "--key-file", &kf, input]);
-        run.code(7);
+        run.code(exit_code(Code::BadInput));
         assert!(run.stderr.contains("already encrypted"), "{}", run.stderr);
     }
 }

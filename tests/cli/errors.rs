@@ -3,6 +3,7 @@
 
 use envseal::key::Key;
 
+use crate::common::{exit_code, Code};
 use crate::common::{position_after, test_key, Run, Sandbox};
 
 const V1: &str = "S3CR3T-VALUE-0xDEADBEEF";
@@ -52,17 +53,25 @@ impl Setup {
 #[test]
 fn no_key_anywhere_is_exit_3() {
     let s = Setup::new();
-    let run = s.expect(3, &["decrypt", "--stdout"], &[]);
+    let run = s.expect(exit_code(Code::KeyMissing), &["decrypt", "--stdout"], &[]);
     assert!(
         run.stderr.contains(s.key.id().as_str()),
         "the message names the key the file needs: {}",
         run.stderr
     );
     assert!(run.stderr.contains("SECRETS_MASTER_KEY"), "{}", run.stderr);
-    s.expect(3, &["encrypt", "-o", "fresh.encrypted"], &[]);
+    s.expect(
+        exit_code(Code::KeyMissing),
+        &["encrypt", "-o", "fresh.encrypted"],
+        &[],
+    );
     assert!(!s.sb.path("fresh.encrypted").exists());
     // An empty variable is no key either.
-    s.expect(3, &["decrypt", "--stdout"], &[("SECRETS_MASTER_KEY", "")]);
+    s.expect(
+        exit_code(Code::KeyMissing),
+        &["decrypt", "--stdout"],
+        &[("SECRETS_MASTER_KEY", "")],
+    );
 }
 
 #[test]
@@ -70,13 +79,17 @@ fn wrong_key_is_exit_4_and_names_both_ids() {
     let s = Setup::new();
     let other = test_key(0x77);
     s.sb.key_file("other.key", &other);
-    let run = s.expect(4, &["decrypt", "--stdout", "--key-file", "other.key"], &[]);
+    let run = s.expect(
+        exit_code(Code::WrongKey),
+        &["decrypt", "--stdout", "--key-file", "other.key"],
+        &[],
+    );
     assert!(run.stderr.contains(s.key.id().as_str()), "{}", run.stderr);
     assert!(run.stderr.contains(other.id().as_str()), "{}", run.stderr);
     // Same through the environment, and for a Fernet file.
     let other_text = other.expose_text().to_string();
     let run = s.expect(
-        4,
+        exit_code(Code::WrongKey),
         &["decrypt", "--stdout"],
         &[("SECRETS_MASTER_KEY", &other_text)],
     );
@@ -92,7 +105,7 @@ fn wrong_key_is_exit_4_and_names_both_ids() {
     ])
     .ok();
     s.expect(
-        4,
+        exit_code(Code::WrongKey),
         &[
             "decrypt",
             "f.encrypted",
@@ -111,17 +124,29 @@ fn tampered_is_exit_5() {
     let at = bytes.len() - 10;
     bytes[at] ^= 0x01;
     s.sb.write(".env.encrypted", &bytes);
-    s.expect(5, &["decrypt", "--stdout", "--key-file", "k.key"], &[]);
-    s.expect(5, &["decrypt", "-o", "out.env", "--key-file", "k.key"], &[]);
+    s.expect(
+        exit_code(Code::Integrity),
+        &["decrypt", "--stdout", "--key-file", "k.key"],
+        &[],
+    );
+    s.expect(
+        exit_code(Code::Integrity),
+        &["decrypt", "-o", "out.env", "--key-file", "k.key"],
+        &[],
+    );
     assert!(!s.sb.path("out.env").exists());
 }
 
 #[test]
 fn missing_input_is_exit_6() {
     let s = Setup::new();
-    s.expect(6, &["encrypt", "nope.env", "--key-file", "k.key"], &[]);
     s.expect(
-        6,
+        exit_code(Code::Io),
+        &["encrypt", "nope.env", "--key-file", "k.key"],
+        &[],
+    );
+    s.expect(
+        exit_code(Code::Io),
         &[
             "decrypt",
             "nope.encrypted",
@@ -133,7 +158,7 @@ fn missing_input_is_exit_6() {
     );
     // A missing key file is an I/O error too, not "no key".
     s.expect(
-        6,
+        exit_code(Code::Io),
         &["decrypt", "--stdout", "--key-file", "missing.key"],
         &[],
     );
@@ -147,7 +172,11 @@ fn unusable_input_is_exit_7_with_a_position() {
     bad.push(0xff);
     bad.extend_from_slice(format!("{V2}\n").as_bytes());
     s.sb.write("bad.env", &bad);
-    let run = s.expect(7, &["encrypt", "bad.env", "--key-file", "k.key"], &[]);
+    let run = s.expect(
+        exit_code(Code::BadInput),
+        &["encrypt", "bad.env", "--key-file", "k.key"],
+        &[],
+    );
     assert_eq!(
         position_after(&run.stderr, "bad.env"),
         Some((3, 11)),
@@ -162,7 +191,7 @@ fn unusable_input_is_exit_7_with_a_position() {
 
     // Already encrypted: refused, whichever format.
     s.expect(
-        7,
+        exit_code(Code::BadInput),
         &[
             "encrypt",
             ".env.encrypted",
@@ -184,7 +213,7 @@ fn unusable_input_is_exit_7_with_a_position() {
     ])
     .ok();
     s.expect(
-        7,
+        exit_code(Code::BadInput),
         &["encrypt", "f.tok", "-o", "twice", "--key-file", "k.key"],
         &[],
     );
@@ -192,7 +221,7 @@ fn unusable_input_is_exit_7_with_a_position() {
 
     // Not an encrypted file.
     s.expect(
-        7,
+        exit_code(Code::BadInput),
         &["decrypt", ".env", "--stdout", "--key-file", "k.key"],
         &[],
     );
@@ -203,7 +232,11 @@ fn existing_different_output_is_exit_8_and_untouched() {
     let s = Setup::new();
     // encrypt over a file that is not ours.
     s.sb.write("taken", "precious, not encrypted\n");
-    s.expect(8, &["encrypt", "-o", "taken", "--key-file", "k.key"], &[]);
+    s.expect(
+        exit_code(Code::Refused),
+        &["encrypt", "-o", "taken", "--key-file", "k.key"],
+        &[],
+    );
     assert_eq!(s.sb.read("taken"), b"precious, not encrypted\n");
     // encrypt over a file under another key.
     let other = test_key(0x42);
@@ -218,14 +251,18 @@ fn existing_different_output_is_exit_8_and_untouched() {
     .ok();
     let before = s.sb.read("other.encrypted");
     s.expect(
-        8,
+        exit_code(Code::Refused),
         &["encrypt", "-o", "other.encrypted", "--key-file", "k.key"],
         &[],
     );
     assert_eq!(s.sb.read("other.encrypted"), before);
     // decrypt over an edited plaintext.
     s.sb.write(".env", format!("API_KEY={V1}-edited-locally\n"));
-    s.expect(8, &["decrypt", "--key-file", "k.key"], &[]);
+    s.expect(
+        exit_code(Code::Refused),
+        &["decrypt", "--key-file", "k.key"],
+        &[],
+    );
     assert_eq!(
         s.sb.read(".env"),
         format!("API_KEY={V1}-edited-locally\n").as_bytes()
@@ -243,28 +280,32 @@ fn existing_different_output_is_exit_8_and_untouched() {
 fn usage_errors_are_exit_2() {
     let s = Setup::new();
     s.expect(
-        2,
+        exit_code(Code::Usage),
         &["decrypt", "--stdout", "--key-id", "S3CR3T-not-an-id"],
         &[],
     );
     s.expect(
-        2,
+        exit_code(Code::Usage),
         &["encrypt", "-o", "x.encrypted", "--key-id", "sha256:XYZ"],
         &[],
     );
     // Decrypting a file not named *.encrypted has no default output.
     s.sb.run(&["encrypt", "-o", "plain.tok", "--key-file", "k.key"])
         .ok();
-    s.expect(2, &["decrypt", "plain.tok", "--key-file", "k.key"], &[]);
+    s.expect(
+        exit_code(Code::Usage),
+        &["decrypt", "plain.tok", "--key-file", "k.key"],
+        &[],
+    );
     // Unknown flag; a key on the command line is not an option.
-    s.expect(2, &["decrypt", "--key", V1], &[]);
+    s.expect(exit_code(Code::Usage), &["decrypt", "--key", V1], &[]);
 }
 
 #[test]
 fn malformed_keys_are_refused_without_echo() {
     let s = Setup::new();
     let run = s.expect(
-        3,
+        exit_code(Code::KeyMissing),
         &["decrypt", "--stdout"],
         &[("SECRETS_MASTER_KEY", MALFORMED_KEY)],
     );
@@ -273,7 +314,7 @@ fn malformed_keys_are_refused_without_echo() {
     s.sb.write(".env.production", plaintext());
     let key_text = s.key_text();
     let run = s.expect(
-        3,
+        exit_code(Code::KeyMissing),
         &["encrypt", ".env.production"],
         &[
             ("SECRETS_MASTER_KEY_PRODUCTION", MALFORMED_KEY),
@@ -286,8 +327,16 @@ fn malformed_keys_are_refused_without_echo() {
         run.stderr
     );
     s.sb.write("bad.key", format!("{MALFORMED_KEY}\n"));
-    s.expect(3, &["decrypt", "--stdout", "--key-file", "bad.key"], &[]);
+    s.expect(
+        exit_code(Code::KeyMissing),
+        &["decrypt", "--stdout", "--key-file", "bad.key"],
+        &[],
+    );
     // A key one character short (a copy-paste slip) is refused the same way.
     s.sb.write("short.key", &key_text[..42]);
-    s.expect(3, &["decrypt", "--stdout", "--key-file", "short.key"], &[]);
+    s.expect(
+        exit_code(Code::KeyMissing),
+        &["decrypt", "--stdout", "--key-file", "short.key"],
+        &[],
+    );
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use crate::common::{exit_code, Code};
 use crate::common::{Run, Sandbox};
 use crate::set_get::{have_python_module, hostile, sealed_with};
 
@@ -137,12 +138,13 @@ fn docker_env_file_reads_back_raw_and_a_multi_line_value_is_refused_by_name() {
 
     let sb = sealed_with(&[("OK", "fine"), ("PEM_KEY", "-----BEGIN-----\nabc\n")]);
     let run = export(&sb, &["--as", "docker"]);
-    run.code(7).no_leak(&["-----BEGIN-----"]);
+    run.code(exit_code(Code::BadInput))
+        .no_leak(&["-----BEGIN-----"]);
     assert!(run.stdout.is_empty(), "nothing written");
     assert!(run.stderr.contains("PEM_KEY"), "{}", run.stderr);
     let sb = sealed_with(&[("CR_VALUE", "a\rb")]);
     let run = export(&sb, &["--as", "docker"]);
-    run.code(7);
+    run.code(exit_code(Code::BadInput));
     assert!(run.stderr.contains("CR_VALUE"), "{}", run.stderr);
 }
 
@@ -194,8 +196,8 @@ fn k8s_manifest_parses_as_yaml_with_base64_data_of_the_exact_values() {
     // The default name comes from the file; a name Kubernetes rejects is refused.
     let run = export(&sb, &["--as", "k8s"]);
     assert!(run.ok().stdout_text().contains("name: \"env\""));
-    export(&sb, &["--as", "k8s", "--name", "Bad_Name"]).code(2);
-    export(&sb, &["--as", "json", "--name", "x"]).code(2);
+    export(&sb, &["--as", "k8s", "--name", "Bad_Name"]).code(exit_code(Code::Usage));
+    export(&sb, &["--as", "json", "--name", "x"]).code(exit_code(Code::Usage));
 }
 
 /// `$GITHUB_ENV` as a Linux runner reads it (docs.github.com, "Setting an environment
@@ -293,7 +295,7 @@ fn github_env_lines_read_back_and_every_line_of_a_sensitive_value_is_masked_firs
 
     let sb = sealed_with(&[("CR_VALUE", "a\r\nb")]);
     let run = export(&sb, &["--as", "github"]);
-    run.code(7);
+    run.code(exit_code(Code::BadInput));
     assert!(
         run.stdout.is_empty() && run.stderr.contains("CR_VALUE"),
         "{}",
@@ -308,7 +310,7 @@ fn shell_export_refuses_a_name_sh_cannot_assign() {
     sb.write(".env", "GOOD=1\nmy.dotted=2\n");
     sb.run(&["encrypt", "-q", "--key-file", "k.key"]).ok();
     let run = sb.run(&["export", "--as", "shell", "--key-file", "k.key"]);
-    run.code(7);
+    run.code(exit_code(Code::BadInput));
     assert!(
         run.stdout.is_empty() && run.stderr.contains("my.dotted"),
         "{}",

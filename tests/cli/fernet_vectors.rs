@@ -8,6 +8,7 @@ use envseal::format::fernet;
 use envseal::key::Key;
 use serde_json::Value;
 
+use crate::common::{exit_code, Code};
 use crate::common::{fixtures, shared_dir, Sandbox};
 
 fn vectors(name: &str) -> Option<Vec<Value>> {
@@ -131,7 +132,7 @@ fn spec_vectors_through_the_binary() {
     // Another key: Fernet cannot tell a wrong key from a modified token; exit 4.
     let other = sb.key_file("other.key", &crate::common::test_key(9));
     sb.run(&["decrypt", "spec.token", "--stdout", "--key-file", &other])
-        .code(4)
+        .code(exit_code(Code::WrongKey))
         .no_leak(&[field(v, "src"), field(v, "secret")]);
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use envseal::key::Key;
 
 use crate::common::{bin, mode, test_key, Sandbox};
+use crate::common::{exit_code, Code};
 
 #[test]
 fn decrypted_files_and_key_files_are_0600() {
@@ -117,7 +118,8 @@ fn generate_key_out_existing_refuses_and_keeps_the_key() {
     sb.run(&["generate-key", "--out", "my.key"]).ok();
     let old = sb.read("my.key");
     assert_eq!(old.len(), 45);
-    sb.run(&["generate-key", "--out", "my.key"]).code(8);
+    sb.run(&["generate-key", "--out", "my.key"])
+        .code(exit_code(Code::Refused));
     assert_eq!(sb.read("my.key"), old, "the existing key was changed");
     sb.run(&["generate-key", "--out", "my.key", "--force"]).ok();
     assert_ne!(sb.read("my.key"), old);
@@ -237,7 +239,11 @@ fn full_disk_keeps_the_old_output() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(6), "{format}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(exit_code(Code::Io)),
+            "{format}: {stderr}"
+        );
         assert!(stderr.contains(".env.encrypted"), "{stderr}");
         assert_eq!(
             sb.read(".env.encrypted"),

@@ -7,6 +7,7 @@ use std::fs;
 use envseal::dotenv::{self, Kind};
 
 use crate::common::{diff, fixtures, test_key, text_lines, without_tokens, Sandbox};
+use crate::common::{exit_code, Code};
 
 /// The topics the fixtures must cover; a missing file fails rather than shrinking the suite.
 const EXPECTED: &[&str] = &[
@@ -71,11 +72,11 @@ fn fixtures_hold_what_their_names_say() {
     assert!(!files["no-final-newline.env"].ends_with(b"\n"));
     assert!(files["empty.env"].is_empty());
     let large = dotenv::parse_bytes(&files["large-value.env"]).unwrap();
-    assert!(large.pairs().any(|(_, v)| v.len() >= 10 * 1024));
+    assert!(large.expose_pairs().any(|(_, v)| v.len() >= 10 * 1024));
     let multi = dotenv::parse_bytes(&files["multiline.env"]).unwrap();
     assert!(
         multi
-            .pairs()
+            .expose_pairs()
             .any(|(_, v)| v.contains("\n#") && v.lines().count() > 2),
         "multiline.env needs a multi-line value with a body line starting with #"
     );
@@ -90,15 +91,15 @@ pub fn secrets_of(bytes: &[u8]) -> Vec<String> {
     for line in &doc.lines {
         match &line.kind {
             Kind::Assignment { .. } => {
-                let v = line.value().unwrap();
+                let v = line.expose_value().unwrap().to_string();
                 out.extend(text_lines(v.as_bytes(), 4));
                 if v.len() >= 4 {
                     out.push(v);
                 }
             }
-            Kind::Bare { .. } | Kind::Other => out.push(line.text.trim().to_owned()),
+            Kind::Bare { .. } | Kind::Other => out.push(line.expose_text().trim().to_owned()),
             Kind::Comment if line.is_commented_assignment() => {
-                out.push(line.text.trim().to_owned())
+                out.push(line.expose_text().trim().to_owned())
             }
             _ => {}
         }
@@ -113,7 +114,7 @@ pub fn secrets_of(bytes: &[u8]) -> Vec<String> {
 /// whole (not one that reads like an assignment, and not one the decoder would take for
 /// an encrypted line or a header).
 fn stays_readable(line: &dotenv::Line) -> bool {
-    let body = line.text.trim_start_matches(dotenv::is_hspace);
+    let body = line.expose_text().trim_start_matches(dotenv::is_hspace);
     line.kind == Kind::Comment
         && !line.is_commented_assignment()
         && !body.starts_with("#ENC[")
@@ -134,7 +135,7 @@ pub fn readable_skeleton(plain: &[u8], encrypt_comments: bool) -> String {
                 out.push_str("ENC[v1:]");
             }
             None if line.kind == Kind::Blank || (!encrypt_comments && stays_readable(line)) => {
-                out.push_str(&line.text)
+                out.push_str(line.expose_text())
             }
             None => out.push_str("#ENC[v1:]"),
         }
@@ -193,7 +194,7 @@ fn round_trip(format: &str, extra: &[&str]) {
         let mut args = vec!["encrypt", &input, "--format", format, "--key-file", &kf];
         args.extend(extra);
         let enc = sb.run(&args);
-        if enc.code != 0 {
+        if enc.code != exit_code(Code::Ok) {
             failures.push(format!("{name}: encrypt exit {}: {}", enc.code, enc.stderr));
             continue;
         }
@@ -202,14 +203,14 @@ fn round_trip(format: &str, extra: &[&str]) {
         let got = if format == "v1" {
             let out = format!("{input}.out");
             let dec = sb.run(&["decrypt", &sealed_name, "-o", &out, "--key-file", &kf]);
-            if dec.code != 0 {
+            if dec.code != exit_code(Code::Ok) {
                 failures.push(format!("{name}: decrypt exit {}: {}", dec.code, dec.stderr));
                 continue;
             }
             sb.read(&out)
         } else {
             let dec = sb.run(&["decrypt", &sealed_name, "--stdout", "--key-file", &kf]);
-            if dec.code != 0 {
+            if dec.code != exit_code(Code::Ok) {
                 failures.push(format!("{name}: decrypt exit {}: {}", dec.code, dec.stderr));
                 continue;
             }

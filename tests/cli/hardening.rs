@@ -4,6 +4,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
+use crate::common::{exit_code, Code};
 use crate::common::{mode, test_key, Sandbox};
 
 /// A config value of the wrong type: `file:line:column` and the expected type, never the
@@ -25,7 +26,7 @@ fn config_error_gives_position_and_expected_type_not_text_exit_2() {
     ] {
         sb.write(".envseal/config.toml", text);
         let run = sb.run(&["status"]);
-        run.code(2);
+        run.code(exit_code(Code::Usage));
         assert!(run.stderr.contains(want), "{text:?}: {}", run.stderr);
         assert!(
             !run.stderr.contains("hunter2") && !run.stderr.contains("31337"),
@@ -42,7 +43,7 @@ fn key_file_dev_zero_is_read_bounded_and_is_a_malformed_key() {
     let sb = Sandbox::new();
     sb.write(".env", "A=1\n");
     let run = sb.run(&["encrypt", ".env", "--key-file", "/dev/zero"]);
-    run.code(3);
+    run.code(exit_code(Code::KeyMissing));
     assert!(
         run.stderr.contains("/dev/zero") && run.stderr.contains("larger than 4096 bytes"),
         "{}",
@@ -69,7 +70,7 @@ fn key_file_not_utf8_or_not_a_key_is_malformed_exit_3_without_content() {
         fs::write(sb.path("bad.key"), &bytes).unwrap();
         fs::set_permissions(sb.path("bad.key"), fs::Permissions::from_mode(0o600)).unwrap();
         let run = sb.run(&["encrypt", ".env", "--key-file", "bad.key"]);
-        run.code(3);
+        run.code(exit_code(Code::KeyMissing));
         assert!(run.stderr.contains(what), "{what}: {}", run.stderr);
         assert!(
             !run.stderr.contains("secret") && !run.stderr.contains("c2Vj"),
@@ -199,7 +200,12 @@ fn file_size_limit_is_an_io_error_and_leaves_no_temp_file() {
         .arg(&kf);
     let out = c.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{:?}: {stderr}", out.status);
+    assert_eq!(
+        out.status.code(),
+        Some(exit_code(Code::Io)),
+        "{:?}: {stderr}",
+        out.status
+    );
     assert!(stderr.contains("cannot write p.env"), "{stderr}");
     assert!(!sb.path("p.env").exists());
     assert_eq!(temp_files(&sb), Vec::<String>::new());
@@ -347,7 +353,7 @@ fn names_of_255_bytes_work_and_a_too_long_backup_name_is_refused_first() {
         "new.key",
         "--force",
     ]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     assert!(run.stderr.contains("--no-backup"), "{}", run.stderr);
     assert_eq!(sb.read(&enc_name), sealed, "changed before refusing");
     assert!(
@@ -410,7 +416,7 @@ fn encrypt_keeps_the_outputs_mode_and_needs_force_for_a_read_only_one() {
     let before = sb.read(".env.encrypted");
     sb.write(".env", "A=3\n");
     let run = sb.run(&["encrypt", ".env", "--key-file", &kf]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     assert!(run.stderr.contains("read-only"), "{}", run.stderr);
     assert_eq!(sb.read(".env.encrypted"), before);
     // Up to date: nothing to replace, nothing to refuse.
@@ -467,7 +473,7 @@ fn altered_header_field_with_the_right_key_is_an_integrity_failure() {
                 run.extend_from_slice(&["--file", "t.encrypted", "--", "true"]);
                 for args in [decrypt, run] {
                     let out = sb.run(&args);
-                    out.code(5);
+                    out.code(exit_code(Code::Integrity));
                     assert!(
                         out.stderr.contains("integrity") && out.stderr.contains(what),
                         "{what} {name} {args:?}: {}",

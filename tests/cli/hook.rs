@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{ci, mode, Sandbox};
+use crate::common::{exit_code, Code};
 use crate::flow::{git, git_timed, init_repo, output_within, path_with_bin, Pty};
 
 const HOOK: &str = ".git/hooks/pre-commit";
@@ -104,7 +105,7 @@ fn install_is_idempotent_and_uninstall_removes_the_file_it_made() {
     // Outside a repository: a usage error that says so.
     let plain = Sandbox::new();
     let run = plain.run(&["hook", "install"]);
-    run.code(2);
+    run.code(exit_code(Code::Usage));
     assert!(run.stderr.contains("git repository"), "{}", run.stderr);
 }
 
@@ -224,7 +225,7 @@ fn the_hook_never_prompts_even_on_a_terminal() {
     let pty = Pty::spawn(&sb, &["hook", "run"], &[]);
     let (code, out) = pty.finish(LIMIT);
     assert!(!out.contains("Master key"), "the hook prompted: {out:?}");
-    assert_eq!(code, 0, "{out:?}");
+    assert_eq!(code, exit_code(Code::Ok), "{out:?}");
 }
 
 #[test]

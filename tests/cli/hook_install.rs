@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::Sandbox;
+use crate::common::{exit_code, Code};
 use crate::flow::{git, git_cmd, init_repo, output_within, path_with_bin};
 use crate::hook::{commit, pre_commit, repo};
 
@@ -62,7 +63,7 @@ fn with_the_pre_commit_framework_installed_first_envseal_refuses_with_the_exact_
     assert_eq!(code, 0, "{out}");
     let before = sb.read(HOOK);
     let run = sb.run(&["hook", "install"]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     for want in [
         "pre-commit framework",
         "envseal-check",
@@ -138,7 +139,7 @@ fn a_hook_envseal_cannot_extend_is_left_alone_and_one_ending_in_exec_still_runs_
     sb.write(HOOK, python);
     fs::set_permissions(sb.path(HOOK), fs::Permissions::from_mode(0o755)).unwrap();
     let run = sb.run(&["hook", "install"]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     assert!(run.stderr.contains("not a shell script"), "{}", run.stderr);
     assert_eq!(sb.read(HOOK), python.as_bytes());
     sb.write("a.txt", "a\n");
@@ -150,7 +151,7 @@ fn a_hook_envseal_cannot_extend_is_left_alone_and_one_ending_in_exec_still_runs_
     sb.write("team-hook.sh", "#!/bin/sh\nexit 0\n");
     std::os::unix::fs::symlink("../../team-hook.sh", sb.path(HOOK)).unwrap();
     let run = sb.run(&["hook", "install"]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     assert!(run.stderr.contains("symlink"), "{}", run.stderr);
     assert!(fs::symlink_metadata(sb.path(HOOK))
         .unwrap()

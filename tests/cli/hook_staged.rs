@@ -6,6 +6,7 @@
 use std::fs;
 
 use crate::common::Sandbox;
+use crate::common::{exit_code, Code};
 use crate::flow::{git, init_repo};
 use crate::hook::{commit, repo};
 
@@ -29,7 +30,7 @@ fn hook_blocks_a_plaintext_env_file_whether_or_not_it_parses() {
         // warning) or not UTF-8 (refused, unusable input).
         let enc = sb.run(&["encrypt", name, "--stdout"]);
         if name == ".env.staging" {
-            enc.code(7);
+            enc.code(exit_code(Code::BadInput));
         } else {
             assert!(enc.stderr.contains("never closed"), "{}", enc.stderr);
         }
@@ -65,7 +66,7 @@ fn hook_and_status_check_block_a_corrupt_or_hand_edited_encrypted_file() {
     c.blocked(".env.encrypted: corrupt or edited by hand");
     assert!(!c.stderr.contains("no key at hand"), "{}", c.stderr);
     let st = sb.run(&["status", "--check"]);
-    st.code(1);
+    st.code(exit_code(Code::CheckFailed));
     assert!(
         st.stdout_text()
             .contains(".env.encrypted: corrupt or edited by hand"),
@@ -85,7 +86,7 @@ fn hook_and_status_check_block_a_corrupt_or_hand_edited_encrypted_file() {
     c.blocked(".env.encrypted: corrupt or edited by hand");
     assert!(!c.stderr.contains("theirs-value"), "{}", c.stderr);
     let st = sb.run(&["status", "--check"]);
-    st.code(1);
+    st.code(exit_code(Code::CheckFailed));
     assert!(
         st.stdout_text().contains(".env.encrypted: corrupt"),
         "{}",
@@ -141,7 +142,7 @@ fn key_files_are_gitignored_and_a_staged_key_is_blocked() {
     commit(&sb, "key file").blocked("prod.key: holds an envseal master key");
     // The leak check (the framework's envseal-leak-check hook) says the same.
     let leak = sb.run(&["mask", "--check", "--staged"]);
-    leak.code(1);
+    leak.code(exit_code(Code::CheckFailed));
     assert!(
         leak.stdout_text()
             .contains("prod.key: holds an envseal master key"),

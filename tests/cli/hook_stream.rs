@@ -5,6 +5,7 @@
 //! staged binary stays far below the blob's size (measured by the kernel: `wait4`).
 
 use crate::common::Sandbox;
+use crate::common::{exit_code, Code};
 use crate::flow::git;
 use crate::hook::{commit, repo};
 
@@ -81,7 +82,7 @@ fn large_staged_file_secret_split_across_reads_is_found_at_its_line_and_allow_ma
     assert!(!c.stderr.contains(SECRET), "{}", c.stderr);
     // mask --check --staged reads the same way and says the same.
     let m = sb.run(&["mask", "--check", "--staged"]);
-    m.code(1);
+    m.code(exit_code(Code::CheckFailed));
     let out = m.stdout_text();
     let got: Vec<&str> = out.lines().collect();
     let want_mask: Vec<String> = want
@@ -121,7 +122,7 @@ fn large_staged_file_without_a_secret_passes_and_a_key_in_it_is_found() {
     c.blocked("blob.bin: holds an envseal master key");
     assert!(!c.stderr.contains(key.trim()), "{}", c.stderr);
     let m = sb.run(&["mask", "--check", "--staged"]);
-    m.code(1);
+    m.code(exit_code(Code::CheckFailed));
     assert_eq!(
         m.stdout_text(),
         "blob.bin: holds an envseal master key\n",
@@ -184,7 +185,7 @@ fn hook_peak_memory_with_a_50_mb_staged_binary_stays_far_below_its_size() {
         &["mask", "--check", "--staged"],
     ] {
         let (code, kib) = own_peak_kib(&sb, args);
-        assert_eq!(code, 0, "{args:?}");
+        assert_eq!(code, exit_code(Code::Ok), "{args:?}");
         assert!(kib > 0, "{args:?}: no reading of /proc");
         eprintln!("{args:?}: envseal's own peak {kib} KiB with a 50 MB staged blob");
         assert!(

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::common::{bin, test_key, Sandbox};
+use crate::common::{exit_code, Code};
 
 const ENV: &str = "API_TOKEN=run-token-value-123\nDB_PASSWORD=hunter2-but-longer\n";
 
@@ -160,7 +161,7 @@ fn mask_filter_and_leak_check_treat_the_master_key_as_a_secret() {
         &kf,
         "notes",
     ]);
-    run.code(1).no_leak(&[&key]);
+    run.code(exit_code(Code::CheckFailed)).no_leak(&[&key]);
     let id = test_key(73).id().to_string();
     assert_eq!(
         run.stdout_text(),
@@ -172,7 +173,8 @@ fn mask_filter_and_leak_check_treat_the_master_key_as_a_secret() {
 fn a_failed_run_records_a_ledger_event_without_values() {
     let (sb, _, _) = sealed(74);
     let wrong = sb.key_file("wrong.key", &test_key(75));
-    sb.run(&["run", "--key-file", &wrong, "--", "true"]).code(4);
+    sb.run(&["run", "--key-file", &wrong, "--", "true"])
+        .code(exit_code(Code::WrongKey));
     let ledger = envseal::ledger::Ledger::open_if_exists(&sb.path(".envseal/ledger.db"))
         .unwrap()
         .expect("encrypt created the ledger");
@@ -184,7 +186,7 @@ fn a_failed_run_records_a_ledger_event_without_values() {
     // A command that cannot be started is a failed run too.
     let right = sb.path("k.key").display().to_string();
     sb.run(&["run", "--key-file", &right, "--", "no-such-command-here"])
-        .code(127);
+        .code(exit_code(Code::NotFound));
     // One event for it, a failed one (not "ok" and then "failed").
     let last_two = ledger.events(2).unwrap();
     assert_eq!(last_two[1].outcome, envseal::ledger::Outcome::Failed);
@@ -212,7 +214,7 @@ fn the_hooks_suggested_command_works_when_pasted_with_a_path_holding_a_space() {
     sb.write("my dir/.env", "API_TOKEN=spaced-value-123\n");
     crate::flow::git(&sb, &["add", "my dir/.env"]);
     let run = sb.run(&["hook", "run"]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     let line = run
         .stderr
         .lines()
@@ -273,7 +275,7 @@ fn status_checks_suggested_command_works_when_pasted_with_a_path_holding_a_space
     crate::flow::git(&sb, &["add", "my dir/.env"]);
     crate::flow::git(&sb, &["commit", "-q", "-m", "oops"]);
     let run = sb.run(&["status", "--check"]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     let text = run.stdout_text();
     let line = text
         .lines()
@@ -353,7 +355,7 @@ fn edit_without_a_terminal_and_without_an_editor_refuses_before_starting_one() {
         &["edit", "--key-file", &kf],
         &[("PATH", &path), ("EDITOR", ""), ("VISUAL", "")],
     );
-    run.code(8)
+    run.code(exit_code(Code::Refused))
         .no_leak(&["run-token-value-123", "hunter2-but-longer"]);
     assert!(run.stderr.contains("no terminal"), "{}", run.stderr);
     assert!(!sb.path("fakebin/started").exists(), "vi was started");

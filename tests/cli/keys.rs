@@ -4,6 +4,7 @@
 use envseal::format::v1;
 use envseal::key::KeyId;
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 
 /// The key id a v1 file's header names.
@@ -52,7 +53,7 @@ fn sources_are_tried_in_the_documented_order() {
         &["decrypt", ".env.production.encrypted", "--stdout"],
         &[("SECRETS_MASTER_KEY", generic_text.as_str())],
     )
-    .code(4);
+    .code(exit_code(Code::WrongKey));
     let run = sb.run_env(&["decrypt", ".env.production.encrypted", "--stdout"], &both);
     run.ok().no_leak(&[&env_text, &generic_text]);
     assert_eq!(run.stdout, b"A=precedence-value\n");
@@ -80,7 +81,8 @@ fn keyring_keys_are_found_by_the_header_key_id() {
         assert_eq!(run.stdout, b"A=keyring-value\n", "{file}");
     }
     // A fresh encryption with two keys and nothing saying which: refused (3)...
-    sb.run(&["encrypt", "-o", "new.encrypted"]).code(3);
+    sb.run(&["encrypt", "-o", "new.encrypted"])
+        .code(exit_code(Code::KeyMissing));
     assert!(!sb.path("new.encrypted").exists());
     // ...unless --key-id picks one.
     sb.run(&["encrypt", "-o", "new.encrypted", "--key-id", &second_id])
@@ -94,11 +96,11 @@ fn keyring_keys_are_found_by_the_header_key_id() {
         "--key-id",
         "sha256:0000000000000000",
     ])
-    .code(3);
+    .code(exit_code(Code::KeyMissing));
     // The file's key removed from the keyring: no key (3), and the message says which.
     let hex = second_id.strip_prefix("sha256:").unwrap();
     std::fs::remove_file(sb.keyring().join(format!("{hex}.key"))).unwrap();
     let run = sb.run(&["decrypt", "new.encrypted", "--stdout"]);
-    run.code(3);
+    run.code(exit_code(Code::KeyMissing));
     assert!(run.stderr.contains(&second_id), "{}", run.stderr);
 }

@@ -4,6 +4,7 @@
 //! checked.
 
 use crate::common::{contains, test_key, Sandbox};
+use crate::common::{exit_code, Code};
 
 const SECRET: &str = "S3CR3T-LARGE-hunter2";
 
@@ -68,7 +69,7 @@ fn a_damaged_large_file_is_refused_without_printing() {
     for (what, bytes) in cases {
         sb.write("d.encrypted", &bytes);
         let run = sb.run(&["decrypt", "d.encrypted", "--stdout", "--key-file", &kf]);
-        run.code(5);
+        run.code(exit_code(Code::Integrity));
         assert!(run.stdout.is_empty(), "{what}: printed on stdout");
         assert!(
             !run.stderr.contains(SECRET) && !contains(&run.stdout, SECRET.as_bytes()),
@@ -78,7 +79,7 @@ fn a_damaged_large_file_is_refused_without_printing() {
     // The wrong key names both ids.
     let other = sb.key_file("other.key", &test_key(23));
     let run = sb.run(&["decrypt", "--stdout", "--key-file", &other]);
-    run.code(4);
+    run.code(exit_code(Code::WrongKey));
     let (want, given) = (test_key(22).id(), test_key(23).id());
     assert!(run.stderr.contains(want.as_str()) && run.stderr.contains(given.as_str()));
 }
@@ -128,7 +129,7 @@ fn a_large_fernet_file_round_trips_and_a_bad_one_writes_nothing() {
         "--key-file",
         &kf,
     ])
-    .code(7)
+    .code(exit_code(Code::BadInput))
     .no_leak(&[SECRET]);
     assert!(!sb.path("bad.env.encrypted").exists());
     assert!(
@@ -199,7 +200,11 @@ fn a_full_disk_stops_the_streamed_writers_cleanly() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(6), "{args:?}: {stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(exit_code(Code::Io)),
+            "{args:?}: {stderr}"
+        );
         assert!(!stderr.contains(SECRET), "{args:?}: the secret was printed");
         assert_eq!(sb.listing(), listing, "{args:?}: files left behind");
     }

@@ -41,6 +41,7 @@ mod repo_boundaries;
 mod review;
 mod rotation;
 mod run;
+mod secret_values;
 mod set_get;
 mod tamper;
 mod team;

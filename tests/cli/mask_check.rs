@@ -5,6 +5,7 @@
 use std::fs;
 
 use crate::common::Sandbox;
+use crate::common::{exit_code, Code};
 use crate::flow::{git, init_repo};
 
 const ENV: &str =
@@ -43,7 +44,7 @@ fn hits_in_files_and_directories_name_the_place_and_key_never_the_value() {
     let sb = Sandbox::new();
     tree(&sb);
     let run = sb.run(&["mask", "--check", "--secrets", ".env"]);
-    run.code(1).no_leak(SECRETS);
+    run.code(exit_code(Code::CheckFailed)).no_leak(SECRETS);
     assert_eq!(
         lines(&run.stdout_text()),
         [
@@ -60,10 +61,10 @@ fn hits_in_files_and_directories_name_the_place_and_key_never_the_value() {
     );
     // A directory, a file, both: only what is under them.
     let run = sb.run(&["mask", "--check", "--secrets", ".env", "src/deep"]);
-    run.code(1).no_leak(SECRETS);
+    run.code(exit_code(Code::CheckFailed)).no_leak(SECRETS);
     assert_eq!(run.stdout_text(), "src/deep/conf.yml:4: DB_PASSWORD\n");
     let run = sb.run(&["mask", "--check", "--secrets", ".env", "src/app.py", "docs"]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     assert_eq!(run.stdout_text(), "src/app.py:3: API_TOKEN\n");
     // Clean paths: exit 0, nothing on stdout.
     let run = sb.run(&["mask", "--check", "--secrets", ".env", "docs"]);
@@ -72,7 +73,7 @@ fn hits_in_files_and_directories_name_the_place_and_key_never_the_value() {
     // .gitignore skips files in the directories walked; a file named explicitly is
     // searched as asked.
     let run = sb.run(&["mask", "--check", "--secrets", ".env", "build/out.log"]);
-    run.code(1).no_leak(SECRETS);
+    run.code(exit_code(Code::CheckFailed)).no_leak(SECRETS);
     assert_eq!(run.stdout_text(), "build/out.log:1: API_TOKEN\n");
 }
 
@@ -83,7 +84,8 @@ fn a_clean_tree_passes_and_the_default_secrets_come_from_the_project() {
     fs::remove_file(sb.path("src/app.py")).unwrap();
     fs::remove_file(sb.path("src/deep/conf.yml")).unwrap();
     // No --secrets and no encrypted file: nothing to compare against is an error, not a pass.
-    sb.run(&["mask", "--check"]).code(3);
+    sb.run(&["mask", "--check"])
+        .code(exit_code(Code::KeyMissing));
     sb.run(&["generate-key", "-q"]).ok();
     sb.run(&["encrypt", "-q"]).ok();
     let run = sb.run(&["mask", "--check"]);
@@ -99,7 +101,7 @@ fn a_clean_tree_passes_and_the_default_secrets_come_from_the_project() {
     fs::remove_file(sb.path(".env")).unwrap();
     sb.write("notes.txt", "one\ntwo correct horse battery\n");
     let run = sb.run(&["mask", "--check"]);
-    run.code(1).no_leak(SECRETS);
+    run.code(exit_code(Code::CheckFailed)).no_leak(SECRETS);
     assert_eq!(run.stdout_text(), "./notes.txt:2: DB_PASSWORD\n");
 }
 
@@ -122,14 +124,14 @@ fn staged_content_is_checked_not_the_work_tree() {
     );
     git(&sb, &["add", "config.py"]);
     let run = check(&sb);
-    run.code(1).no_leak(SECRETS);
+    run.code(exit_code(Code::CheckFailed)).no_leak(SECRETS);
     assert_eq!(run.stdout_text(), "config.py:3: API_TOKEN\n");
     // Fixed in the work tree but not re-staged: the commit would still hold it.
     sb.write(
         "config.py",
         "A = 1\nB = 2\nTOKEN = os.environ['API_TOKEN']\n",
     );
-    check(&sb).code(1);
+    check(&sb).code(exit_code(Code::CheckFailed));
     git(&sb, &["add", "config.py"]);
     check(&sb).ok();
 
@@ -141,6 +143,6 @@ fn staged_content_is_checked_not_the_work_tree() {
     // The same file staged: found.
     git(&sb, &["add", "app.py"]);
     let run = check(&sb);
-    run.code(1).no_leak(SECRETS);
+    run.code(exit_code(Code::CheckFailed)).no_leak(SECRETS);
     assert_eq!(run.stdout_text(), "app.py:1: DB_PASSWORD\n");
 }

@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::common::{bin, test_key, Sandbox};
+use crate::common::{exit_code, Code};
 use crate::flow::{output_within, run_stdin, wait_within};
 
 const SECRETS: &str = "\
@@ -194,7 +195,7 @@ fn secrets_from_an_encrypted_file() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "t=*** p=***\n");
     // Without a key: exit 3, nothing passes through unmasked.
     let run = run_stdin(&sb, &["mask", "--secrets", "secrets.env.encrypted"], input);
-    run.code(3);
+    run.code(exit_code(Code::KeyMissing));
     assert!(run.stdout.is_empty(), "{}", run.stdout_text());
     run.no_leak(&["tok-0123456789abcdef", "correct horse battery"]);
 }

@@ -10,6 +10,7 @@ use envseal::dotenv;
 use envseal::mask::{url_password, Rules};
 
 use crate::common::{contains, fixtures, test_key, Sandbox};
+use crate::common::{exit_code, Code};
 use crate::flow::{copy_in, line_diff};
 
 /// The topics the cases must cover; a missing file fails rather than shrinking the suite.
@@ -141,7 +142,7 @@ fn an_encrypted_file_shows_the_same_view_as_its_plaintext() {
         }
         // Without a key the view of the encrypted file fails closed and shows nothing.
         let run = sb.run(&["mask", ".env.encrypted"]);
-        run.code(3);
+        run.code(exit_code(Code::KeyMissing));
         assert!(run.stdout.is_empty());
     }
 }
@@ -165,8 +166,10 @@ fn golden_views_show_no_sensitive_value_and_keep_the_rest() {
             Rules::default()
         };
         let doc = dotenv::parse_bytes(&text).unwrap();
-        let mut pairs: Vec<(String, String)> =
-            doc.pairs().map(|(k, v)| (k.to_owned(), v)).collect();
+        let mut pairs: Vec<(String, String)> = doc
+            .expose_pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_string()))
+            .collect();
         // Commented-out assignments: `#KEY=value`, `# export KEY = value`.
         for line in String::from_utf8_lossy(&text).lines() {
             let Some(body) = line.trim_start().strip_prefix('#') else {

@@ -4,6 +4,7 @@
 use std::fs;
 use std::time::Duration;
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 use crate::flow::{have_script, Pty};
 
@@ -30,7 +31,7 @@ fn decrypt_over_a_different_file_asks_and_no_keeps_it() {
     pty.expect("Overwrite it?", LIMIT);
     pty.send("n");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 8, "{out:?}");
+    assert_eq!(code, exit_code(Code::Refused), "{out:?}");
     assert_eq!(sb.read(".env"), b"LOCAL=edits\n", "answered no: unchanged");
     assert!(out.contains("left .env unchanged"), "{out:?}");
 
@@ -38,7 +39,7 @@ fn decrypt_over_a_different_file_asks_and_no_keeps_it() {
     pty.expect("Overwrite it?", LIMIT);
     pty.send("y");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 0, "{out:?}");
+    assert_eq!(code, exit_code(Code::Ok), "{out:?}");
     assert_eq!(sb.read(".env"), ENV.as_bytes(), "answered yes: replaced");
 }
 
@@ -63,14 +64,14 @@ fn rotate_asks_and_no_cancels_with_nothing_changed() {
     pty.expect("Rotate now?", LIMIT);
     pty.send("n");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 8, "{out:?}");
+    assert_eq!(code, exit_code(Code::Refused), "{out:?}");
     assert!(out.contains("nothing was changed"), "{out:?}");
     assert_eq!(sb.read(".env.encrypted"), enc);
     assert_eq!(keys(), keys_before, "no new key saved");
     assert_eq!(sb.listing(), listing, "no backup or other file");
     // Without a terminal it refuses rather than asks.
     let run = sb.run(&["rotate"]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
 }
 
@@ -88,7 +89,7 @@ fn a_terminal_gets_a_hidden_master_key_prompt() {
     fs::remove_file(sb.path(".env")).unwrap();
     // No key anywhere, no terminal: exit 3, no prompt.
     let run = sb.run(&["decrypt", "--stdout"]);
-    run.code(3);
+    run.code(exit_code(Code::KeyMissing));
     assert!(!run.stderr.contains("Master key for"), "{}", run.stderr);
 
     let mut pty = Pty::spawn(&sb, &["decrypt", "--stdout", "--force"], &[]);
@@ -98,7 +99,7 @@ fn a_terminal_gets_a_hidden_master_key_prompt() {
     std::thread::sleep(Duration::from_millis(300));
     pty.send(&format!("{}\n", *key.expose_text()));
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 0, "{out:?}");
+    assert_eq!(code, exit_code(Code::Ok), "{out:?}");
     assert!(out.contains("prompt-token-value-1"), "decrypted: {out:?}");
     assert!(
         !out.contains(&*key.expose_text()),
@@ -111,7 +112,7 @@ fn a_terminal_gets_a_hidden_master_key_prompt() {
     let wrong = test_key(71);
     pty.send(&format!("{}\n", *wrong.expose_text()));
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 4, "{out:?}");
+    assert_eq!(code, exit_code(Code::WrongKey), "{out:?}");
     assert!(!out.contains("prompt-token-value-1"));
     assert!(!out.contains(&*wrong.expose_text()), "echoed: {out:?}");
 }

@@ -4,6 +4,7 @@
 //! not ignore fails `status --check`.
 
 use crate::common::Sandbox;
+use crate::common::{exit_code, Code};
 use crate::flow::{git, init_repo};
 
 #[test]
@@ -85,7 +86,11 @@ fn git_dir_and_git_work_tree_name_the_project() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(exit_code(Code::CheckFailed)),
+        "{text}"
+    );
     assert!(
         text.contains(".env.production: a plaintext env file is tracked by git"),
         "{text}"
@@ -100,7 +105,7 @@ fn an_untracked_plaintext_env_file_git_does_not_ignore_fails_status_check() {
     sb.run(&["status", "--check"]).ok();
     sb.write(".env.local", "API_TOKEN=tok-0123456789abcdef\n");
     let st = sb.run(&["status", "--check"]);
-    st.code(1);
+    st.code(exit_code(Code::CheckFailed));
     assert!(
         st.stdout_text()
             .contains(".env.local: a plaintext env file that git does not ignore"),

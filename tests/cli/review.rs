@@ -4,6 +4,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
+use crate::common::{exit_code, Code};
 use crate::common::{Run, Sandbox};
 use crate::flow::git;
 use crate::set_get::set;
@@ -108,7 +109,7 @@ fn after_set_and_unset_status_recommends_decrypt_and_encrypt_refuses_to_revert()
     set(&sb, "B", "two-set-value", &[]).ok();
     assert_eq!(status_sync(&sb), "encrypted_changed");
     let check = sb.run(&["status", "--check"]);
-    check.code(1);
+    check.code(exit_code(Code::CheckFailed));
     assert!(
         check.stdout_text().contains("run: envseal decrypt"),
         "{}",
@@ -116,13 +117,15 @@ fn after_set_and_unset_status_recommends_decrypt_and_encrypt_refuses_to_revert()
     );
     let before = sb.read(".env.encrypted");
     let refused = sb.run(&["encrypt"]);
-    refused.code(8).no_leak(&["two-set-value"]);
+    refused
+        .code(exit_code(Code::Refused))
+        .no_leak(&["two-set-value"]);
     assert!(refused.stderr.contains('B'), "{}", refused.stderr);
     assert_eq!(sb.read(".env.encrypted"), before);
 
     sb.run(&["unset", "C"]).ok();
     assert_eq!(status_sync(&sb), "encrypted_changed");
-    sb.run(&["encrypt"]).code(8);
+    sb.run(&["encrypt"]).code(exit_code(Code::Refused));
     sb.run(&["decrypt", "-q"]).ok();
     assert_eq!(sb.read(".env"), b"A=1\nB=two-set-value\n");
     assert_eq!(status_sync(&sb), "in_sync");
@@ -139,7 +142,7 @@ fn set_in_a_clone_without_a_sync_record_starts_one_like_edit() {
     sb.run(&["encrypt", "-q", "--ledger", "other.db"]).ok();
     set(&sb, "B", "two-set-value", &[]).ok();
     assert_eq!(status_sync(&sb), "encrypted_changed");
-    sb.run(&["encrypt"]).code(8);
+    sb.run(&["encrypt"]).code(exit_code(Code::Refused));
 }
 
 #[test]
@@ -333,11 +336,15 @@ fn after_rotate_a_local_edit_is_still_told_from_a_set() {
     assert_eq!(status_sync(&sb), "in_sync");
     set(&sb, "B", "two-after-rotate", &[]).ok();
     assert_eq!(status_sync(&sb), "encrypted_changed");
-    sb.run(&["encrypt"]).code(8).no_leak(&["two-after-rotate"]);
+    sb.run(&["encrypt"])
+        .code(exit_code(Code::Refused))
+        .no_leak(&["two-after-rotate"]);
     sb.run(&["decrypt", "-q"]).ok();
     sb.write(".env", "A=1\nB=two-after-rotate\nC=local\n");
     assert_eq!(status_sync(&sb), "stale");
-    sb.run(&["decrypt"]).code(8).no_leak(&["local"]);
+    sb.run(&["decrypt"])
+        .code(exit_code(Code::Refused))
+        .no_leak(&["local"]);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 use crate::flow::wait_within;
 
@@ -229,6 +230,7 @@ fn python_expands_by_default_unless_no_expand_and_never_runs_command_substitutio
 #[test]
 fn the_exit_status_is_the_childs() {
     let (sb, kf) = sandbox();
+    // The child's own statuses, passed through: numbers, not envseal's codes.
     for code in [0, 1, 7, 42] {
         sb.run(&[
             "run",
@@ -283,23 +285,23 @@ fn a_signal_to_envseal_reaches_the_command_because_it_is_the_command() {
 fn fails_closed_without_running_anything() {
     let (sb, kf) = sandbox();
     let touch = ["--", "touch", "ran"];
-    let cases: Vec<(&str, Vec<&str>, i32)> = vec![
-        ("no key", vec![], 3),
-        ("wrong key", vec!["--key-file", "wrong.key"], 4),
+    let cases: Vec<(&str, Vec<&str>, Code)> = vec![
+        ("no key", vec![], Code::KeyMissing),
+        ("wrong key", vec!["--key-file", "wrong.key"], Code::WrongKey),
         (
             "tampered",
             vec!["-f", "tampered.encrypted", "--key-file", &kf],
-            5,
+            Code::Integrity,
         ),
         (
             "missing file",
             vec!["-f", "missing.encrypted", "--key-file", &kf],
-            6,
+            Code::Io,
         ),
         (
             "not encrypted",
             vec!["-f", "plain.txt", "--key-file", &kf],
-            7,
+            Code::BadInput,
         ),
     ];
     sb.key_file("wrong.key", &test_key(51));
@@ -313,7 +315,7 @@ fn fails_closed_without_running_anything() {
         all.extend(args);
         all.extend(touch);
         let run = sb.run(&all);
-        run.code(code);
+        run.code(exit_code(code));
         assert!(!sb.path("ran").exists(), "{what}: the command ran");
         run.no_leak(&["from-file", "exported-value"]);
     }

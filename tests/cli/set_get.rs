@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Run, Sandbox};
 use crate::flow::{git, have_script, Pty};
 
@@ -312,7 +313,7 @@ fn a_one_value_set_is_a_two_line_git_diff() {
         git(&sb, &["diff", "--numstat"]).trim(),
         "1\t2\t.env.encrypted"
     );
-    sb.run(&["get", "OTHER"]).code(1);
+    sb.run(&["get", "OTHER"]).code(exit_code(Code::CheckFailed));
 }
 
 #[test]
@@ -332,7 +333,7 @@ fn set_keeps_the_prefix_the_inline_comment_and_crlf_and_after_places_a_new_key()
     );
     // --after a key that is not there changes nothing.
     let before = sb.read(".env.encrypted");
-    set(&sb, "Q", "q", &["--key-file", "k.key", "--after", "NOPE"]).code(2);
+    set(&sb, "Q", "q", &["--key-file", "k.key", "--after", "NOPE"]).code(exit_code(Code::Usage));
     assert_eq!(sb.read(".env.encrypted"), before);
 }
 
@@ -341,7 +342,8 @@ fn a_value_on_the_command_line_is_refused_without_echoing_it() {
     let sb = sealed_with(&[]);
     let before = sb.read(".env.encrypted");
     let run = sb.run(&["set", "API_TOKEN", "hunter2-in-argv"]);
-    run.code(2).no_leak(&["hunter2-in-argv"]);
+    run.code(exit_code(Code::Usage))
+        .no_leak(&["hunter2-in-argv"]);
     assert!(run.stderr.contains("argv is visible"), "{}", run.stderr);
     assert!(run.stderr.contains("--from-file"), "{}", run.stderr);
     assert_eq!(sb.read(".env.encrypted"), before, "nothing written");
@@ -351,7 +353,7 @@ fn a_value_on_the_command_line_is_refused_without_echoing_it() {
 fn get_exits_1_when_absent_and_json_gives_key_and_value() {
     let sb = sealed_with(&[("K", "v \"q\"\n")]);
     let run = sb.run(&["get", "MISSING"]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     assert!(run.stdout.is_empty());
     let run = sb.run(&["get", "K", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&run.ok().stdout).unwrap();
@@ -365,7 +367,8 @@ fn get_exits_1_when_absent_and_json_gives_key_and_value() {
         sb.run(&["get", "D", "--key-file", "k.key"]).ok().stdout,
         b"two"
     );
-    sb.run(&["get", "BARE", "--key-file", "k.key"]).code(1);
+    sb.run(&["get", "BARE", "--key-file", "k.key"])
+        .code(exit_code(Code::CheckFailed));
     // set replaces the assignment that wins.
     set(&sb, "D", "three", &["--key-file", "k.key"]).ok();
     assert_eq!(
@@ -373,8 +376,10 @@ fn get_exits_1_when_absent_and_json_gives_key_and_value() {
         b"three"
     );
     sb.run(&["unset", "D", "--key-file", "k.key"]).ok();
-    sb.run(&["get", "D", "--key-file", "k.key"]).code(1);
-    sb.run(&["unset", "D", "--key-file", "k.key"]).code(1);
+    sb.run(&["get", "D", "--key-file", "k.key"])
+        .code(exit_code(Code::CheckFailed));
+    sb.run(&["unset", "D", "--key-file", "k.key"])
+        .code(exit_code(Code::CheckFailed));
 }
 
 #[test]
@@ -382,7 +387,8 @@ fn set_and_unset_are_in_the_ledger_by_key_name_never_the_value() {
     let secret = "ledger-must-not-hold-this-9f8e7d";
     let sb = sealed_with(&[("API_TOKEN", secret)]);
     sb.run(&["unset", "API_TOKEN"]).ok();
-    sb.run(&["set", "API_TOKEN", "argv-value-xyz"]).code(2);
+    sb.run(&["set", "API_TOKEN", "argv-value-xyz"])
+        .code(exit_code(Code::Usage));
     let db = rusqlite::Connection::open(sb.path(".envseal/ledger.db")).unwrap();
     let rows: Vec<(String, String, String)> = db
         .prepare("SELECT operation, outcome, detail FROM events WHERE operation IN ('set','unset') ORDER BY id")
@@ -477,7 +483,8 @@ fn stdin_loses_one_final_newline_and_from_file_keeps_every_byte() {
         b"-----BEGIN KEY-----\nabc\n-----END KEY-----\n"
     );
     sb.write("bin", b"a\0b");
-    sb.run(&["set", "BIN", "--from-file", "bin"]).code(7);
+    sb.run(&["set", "BIN", "--from-file", "bin"])
+        .code(exit_code(Code::BadInput));
 }
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -496,7 +503,7 @@ fn on_a_terminal_set_prompts_hidden_twice_and_get_asks_before_printing() {
     std::thread::sleep(Duration::from_millis(300));
     pty.send("typed value 'q'\n");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 0, "{out:?}");
+    assert_eq!(code, exit_code(Code::Ok), "{out:?}");
     assert!(!out.contains("typed value"), "echoed: {out:?}");
     assert_eq!(
         sb.run(&["get", "TYPED_SECRET"]).ok().stdout,
@@ -508,17 +515,17 @@ fn on_a_terminal_set_prompts_hidden_twice_and_get_asks_before_printing() {
     pty.expect("Go on?", LIMIT);
     pty.send("n");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 8, "{out:?}");
+    assert_eq!(code, exit_code(Code::Refused), "{out:?}");
     assert!(!out.contains("typed value"), "{out:?}");
     let mut pty = Pty::spawn(&sb, &["get", "TYPED_SECRET"], &[]);
     pty.expect("Go on?", LIMIT);
     pty.send("y");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 0, "{out:?}");
+    assert_eq!(code, exit_code(Code::Ok), "{out:?}");
     assert!(out.contains("typed value 'q'"), "{out:?}");
     // --yes skips the question; decrypt --stdout asks the same way.
     let (code, out) = Pty::spawn(&sb, &["get", "TYPED_SECRET", "--yes"], &[]).finish(LIMIT);
-    assert_eq!(code, 0, "{out:?}");
+    assert_eq!(code, exit_code(Code::Ok), "{out:?}");
     assert!(
         out.contains("typed value 'q'") && !out.contains("Go on?"),
         "{out:?}"
@@ -527,7 +534,7 @@ fn on_a_terminal_set_prompts_hidden_twice_and_get_asks_before_printing() {
     pty.expect("Go on?", LIMIT);
     pty.send("n");
     let (code, out) = pty.finish(LIMIT);
-    assert_eq!(code, 8, "{out:?}");
+    assert_eq!(code, exit_code(Code::Refused), "{out:?}");
     assert!(!out.contains("typed value"), "{out:?}");
 }
 
@@ -557,9 +564,9 @@ fn set_and_unset_wait_for_a_rotation_in_progress_and_change_nothing() {
         .unwrap()
         .expect("the lock is free");
     let run = set(&sb, "A", "changed", &[]);
-    run.code(9);
+    run.code(exit_code(Code::Busy));
     assert!(run.stderr.contains("rotation"), "{}", run.stderr);
-    sb.run(&["unset", "A"]).code(9);
+    sb.run(&["unset", "A"]).code(exit_code(Code::Busy));
     assert_eq!(sb.read(".env.encrypted"), before, "nothing written");
     drop(lock);
     set(&sb, "A", "changed", &[]).ok();

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::common::{exit_code, Code};
 use crate::common::{Run, Sandbox};
 use crate::flow::{git_cmd, path_with_bin};
 
@@ -163,7 +164,7 @@ fn after_a_pull_status_recommends_decrypt_and_encrypt_refuses_to_revert_the_pull
 
     assert_eq!(status_sync(&t, "bob"), "encrypted_changed");
     let check = t.run("bob", &["status", "--check"]);
-    check.code(1);
+    check.code(exit_code(Code::CheckFailed));
     let said = check.stdout_text();
     assert!(
         said.contains("run: envseal decrypt .env.encrypted"),
@@ -184,9 +185,11 @@ fn after_a_pull_status_recommends_decrypt_and_encrypt_refuses_to_revert_the_pull
     // Encrypting the old .env over the pulled file is refused and names the key only.
     let before = t.read("bob", ".env.encrypted");
     let refused = t.run("bob", &["encrypt"]);
-    refused
-        .code(8)
-        .no_leak(&["smtp.new.example", "smtp.old.example", "pw-initial-0001"]);
+    refused.code(exit_code(Code::Refused)).no_leak(&[
+        "smtp.new.example",
+        "smtp.old.example",
+        "pw-initial-0001",
+    ]);
     assert!(refused.stderr.contains("EMAIL_HOST"), "{}", refused.stderr);
     assert!(
         refused.stderr.contains("envseal decrypt"),
@@ -210,7 +213,7 @@ fn after_edit_status_recommends_decrypt_and_encrypt_needs_force() {
         .ok();
     assert_eq!(status_sync(&t, "bob"), "encrypted_changed");
     let refused = t.run("bob", &["encrypt"]);
-    refused.code(8);
+    refused.code(exit_code(Code::Refused));
     assert!(refused.stderr.contains("DEBUG"), "{}", refused.stderr);
     assert!(t.decrypted("bob").contains("DEBUG=true"));
     // --force is the way to mean it.
@@ -230,11 +233,11 @@ fn a_local_edit_status_recommends_encrypt_and_decrypt_names_what_it_would_revert
     );
     assert_eq!(status_sync(&t, "bob"), "stale");
     let check = t.run("bob", &["status", "--check"]);
-    check.code(1);
+    check.code(exit_code(Code::CheckFailed));
     assert!(check.stdout_text().contains("run: envseal encrypt .env"));
     let refused = t.run("bob", &["decrypt"]);
     refused
-        .code(8)
+        .code(exit_code(Code::Refused))
         .no_leak(&["pw-local-0002", "pw-initial-0001"]);
     assert!(refused.stderr.contains("DB_PASSWORD"), "{}", refused.stderr);
     assert!(t.read_text("bob", ".env").contains("pw-local-0002"));
@@ -279,7 +282,7 @@ fn both_sides_changed_sync_merges_key_wise_and_names_only_true_conflicts() {
     assert_eq!(status_sync(&t, "bob"), "both_changed");
     let check = t.run("bob", &["status", "--check"]);
     assert!(check.stdout_text().contains("envseal sync .env"));
-    t.run("bob", &["encrypt"]).code(8);
+    t.run("bob", &["encrypt"]).code(exit_code(Code::Refused));
 
     t.run("bob", &["sync"]).ok();
     let want = "# mail\nEMAIL_HOST=smtp.new.example\nDB_PASSWORD=pw-initial-0001\nDEBUG=true\nNEW_FLAG=1\n";
@@ -299,9 +302,11 @@ fn both_sides_changed_sync_merges_key_wise_and_names_only_true_conflicts() {
             .replace("NEW_FLAG=1", "NEW_FLAG=2"),
     );
     let conflict = t.run("bob", &["sync"]);
-    conflict
-        .code(1)
-        .no_leak(&["pw-from-edit-1", "pw-from-env-2", "pw-initial-0001"]);
+    conflict.code(exit_code(Code::CheckFailed)).no_leak(&[
+        "pw-from-edit-1",
+        "pw-from-env-2",
+        "pw-initial-0001",
+    ]);
     assert!(
         conflict.stderr.contains("DB_PASSWORD"),
         "{}",
@@ -330,7 +335,7 @@ fn after_a_pulled_rotation_and_change_status_still_recommends_decrypt() {
     t.git_at("bob", &["pull", "-q", "--no-rebase"]);
     assert_eq!(status_sync(&t, "bob"), "encrypted_changed");
     let refused = t.run("bob", &["encrypt"]);
-    refused.code(8);
+    refused.code(exit_code(Code::Refused));
     assert!(refused.stderr.contains("EMAIL_HOST"), "{}", refused.stderr);
     t.run("bob", &["decrypt", "-q"]).ok();
     assert!(t.read_text("bob", ".env").contains("smtp.new.example"));
@@ -353,7 +358,7 @@ fn without_a_sync_record_status_and_encrypt_behave_as_before() {
     // No ledger, so no sync record (it lives in the common git directory).
     let _ = fs::remove_dir_all(t.dir("carol").join(".git/envseal"));
     let refused = t.run("carol", &["sync"]);
-    refused.code(8);
+    refused.code(exit_code(Code::Refused));
     assert!(refused.stderr.contains("no record"), "{}", refused.stderr);
     assert_eq!(t.read("carol", ".env.encrypted"), before);
 }
@@ -666,9 +671,11 @@ fn an_encrypted_file_survives_every_git_line_ending_conversion_byte_for_byte() {
                 let enc = format!("{file}.encrypted");
                 let got = t.run(reader, &["decrypt", "--stdout", &enc]);
                 assert_eq!(
-                    got.code, 0,
+                    got.code,
+                    exit_code(Code::Ok),
                     "{} / {file} / {reader}: {}",
-                    s.name, got.stderr
+                    s.name,
+                    got.stderr
                 );
                 assert_eq!(
                     got.stdout,
@@ -699,7 +706,8 @@ fn a_converted_file_that_was_also_tampered_with_still_fails() {
     let text = t.read_text("w", ".env.encrypted");
     let converted = text.replace('\n', "\r\n").replace("B=ENC", "C=ENC");
     t.write("w", ".env.encrypted", converted);
-    t.run("w", &["decrypt", "--stdout"]).code(5);
+    t.run("w", &["decrypt", "--stdout"])
+        .code(exit_code(Code::Integrity));
 }
 
 /// The independent Python decoder (scripts/v1_reference.py) reads a converted file too.

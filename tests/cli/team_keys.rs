@@ -6,6 +6,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
+use crate::common::{exit_code, Code};
 use crate::common::{test_key, Sandbox};
 use crate::flow::{git, init_repo, run_stdin, Pty};
 
@@ -75,7 +76,7 @@ fn key_import_and_list_never_show_the_key() {
     // Not a key: exit 3, and the text is not echoed.
     sb.write("not-a-key", "hunter2-is-not-a-key\n");
     let bad = sb.run(&["key", "import", "not-a-key"]);
-    bad.code(3);
+    bad.code(exit_code(Code::KeyMissing));
     assert!(!bad.stderr.contains("hunter2"), "{}", bad.stderr);
     let list = sb.run(&["key", "list"]);
     let text = list.ok().stdout_text();
@@ -111,7 +112,7 @@ fn encrypt_with_several_keys_uses_the_projects_key_or_lists_the_candidates() {
     sb.write(".env.staging", ENV);
     // Nothing says which: the error lists both ids.
     let run = sb.run(&["encrypt", ".env.staging"]);
-    run.code(3);
+    run.code(exit_code(Code::KeyMissing));
     assert!(
         run.stderr.contains(&a.id().to_string()) && run.stderr.contains(&b.id().to_string()),
         "{}",
@@ -186,7 +187,7 @@ fn a_teammate_whose_key_was_rotated_away_is_told_so() {
         .unwrap();
     assert!(status.success());
     let out = in_repo(&["decrypt", "--stdout"]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(exit_code(Code::KeyMissing)));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let old_id = String::from_utf8_lossy(&bob.run(&["key", "list"]).stdout).into_owned();
     let old_id = old_id.split_whitespace().next().unwrap().to_owned();
@@ -215,11 +216,11 @@ fn a_key_pasted_as_key_file_is_never_printed() {
     }
     // A stray --key gets --key-file suggested, without its value.
     let run = sb.run(&["decrypt", "--key", text.as_str()]);
-    run.code(2);
+    run.code(exit_code(Code::Usage));
     assert!(run.stderr.contains("--key-file"), "{}", run.stderr);
     run.no_leak(&[text.as_str()]);
     let run = sb.run(&["decrypt", &format!("--key={text}")]);
-    run.code(2);
+    run.code(exit_code(Code::Usage));
     run.no_leak(&[text.as_str()]);
 }
 
@@ -227,7 +228,7 @@ fn a_key_pasted_as_key_file_is_never_printed() {
 fn decrypt_of_a_missing_file_says_it_is_missing_first() {
     let sb = Sandbox::new();
     let run = sb.run(&["decrypt", ".env.encrpyted"]);
-    run.code(6);
+    run.code(exit_code(Code::Io));
     assert!(run.stderr.contains(".env.encrpyted"), "{}", run.stderr);
     assert!(run.stderr.contains("No such file"), "{}", run.stderr);
 }
@@ -240,6 +241,8 @@ fn run_exits_127_for_a_missing_command_and_126_for_one_that_cannot_run() {
     sb.run(&["encrypt", "-q", "--key-file", "k.key"]).ok();
     sb.write("script.sh", "#!/bin/sh\necho hi\n");
     fs::create_dir_all(sb.path("adir")).unwrap();
+    // 127 and 126 stay numbers: the shell convention under test (sh says the same),
+    // not an envseal exit code.
     for (cmd, want) in [
         ("no-such-command-envseal", 127),
         ("./script.sh", 126),
@@ -287,9 +290,9 @@ fn dash_f_means_file_everywhere_and_force_has_no_short_form() {
         "--key-file",
         "k.key",
     ]);
-    run.code(8);
+    run.code(exit_code(Code::Refused));
     assert_eq!(sb.read(".env.production"), b"API_TOKEN=changed-locally\n");
-    sb.run(&["rotate", "-f"]).code(2);
+    sb.run(&["rotate", "-f"]).code(exit_code(Code::Usage));
 }
 
 /// A pseudo-terminal at end of input when the key is asked for: no key (exit 3), not an
@@ -313,7 +316,7 @@ fn end_of_input_at_the_key_prompt_is_no_key() {
         pty.send("\x04");
     }
     let (code, out) = pty.finish(Duration::from_secs(10));
-    assert_eq!(code, 3, "{out}");
+    assert_eq!(code, exit_code(Code::KeyMissing), "{out}");
     assert!(out.contains("no key found"), "{out}");
     assert!(!out.contains("/dev/tty"), "{out}");
 }
@@ -442,7 +445,7 @@ fn declining_to_reopen_the_editor_keeps_the_edit() {
     pty.expect("Reopen the editor?", Duration::from_secs(10));
     pty.send("n");
     let (code, out) = pty.finish(Duration::from_secs(10));
-    assert_eq!(code, 7, "{out}");
+    assert_eq!(code, exit_code(Code::BadInput), "{out}");
     assert_eq!(sb.read(".env.encrypted"), before);
     let out = out.replace("\r\n", "\n");
     let kept = out

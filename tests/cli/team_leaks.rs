@@ -6,6 +6,7 @@
 use std::fs;
 
 use crate::common::Sandbox;
+use crate::common::{exit_code, Code};
 use crate::flow::{git, git_timed, init_repo, run_stdin};
 
 const DJANGO_ENV: &str = "\
@@ -177,7 +178,7 @@ fn mask_check_respects_not_sensitive_allow_and_all_values() {
         "manage.py",
         "settings.py",
     ]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     assert_eq!(run.stdout_text(), "settings.py:3: STRIPE_PUBLISHABLE_KEY\n");
     assert!(
         run.stderr
@@ -195,7 +196,7 @@ fn mask_check_respects_not_sensitive_allow_and_all_values() {
         "manage.py",
         "settings.py",
     ]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     let out = run.stdout_text();
     for want in [
         "manage.py:9: DJANGO_SETTINGS_MODULE",
@@ -279,6 +280,6 @@ fn whole_line_secrets_are_masked_in_the_view_filter_and_check() {
         "pasted: ghp_16C7e42F292c6912E7710c838347Ae178B4a\nALLOWED_ORIGINS\n",
     );
     let run = sb.run(&["mask", "--check", "--secrets", ".env", "notes.md"]);
-    run.code(1);
+    run.code(exit_code(Code::CheckFailed));
     assert_eq!(run.stdout_text(), "notes.md:1: .env:7\n");
 }

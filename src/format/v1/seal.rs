@@ -62,7 +62,7 @@ fn token_len(n: usize) -> usize {
 /// A comment that may stay readable: not one that reads like an assignment, and not one
 /// the decoder would take for an encrypted line.
 fn is_plain_comment(line: &LineRef<'_>) -> bool {
-    let body = line.text.trim_start_matches(dotenv::is_hspace);
+    let body = line.expose_text().trim_start_matches(dotenv::is_hspace);
     !line.is_commented_assignment() && !body.starts_with("#ENC[") && !body.starts_with("#envseal:")
 }
 
@@ -84,9 +84,9 @@ fn shape<'l>(line: &LineRef<'l>, opts: Options) -> Shape<'l> {
         Kind::Blank => Shape::Verbatim,
         Kind::Comment if !opts.encrypt_comments && is_plain_comment(line) => Shape::Verbatim,
         Kind::Assignment { key, value } => Shape::Value {
-            prefix: &line.text[..value.start],
-            key: &line.text[key.clone()],
-            value: &line.text[value.clone()],
+            prefix: &line.expose_text()[..value.start],
+            key: &line.expose_text()[key.clone()],
+            value: &line.expose_text()[value.clone()],
         },
         _ => Shape::WholeLine,
     }
@@ -97,9 +97,9 @@ fn shape<'l>(line: &LineRef<'l>, opts: Options) -> Shape<'l> {
 pub(super) fn sealed_len(line: &LineRef<'_>, opts: Options) -> usize {
     line.eol.as_str().len()
         + match shape(line, opts) {
-            Shape::Verbatim => line.text.len(),
+            Shape::Verbatim => line.expose_text().len(),
             Shape::Value { prefix, value, .. } => prefix.len() + token_len(value.len()),
-            Shape::WholeLine => 1 + token_len(line.text.len()),
+            Shape::WholeLine => 1 + token_len(line.expose_text().len()),
         }
 }
 
@@ -115,14 +115,14 @@ pub(super) fn seal_line<'l>(
     seal: &mut SealValue<'_, 'l>,
 ) -> Result<(), FormatError> {
     match shape(line, opts) {
-        Shape::Verbatim => out.push_str(line.text),
+        Shape::Verbatim => out.push_str(line.expose_text()),
         Shape::Value { prefix, key, value } => {
             out.push_str(prefix);
             seal(out, Some(key), value)?;
         }
         Shape::WholeLine => {
             out.push('#');
-            seal(out, None, line.text)?;
+            seal(out, None, line.expose_text())?;
         }
     }
     out.push_str(line.eol.as_str());
@@ -365,7 +365,7 @@ pub(super) fn encrypt_stream_with(
                 let _ = job_tx.send(Job {
                     index: jobs,
                     offset: chunk.offset,
-                    len: chunk.text.len(),
+                    len: chunk.len(),
                     first_number: chunk.first_number,
                     lines: chunk.lines,
                 });

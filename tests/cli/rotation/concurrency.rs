@@ -6,6 +6,7 @@ use envseal::key::KeyId;
 use envseal::ledger::{Operation, Outcome, RotationStatus};
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 /// Three files under one key, which is both in the keyring and in `old.key`.
 fn three_files(p: &Project, rng: &mut Rng) -> (envseal::key::Key, Vec<(String, Vec<u8>)>) {
@@ -43,7 +44,10 @@ fn two_rotations_at_once_one_wins_the_other_fails_cleanly() {
     };
     let (a, b) = (spawn(), spawn());
     let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
-    let winners: Vec<_> = outs.iter().filter(|o| code(o) == 0).collect();
+    let winners: Vec<_> = outs
+        .iter()
+        .filter(|o| code(o) == exit_code(Code::Ok))
+        .collect();
     assert_eq!(
         winners.len(),
         1,
@@ -51,7 +55,10 @@ fn two_rotations_at_once_one_wins_the_other_fails_cleanly() {
         describe(&outs[0]),
         describe(&outs[1])
     );
-    let loser = outs.iter().find(|o| code(o) != 0).unwrap();
+    let loser = outs
+        .iter()
+        .find(|o| code(o) != exit_code(Code::Ok))
+        .unwrap();
     // 9: still locked after 2 s; 4: it got the lock after the winner finished and found
     // no file under the old key any more. Either way it changed nothing.
     assert!(
@@ -95,7 +102,7 @@ fn rotate_while_the_rotation_lock_is_held_exits_busy_and_changes_nothing() {
     .expect("nobody else holds it");
     let out = p.run(["rotate", "--force"]);
     drop(lock);
-    assert_eq!(code(&out), 9, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Busy), "{}", describe(&out));
     assert!(stderr(&out).contains("another envseal rotation is running"));
     for ((f, _), b) in files.iter().zip(&before) {
         assert!(p.read(f) == *b, "{f} changed");
@@ -128,7 +135,12 @@ fn parallel_decrypts_record_every_event_and_keep_the_ledger_intact() {
                 for i in 0..EACH {
                     let dest = format!("out-{t}-{i}.env");
                     let out = p.run(["decrypt", ".env.encrypted", "-o", dest.as_str()]);
-                    assert_eq!(code(&out), 0, "thread {t} run {i}:\n{}", describe(&out));
+                    assert_eq!(
+                        code(&out),
+                        exit_code(Code::Ok),
+                        "thread {t} run {i}:\n{}",
+                        describe(&out)
+                    );
                     assert!(p.read(&dest) == body.as_bytes(), "thread {t} run {i}");
                     assert!(
                         !stderr(&out).contains("ledger was not updated"),
@@ -141,7 +153,7 @@ fn parallel_decrypts_record_every_event_and_keep_the_ledger_intact() {
     });
 
     let out = p.run(["decrypt", ".env.encrypted", "--stdout"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     let ledger = p.ledger().unwrap();
     assert_eq!(
         ledger.event_count().unwrap(),

@@ -15,6 +15,7 @@ use envseal::key::KeyId;
 use envseal::ledger::RotationStatus;
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 /// Plaintext, encrypted name, number of values, value length. Sized so that one debug-build
 /// rotation takes some tens of milliseconds here (its fsyncs dominate); bigger files only
@@ -195,7 +196,12 @@ fn sigkill_at_any_instant_leaves_every_file_decryptable_and_the_rotation_recover
                 ("--abort", RotationStatus::RolledBack)
             };
             let out = p.run(["rotate", flag, "--force"]);
-            assert_eq!(code(&out), 0, "{ctx}: rotate {flag}:\n{}", describe(&out));
+            assert_eq!(
+                code(&out),
+                exit_code(Code::Ok),
+                "{ctx}: rotate {flag}:\n{}",
+                describe(&out)
+            );
             for ((f, plain), old) in FILES.iter().zip(&plaintexts).zip(&old_bytes) {
                 let now = p.read(f.1);
                 if resume_next {

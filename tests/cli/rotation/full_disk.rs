@@ -8,6 +8,7 @@ use std::process::Command;
 use envseal::ledger::RotationStatus;
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 /// Limit in KiB (bash's `ulimit -f` unit). The ledger's WAL for one failed rotation stays
 /// well under it; the big file is several times over.
@@ -64,7 +65,7 @@ fn rotate_with_file_limit(p: &Project, extra: &[&str]) -> std::process::Output {
 
 fn assert_failed_cleanly(s: &Setup, out: &std::process::Output) {
     let p = &s.p;
-    assert_eq!(code(out), 6, "{}", describe(out));
+    assert_eq!(code(out), exit_code(Code::Io), "{}", describe(out));
     assert!(
         stderr(out).contains("before any file was replaced"),
         "{}",

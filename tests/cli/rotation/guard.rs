@@ -14,6 +14,7 @@ use envseal::key::Key;
 use envseal::ledger::{NewRotation, RotationStatus};
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 const PLAIN: &str = "API_TOKEN=value-one-123456\nDB_PASSWORD=pw-two-abcdef\n";
 const STAGING: &str = "API_TOKEN=staging-value-777\n";
@@ -74,7 +75,7 @@ fn a_concurrent_edit_does_not_write_a_file_back_under_the_key_a_rotation_retired
         .write_all(b"go\n")
         .unwrap();
     let out = edit.wait_with_output().unwrap();
-    assert_eq!(code(&out), 8, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Refused), "{}", describe(&out));
     let err = stderr(&out);
     assert!(err.contains("changed while it was being edited"), "{err}");
     // The edit is kept, and the message says where.
@@ -117,7 +118,7 @@ fn encrypt_waits_for_the_project_write_lock_a_rotation_holds() {
     assert_eq!(p.read(".env.encrypted"), before, "written under the lock");
     drop(lock);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert_eq!(
         open(&p.read(".env.encrypted"), &k).unwrap(),
         b"API_TOKEN=changed-while-locked\n"
@@ -134,7 +135,7 @@ fn rotate_stops_before_anything_changes_when_a_file_fails_its_integrity_check() 
     p.write(".env.staging.encrypted", &tampered);
     let before = (p.read(".env.encrypted"), p.keyring_files());
     let out = p.run(["rotate", "--force", "--reason", "q4"]);
-    assert_eq!(code(&out), 5, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Integrity), "{}", describe(&out));
     let err = stderr(&out);
     assert!(err.contains(".env.staging.encrypted"), "{err}");
     assert!(err.contains("before anything changed"), "{err}");
@@ -152,7 +153,12 @@ fn status_check_reports_a_file_left_under_a_key_a_rotation_retired() {
     let backup = backups_of(&p, ".env.staging.encrypted").pop().unwrap();
     std::fs::copy(&backup, p.path(".env.staging.encrypted")).unwrap();
     let out = p.run(["status", "--check"]);
-    assert_eq!(code(&out), 1, "{}", describe(&out));
+    assert_eq!(
+        code(&out),
+        exit_code(Code::CheckFailed),
+        "{}",
+        describe(&out)
+    );
     let text = stdout(&out);
     assert!(text.contains(".env.staging.encrypted"), "{text}");
     assert!(
@@ -184,7 +190,7 @@ fn status_check_does_not_report_files_a_partial_rotation_left_out() {
     ]);
     assert_eq!(kid_of(&p.read(".env.staging.encrypted")), Some(old.id()));
     let out = p.run(["status", "--check"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
 }
 
 /// What a rotation killed after replacing `.env.encrypted` (but not the staging file)
@@ -251,7 +257,7 @@ fn abort_works_when_the_new_key_of_an_unfinished_rotation_is_gone_and_no_file_us
     std::fs::remove_file(&new_path).unwrap();
     let before = (p.read(".env.encrypted"), p.read(".env.staging.encrypted"));
     let out = p.run(["rotate", "--abort", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert_eq!(
         (p.read(".env.encrypted"), p.read(".env.staging.encrypted")),
         before
@@ -267,10 +273,15 @@ fn abort_without_the_new_key_restores_the_files_that_use_it_from_their_backups()
     let original = p.read(".env.encrypted.backup_20261201T000000Z");
     // --resume cannot finish without the key: it says so and points at --abort.
     let out = p.run(["rotate", "--resume", "--force"]);
-    assert_eq!(code(&out), 3, "{}", describe(&out));
+    assert_eq!(
+        code(&out),
+        exit_code(Code::KeyMissing),
+        "{}",
+        describe(&out)
+    );
     assert!(stderr(&out).contains("--abort"), "{}", describe(&out));
     let out = p.run(["rotate", "--abort", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert!(
         stderr(&out).contains("restored .env.encrypted"),
         "{}",
@@ -297,7 +308,12 @@ fn abort_without_the_new_key_and_without_a_backup_names_the_files_and_changes_no
     std::fs::remove_file(&new_path).unwrap();
     let before = p.read(".env.encrypted");
     let out = p.run(["rotate", "--abort", "--force"]);
-    assert_eq!(code(&out), 3, "{}", describe(&out));
+    assert_eq!(
+        code(&out),
+        exit_code(Code::KeyMissing),
+        "{}",
+        describe(&out)
+    );
     let err = stderr(&out);
     assert!(
         err.contains(".env.encrypted use the missing new key"),
@@ -311,7 +327,7 @@ fn abort_without_the_new_key_and_without_a_backup_names_the_files_and_changes_no
 fn leftovers_are_removed(flag: &str) {
     let (p, old, new, _) = crashed_rotation(true, true);
     let out = p.run(["rotate", flag, "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     let err = stderr(&out);
     for name in [
         "..env.staging.encrypted.Xa9Q2w.tmp",
@@ -357,7 +373,7 @@ fn resume_puts_back_a_new_key_found_only_in_its_temporary_file() {
     let (p, _old, new, new_path) = crashed_rotation(true, true);
     std::fs::remove_file(&new_path).unwrap();
     let out = p.run(["rotate", "--resume", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     let back = envseal::key::read_key_file(&new_path, &mut |_| {}).unwrap();
     assert_eq!(back.id(), new.id());
     assert_eq!(

@@ -5,6 +5,7 @@ use envseal::key::Key;
 use envseal::ledger::{Ledger, NewRotation, RotationId, RotationStatus};
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 const FILES: [&str; 3] = [".env", ".env.staging", "sub/.env"];
 
@@ -42,7 +43,7 @@ fn rotate_without_force_and_without_a_terminal_refuses_and_changes_nothing() {
     let before = snapshot(&p, &files);
     let keys = p.keyring_files();
     let out = p.run(["rotate"]);
-    assert_eq!(code(&out), 8, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Refused), "{}", describe(&out));
     assert!(stderr(&out).contains("--force"), "{}", describe(&out));
     assert_unchanged(&p, &files, &before);
     assert_eq!(p.keyring_files(), keys, "a key was created");
@@ -66,7 +67,7 @@ fn rotate_named_files_one_under_another_key_fails_before_changing_anything() {
         ".env.encrypted",
         ".env.other.encrypted",
     ]);
-    assert_eq!(code(&out), 4, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::WrongKey), "{}", describe(&out));
     assert!(
         stderr(&out).contains("nothing was changed"),
         "{}",
@@ -189,7 +190,7 @@ fn a_backup_name_already_taken_does_not_fail_the_rotation() {
         }
     }
     let out = p.run(["rotate", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     for path in &taken {
         assert_eq!(std::fs::read(path).unwrap(), b"an earlier backup");
     }
@@ -271,10 +272,13 @@ fn resume_finishes_a_mixed_rotation() {
     );
     assert!(stderr(&out).contains("--resume"));
     let out = p.run(["rotate", "--resume", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert_all_under(&p, &files, &new);
     assert_eq!(status_of(&p, id), RotationStatus::Completed);
-    assert_eq!(p.run(["status", "--check"]).status.code(), Some(0));
+    assert_eq!(
+        p.run(["status", "--check"]).status.code(),
+        Some(exit_code(Code::Ok))
+    );
 }
 
 #[test]
@@ -283,7 +287,7 @@ fn abort_undoes_a_mixed_rotation() {
     let (old, _, files, id) = interrupted(&p, true, true);
     let untouched = [p.read(&files[0].0), p.read(&files[2].0)];
     let out = p.run(["rotate", "--abort", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert_all_under(&p, &files, &old);
     assert!(p.read(&files[0].0) == untouched[0] && p.read(&files[2].0) == untouched[1]);
     assert_eq!(status_of(&p, id), RotationStatus::RolledBack);
@@ -297,7 +301,7 @@ fn resume_finishes_a_rotation_that_crashed_before_in_progress() {
     let p = Project::git();
     let (_, new, files, id) = interrupted(&p, false, false);
     let out = p.run(["rotate", "--resume", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert_all_under(&p, &files, &new);
     assert_eq!(status_of(&p, id), RotationStatus::Completed);
 }
@@ -308,7 +312,7 @@ fn abort_of_a_rotation_that_crashed_before_in_progress_changes_no_file() {
     let (_, _, files, id) = interrupted(&p, false, false);
     let before = snapshot(&p, &files);
     let out = p.run(["rotate", "--abort", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     assert_unchanged(&p, &files, &before);
     assert_eq!(status_of(&p, id), RotationStatus::RolledBack);
 }
@@ -320,7 +324,7 @@ fn resume_or_abort_with_nothing_unfinished_does_nothing() {
     let before = snapshot(&p, &files);
     for flag in ["--resume", "--abort"] {
         let out = p.run(["rotate", flag, "--force"]);
-        assert_eq!(code(&out), 0, "{}", describe(&out));
+        assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
         assert!(stderr(&out).contains("nothing to do"));
     }
     assert_unchanged(&p, &files, &before);
@@ -345,7 +349,7 @@ fn the_ledger_records_where_the_new_key_is_as_an_absolute_path() {
         )
         .output()
         .unwrap();
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     let expected = p.root.join("next.key");
     assert_eq!(
         json(&out)["new_key_location"],

@@ -5,6 +5,7 @@
 use base64::Engine;
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 fn encodings(bytes: &[u8]) -> Vec<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -63,7 +64,7 @@ fn the_ledger_never_holds_a_value_or_a_key() {
         "--key-file",
         wrong.to_str().unwrap(),
     ]);
-    assert_eq!(code(&out), 4, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::WrongKey), "{}", describe(&out));
     outputs.extend([out.stdout, out.stderr]);
     let out = p.ok([
         "rotate",
@@ -84,7 +85,7 @@ fn the_ledger_never_holds_a_value_or_a_key() {
         new_file.to_str().unwrap(),
         ".env.encrypted",
     ]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(code(&out), exit_code(Code::Ok), "{}", describe(&out));
     outputs.extend([out.stdout, out.stderr]);
     for args in [
         &["status"][..],

@@ -6,6 +6,7 @@ use serde_json::Value;
 use envseal::ledger::{Ledger, NewRotation};
 
 use super::support::*;
+use crate::common::{exit_code, Code};
 
 /// A git project whose `.env` is encrypted with a keyring key and in sync: no problems.
 fn healthy() -> (Project, envseal::key::Key) {
@@ -33,7 +34,7 @@ fn check(p: &Project) -> (i32, Vec<String>, Vec<String>) {
 fn check_passes_on_a_healthy_project() {
     let (p, _) = healthy();
     let (code, lines, kinds) = check(&p);
-    assert_eq!((code, lines, kinds), (0, vec![], vec![]));
+    assert_eq!((code, lines, kinds), (exit_code(Code::Ok), vec![], vec![]));
 }
 
 #[test]
@@ -41,7 +42,7 @@ fn check_fails_on_a_stale_encrypted_file() {
     let (p, _) = healthy();
     p.write(".env", "DB_PASSWORD=hunter3\nDEBUG=0\n");
     let (code, lines, kinds) = check(&p);
-    assert_eq!(code, 1);
+    assert_eq!(code, exit_code(Code::CheckFailed));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with(".env.encrypted:"), "{lines:?}");
     assert!(!lines[0].contains("hunter"), "{lines:?}");
@@ -53,7 +54,7 @@ fn check_fails_on_an_overdue_key() {
     let (p, _) = healthy();
     p.write(".envseal/config.toml", "rotation_interval_days = 0\n");
     let (code, lines, kinds) = check(&p);
-    assert_eq!(code, 1);
+    assert_eq!(code, exit_code(Code::CheckFailed));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains(".env.encrypted") && lines[0].contains("overdue"));
     assert_eq!(kinds, ["overdue"]);
@@ -64,7 +65,7 @@ fn check_fails_on_a_plaintext_env_tracked_by_git() {
     let (p, _) = healthy();
     p.git_ok(&["add", "-f", ".env"]);
     let (code, lines, kinds) = check(&p);
-    assert_eq!(code, 1);
+    assert_eq!(code, exit_code(Code::CheckFailed));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with(".env:"), "{lines:?}");
     assert_eq!(kinds, ["tracked_plaintext"]);
@@ -85,7 +86,7 @@ fn check_fails_on_an_unfinished_rotation() {
         })
         .unwrap();
     let (code, lines, kinds) = check(&p);
-    assert_eq!(code, 1);
+    assert_eq!(code, exit_code(Code::CheckFailed));
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("unfinished") && lines[0].contains("--resume"));
     assert_eq!(kinds, ["unfinished_rotation"]);

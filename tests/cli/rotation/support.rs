@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::common::{exit_code, Code};
 use envseal::key::{Key, KeyId};
 use envseal::ledger::Ledger;
 
@@ -101,7 +102,12 @@ impl Project {
         S: AsRef<std::ffi::OsStr>,
     {
         let out = self.run(args);
-        assert_eq!(code(&out), 0, "envseal failed:\n{}", describe(&out));
+        assert_eq!(
+            code(&out),
+            exit_code(Code::Ok),
+            "envseal failed:\n{}",
+            describe(&out)
+        );
         out
     }
 

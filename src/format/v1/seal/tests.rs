@@ -83,7 +83,10 @@ fn check_against_whole_file(bytes: &[u8], opts: Options, chunk_size: usize, work
             assert_eq!(stats.lines, doc.lines.len());
             assert_eq!(
                 stats.values,
-                doc.lines.iter().filter(|l| l.raw_value().is_some()).count()
+                doc.lines
+                    .iter()
+                    .filter(|l| l.expose_raw_value().is_some())
+                    .count()
             );
         }
         (Err(a), Err(StreamError::Parse(b))) => assert_eq!(a, b),
