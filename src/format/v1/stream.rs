@@ -19,21 +19,21 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use zeroize::Zeroizing;
 
+use super::mac::DocMac;
 use super::slot::Identity;
 use super::{
-    corrupt, decode_part, find_slot, hkdf32, parse, FormatError, Lines, SecretText, MAC_DOMAIN,
+    corrupt, decode_part, find_slot, hkdf32, parse, DataKey, Entry, FormatError, Header, SecretText,
 };
+use crate::dotenv::eol::{count_lines, cut_point, lines_in};
 use crate::format::Plaintext;
 use crate::key::Key;
 
-/// Files from this size on are worth the threads (smaller ones are read whole).
-pub const STREAM_FROM: u64 = 1024 * 1024;
+pub use crate::format::STREAM_FROM;
 
 /// Bytes read per chunk; chunks end at a line end, so they are a little shorter.
-const CHUNK: usize = 512 * 1024;
+pub(super) const CHUNK: usize = 512 * 1024;
 
 /// The first chunk is at least this long (it must hold the header).
 const HEAD: usize = 64 * 1024;
@@ -97,7 +97,73 @@ struct Work {
     start: usize,
 }
 
-type Decoded = (usize, Result<Vec<u8>, FormatError>);
+/// One chunk decoded: its plaintext, and its entries when they are kept.
+type Decoded = (usize, Result<(Vec<u8>, Option<Kept>), FormatError>);
+
+/// The entries of a file (or of a chunk), kept for re-encryption: see [`super::Opened`].
+#[derive(Default)]
+pub(super) struct Kept {
+    pub(super) entries: Vec<Entry>,
+    /// The plaintext of every entry, back to back (secret: wiped on drop).
+    pub(super) values: Zeroizing<String>,
+    /// Key names and tokens, back to back (both are in the encrypted file anyway).
+    pub(super) public: String,
+}
+
+impl Kept {
+    fn record(&mut self, name: Option<&str>, plain: &str, token: &str) {
+        let public = &mut self.public;
+        let mut push = |s: &str| {
+            public.push_str(s);
+            public.len() - s.len()..public.len()
+        };
+        let aad_name = name.map(&mut push);
+        let token = push(token);
+        push_secret(&mut self.values, plain);
+        let end = self.values.len();
+        self.entries.push(Entry {
+            aad_name,
+            plaintext: end - plain.len()..end,
+            token,
+        });
+    }
+
+    /// Append another chunk's entries (their ranges moved past this one's arenas).
+    fn append(&mut self, other: Kept) {
+        let (v, p) = (self.values.len(), self.public.len());
+        let shift = |r: std::ops::Range<usize>, by: usize| r.start + by..r.end + by;
+        self.entries
+            .extend(other.entries.into_iter().map(|e| Entry {
+                aad_name: e.aad_name.map(|r| shift(r, p)),
+                plaintext: shift(e.plaintext, v),
+                token: shift(e.token, p),
+            }));
+        push_secret(&mut self.values, &other.values);
+        self.public.push_str(&other.public);
+    }
+}
+
+/// Append to a secret string without leaving an unwiped copy behind when it grows.
+fn push_secret(buf: &mut Zeroizing<String>, s: &str) {
+    let need = buf.len() + s.len();
+    if need > buf.capacity() {
+        let mut grown = String::with_capacity(need.max(2 * buf.capacity()));
+        grown.push_str(buf);
+        *buf = Zeroizing::new(grown);
+    }
+    buf.push_str(s);
+}
+
+/// What [`decode`] found: the header, the data key, the plaintext, and with `keep` the
+/// entries for re-encryption.
+pub(super) struct Decrypted {
+    pub(super) header: Header,
+    /// Every slot line of the header, as written.
+    pub(super) slot_lines: String,
+    pub(super) data_key: DataKey,
+    pub(super) plaintext: Plaintext,
+    pub(super) kept: Option<Kept>,
+}
 
 /// Chunks the reader may read ahead of the line count (it hashes them once the count is
 /// known); beyond this it waits for the count.
@@ -111,6 +177,23 @@ pub fn decrypt_chunked<C, R>(
     identities: &[&dyn Identity],
     chunk: usize,
 ) -> Result<Plaintext, StreamError>
+where
+    C: Read + Seek + Send,
+    R: Read + Seek + Send,
+{
+    decode(counter, src, identities, chunk, false).map(|d| d.plaintext)
+}
+
+/// The v1 decoder: every reader of a v1 file, on disk or in memory, ends here. With
+/// `keep`, each entry's key name, plaintext and token are also kept (for re-encryption
+/// that keeps unchanged ciphertexts).
+pub(super) fn decode<C, R>(
+    counter: &mut C,
+    src: &mut R,
+    identities: &[&dyn Identity],
+    chunk: usize,
+    keep: bool,
+) -> Result<Decrypted, StreamError>
 where
     C: Read + Seek + Send,
     R: Read + Seek + Send,
@@ -131,18 +214,17 @@ where
     let first = String::from_utf8(first).map_err(|_| not_utf8())?;
     let parsed = parse(&first)?;
     let (_, data_key) = find_slot(&parsed.header, identities)?;
-    let mac_key = hkdf32(&*data_key.0, b"mac");
-    let value_key = hkdf32(&*data_key.0, b"value");
+    let value_key = hkdf32(data_key.expose_bytes(), b"value");
     let header_lines: Vec<String> = parsed.header_lines.iter().map(|l| l.to_string()).collect();
+    let slot_lines = header_lines[1..].concat();
+    let header = parsed.header.clone();
     // The MAC starts with the line count: it is started once the count has arrived.
+    let mac_data_key = data_key.clone();
     let start_mac = move |lines: u64| {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&*mac_key).expect("HMAC takes any key length");
-        mac.update(MAC_DOMAIN);
         // Every line but the MAC line is hashed.
-        mac.update(&lines.saturating_sub(1).to_be_bytes());
+        let mut mac = DocMac::new(&mac_data_key, lines.saturating_sub(1));
         for line in &header_lines {
-            hash_line(&mut mac, line);
+            mac.line(line);
         }
         mac
     };
@@ -183,17 +265,27 @@ where
             // is never outgrown (see `Plaintext`'s invariant); the pages past what is
             // written are never touched.
             let mut out = SecretText::with_capacity(body.len());
-            let result = decode_part(
-                body,
-                work.first_line,
-                &value_key,
-                &mut out,
-                &mut |_, _, _| {},
-            );
+            let mut kept = keep.then(Kept::default);
+            let result = match &mut kept {
+                Some(kept) => decode_part(
+                    body,
+                    work.first_line,
+                    &value_key,
+                    &mut out,
+                    &mut |name, plain, token| kept.record(name, plain, token),
+                ),
+                None => decode_part(
+                    body,
+                    work.first_line,
+                    &value_key,
+                    &mut out,
+                    &mut |_, _, _| {},
+                ),
+            };
             if result.is_err() {
                 failed_at.fetch_min(work.index, Ordering::Relaxed);
             }
-            let piece = result.map(|()| std::mem::take(&mut *out.0).into_bytes());
+            let piece = result.map(|()| (std::mem::take(&mut *out.0).into_bytes(), kept));
             done.push((work.index, piece));
             // Whoever lets go of a chunk last recycles it. Not cleared: bytes already
             // initialized need no zeroing to be read into again (they are not secret).
@@ -218,13 +310,11 @@ where
             // Chunks read and handed on before the count arrived, hashed once it has.
             let mut unhashed: VecDeque<(Arc<String>, usize)> = VecDeque::new();
             let mut pool = Vec::new();
-            let hash_all = |mac: &mut Hmac<Sha256>,
+            let hash_all = |mac: &mut DocMac,
                             unhashed: &mut VecDeque<(Arc<String>, usize)>,
                             pool: &mut Vec<Vec<u8>>| {
                 for (text, start) in unhashed.drain(..) {
-                    for line in Lines::new(&text[start..]) {
-                        hash_line(mac, line);
-                    }
+                    mac.lines(&text[start..]);
                     if let Ok(text) = Arc::try_unwrap(text) {
                         pool.push(text.into_bytes());
                     }
@@ -269,8 +359,8 @@ where
             };
             let mut mac = mac.unwrap_or_else(|| start_mac(counted));
             hash_all(&mut mac, &mut unhashed, &mut pool);
-            use subtle::ConstantTimeEq;
-            let matches = bool::from(mac.finalize().into_bytes().ct_eq(&expected_mac[..]));
+            // `hashed` lines were read; the MAC checks they are the `counted` announced.
+            let matches = mac.verify(&expected_mac);
             Ok((matches, hashed, counted))
         });
         let back = give_back.clone();
@@ -303,9 +393,15 @@ where
     }
     // Collected before any error is returned, so every piece is wiped either way.
     let mut first_error = None;
+    let mut kept = keep.then(Kept::default);
     for (_, piece) in decoded {
         match piece {
-            Ok(p) => pieces.push(p),
+            Ok((p, part)) => {
+                pieces.push(p);
+                if let (Some(all), Some(part)) = (&mut kept, part) {
+                    all.append(part);
+                }
+            }
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -314,7 +410,13 @@ where
     let plaintext = Plaintext::from_pieces(pieces);
     match first_error {
         Some(e) => Err(e.into()),
-        None => Ok(plaintext),
+        None => Ok(Decrypted {
+            header,
+            slot_lines,
+            data_key,
+            plaintext,
+            kept,
+        }),
     }
 }
 
@@ -329,62 +431,6 @@ fn not_utf8() -> FormatError {
 
 fn counting_failed() -> StreamError {
     StreamError::Io(io::Error::other("the file's lines could not be counted"))
-}
-
-fn hash_line(mac: &mut Hmac<Sha256>, line: &str) {
-    mac.update(&(line.len() as u64).to_be_bytes());
-    mac.update(line.as_bytes());
-}
-
-/// The lines of a chunk (whole lines, but for an unterminated last one), as [`Lines`]
-/// counts them, by counting terminators: a chunk never ends between `\r` and `\n`.
-fn lines_in(text: &str) -> usize {
-    let b = text.as_bytes();
-    let lf = memchr::memchr_iter(b'\n', b).count();
-    let lone_cr = memchr::memchr_iter(b'\r', b)
-        .filter(|&i| b.get(i + 1) != Some(&b'\n'))
-        .count();
-    let unterminated = b.last().is_some_and(|&c| c != b'\n' && c != b'\r');
-    lf + lone_cr + usize::from(unterminated)
-}
-
-/// The number of lines of everything `src` yields from where it is, as [`Lines`] counts
-/// them: a line per terminator (`\n`, `\r\n`, `\r`), plus an unterminated last line.
-fn count_lines(src: &mut impl Read, chunk: usize) -> io::Result<u64> {
-    // Small enough to stay in the L2 cache: the copy from the page cache is most of it.
-    let mut buf = vec![0u8; chunk.min(128 * 1024)];
-    let mut lines = 0u64;
-    let mut pending_cr = false;
-    let mut last = None;
-    loop {
-        let n = match src.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let b = &buf[..n];
-        // A `\r` ending the previous read is a line end of its own unless `\n` follows.
-        if std::mem::take(&mut pending_cr) && b[0] != b'\n' {
-            lines += 1;
-        }
-        lines += memchr::memchr_iter(b'\n', b).count() as u64;
-        for i in memchr::memchr_iter(b'\r', b) {
-            match b.get(i + 1) {
-                Some(b'\n') => {}
-                Some(_) => lines += 1,
-                None => pending_cr = true,
-            }
-        }
-        last = Some(b[n - 1]);
-    }
-    if pending_cr {
-        lines += 1;
-    }
-    if last.is_some_and(|c| c != b'\n' && c != b'\r') {
-        lines += 1;
-    }
-    Ok(lines)
 }
 
 /// The next chunk of whole lines (at least `size` bytes unless the file ends first; the
@@ -446,16 +492,6 @@ fn fill(src: &mut impl Read, buf: &mut [u8], have: &mut usize) -> io::Result<boo
         }
     }
     Ok(true)
-}
-
-/// Just after the last line end of `buf` that is certainly one: a `\n`, or else a `\r`
-/// that is not the last byte (a last `\r` may be the first half of `\r\n`).
-fn cut_point(buf: &[u8]) -> Option<usize> {
-    if let Some(i) = memchr::memrchr(b'\n', buf) {
-        return Some(i + 1);
-    }
-    let before_last = buf.len().checked_sub(1)?;
-    memchr::memrchr(b'\r', &buf[..before_last]).map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -669,40 +705,6 @@ mod tests {
         assert!(matches!(r, Err(StreamError::Io(_))), "{r:?}");
     }
 
-    /// Texts whose lines end in every way, for the two line counters.
-    const LINE_ENDS: [&str; 9] = [
-        "",
-        "a",
-        "a\n",
-        "a\r\nb\rc\n\rd",
-        "\r",
-        "\r\r\n\n",
-        "x\r",
-        "é\r\n",
-        "one\ntwo\r\nthree\rfour\r\n",
-    ];
-
-    #[test]
-    fn lines_in_agrees_with_lines() {
-        for text in LINE_ENDS {
-            assert_eq!(lines_in(text), Lines::new(text).count(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn count_lines_agrees_with_lines_across_read_boundaries() {
-        for text in LINE_ENDS {
-            for chunk in 1..6 {
-                let mut src = io::Cursor::new(text.as_bytes());
-                assert_eq!(
-                    count_lines(&mut src, chunk).unwrap(),
-                    Lines::new(text).count() as u64,
-                    "{text:?} in reads of {chunk}"
-                );
-            }
-        }
-    }
-
     /// One value spanning many thousands of chunks (after a first chunk of small lines),
     /// with `\r` line ends at chunk edges too: the same plaintext as the whole-file
     /// decoder. Each chunk of a long line used to rescan the whole line read so far
@@ -736,11 +738,11 @@ mod tests {
             let mut lines = 0;
             while let Some(c) = next_chunk(&mut src, Vec::new(), &mut carry, size).unwrap() {
                 let s = std::str::from_utf8(&c).unwrap();
-                lines += Lines::new(s).count();
+                lines += lines_in(s);
                 all.extend_from_slice(&c);
             }
             assert_eq!(all, text.as_bytes(), "chunk size {size}");
-            assert_eq!(lines, Lines::new(text).count(), "chunk size {size}");
+            assert_eq!(lines, lines_in(text), "chunk size {size}");
         }
     }
 }

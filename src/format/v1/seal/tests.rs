@@ -42,7 +42,7 @@ fn stream(
 
 /// The output with every token replaced by `ENC[]` (tokens are random).
 fn shape_of(sealed: &str) -> Vec<String> {
-    Lines::new(sealed)
+    crate::dotenv::eol::Lines::new(sealed)
         .map(|l| {
             let mut out = String::new();
             let mut rest = l;
