@@ -181,28 +181,10 @@ mod props {
     use super::*;
     use proptest::prelude::*;
 
+    /// The shared dotenv generator (`crate::dotenv::arbitrary`), at a size whose cases
+    /// stay cheap.
     fn text() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            Just("\n"),
-            Just("\r\n"),
-            Just("\r"),
-            Just("="),
-            Just("#"),
-            Just(" "),
-            Just("export "),
-            Just("\\"),
-            Just("\""),
-            Just("'"),
-            Just("`"),
-            Just("A"),
-            Just("KEY"),
-            Just("ENC[v1:"),
-            Just("]"),
-            Just("#envseal:v1 "),
-            Just("é"),
-            Just("\u{feff}"),
-        ];
-        prop::collection::vec(piece, 0..30).prop_map(|v| v.concat())
+        crate::dotenv::arbitrary::dotenv_text_of(0..30)
     }
 
     proptest! {
