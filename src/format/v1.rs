@@ -14,6 +14,14 @@
 //! random data key, with the key name as associated data. The MAC is HMAC-SHA256 over a
 //! length-prefixed encoding of every other output line, header included.
 //!
+//! # One of each
+//!
+//! One decoder ([`stream::decode`], over files and over bytes in memory; keeping entries
+//! for re-encryption is a mode of it), one document MAC ([`mac::DocMac`], fed line by
+//! line by every writer and reader), one header writer (`write_header`, slot lines by
+//! [`SlotLine::render`]), one owner of line terminators ([`crate::dotenv::eol`]), one
+//! streaming threshold ([`crate::format::STREAM_FROM`]).
+//!
 //! # Key slots (the joint)
 //!
 //! Every slot line is held as a [`slot::SlotLine`] in [`Header::slots`], whatever its

@@ -1,5 +1,10 @@
-//! Decrypting a large v1 file from a reader, in chunks, on three threads, with only a
-//! few chunks of the encrypted file in memory at a time.
+//! The one v1 decoder ([`decode`]): every reader of a v1 file goes through it, a file on
+//! disk or bytes in memory (two `Cursor`s over the same slice: [`super::decrypt_with`]
+//! and [`super::decrypt_plaintext_with`]). It decrypts in chunks, on three threads, with
+//! only a few chunks of the encrypted file in memory at a time; with `keep` it also keeps
+//! each entry (key name, plaintext, token) for re-encryption that reuses unchanged
+//! ciphertexts. The MAC is [`super::mac::DocMac`]; lines are split and counted by
+//! [`crate::dotenv::eol`].
 //!
 //! The MAC hashes the line count before the lines, so the file is read twice: a first
 //! pass counts its lines (a `memchr` scan of the page cache, about what `cat` costs),
@@ -8,7 +13,7 @@
 //! very byte decrypted (a chunk is read into memory once), so a file changed between or
 //! during the passes fails the MAC or the line count. Nothing decrypted is returned
 //! unless the MAC matches; a MAC failure is reported before any value's failure, and of
-//! several failing values the first in the file is reported, as [`super::decrypt`] does.
+//! several failing values the first in the file is reported.
 //!
 //! Reading whole a 13 MB encrypted file of 100,000 keys cost more than decrypting it
 //! (a fresh 13 MB buffer is 3,000 page faults) and held the file beside its plaintext,
