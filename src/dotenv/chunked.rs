@@ -13,7 +13,8 @@ use std::io::{self, Read};
 
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{lines_in, position, LineParser, LineRef, ParseError};
+use super::eol::breaks_in;
+use super::{position, LineParser, LineRef, ParseError};
 
 /// Whole logical lines of a file, in order.
 pub struct Chunk {
@@ -222,7 +223,7 @@ impl<R: Read> ChunkReader<R> {
                 let good = e.valid_up_to();
                 let prefix = std::str::from_utf8(&self.raw[..good]).unwrap_or_default();
                 let (line, column) = position(prefix, good);
-                let before = self.number - 1 + lines_in(&self.text);
+                let before = self.number - 1 + breaks_in(&self.text);
                 return Err(ParseError::NotUtf8 {
                     line: before + line,
                     column,

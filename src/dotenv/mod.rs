@@ -32,9 +32,12 @@ use std::ops::Range;
 
 use zeroize::{Zeroize, Zeroizing};
 
+use eol::{breaks_in, line_end};
+
 #[cfg(test)]
 pub(crate) mod arbitrary;
 mod chunked;
+pub mod eol;
 pub mod expand;
 mod value;
 
@@ -424,23 +427,6 @@ pub fn check_file_bytes(path: &std::path::Path, bytes: &[u8]) -> Result<usize, F
     })
 }
 
-/// End of the physical line starting at `pos`: (content end, terminator, next start).
-fn line_end(bytes: &[u8], pos: usize) -> (usize, Eol, usize) {
-    match memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
-        None => (bytes.len(), Eol::None, bytes.len()),
-        Some(i) => {
-            let at = pos + i;
-            if bytes[at] == b'\n' {
-                (at, Eol::Lf, at + 1)
-            } else if bytes.get(at + 1) == Some(&b'\n') {
-                (at, Eol::CrLf, at + 2)
-            } else {
-                (at, Eol::Cr, at + 1)
-            }
-        }
-    }
-}
-
 /// Position just after the quote that closes the one at `open`, or `None`. A backslash
 /// escapes the next character inside all three quote kinds (python-dotenv and node
 /// dotenv both accept `\'` and `\"`).
@@ -615,7 +601,7 @@ impl<'a> Iterator for LineParser<'a> {
         let inner = if logical_end == end {
             0
         } else {
-            lines_in(text)
+            breaks_in(text)
         };
         self.number += inner + usize::from(eol != Eol::None);
         self.pos = next;
@@ -626,15 +612,6 @@ impl<'a> Iterator for LineParser<'a> {
             number,
         }))
     }
-}
-
-/// Physical line breaks inside a logical line (`\r\n` counts once). One pass: this runs
-/// for every line of a file.
-pub(crate) fn lines_in(s: &str) -> usize {
-    let b = s.as_bytes();
-    memchr::memchr2_iter(b'\n', b'\r', b)
-        .filter(|&i| !(b[i] == b'\n' && i > 0 && b[i - 1] == b'\r'))
-        .count()
 }
 
 /// The key (as written) of a text holding one physical line without terminator: what

@@ -326,7 +326,7 @@ fn assert_chunked_matches_whole(bytes: &[u8], chunk_size: usize, read_size: usiz
                     &bytes[offset..offset + c.expose_text().len()]
                 );
                 offset += c.expose_text().len();
-                number = c.first_number + lines_in(c.expose_text());
+                number = c.first_number + breaks_in(c.expose_text());
             }
             assert_eq!(offset, bytes.len(), "{bytes:?} / {chunk_size}");
         }

@@ -67,6 +67,11 @@ pub enum FormatError {
     Internal(String),
 }
 
+/// Files from this size on are worth streaming: read in chunks by [`v1::stream`] rather
+/// than whole, and encrypted by [`v1::seal::encrypt_stream`]. The one threshold for
+/// both directions (commands ask the format layer, never choose their own).
+pub const STREAM_FROM: u64 = 1024 * 1024;
+
 fn list(ids: &[String]) -> String {
     ids.join(" or ")
 }

@@ -14,6 +14,14 @@
 //! random data key, with the key name as associated data. The MAC is HMAC-SHA256 over a
 //! length-prefixed encoding of every other output line, header included.
 //!
+//! # One of each
+//!
+//! One decoder ([`stream::decode`], over files and over bytes in memory; keeping entries
+//! for re-encryption is a mode of it), one document MAC ([`mac::DocMac`], fed line by
+//! line by every writer and reader), one header writer (`write_header`, slot lines by
+//! [`SlotLine::render`]), one owner of line terminators ([`crate::dotenv::eol`]), one
+//! streaming threshold ([`crate::format::STREAM_FROM`]).
+//!
 //! # Key slots (the joint)
 //!
 //! Every slot line is held as a [`slot::SlotLine`] in [`Header::slots`], whatever its
@@ -40,7 +48,6 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -49,8 +56,12 @@ use crate::dotenv::{self, Document};
 use crate::key::{Key, KeyId};
 use slot::{Identity, Recipient, SlotError, SlotLine};
 
+mod mac;
 pub mod seal;
 pub mod slot;
+
+use crate::dotenv::eol::{lines_in, strip_eol, Lines};
+use mac::DocMac;
 
 pub const MAGIC: &str = "#envseal:v1 ";
 const SLOT_PREFIX: &str = "#envseal:key ";
@@ -319,14 +330,13 @@ pub fn add_slot(
     {
         return Err(SlotError::Invalid(format!("the file already has {}", s.describe())).into());
     }
-    let mut header = parsed.header_lines.concat();
-    header.push_str(&recipient.wrap(&data_key, now, random)?.render());
-    let mac = compute_mac(&data_key, &header, parsed.body);
-    Ok(format!(
-        "{header}{MAC_PREFIX}{}\n{}",
-        B64.encode(mac),
-        parsed.body
-    ))
+    let mut slot_lines = parsed.header_lines[1..].concat();
+    slot_lines.push_str(&recipient.wrap(&data_key, now, random)?.render());
+    let mut out = String::with_capacity(text.len() + 2 * slot_lines.len());
+    let mac_at = write_header(&mut out, parsed.header.bom, &slot_lines);
+    out.push_str(parsed.body);
+    set_mac(&mut out, mac_at, &data_key)?;
+    Ok(out)
 }
 
 /// Remove the slots `remove` picks from the v1 file `text` (which one of `identities`
@@ -416,19 +426,13 @@ fn reseal(
 
 /// Whether the MAC of a parsed file verifies under `data_key`.
 fn mac_matches(parsed: &Parsed<'_>, data_key: &DataKey) -> bool {
-    use subtle::ConstantTimeEq;
-    let mac_key = hkdf32(&*data_key.0, b"mac");
-    let count = parsed.header_lines.len() + Lines::new(parsed.body).count();
-    let expected = mac_over(
-        &mac_key,
-        count,
-        parsed
-            .header_lines
-            .iter()
-            .copied()
-            .chain(Lines::new(parsed.body)),
-    );
-    bool::from(expected.ct_eq(&parsed.mac[..]))
+    let body_lines = lines_in(parsed.body);
+    let mut mac = DocMac::new(data_key, (parsed.header_lines.len() + body_lines) as u64);
+    for line in &parsed.header_lines {
+        mac.line(line);
+    }
+    mac.lines(parsed.body);
+    mac.verify(&parsed.mac)
 }
 
 /// Write the file: `slot_lines` (each rendered by [`SlotLine::render`]) wrap
@@ -479,32 +483,52 @@ fn write_file<'a>(
 
     // The output is built in one buffer: header, a MAC placeholder of the MAC's exact
     // length, the body; the MAC (over everything but its own line) is written in last.
-    let first = format!("{MAGIC}bom={}\n", u8::from(doc.bom));
     let body_len: usize = doc
         .lines
         .iter()
         .map(|l| seal::sealed_len(&l.as_line_ref(), opts))
         .sum();
-    let mut out = String::with_capacity(
-        first.len() + slot_lines.len() + MAC_PREFIX.len() + MAC_B64_LEN + 1 + body_len,
-    );
-    out.push_str(&first);
+    let mut out = String::with_capacity(HEADER_LEN + slot_lines.len() + body_len);
+    let mac_at = write_header(&mut out, doc.bom, slot_lines);
+    for line in &doc.lines {
+        seal::seal_line(&mut out, &line.as_line_ref(), opts, &mut seal)?;
+    }
+    set_mac(&mut out, mac_at, data_key)?;
+    Ok(out)
+}
+
+/// The fixed part of a header's length (magic line, MAC line), slot lines aside.
+const HEADER_LEN: usize = MAGIC.len() + "bom=0\n".len() + MAC_PREFIX.len() + MAC_B64_LEN + 1;
+
+/// Append the header of a file: the magic line, `slot_lines` (each written by
+/// [`SlotLine::render`]) and the MAC line with a placeholder of the MAC's exact length.
+/// Returns where the placeholder is ([`set_mac`] or a streaming writer fills it in).
+/// The one header writer: every v1 file starts here.
+fn write_header(out: &mut String, bom: bool, slot_lines: &str) -> usize {
+    debug_assert!(slot_lines.is_empty() || slot_lines.ends_with('\n'));
+    out.push_str(MAGIC);
+    out.push_str(if bom { "bom=1\n" } else { "bom=0\n" });
     out.push_str(slot_lines);
     out.push_str(MAC_PREFIX);
     let mac_at = out.len();
     out.extend(std::iter::repeat_n('A', MAC_B64_LEN));
     out.push('\n');
-    let body_start = out.len();
-    for line in &doc.lines {
-        seal::seal_line(&mut out, &line.as_line_ref(), opts, &mut seal)?;
-    }
-    let mac = compute_mac(
-        data_key,
-        &out[..mac_at - MAC_PREFIX.len()],
-        &out[body_start..],
-    );
-    out.replace_range(mac_at..mac_at + MAC_B64_LEN, &B64.encode(mac));
-    Ok(out)
+    mac_at
+}
+
+/// The text of the lines a MAC covers before the MAC line, in a buffer [`write_header`]
+/// started (its placeholder at `mac_at`).
+fn covered_header(out: &str, mac_at: usize) -> &str {
+    &out[..mac_at - MAC_PREFIX.len()]
+}
+
+/// Fill in the MAC of the whole file `out` (started by [`write_header`], its
+/// placeholder at `mac_at`).
+fn set_mac(out: &mut String, mac_at: usize, data_key: &DataKey) -> Result<(), FormatError> {
+    let body_at = mac_at + MAC_B64_LEN + 1;
+    let mac = DocMac::of(data_key, covered_header(out, mac_at), &out[body_at..])?;
+    out.replace_range(mac_at..body_at - 1, &B64.encode(mac));
+    Ok(())
 }
 
 /// Make room for `n` bytes in an empty secret buffer without leaving a copy behind:
@@ -527,83 +551,17 @@ fn aad_into(buf: &mut Vec<u8>, name: Option<&str>) {
     }
 }
 
-/// The MAC of a file whose lines before the MAC line are `header` and after it `body`.
-fn compute_mac(dk: &DataKey, header: &str, body: &str) -> [u8; 32] {
-    let mac_key = hkdf32(&*dk.0, b"mac");
-    let count = Lines::new(header).count() + Lines::new(body).count();
-    mac_over(&mac_key, count, Lines::new(header).chain(Lines::new(body)))
-}
-
-/// HMAC over the line count, then each line length-prefixed. `count` must be the number
-/// of items `lines` yields (the count comes first, so the lines are walked twice rather
-/// than collected).
-fn mac_over<'a>(
-    mac_key: &[u8; 32],
-    count: usize,
-    lines: impl Iterator<Item = &'a str>,
-) -> [u8; 32] {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(mac_key).expect("HMAC takes any key length");
-    mac.update(MAC_DOMAIN);
-    mac.update(&(count as u64).to_be_bytes());
-    let mut seen = 0;
-    for l in lines {
-        mac.update(&(l.len() as u64).to_be_bytes());
-        mac.update(l.as_bytes());
-        seen += 1;
-    }
-    debug_assert_eq!(seen, count);
-    mac.finalize().into_bytes().into()
-}
-
 /// Split text into lines, each with its terminator (`\n`, `\r\n` or `\r`).
 #[cfg(test)]
 fn split_lines(text: &str) -> Vec<&str> {
     Lines::new(text).collect()
 }
 
-/// The lines of a text, each with its terminator (`\n`, `\r\n` or `\r`); a last line
-/// without one is yielded as it is.
-#[derive(Clone)]
-struct Lines<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        Lines { text, pos: 0 }
-    }
-
-    /// Where the lines not yet yielded start.
-    fn rest(&self) -> &'a str {
-        &self.text[self.pos..]
-    }
-}
-
-impl<'a> Iterator for Lines<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let bytes = self.text.as_bytes();
-        let start = self.pos;
-        if start >= bytes.len() {
-            return None;
-        }
-        self.pos = match memchr::memchr2(b'\n', b'\r', &bytes[start..]) {
-            None => bytes.len(),
-            Some(i) if bytes[start + i] == b'\r' && bytes.get(start + i + 1) == Some(&b'\n') => {
-                start + i + 2
-            }
-            Some(i) => start + i + 1,
-        };
-        Some(&self.text[start..self.pos])
-    }
-}
-
-fn strip_eol(line: &str) -> (&str, &str) {
-    let content = line.trim_end_matches(['\r', '\n']);
-    (content, &line[content.len()..])
+/// The MAC of a file whose lines before the MAC line are `header` and after it `body`
+/// (tests forge files with it).
+#[cfg(test)]
+fn compute_mac(dk: &DataKey, header: &str, body: &str) -> [u8; 32] {
+    DocMac::of(dk, header, body).expect("the count is the lines fed")
 }
 
 fn corrupt(what: impl Into<String>) -> FormatError {
@@ -793,25 +751,13 @@ pub fn verifies_after_conversion(text: &str, key: &[&dyn Identity]) -> bool {
 
 /// Whether `text`'s header parses and its MAC verifies under `key`'s data key.
 fn mac_verifies(text: &str, key: &[&dyn Identity]) -> bool {
-    use subtle::ConstantTimeEq;
     let Ok(parsed) = parse(text) else {
         return false;
     };
     let Ok((_, data_key)) = find_slot(&parsed.header, key) else {
         return false;
     };
-    let mac_key = hkdf32(&*data_key.0, b"mac");
-    let count = parsed.header_lines.len() + Lines::new(parsed.body).count();
-    let expected = mac_over(
-        &mac_key,
-        count,
-        parsed
-            .header_lines
-            .iter()
-            .copied()
-            .chain(Lines::new(parsed.body)),
-    );
-    bool::from(expected.ct_eq(&parsed.mac[..]))
+    mac_matches(&parsed, &data_key)
 }
 
 /// What a v1 file may have been before git converted its line endings (docs/FORMAT.md,
@@ -857,10 +803,6 @@ pub fn decrypt_plaintext_with(
 ) -> Result<Zeroizing<String>, FormatError> {
     Ok(tolerant(text, Some(identities), |t| open_file(t, identities, false))?.plaintext)
 }
-
-/// Body size from which the MAC is computed on a second thread (thread start-up costs
-/// more than the MAC below this).
-const PARALLEL_MAC_FROM: usize = 256 * 1024;
 
 /// The slot one of `identities` opens, and the data key it wraps. A slot is chosen by
 /// its kind and key id, never by trying every identity on every slot: the first identity
@@ -918,149 +860,43 @@ pub fn altered_slot(header: &Header, key: &Key) -> Option<&'static str> {
     Identity::altered(key, &header.slots)
 }
 
+/// Open `text` with the one decoder ([`stream::decode`], over the bytes in memory).
 fn open_file(
     text: &str,
     identities: &[&dyn Identity],
     keep_entries: bool,
 ) -> Result<Opened, FormatError> {
-    let parsed = parse(text)?;
-    let (_, data_key) = find_slot(&parsed.header, identities)?;
-    let mac_key = hkdf32(&*data_key.0, b"mac");
-    let mac_matches = || {
-        use subtle::ConstantTimeEq;
-        let body_count = Lines::new(parsed.body).count();
-        let expected = mac_over(
-            &mac_key,
-            parsed.header_lines.len() + body_count,
-            parsed
-                .header_lines
-                .iter()
-                .copied()
-                .chain(Lines::new(parsed.body)),
-        );
-        bool::from(expected.ct_eq(&parsed.mac[..]))
-    };
-    let mac_failed = || corrupt("the MAC does not match the file's content");
-    // A small file is checked before anything is decrypted. A large one is checked on a
-    // second thread while this one decrypts (the MAC over 10 MB costs as much as the
-    // AES-GCM work); nothing decrypted leaves this function unless the MAC matches, and a
-    // MAC failure is reported before any value's failure, as if it had been checked first.
-    let parallel = parsed.body.len() >= PARALLEL_MAC_FROM;
-    if !parallel && !mac_matches() {
-        return Err(mac_failed());
+    let bytes = text.as_bytes();
+    let (mut counter, mut src) = (std::io::Cursor::new(bytes), std::io::Cursor::new(bytes));
+    let decrypted = stream::decode(
+        &mut counter,
+        &mut src,
+        identities,
+        stream::CHUNK,
+        keep_entries,
+    )
+    .map_err(|e| match e {
+        stream::StreamError::Format(e) => e,
+        // Reading memory does not fail, and the two readers see the same bytes.
+        stream::StreamError::Io(e) => FormatError::Internal(format!("reading memory: {e}")),
+    })?;
+    // One string (the callers want one): whole lines in each piece, so each is UTF-8.
+    let mut plaintext = SecretText::with_capacity(decrypted.plaintext.len());
+    for piece in decrypted.plaintext.pieces() {
+        let piece = std::str::from_utf8(piece)
+            .map_err(|_| FormatError::Internal("a decrypted piece is not UTF-8".to_owned()))?;
+        plaintext.push_str(piece);
     }
-    let value_key = hkdf32(&*data_key.0, b"value");
-    let first_line = parsed.mac_index + 2;
-    // Values shrink by about half (base64 and nonce and tag gone); the buffer grows
-    // without leaving copies behind if the guess is short.
-    let mut plaintext = SecretText::with_capacity(text.len() / 2 + text.len() / 8);
-    if parsed.header.bom {
-        plaintext.push_str("\u{feff}");
-    }
-    let mut entries = Vec::new();
-    let mut values = SecretText::with_capacity(if keep_entries { text.len() / 3 } else { 0 });
-    let mut public = String::new();
-    let decoded = if keep_entries {
-        let mut record = |name: Option<&str>, plain: &str, token: &str| {
-            let mut push = |s: &str| {
-                public.push_str(s);
-                public.len() - s.len()..public.len()
-            };
-            let aad_name = name.map(&mut push);
-            let token = push(token);
-            values.push_str(plain);
-            entries.push(Entry {
-                aad_name,
-                plaintext: values.0.len() - plain.len()..values.0.len(),
-                token,
-            });
-        };
-        let mut decode = || {
-            decode_part(
-                parsed.body,
-                first_line,
-                &value_key,
-                &mut plaintext,
-                &mut record,
-            )
-        };
-        if parallel {
-            std::thread::scope(|scope| {
-                let mac = scope.spawn(mac_matches);
-                let decoded = decode();
-                // A panic in the MAC thread counts as a mismatch.
-                (mac.join().unwrap_or(false), decoded)
-            })
-        } else {
-            (true, decode())
-        }
-    } else if parallel {
-        // Plaintext only: the second half of the body is decrypted on a thread of its
-        // own, beside the MAC's, and appended after the first.
-        let (first, second) = split_body(parsed.body);
-        let second_line = first_line + Lines::new(first).count();
-        std::thread::scope(|scope| {
-            let mac = scope.spawn(mac_matches);
-            let tail = scope.spawn(|| {
-                let mut out = SecretText::with_capacity(second.len() / 2 + second.len() / 8);
-                decode_part(second, second_line, &value_key, &mut out, &mut |_, _, _| {})
-                    .map(|()| out)
-            });
-            let head = decode_part(
-                first,
-                first_line,
-                &value_key,
-                &mut plaintext,
-                &mut |_, _, _| {},
-            );
-            let tail = tail.join().unwrap_or_else(|_| {
-                Err(FormatError::Internal(
-                    "a decryption thread failed".to_owned(),
-                ))
-            });
-            let decoded = head.and_then(|()| {
-                plaintext.push_str(&tail?.0);
-                Ok(())
-            });
-            (mac.join().unwrap_or(false), decoded)
-        })
-    } else {
-        let mut decode = || {
-            decode_part(
-                parsed.body,
-                first_line,
-                &value_key,
-                &mut plaintext,
-                &mut |_, _, _| {},
-            )
-        };
-        (true, decode())
-    };
-    match decoded {
-        (false, _) => return Err(mac_failed()),
-        (true, Err(e)) => return Err(e),
-        (true, Ok(())) => {}
-    }
-    let slot_lines = parsed.header_lines[1..].concat();
+    let kept = decrypted.kept.unwrap_or_default();
     Ok(Opened {
-        header: parsed.header,
+        header: decrypted.header,
         plaintext: plaintext.0,
-        data_key,
-        slot_lines,
-        entries,
-        values: values.0,
-        public,
+        data_key: decrypted.data_key,
+        slot_lines: decrypted.slot_lines,
+        entries: kept.entries,
+        values: kept.values,
+        public: kept.public,
     })
-}
-
-/// Split a body near its middle, just after a `\n` (always the end of a line, whatever
-/// the terminators), so each part is whole lines.
-fn split_body(body: &str) -> (&str, &str) {
-    let mid = body.len() / 2;
-    match memchr::memchr(b'\n', &body.as_bytes()[mid..]) {
-        Some(i) => body.split_at(mid + i + 1),
-        None => (body, ""),
-    }
 }
 
 /// Decrypt the body lines of `part` (the first at physical line `first_line`), appending

@@ -31,14 +31,13 @@ use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use super::mac::DocMac;
 use super::slot::Recipient;
 use super::{
-    aad_into, gcm, hkdf32, reserve_zeroizing, DataKey, Lines, Options, B64, MAC_B64_LEN,
-    MAC_DOMAIN, MAC_PREFIX, MAGIC, TOKEN_OPEN,
+    aad_into, covered_header, gcm, hkdf32, new_data_key, reserve_zeroizing, write_header, Options,
+    B64, TOKEN_OPEN,
 };
 use crate::dotenv::{self, ChunkError, ChunkReader, Kind, LineParser, LineRef, ParseError};
 use crate::format::{FormatError, OsRandomPool};
@@ -322,9 +321,7 @@ pub(super) fn encrypt_stream_with(
     input_cursor.rewind().map_err(StreamError::Read)?;
     let mut pool = OsRandomPool::default();
     let mut random = |b: &mut [u8]| pool.fill(b);
-    let mut dk = Zeroizing::new([0u8; 32]);
-    random(&mut *dk)?;
-    let dk = DataKey(dk);
+    let dk = new_data_key(&mut random)?;
     let value_key = hkdf32(&*dk.0, b"value");
     let stop = AtomicBool::new(false);
     let (job_tx, job_rx) = mpsc::channel::<Job>();
@@ -377,29 +374,11 @@ pub(super) fn encrypt_stream_with(
             let slot_line = Recipient::wrap(&key, &dk, now, &mut random)
                 .map_err(FormatError::from)?
                 .render();
-            let first = format!("{MAGIC}bom={}\n", u8::from(reader.bom()));
-            let mac_key = hkdf32(&*dk.0, b"mac");
-            let mut mac =
-                <Hmac<Sha256> as Mac>::new_from_slice(&*mac_key).expect("HMAC takes any key");
-            mac.update(MAC_DOMAIN);
+            let mut header = String::new();
+            let mac_at = write_header(&mut header, reader.bom(), &slot_line);
             // The magic line, the slot line, the body (the MAC line is not hashed).
-            mac.update(&(lines as u64 + 2).to_be_bytes());
-            let mut hashed = 0;
-            let mut hash = |text: &str| {
-                for l in Lines::new(text) {
-                    mac.update(&(l.len() as u64).to_be_bytes());
-                    mac.update(l.as_bytes());
-                    hashed += 1;
-                }
-            };
-            hash(&first);
-            hash(&slot_line);
-            let mut header = first;
-            header.push_str(&slot_line);
-            header.push_str(MAC_PREFIX);
-            let mac_at = header.len();
-            header.extend(std::iter::repeat_n('A', MAC_B64_LEN));
-            header.push('\n');
+            let mut mac = DocMac::new(&dk, lines as u64 + 2);
+            mac.lines(covered_header(&header, mac_at));
             sink.write(header).map_err(StreamError::Write)?;
 
             // The pieces in order, as the workers finish them.
@@ -414,17 +393,14 @@ pub(super) fn encrypt_stream_with(
                 values += part_values;
                 pending[index] = Some(part);
                 while let Some(part) = pending.get_mut(next).and_then(Option::take) {
-                    hash(&part);
+                    mac.lines(&part);
                     sink.write(part).map_err(StreamError::Write)?;
                     next += 1;
                 }
             }
             // Each logical line is one body line: a MAC over another count would never
-            // verify, so this is checked, not assumed.
-            if hashed != lines + 2 {
-                return Err(FormatError::Internal("body line count".to_owned()).into());
-            }
-            let tag = B64.encode(mac.finalize().into_bytes());
+            // verify, so `finish` checks it, not assumes it.
+            let tag = B64.encode(mac.finish()?);
             sink.set_mac(mac_at, &tag).map_err(StreamError::Write)?;
             Ok(Sealed { lines, values })
         })();

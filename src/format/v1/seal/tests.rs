@@ -42,7 +42,7 @@ fn stream(
 
 /// The output with every token replaced by `ENC[]` (tokens are random).
 fn shape_of(sealed: &str) -> Vec<String> {
-    Lines::new(sealed)
+    crate::dotenv::eol::Lines::new(sealed)
         .map(|l| {
             let mut out = String::new();
             let mut rest = l;
@@ -254,28 +254,9 @@ fn sealed_len_is_exact() {
 mod props {
     use super::*;
 
+    /// The shared dotenv generator (`crate::dotenv::arbitrary`).
     fn text() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            Just("\n"),
-            Just("\n"),
-            Just("\r\n"),
-            Just("\r"),
-            Just("="),
-            Just("#"),
-            Just(" "),
-            Just("export "),
-            Just("\\"),
-            Just("\""),
-            Just("'"),
-            Just("`"),
-            Just("A"),
-            Just("KEY="),
-            Just("ENC[v1:"),
-            Just("#envseal:v1 "),
-            Just("é"),
-            Just("\u{feff}"),
-        ];
-        prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+        crate::dotenv::arbitrary::dotenv_text_of(0..60)
     }
 
     proptest! {
