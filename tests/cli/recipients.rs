@@ -383,7 +383,7 @@ fn a_kms_slot_round_trips_and_opens_the_file_when_no_local_key_does() {
             "recipients",
             "add",
             "--age",
-            &dave.as_str(),
+            dave.as_str(),
             "--name",
             "dave",
         ],
