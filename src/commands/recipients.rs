@@ -133,6 +133,24 @@ pub fn target_files(files: &[PathBuf]) -> Result<(Project, Vec<PathBuf>)> {
     Ok((project, files))
 }
 
+/// Whether a file found by default (no FILE named) is left out: a Fernet file has no key
+/// slots, so a command over the whole project passes it by with a note instead of
+/// failing on it. A file named on the command line is never skipped (it gets the error).
+pub fn skip_by_default(named: bool, path: &Path, ui: &Ui) -> bool {
+    if named {
+        return false;
+    }
+    let fernet =
+        std::fs::read(path).is_ok_and(|b| format::detect(&b) == Some(format::Format::Fernet));
+    if fernet {
+        ui.info(format!(
+            "{}: a Fernet file has no key slots; left alone",
+            path.display()
+        ));
+    }
+    fernet
+}
+
 /// A v1 file's text and header; a Fernet file (no key slots) or anything else is refused.
 pub fn read_v1(path: &Path) -> Result<(Vec<u8>, v1::Header)> {
     let bytes = super::read_input(path, "encrypted file")?;
@@ -365,6 +383,9 @@ fn add(args: &RecipientsAdd, global: &Global, ui: &Ui) -> Result<()> {
     let mut events = Vec::new();
     let mut result = Ok(());
     for path in &files {
+        if skip_by_default(!args.files.is_empty(), path, ui) {
+            continue;
+        }
         match add_one(path, &*recipient, args, ui) {
             Ok(Some(slot)) => {
                 ui.info(format!(
@@ -551,6 +572,9 @@ fn remove(args: &RecipientsRemove, global: &Global, ui: &Ui) -> Result<()> {
     // The plan first: which slots of which file go.
     let mut plan = Vec::new();
     for path in &files {
+        if skip_by_default(!args.files.is_empty(), path, ui) {
+            continue;
+        }
         let (bytes, header) = read_v1(path)?;
         let gone: Vec<SlotLine> = header.slots.iter().filter(|s| pick(s)).cloned().collect();
         if gone.is_empty() {

@@ -42,6 +42,9 @@ pub fn run(args: &Updatekeys, global: &Global, ui: &Ui) -> Result<()> {
             ));
             continue;
         };
+        if recipients::skip_by_default(!args.files.is_empty(), path, ui) {
+            continue;
+        }
         let (bytes, header) = recipients::read_v1(path)?;
         let wanted = recipients::rule_recipients(rule, &project.root)?;
         let named = |s: &SlotLine, r: &dyn Recipient| s.kind == r.kind() && s.kid == r.kid();

@@ -407,3 +407,41 @@ fn a_kms_slot_round_trips_and_opens_the_file_when_no_local_key_does() {
     };
     assert_eq!(kms_dk, age_d(&sb, &slots(&after)[1], &dave_id));
 }
+
+#[test]
+fn a_fernet_file_in_the_project_is_passed_by_unless_named() {
+    let sb = Sandbox::new();
+    let (alice_id, alice) = age_identity(&sb, "alice");
+    let (_, carol) = age_identity(&sb, "carol");
+    sb.run(&["generate-key", "-q"]).ok();
+    sb.write(".env", ENV);
+    sb.write(".env.legacy", ENV);
+    sb.run(&["encrypt", "--age", &alice]).ok();
+    sb.run(&["encrypt", ".env.legacy", "--format", "fernet"])
+        .ok();
+    let legacy = sb.read(".env.legacy.encrypted");
+    let env = [("ENVSEAL_AGE_KEY_FILE", alice_id.to_str().unwrap())];
+    let r = sb.run_env(&["recipients", "add", "--age", &carol], &env);
+    r.ok();
+    assert!(
+        r.stderr.contains("Fernet file has no key slots"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sb.read(".env.legacy.encrypted"), legacy);
+    assert_eq!(slots(&read_text(&sb, ".env.encrypted")).len(), 2);
+    // Named, it is an error saying why (exit 7), and nothing changes.
+    let r = sb.run_env(
+        &[
+            "recipients",
+            "add",
+            "--age",
+            &carol,
+            ".env.legacy.encrypted",
+        ],
+        &env,
+    );
+    r.code(exit_code(Code::BadInput));
+    assert!(r.stderr.contains("v1 format"), "{}", r.stderr);
+    assert_eq!(sb.read(".env.legacy.encrypted"), legacy);
+}
