@@ -445,3 +445,29 @@ fn a_fernet_file_in_the_project_is_passed_by_unless_named() {
     assert!(r.stderr.contains("v1 format"), "{}", r.stderr);
     assert_eq!(sb.read(".env.legacy.encrypted"), legacy);
 }
+
+#[test]
+fn recipients_remove_asks_on_a_terminal_and_a_no_changes_nothing() {
+    use crate::flow::Pty;
+    use std::time::Duration;
+    let sb = Sandbox::new();
+    let (alice_id, alice) = age_identity(&sb, "alice");
+    let (_, bob) = age_identity(&sb, "bob");
+    sb.write(".env", ENV);
+    sb.run(&["encrypt", "--age", &alice, "--age", &format!("bob={bob}")])
+        .ok();
+    let before = sb.read(".env.encrypted");
+    let env = [("ENVSEAL_AGE_KEY_FILE", alice_id.to_str().unwrap())];
+    let mut pty = Pty::spawn(&sb, &["recipients", "remove", "bob"], &env);
+    pty.expect("Remove this recipient?", Duration::from_secs(10));
+    pty.send("n");
+    let (code, out) = pty.finish(Duration::from_secs(10));
+    assert_eq!(code, exit_code(Code::Refused), "{out}");
+    assert_eq!(sb.read(".env.encrypted"), before);
+    let mut pty = Pty::spawn(&sb, &["recipients", "remove", "bob"], &env);
+    pty.expect("Remove this recipient?", Duration::from_secs(10));
+    pty.send("y");
+    let (code, out) = pty.finish(Duration::from_secs(10));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(slots(&read_text(&sb, ".env.encrypted")).len(), 1);
+}
