@@ -47,6 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Reconcile a .env file and its encrypted file when both changed since the last sync')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Git merge driver: merge three versions of an encrypted file key by key')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'Manage who can decrypt: the key slots of encrypted v1 files')
+            [CompletionResult]::new('updatekeys', 'updatekeys', [CompletionResultType]::ParameterValue, 'Make each file''s key slots match its [[creation_rules]] rule in .envseal/config.toml')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -74,11 +76,15 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'For a NEW output: wrap its data key for this age recipient (`age1...`), one slot each; `NAME=age1...` names the slot (for `recipients list` and `remove`). Repeatable. No master slot is written unless --master is given. An existing output keeps its slots: change them with `envseal recipients add/remove`')
+            [CompletionResult]::new('--ssh', '--ssh', [CompletionResultType]::ParameterName, 'For a NEW output: a slot for this OpenSSH public key (`ssh-ed25519 AAAA...` or a .pub file; `NAME=...` names it). Repeatable')
+            [CompletionResult]::new('--aws-kms', '--aws-kms', [CompletionResultType]::ParameterName, 'For a NEW output: a slot for this AWS KMS key (key ARN or alias ARN; wrapping needs kms:Encrypt on it). Repeatable')
             [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the encrypted file to stdout')
             [CompletionResult]::new('--encrypt-comments', '--encrypt-comments', [CompletionResultType]::ParameterName, 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking')
+            [CompletionResult]::new('--master', '--master', [CompletionResultType]::ParameterName, 'With --age/--ssh/--aws-kms: also write a master-key slot (the master key from the usual sources)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
@@ -417,6 +423,98 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'envseal;recipients' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Wrap each file''s existing data key for one more recipient (needs a key that opens the file). A recipient already there is left as it is')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List each file''s key slots: kind, key id, name, public form, created. Needs no key')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a recipient: a new data key, every value encrypted again, the other slots re-wrapped. Then rotate the values it names at their providers: git history stays readable to the removed person')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'envseal;recipients;add' {
+            [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'An age recipient (age1...)')
+            [CompletionResult]::new('--ssh', '--ssh', [CompletionResultType]::ParameterName, 'An OpenSSH public key (`ssh-ed25519 AAAA...`) or a .pub file')
+            [CompletionResult]::new('--aws-kms', '--aws-kms', [CompletionResultType]::ParameterName, 'An AWS KMS key ARN or alias ARN (needs kms:Encrypt on it)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name for the slot (letters, digits, `.`, `_`, `-`, `@`), shown by `list` and accepted by `remove`. Not for --aws-kms (its ARN names it)')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
+            [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;recipients;list' {
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (schema in the README, "Team keys")')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;recipients;remove' {
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
+            [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'envseal;recipients;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Wrap each file''s existing data key for one more recipient (needs a key that opens the file). A recipient already there is left as it is')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List each file''s key slots: kind, key id, name, public form, created. Needs no key')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a recipient: a new data key, every value encrypted again, the other slots re-wrapped. Then rotate the values it names at their providers: git history stays readable to the removed person')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'envseal;recipients;help;add' {
+            break
+        }
+        'envseal;recipients;help;list' {
+            break
+        }
+        'envseal;recipients;help;remove' {
+            break
+        }
+        'envseal;recipients;help;help' {
+            break
+        }
+        'envseal;updatekeys' {
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the master key from this file')
+            [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'Use this key from the keyring (sha256:...)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources')
+            [CompletionResult]::new('--ledger', '--ledger', [CompletionResultType]::ParameterName, 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done (never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'envseal;help' {
             [CompletionResult]::new('generate-key', 'generate-key', [CompletionResultType]::ParameterValue, 'Generate a new master key (32 random bytes from the OS), or with --age an age identity')
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a .env file into a committable .env.encrypted')
@@ -435,6 +533,8 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (also committed under completions/)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Reconcile a .env file and its encrypted file when both changed since the last sync')
             [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Git merge driver: merge three versions of an encrypted file key by key')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'Manage who can decrypt: the key slots of encrypted v1 files')
+            [CompletionResult]::new('updatekeys', 'updatekeys', [CompletionResultType]::ParameterValue, 'Make each file''s key slots match its [[creation_rules]] rule in .envseal/config.toml')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -507,6 +607,24 @@ Register-ArgumentCompleter -Native -CommandName 'envseal' -ScriptBlock {
             break
         }
         'envseal;help;merge' {
+            break
+        }
+        'envseal;help;recipients' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Wrap each file''s existing data key for one more recipient (needs a key that opens the file). A recipient already there is left as it is')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List each file''s key slots: kind, key id, name, public form, created. Needs no key')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a recipient: a new data key, every value encrypted again, the other slots re-wrapped. Then rotate the values it names at their providers: git history stays readable to the removed person')
+            break
+        }
+        'envseal;help;recipients;add' {
+            break
+        }
+        'envseal;help;recipients;list' {
+            break
+        }
+        'envseal;help;recipients;remove' {
+            break
+        }
+        'envseal;help;updatekeys' {
             break
         }
         'envseal;help;help' {

@@ -52,6 +52,9 @@ _envseal() {
             envseal,merge)
                 cmd="envseal__subcmd__merge"
                 ;;
+            envseal,recipients)
+                cmd="envseal__subcmd__recipients"
+                ;;
             envseal,rotate)
                 cmd="envseal__subcmd__rotate"
                 ;;
@@ -69,6 +72,9 @@ _envseal() {
                 ;;
             envseal,unset)
                 cmd="envseal__subcmd__unset"
+                ;;
+            envseal,updatekeys)
+                cmd="envseal__subcmd__updatekeys"
                 ;;
             envseal__subcmd__help,completions)
                 cmd="envseal__subcmd__help__subcmd__completions"
@@ -106,6 +112,9 @@ _envseal() {
             envseal__subcmd__help,merge)
                 cmd="envseal__subcmd__help__subcmd__merge"
                 ;;
+            envseal__subcmd__help,recipients)
+                cmd="envseal__subcmd__help__subcmd__recipients"
+                ;;
             envseal__subcmd__help,rotate)
                 cmd="envseal__subcmd__help__subcmd__rotate"
                 ;;
@@ -124,6 +133,9 @@ _envseal() {
             envseal__subcmd__help,unset)
                 cmd="envseal__subcmd__help__subcmd__unset"
                 ;;
+            envseal__subcmd__help,updatekeys)
+                cmd="envseal__subcmd__help__subcmd__updatekeys"
+                ;;
             envseal__subcmd__help__subcmd__hook,install)
                 cmd="envseal__subcmd__help__subcmd__hook__subcmd__install"
                 ;;
@@ -138,6 +150,15 @@ _envseal() {
                 ;;
             envseal__subcmd__help__subcmd__key,list)
                 cmd="envseal__subcmd__help__subcmd__key__subcmd__list"
+                ;;
+            envseal__subcmd__help__subcmd__recipients,add)
+                cmd="envseal__subcmd__help__subcmd__recipients__subcmd__add"
+                ;;
+            envseal__subcmd__help__subcmd__recipients,list)
+                cmd="envseal__subcmd__help__subcmd__recipients__subcmd__list"
+                ;;
+            envseal__subcmd__help__subcmd__recipients,remove)
+                cmd="envseal__subcmd__help__subcmd__recipients__subcmd__remove"
                 ;;
             envseal__subcmd__hook,help)
                 cmd="envseal__subcmd__hook__subcmd__help"
@@ -181,6 +202,30 @@ _envseal() {
             envseal__subcmd__key__subcmd__help,list)
                 cmd="envseal__subcmd__key__subcmd__help__subcmd__list"
                 ;;
+            envseal__subcmd__recipients,add)
+                cmd="envseal__subcmd__recipients__subcmd__add"
+                ;;
+            envseal__subcmd__recipients,help)
+                cmd="envseal__subcmd__recipients__subcmd__help"
+                ;;
+            envseal__subcmd__recipients,list)
+                cmd="envseal__subcmd__recipients__subcmd__list"
+                ;;
+            envseal__subcmd__recipients,remove)
+                cmd="envseal__subcmd__recipients__subcmd__remove"
+                ;;
+            envseal__subcmd__recipients__subcmd__help,add)
+                cmd="envseal__subcmd__recipients__subcmd__help__subcmd__add"
+                ;;
+            envseal__subcmd__recipients__subcmd__help,help)
+                cmd="envseal__subcmd__recipients__subcmd__help__subcmd__help"
+                ;;
+            envseal__subcmd__recipients__subcmd__help,list)
+                cmd="envseal__subcmd__recipients__subcmd__help__subcmd__list"
+                ;;
+            envseal__subcmd__recipients__subcmd__help,remove)
+                cmd="envseal__subcmd__recipients__subcmd__help__subcmd__remove"
+                ;;
             *)
                 ;;
         esac
@@ -188,7 +233,7 @@ _envseal() {
 
     case "${cmd}" in
         envseal)
-            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit set unset get export key completions sync merge help"
+            opts="-q -v -h -V --quiet --verbose --ledger --help --version generate-key encrypt decrypt rotate status mask hook run edit set unset get export key completions sync merge recipients updatekeys help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,7 +341,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__encrypt)
-            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --age --ssh --aws-kms --master --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -331,6 +376,18 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -456,7 +513,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help)
-            opts="generate-key encrypt decrypt rotate status mask hook run edit set unset get export key completions sync merge help"
+            opts="generate-key encrypt decrypt rotate status mask hook run edit set unset get export key completions sync merge recipients updatekeys help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,6 +764,62 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__help__subcmd__recipients)
+            opts="add list remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__recipients__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__recipients__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__recipients__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -778,6 +891,20 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__help__subcmd__unset)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__help__subcmd__updatekeys)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1115,6 +1242,188 @@ _envseal() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envseal__subcmd__recipients)
+            opts="-q -v -h --quiet --verbose --ledger --help add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__add)
+            opts="-q -v -h --age --ssh --aws-kms --name --key-file --key-id --identity --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__help)
+            opts="add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__list)
+            opts="-q -v -h --json --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__recipients__subcmd__remove)
+            opts="-q -v -h --force --yes --key-file --key-id --identity --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envseal__subcmd__rotate)
             opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1301,6 +1610,36 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ledger)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envseal__subcmd__updatekeys)
+            opts="-q -v -h --force --yes --dry-run --key-file --key-id --identity --quiet --verbose --ledger --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

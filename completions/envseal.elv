@@ -44,6 +44,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand sync 'Reconcile a .env file and its encrypted file when both changed since the last sync'
             cand merge 'Git merge driver: merge three versions of an encrypted file key by key'
+            cand recipients 'Manage who can decrypt: the key slots of encrypted v1 files'
+            cand updatekeys 'Make each file''s key slots match its [[creation_rules]] rule in .envseal/config.toml'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;generate-key'= {
@@ -69,11 +71,15 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand --format 'Output format'
             cand --key-file 'Read the master key from this file'
             cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --age 'For a NEW output: wrap its data key for this age recipient (`age1...`), one slot each; `NAME=age1...` names the slot (for `recipients list` and `remove`). Repeatable. No master slot is written unless --master is given. An existing output keeps its slots: change them with `envseal recipients add/remove`'
+            cand --ssh 'For a NEW output: a slot for this OpenSSH public key (`ssh-ed25519 AAAA...` or a .pub file; `NAME=...` names it). Repeatable'
+            cand --aws-kms 'For a NEW output: a slot for this AWS KMS key (key ARN or alias ARN; wrapping needs kms:Encrypt on it). Repeatable'
             cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
             cand --stdout 'Write the encrypted file to stdout'
             cand --encrypt-comments 'Encrypt every comment too (by default only comments that read like assignments, such as #OLD_PASSWORD=..., are encrypted)'
             cand --force 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
             cand --yes 'Overwrite an output that is not this file under this key (other key, other format, not encrypted) without asking'
+            cand --master 'With --age/--ssh/--aws-kms: also write a master-key slot (the master key from the usual sources)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more about what is done (never secrets)'
@@ -382,6 +388,88 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'envseal;recipients'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand add 'Wrap each file''s existing data key for one more recipient (needs a key that opens the file). A recipient already there is left as it is'
+            cand list 'List each file''s key slots: kind, key id, name, public form, created. Needs no key'
+            cand remove 'Remove a recipient: a new data key, every value encrypted again, the other slots re-wrapped. Then rotate the values it names at their providers: git history stays readable to the removed person'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;recipients;add'= {
+            cand --age 'An age recipient (age1...)'
+            cand --ssh 'An OpenSSH public key (`ssh-ed25519 AAAA...`) or a .pub file'
+            cand --aws-kms 'An AWS KMS key ARN or alias ARN (needs kms:Encrypt on it)'
+            cand --name 'A name for the slot (letters, digits, `.`, `_`, `-`, `@`), shown by `list` and accepted by `remove`. Not for --aws-kms (its ARN names it)'
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --identity 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;recipients;list'= {
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
+            cand --json 'Print JSON (schema in the README, "Team keys")'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;recipients;remove'= {
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --identity 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
+            cand --yes 'Do not ask for confirmation (needed without a terminal)'
+            cand --force 'Do not ask for confirmation (needed without a terminal)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'envseal;recipients;help'= {
+            cand add 'Wrap each file''s existing data key for one more recipient (needs a key that opens the file). A recipient already there is left as it is'
+            cand list 'List each file''s key slots: kind, key id, name, public form, created. Needs no key'
+            cand remove 'Remove a recipient: a new data key, every value encrypted again, the other slots re-wrapped. Then rotate the values it names at their providers: git history stays readable to the removed person'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'envseal;recipients;help;add'= {
+        }
+        &'envseal;recipients;help;list'= {
+        }
+        &'envseal;recipients;help;remove'= {
+        }
+        &'envseal;recipients;help;help'= {
+        }
+        &'envseal;updatekeys'= {
+            cand --key-file 'Read the master key from this file'
+            cand --key-id 'Use this key from the keyring (sha256:...)'
+            cand --identity 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources'
+            cand --ledger 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]'
+            cand --yes 'Do not ask for confirmation (needed without a terminal)'
+            cand --force 'Do not ask for confirmation (needed without a terminal)'
+            cand --dry-run 'Print the plan and change nothing'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more about what is done (never secrets)'
+            cand --verbose 'Say more about what is done (never secrets)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'envseal;help'= {
             cand generate-key 'Generate a new master key (32 random bytes from the OS), or with --age an age identity'
             cand encrypt 'Encrypt a .env file into a committable .env.encrypted'
@@ -400,6 +488,8 @@ set edit:completion:arg-completer[envseal] = {|@words|
             cand completions 'Print a shell completion script (also committed under completions/)'
             cand sync 'Reconcile a .env file and its encrypted file when both changed since the last sync'
             cand merge 'Git merge driver: merge three versions of an encrypted file key by key'
+            cand recipients 'Manage who can decrypt: the key slots of encrypted v1 files'
+            cand updatekeys 'Make each file''s key slots match its [[creation_rules]] rule in .envseal/config.toml'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'envseal;help;generate-key'= {
@@ -450,6 +540,19 @@ set edit:completion:arg-completer[envseal] = {|@words|
         &'envseal;help;sync'= {
         }
         &'envseal;help;merge'= {
+        }
+        &'envseal;help;recipients'= {
+            cand add 'Wrap each file''s existing data key for one more recipient (needs a key that opens the file). A recipient already there is left as it is'
+            cand list 'List each file''s key slots: kind, key id, name, public form, created. Needs no key'
+            cand remove 'Remove a recipient: a new data key, every value encrypted again, the other slots re-wrapped. Then rotate the values it names at their providers: git history stays readable to the removed person'
+        }
+        &'envseal;help;recipients;add'= {
+        }
+        &'envseal;help;recipients;list'= {
+        }
+        &'envseal;help;recipients;remove'= {
+        }
+        &'envseal;help;updatekeys'= {
         }
         &'envseal;help;help'= {
         }

@@ -62,6 +62,8 @@ pub enum Command {
     Completions(Completions),
     Sync(Sync),
     Merge(Merge),
+    Recipients(RecipientsCommand),
+    Updatekeys(Updatekeys),
 }
 
 /// Manage the keyring: import a key someone gave you, list the keys you hold.
@@ -219,7 +221,9 @@ impl clap::builder::TypedValueParser for KeyIdParser {
 Examples:
   envseal encrypt
   envseal encrypt .env.production -o .env.production.encrypted --key-file prod.key
-  envseal encrypt --format fernet")]
+  envseal encrypt --format fernet
+  envseal encrypt --age alice=age1... --age bob=age1...    # team keys: no shared secret
+  envseal encrypt .env.ci --aws-kms arn:aws:kms:eu-west-1:123456789012:alias/ci --master")]
 pub struct Encrypt {
     /// The plaintext file [default: .env].
     #[arg(value_name = "FILE")]
@@ -253,6 +257,151 @@ pub struct Encrypt {
     pub force: bool,
     #[command(flatten)]
     pub key: KeyArgs,
+    /// For a NEW output: wrap its data key for this age recipient (`age1...`), one slot
+    /// each; `NAME=age1...` names the slot (for `recipients list` and `remove`).
+    /// Repeatable. No master slot is written unless --master is given. An existing
+    /// output keeps its slots: change them with `envseal recipients add/remove`.
+    #[arg(long, value_name = "[NAME=]age1...")]
+    pub age: Vec<String>,
+    /// For a NEW output: a slot for this OpenSSH public key (`ssh-ed25519 AAAA...` or a
+    /// .pub file; `NAME=...` names it). Repeatable.
+    #[arg(long, value_name = "[NAME=]KEY|FILE.pub")]
+    pub ssh: Vec<String>,
+    /// For a NEW output: a slot for this AWS KMS key (key ARN or alias ARN; wrapping
+    /// needs kms:Encrypt on it). Repeatable.
+    #[arg(long = "aws-kms", value_name = "ARN")]
+    pub aws_kms: Vec<String>,
+    /// With --age/--ssh/--aws-kms: also write a master-key slot (the master key from the
+    /// usual sources).
+    #[arg(long)]
+    pub master: bool,
+}
+
+/// Manage who can decrypt: the key slots of encrypted v1 files.
+///
+/// Each slot wraps the file's data key for one recipient: an age X25519 key, an OpenSSH
+/// ed25519/rsa key, an AWS KMS key, or the master key. `add` wraps the existing data key
+/// (the diff is the new slot line and the MAC line); `remove` writes a new data key and
+/// re-encrypts every value, so the removed person cannot read what is committed next;
+/// `list` needs no key. FILE defaults to every encrypted file of the project.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal recipients list
+  envseal recipients list --json
+  envseal recipients add --age age1... --name carol
+  envseal recipients add --ssh ~/.ssh/id_ed25519.pub --name me .env.encrypted
+  envseal recipients add --aws-kms arn:aws:kms:eu-west-1:123456789012:alias/ci
+  envseal recipients remove bob --yes")]
+pub struct RecipientsCommand {
+    #[command(subcommand)]
+    pub action: RecipientsAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipientsAction {
+    /// Wrap each file's existing data key for one more recipient (needs a key that opens
+    /// the file). A recipient already there is left as it is.
+    Add(RecipientsAdd),
+    /// List each file's key slots: kind, key id, name, public form, created. Needs no key.
+    List(RecipientsList),
+    /// Remove a recipient: a new data key, every value encrypted again, the other slots
+    /// re-wrapped. Then rotate the values it names at their providers: git history stays
+    /// readable to the removed person.
+    Remove(RecipientsRemove),
+}
+
+/// Where identities (private keys) come from, for commands that open a file through a
+/// key slot.
+#[derive(Debug, Args, Clone, Default)]
+pub struct IdentityArgs {
+    /// An age identity file or an unencrypted OpenSSH private key (repeatable); also
+    /// $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519
+    /// and id_rsa, and the master key sources.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["age", "ssh", "aws_kms"])))]
+pub struct RecipientsAdd {
+    /// An age recipient (age1...).
+    #[arg(long, value_name = "age1...")]
+    pub age: Option<String>,
+    /// An OpenSSH public key (`ssh-ed25519 AAAA...`) or a .pub file.
+    #[arg(long, value_name = "KEY|FILE.pub")]
+    pub ssh: Option<String>,
+    /// An AWS KMS key ARN or alias ARN (needs kms:Encrypt on it).
+    #[arg(long = "aws-kms", value_name = "ARN")]
+    pub aws_kms: Option<String>,
+    /// A name for the slot (letters, digits, `.`, `_`, `-`, `@`), shown by `list` and
+    /// accepted by `remove`. Not for --aws-kms (its ARN names it).
+    #[arg(long, value_name = "NAME", conflicts_with = "aws_kms")]
+    pub name: Option<String>,
+    /// Encrypted files [default: every encrypted file of the project].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    pub ids: IdentityArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecipientsList {
+    /// Encrypted files [default: every encrypted file of the project].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print JSON (schema in the README, "Team keys").
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecipientsRemove {
+    /// Who: an age recipient, an OpenSSH public key or .pub file, a KMS ARN, a slot's key
+    /// id, or a slot's name.
+    #[arg(value_name = "RECIPIENT")]
+    pub who: String,
+    /// Encrypted files [default: every encrypted file of the project].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Do not ask for confirmation (needed without a terminal).
+    #[arg(long, visible_alias = "force")]
+    pub yes: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    pub ids: IdentityArgs,
+}
+
+/// Make each file's key slots match its [[creation_rules]] rule in .envseal/config.toml.
+///
+/// Like `sops updatekeys`: recipients the rule names and the file lacks are added (the
+/// existing data key wrapped for them); slots the rule does not name are removed (a new
+/// data key, every value encrypted again); the master slot is kept, added or removed as
+/// the rule's `master` says. The plan is printed first and asked on a terminal. A file
+/// matching no rule is left alone.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  envseal updatekeys --dry-run
+  envseal updatekeys --yes
+  envseal updatekeys .env.production.encrypted")]
+pub struct Updatekeys {
+    /// Encrypted files [default: every encrypted file of the project].
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Do not ask for confirmation (needed without a terminal).
+    #[arg(long, visible_alias = "force")]
+    pub yes: bool,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    pub ids: IdentityArgs,
 }
 
 /// Decrypt an encrypted file (v1 or Fernet, told apart by content).

@@ -93,6 +93,8 @@ pub fn run(cli: &cli::Cli, ui: &commands::Ui) -> anyhow::Result<()> {
         Command::Sync(a) => commands::sync::run(a, &cli.global, ui).map(drop),
         Command::Merge(a) => commands::merge::run(a, ui),
         Command::Key(a) => commands::keys::run(a, ui),
+        Command::Recipients(a) => commands::recipients::run(a, &cli.global, ui),
+        Command::Updatekeys(a) => commands::updatekeys::run(a, &cli.global, ui),
         Command::Completions(a) => {
             let mut out = Vec::new();
             clap_complete::generate(a.shell, &mut cli::command(), "envseal", &mut out);

@@ -55,6 +55,10 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             "encrypt",
         )?)
     };
+    // A new file for public-key / KMS recipients (flags or a creation rule).
+    if let Some(done) = seal_for_recipients(args, ui, &input, &output)? {
+        return Ok(done);
+    }
     if let Some(done) = stream_large(args, ui, &input, &output)? {
         return Ok(Some(done));
     }
@@ -542,4 +546,129 @@ fn warn_unterminated_streamed(input: &Path, mut file: &File, ui: &Ui) {
             }
         }
     }
+}
+
+/// The new-file branch of team keys: `--age`/`--ssh`/`--aws-kms` given, or no flag and a
+/// `[[creation_rules]]` rule naming recipients for the output. One slot per recipient, a
+/// master slot only with `--master` or the rule's `master = true`: a file with only
+/// public-key slots needs no master key anywhere. `None`: not this branch (no recipients,
+/// or an existing output, which keeps its slots through re-encryption; recipient flags
+/// for one are refused, pointing at `recipients add`). Large files take the whole-file
+/// path here (the streamed sealer writes a master slot only).
+fn seal_for_recipients(
+    args: &Encrypt,
+    ui: &Ui,
+    input: &Path,
+    output: &Path,
+) -> Result<Option<Option<key::KeyId>>> {
+    use super::recipients::{recipient_for, rule_recipients, split_name};
+    use crate::format::v1::slot::{self, Recipient};
+    let flags = !args.age.is_empty() || !args.ssh.is_empty() || !args.aws_kms.is_empty();
+    if flags && args.format == FormatArg::Fernet {
+        return Err(Failure::new(
+            Code::Usage,
+            "a Fernet file has no key slots: --age, --ssh and --aws-kms need the v1 format",
+        )
+        .into());
+    }
+    if !args.stdout && output.exists() {
+        if flags {
+            return Err(Failure::new(
+                Code::Usage,
+                format!(
+                    "{} exists and keeps its key slots; to add a recipient run: envseal recipients add --age age1... {} (or delete it to encrypt afresh)",
+                    output.display(),
+                    super::shell_quote(&output.display().to_string())
+                ),
+            )
+            .into());
+        }
+        return Ok(None);
+    }
+    if !flags && args.master {
+        return Ok(None); // the master key alone: today's path
+    }
+    let mut recipients: Vec<Box<dyn Recipient>> = Vec::new();
+    let mut master = args.master;
+    let mut from = "--age/--ssh/--aws-kms".to_owned();
+    if flags {
+        for (kind, list) in [(slot::AGE, &args.age), (slot::SSH, &args.ssh)] {
+            for text in list {
+                let (name, r) = split_name(text);
+                recipients.push(recipient_for(kind, r, name)?);
+            }
+        }
+        for arn in &args.aws_kms {
+            recipients.push(recipient_for(slot::AWS_KMS, arn, None)?);
+        }
+    } else {
+        if args.format != FormatArg::V1 {
+            return Ok(None);
+        }
+        let Ok(project) = crate::project::Project::discover() else {
+            return Ok(None);
+        };
+        let rel = project.relative(output).into_owned();
+        let Some(rule) = project.config.rule_for(&rel) else {
+            return Ok(None);
+        };
+        if rule.recipients.is_empty() {
+            return Ok(None);
+        }
+        recipients = rule_recipients(rule, &project.root)?;
+        master = rule.master;
+        from = rule.describe();
+    }
+    let loaded = if master {
+        Some(resolve_key(args, input, ui)?)
+    } else {
+        None
+    };
+    let plain = zeroize::Zeroizing::new(read_input(input, "plaintext file")?);
+    if format::detect(&plain).is_some() {
+        return Err(Failure::new(
+            Code::BadInput,
+            format!(
+                "{} is already encrypted; encrypt the plaintext file instead",
+                input.display()
+            ),
+        )
+        .into());
+    }
+    let doc = dotenv::parse_file_bytes(input, &plain)?;
+    warn_unterminated(input, &plain, ui);
+    drop(plain);
+    let mut refs: Vec<&dyn Recipient> = Vec::new();
+    refs.extend(loaded.as_ref().map(|l| &l.key as &dyn Recipient));
+    refs.extend(recipients.iter().map(|r| &**r));
+    let mut random = |b: &mut [u8]| format::os_random(b);
+    let sealed = v1::seal(
+        &doc,
+        &refs,
+        v1::Options {
+            encrypt_comments: args.encrypt_comments,
+        },
+        Utc::now(),
+        &mut random,
+    )?;
+    if args.stdout {
+        write_stdout(sealed.as_bytes())?;
+        return Ok(Some(loaded.map(|l| l.key.id())));
+    }
+    crate::fsutil::write_atomic(output, sealed.as_bytes(), 0o644)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    protect_plaintext(input, ui);
+    let slots: Vec<String> = v1::header(&sealed)?
+        .slots
+        .iter()
+        .map(|s| s.describe())
+        .collect();
+    ui.info(format!(
+        "encrypted {} -> {} (v1, for {}: {})",
+        input.display(),
+        output.display(),
+        from,
+        slots.join(", ")
+    ));
+    Ok(Some(loaded.map(|l| l.key.id())))
 }

@@ -21,12 +21,14 @@ pub mod hook;
 pub mod keys;
 pub mod mask;
 pub mod merge;
+pub mod recipients;
 pub mod rotate;
 pub mod run;
 pub mod set;
 pub mod status;
 pub mod sync;
 pub mod textconv;
+pub mod updatekeys;
 pub mod values;
 
 /// Messages to the user: stderr, never stdout (stdout is for data).

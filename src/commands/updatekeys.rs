@@ -1,0 +1,237 @@
+//! `envseal updatekeys`: make each v1 file's key slots match its `[[creation_rules]]`
+//! rule, like `sops updatekeys`. Recipients the rule names and the file lacks are added
+//! (the existing data key wrapped for them); slots it does not name are removed (a new
+//! data key, every value encrypted again, as `recipients remove`); the master slot follows
+//! the rule's `master`. A slot whose kind and key id the rule names is kept as it is (a
+//! different `name=` is not worth a change). Each file is replaced atomically; a failure
+//! stops before the next file, and the files done stay done (each is complete).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::recipients::{self, RecipientRef};
+use super::{key_request, Ui};
+use crate::cli::{Global, Updatekeys};
+use crate::exit::{Code, Failure};
+use crate::format::v1::{self, slot::Recipient, slot::SlotLine};
+use crate::key;
+use crate::ledger::{NewRecipientEvent, RecipientAction};
+
+/// One file's plan.
+struct Plan {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    header: v1::Header,
+    add: Vec<Box<dyn Recipient>>,
+    /// A master slot to add (the rule says `master = true` and the file has none).
+    add_master: bool,
+    remove: Vec<SlotLine>,
+}
+
+pub fn run(args: &Updatekeys, global: &Global, ui: &Ui) -> Result<()> {
+    let (project, files) = recipients::target_files(&args.files)?;
+    let mut plans = Vec::new();
+    for path in &files {
+        let rel = project.relative(path).into_owned();
+        let Some(rule) = project.config.rule_for(&rel) else {
+            ui.info(format!(
+                "{}: no creation rule matches; left alone",
+                rel.display()
+            ));
+            continue;
+        };
+        if recipients::skip_by_default(!args.files.is_empty(), path, ui) {
+            continue;
+        }
+        let (bytes, header) = recipients::read_v1(path)?;
+        let wanted = recipients::rule_recipients(rule, &project.root)?;
+        let named = |s: &SlotLine, r: &dyn Recipient| s.kind == r.kind() && s.kid == r.kid();
+        let add: Vec<Box<dyn Recipient>> = wanted
+            .into_iter()
+            .filter(|r| !header.slots.iter().any(|s| named(s, &**r)))
+            .collect();
+        let kept = recipients::rule_recipients(rule, &project.root)?;
+        let remove: Vec<SlotLine> = header
+            .slots
+            .iter()
+            .filter(|s| {
+                if s.kind == v1::slot::MASTER {
+                    !rule.master
+                } else {
+                    !kept.iter().any(|r| named(s, &**r))
+                }
+            })
+            .cloned()
+            .collect();
+        let add_master = rule.master && header.masters().is_empty();
+        let mut said = Vec::new();
+        said.extend(
+            add.iter()
+                .map(|r| format!("add {} slot {}", r.kind(), r.kid())),
+        );
+        if add_master {
+            said.push("add a master slot".to_owned());
+        }
+        said.extend(remove.iter().map(|s| format!("remove {}", s.describe())));
+        if said.is_empty() {
+            ui.info(format!(
+                "{}: up to date with {}",
+                rel.display(),
+                rule.describe()
+            ));
+            continue;
+        }
+        // Printed on stdout (the plan is the data of --dry-run).
+        println!("{}: {}", rel.display(), said.join("; "));
+        if header.slots.len() == remove.len() && add.is_empty() && !add_master {
+            return Err(Failure::new(
+                Code::Refused,
+                format!(
+                    "{}: {} would leave no key slot",
+                    rel.display(),
+                    rule.describe()
+                ),
+            )
+            .into());
+        }
+        plans.push(Plan {
+            path: path.clone(),
+            bytes,
+            header,
+            add,
+            add_master,
+            remove,
+        });
+    }
+    if args.dry_run || plans.is_empty() {
+        return Ok(());
+    }
+    if !args.yes {
+        match Ui::confirm("Update these files' key slots?", false)? {
+            Some(true) => {}
+            Some(false) => {
+                return Err(Failure::new(Code::Refused, "cancelled; nothing was changed").into())
+            }
+            None => {
+                return Err(Failure::new(
+                    Code::Refused,
+                    "not updating without confirmation: pass --yes when there is no terminal (--dry-run shows the plan)",
+                )
+                .into())
+            }
+        }
+    }
+    let _lock = super::guard::write_lock(&project, super::guard::WRITER_WAIT, "updatekeys")?;
+    let mut events = Vec::new();
+    let mut result = Ok(());
+    for plan in &plans {
+        match update_one(plan, args, ui) {
+            Ok(new) => {
+                let file = project.relative(&plan.path).display().to_string();
+                let replaced = !plan.remove.is_empty();
+                let head = v1::header(&new)?;
+                for s in &head.slots {
+                    let added = plan
+                        .add
+                        .iter()
+                        .any(|r| s.kind == r.kind() && s.kid == r.kid())
+                        || (plan.add_master && s.kind == v1::slot::MASTER);
+                    if added {
+                        events.push(NewRecipientEvent::for_slot(
+                            file.clone(),
+                            RecipientAction::Added,
+                            s,
+                            replaced,
+                        ));
+                    } else if replaced {
+                        events.push(NewRecipientEvent::for_slot(
+                            file.clone(),
+                            RecipientAction::Rewrapped,
+                            s,
+                            true,
+                        ));
+                    }
+                }
+                for s in &plan.remove {
+                    events.push(NewRecipientEvent::for_slot(
+                        file.clone(),
+                        RecipientAction::Removed,
+                        s,
+                        true,
+                    ));
+                }
+                ui.info(format!("{file}: key slots updated"));
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    recipients::record(&project, global, ui, &events);
+    result
+}
+
+/// Apply one plan: adds first (wrapping the current data key, while the identity at hand
+/// still opens the file whatever is removed), then the removal (a new data key for the
+/// slots that stay). Returns the new file, written.
+fn update_one(plan: &Plan, args: &Updatekeys, ui: &Ui) -> Result<String> {
+    let path = &plan.path;
+    // The master key a new master slot wraps for.
+    let new_master = if plan.add_master {
+        Some(key::resolve(
+            &key_request(&args.key, path.as_path(), None, false),
+            &mut ui.warner(),
+        )?)
+    } else {
+        None
+    };
+    let text = std::str::from_utf8(&plan.bytes).expect("checked by read_v1");
+    let new = recipients::with_identities(
+        path,
+        &plan.header,
+        &args.key,
+        &args.ids,
+        ui,
+        |ids, masters| {
+            let now = Utc::now();
+            let mut random = recipients::random();
+            let mut text = text.to_owned();
+            let mut adds: Vec<&dyn Recipient> = plan.add.iter().map(|r| &**r).collect();
+            if let Some(m) = &new_master {
+                adds.push(&m.key);
+            }
+            for r in adds {
+                text = v1::add_slot(&text, ids, r, now, &mut random)?;
+            }
+            if plan.remove.is_empty() {
+                return Ok(text);
+            }
+            let header = v1::header(&text)?;
+            let mut keys: Vec<&key::Key> = masters.iter().map(|l| &l.key).collect();
+            keys.extend(new_master.as_ref().map(|m| &m.key));
+            let gone = |s: &SlotLine| {
+                plan.remove
+                    .iter()
+                    .any(|g| g.kind == s.kind && g.kid == s.kid)
+            };
+            let staying = recipients::staying_recipients(&header, &|s| !gone(s), &keys)?;
+            let refs: Vec<&dyn Recipient> = staying.iter().map(RecipientRef::get).collect();
+            Ok(v1::remove_slots(
+                &text,
+                ids,
+                &gone,
+                &refs,
+                v1::Options {
+                    encrypt_comments: !super::encrypt::shows_a_comment(&plan.bytes),
+                },
+                now,
+                &mut random,
+            )?)
+        },
+    )?;
+    recipients::write_back(path, &new)?;
+    Ok(new)
+}
