@@ -224,7 +224,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__decrypt)
-            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --textconv --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --textconv --yes --force --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +258,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -270,7 +274,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__edit)
-            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,6 +285,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -296,7 +304,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__encrypt)
-            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,6 +342,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -346,7 +358,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__export)
-            opts="-f -q -v -h --as --file --name --namespace --yes --force --dialect --no-expand --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --as --file --name --namespace --yes --force --dialect --no-expand --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +396,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -418,7 +434,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__get)
-            opts="-f -q -v -h --file --json --yes --force --dialect --no-expand --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --json --yes --force --dialect --no-expand --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -441,6 +457,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -898,7 +918,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__hook__subcmd__run)
-            opts="-q -v -h --no-leak-check --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --no-leak-check --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,6 +929,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1052,7 +1076,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --all-values --named --textconv --min-len --line-buffered --dialect --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --all-values --named --textconv --min-len --line-buffered --dialect --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1078,6 +1102,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1090,7 +1118,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__merge)
-            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1101,6 +1129,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1116,7 +1148,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__rotate)
-            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1170,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1150,7 +1186,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__run)
-            opts="-f -q -v -h --file --override --expand --no-expand --dialect --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --override --expand --no-expand --dialect --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,6 +1212,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1188,7 +1228,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__set)
-            opts="-f -q -v -h --from-file --file --after --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --from-file --file --after --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1214,6 +1254,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1226,7 +1270,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__status)
-            opts="-q -v -h --check --history --limit --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --check --history --limit --json --recurse-submodules --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1244,6 +1288,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1256,7 +1304,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__sync)
-            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1267,6 +1315,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1282,7 +1334,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__unset)
-            opts="-f -q -v -h --file --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1301,6 +1353,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -182,6 +182,11 @@ pub struct KeyArgs {
     /// Use this key from the keyring (sha256:...).
     #[arg(long, value_name = "ID", value_parser = KeyIdParser)]
     pub key_id: Option<crate::key::KeyId>,
+    /// An age identity file or an unencrypted OpenSSH private key that opens the file's
+    /// age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE,
+    /// the identities directory and ~/.ssh/id_ed25519, id_rsa).
+    #[arg(long = "identity", value_name = "PATH")]
+    pub identity: Vec<PathBuf>,
 }
 
 /// `--key-id` is parsed here, once, into a [`crate::key::KeyId`]. A text that is not an

@@ -24,9 +24,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::{DataKey, Random};
 
 pub mod age;
-pub mod master;
 #[cfg(feature = "aws-kms")]
 pub mod kms;
+pub mod master;
 
 /// The symmetric master key (`SECRETS_MASTER_KEY`, the keyring): `kid=sha256:<16 hex>`.
 pub const MASTER: &str = "master";
