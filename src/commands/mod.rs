@@ -436,6 +436,20 @@ pub fn v1_candidates(
         out.master = Some(resolve_v1_key(path, header, args, ui, true)?);
         return Ok(out);
     }
+    if !has_master {
+        // No master slot, yet a master key at hand opens a slot whose type or kid was
+        // edited (`type=laster`): the header was altered, which is not a missing key.
+        let given = key::resolve(&key_request(args, path, None, false), &mut |_| {}).ok();
+        let keyring = key::keyring::all(&mut |_| {}).unwrap_or_default();
+        for loaded in given.iter().chain(keyring.iter()) {
+            if let Some(what) = crate::format::v1::altered_slot(header, &loaded.key) {
+                return Err(anyhow::Error::new(crate::format::FormatError::Integrity(
+                    what.to_owned(),
+                ))
+                .context(format!("cannot decrypt {}", path.display())));
+            }
+        }
+    }
     let slots: Vec<String> = header.slots.iter().map(|s| s.describe()).collect();
     let mut why = Vec::new();
     if let Some(e) = master_error {
