@@ -269,7 +269,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__decrypt)
-            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --textconv --yes --force --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --encrypted-path --output --stdout --textconv --yes --force --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,6 +303,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -315,7 +319,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__edit)
-            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -326,6 +330,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -341,7 +349,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__encrypt)
-            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --age --ssh --aws-kms --master --quiet --verbose --ledger --help"
+            opts="-f -o -q -v -h --file --env-path --output --stdout --format --encrypt-comments --yes --force --key-file --key-id --identity --age --ssh --aws-kms --master --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +387,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -403,7 +415,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__export)
-            opts="-f -q -v -h --as --file --name --namespace --yes --force --dialect --no-expand --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --as --file --name --namespace --yes --force --dialect --no-expand --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -441,6 +453,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -475,7 +491,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__get)
-            opts="-f -q -v -h --file --json --yes --force --dialect --no-expand --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --json --yes --force --dialect --no-expand --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +514,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1025,7 +1045,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__hook__subcmd__run)
-            opts="-q -v -h --no-leak-check --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --no-leak-check --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1036,6 +1056,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1179,7 +1203,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__mask)
-            opts="-q -v -h --all --secrets --check --staged --all-values --named --textconv --min-len --line-buffered --dialect --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --all --secrets --check --staged --all-values --named --textconv --min-len --line-buffered --dialect --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1205,6 +1229,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1217,7 +1245,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__merge)
-            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1228,6 +1256,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1425,7 +1457,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__rotate)
-            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --reason --no-backup --yes --force --new-key-file --resume --abort --json --recurse-submodules --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1447,6 +1479,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1459,7 +1495,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__run)
-            opts="-f -q -v -h --file --override --expand --no-expand --dialect --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --override --expand --no-expand --dialect --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1485,6 +1521,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1497,7 +1537,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__set)
-            opts="-f -q -v -h --from-file --file --after --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --from-file --file --after --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1523,6 +1563,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1535,7 +1579,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__status)
-            opts="-q -v -h --check --history --limit --json --recurse-submodules --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --check --history --limit --json --recurse-submodules --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1553,6 +1597,10 @@ _envseal() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ledger)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1565,7 +1613,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__sync)
-            opts="-q -v -h --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-q -v -h --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1576,6 +1624,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1591,7 +1643,7 @@ _envseal() {
             return 0
             ;;
         envseal__subcmd__unset)
-            opts="-f -q -v -h --file --key-file --key-id --quiet --verbose --ledger --help"
+            opts="-f -q -v -h --file --key-file --key-id --identity --quiet --verbose --ledger --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1610,6 +1662,10 @@ _envseal() {
                     return 0
                     ;;
                 --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

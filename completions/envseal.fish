@@ -64,6 +64,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l format -d 'O
 fernet\t'Whole file as one Fernet token (AES-128-CBC + HMAC-SHA256), Python-compatible'"
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l age -d 'For a NEW output: wrap its data key for this age recipient (`age1...`), one slot each; `NAME=age1...` names the slot (for `recipients list` and `remove`). Repeatable. No master slot is written unless --master is given. An existing output keeps its slots: change them with `envseal recipients add/remove`' -r
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l ssh -d 'For a NEW output: a slot for this OpenSSH public key (`ssh-ed25519 AAAA...` or a .pub file; `NAME=...` names it). Repeatable' -r
 complete -c envseal -n "__fish_envseal_using_subcommand encrypt" -l aws-kms -d 'For a NEW output: a slot for this AWS KMS key (key ARN or alias ARN; wrapping needs kms:Encrypt on it). Repeatable' -r
@@ -79,6 +80,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s f -l encrypt
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -s o -l output -d 'Where to write [default: FILE without .encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l stdout -d 'Write the plaintext to stdout instead of a file'
 complete -c envseal -n "__fish_envseal_using_subcommand decrypt" -l textconv -d 'For git\'s textconv, showing PLAINTEXT values (opt-in; `envseal mask --textconv` shows masked ones): FILE to stdout, never a prompt, every key at hand tried by key id, and a file no key at hand opens shown as it is (exit 0). Beware: `git commit -v` then writes decrypted values into .git/COMMIT_EDITMSG'
@@ -90,6 +92,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l reason -d 'Wh
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l new-key-file -d 'Save the new key to this file (mode 0600) instead of the keyring' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l no-backup -d 'Do not keep FILE.backup_<time> copies of the old encrypted files'
 complete -c envseal -n "__fish_envseal_using_subcommand rotate" -l force -l yes -d 'Do not ask for confirmation (needed without a terminal)'
@@ -103,6 +106,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand rotate" -s h -l help -d 
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l limit -d 'How many history rows (rotations and recipient changes together)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand status" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l check -d 'Exit 1 when a file is stale, corrupt or edited by hand, a key is overdue, a plaintext env file is tracked by git or not ignored by it, a rotation is unfinished, or a file lacks the secret slot its creation rule requires (require_secret_slot); print one line per problem'
 complete -c envseal -n "__fish_envseal_using_subcommand status" -l history -d 'Show the rotation history from the ledger, newest first, with the key-slot (recipient) changes merged in by time'
@@ -118,6 +122,7 @@ node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
 dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand mask" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l all -d 'Mask every value, not only the sensitive ones (view)'
 complete -c envseal -n "__fish_envseal_using_subcommand mask" -l check -d 'Search for secret values instead of printing; exit 1 on a hit'
@@ -147,6 +152,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_su
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s h -l help -d 'Print help'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -l no-leak-check -d 'Skip the secret-value leak check (plaintext and stale checks only)'
 complete -c envseal -n "__fish_envseal_using_subcommand hook; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -162,6 +168,7 @@ node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
 dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand run" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l override -d 'Values from the file replace variables already set in the environment'
 complete -c envseal -n "__fish_envseal_using_subcommand run" -l expand -d 'Expand ${VAR} (the default of the python and dotenvy dialects; kept for scripts written when expansion was opt-in)'
@@ -171,6 +178,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand run" -s v -l verbose -d 
 complete -c envseal -n "__fish_envseal_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand edit" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand edit" -s v -l verbose -d 'Say more about what is done (never secrets)'
@@ -179,6 +187,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand set" -s f -l file -d 'Th
 complete -c envseal -n "__fish_envseal_using_subcommand set" -l after -d 'Put a new key after this one (a key that exists stays where it is)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand set" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand set" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand set" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand set" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand set" -l from-file -d 'Read the value from the file PATH, byte for byte (a final newline is kept)'
 complete -c envseal -n "__fish_envseal_using_subcommand set" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -187,6 +196,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand set" -s h -l help -d 'Pr
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -s f -l file -d 'The encrypted file [default: .env.encrypted]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand unset" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand unset" -s v -l verbose -d 'Say more about what is done (never secrets)'
@@ -197,6 +207,7 @@ node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
 dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand get" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l json -d 'Print {"key": ..., "value": ...} and a newline'
 complete -c envseal -n "__fish_envseal_using_subcommand get" -l force -l yes -d 'Print on a terminal without asking'
@@ -217,6 +228,7 @@ node\t'node\'s dotenv package (dotenv.config, dotenv.parse)'
 dotenvy\t'The dotenvy crate (dotenvy::dotenv, from_path)'"
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand export" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l force -l yes -d 'Write to a terminal without asking'
 complete -c envseal -n "__fish_envseal_using_subcommand export" -l no-expand -d 'Keep ${VAR} as written (python dialect: python-dotenv\'s interpolate=False)'
@@ -248,12 +260,14 @@ complete -c envseal -n "__fish_envseal_using_subcommand completions" -s v -l ver
 complete -c envseal -n "__fish_envseal_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c envseal -n "__fish_envseal_using_subcommand sync" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand sync" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand sync" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand sync" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand sync" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand sync" -s v -l verbose -d 'Say more about what is done (never secrets)'
 complete -c envseal -n "__fish_envseal_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c envseal -n "__fish_envseal_using_subcommand merge" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand merge" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
+complete -c envseal -n "__fish_envseal_using_subcommand merge" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand merge" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand merge" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand merge" -s v -l verbose -d 'Say more about what is done (never secrets)'
@@ -272,7 +286,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_s
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -l name -d 'A name for the slot (letters, digits, `.`, `_`, `-`, `@`), shown by `list` and accepted by `remove`. Not for --aws-kms (its ARN names it)' -r
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -l identity -d 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more about what is done (never secrets)'
@@ -284,7 +298,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_s
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -l identity -d 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -l yes -l force -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -296,7 +310,7 @@ complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_s
 complete -c envseal -n "__fish_envseal_using_subcommand recipients; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l key-file -d 'Read the master key from this file' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l key-id -d 'Use this key from the keyring (sha256:...)' -r
-complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l identity -d 'An age identity file or an unencrypted OpenSSH private key (repeatable); also $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519 and id_rsa, and the master key sources' -r -F
+complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l identity -d 'An age identity file or an unencrypted OpenSSH private key that opens the file\'s age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory and ~/.ssh/id_ed25519, id_rsa)' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l ledger -d 'The ledger database [default: $ENVSEAL_LEDGER, else envseal/ledger.db in the git common directory (.git/envseal/ledger.db), outside git .envseal/ledger.db in the project root]' -r -F
 complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l yes -l force -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c envseal -n "__fish_envseal_using_subcommand updatekeys" -l dry-run -d 'Print the plan and change nothing'

@@ -184,6 +184,11 @@ pub struct KeyArgs {
     /// Use this key from the keyring (sha256:...).
     #[arg(long, value_name = "ID", value_parser = KeyIdParser)]
     pub key_id: Option<crate::key::KeyId>,
+    /// An age identity file or an unencrypted OpenSSH private key that opens the file's
+    /// age or ssh slot (repeatable; tried before ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE,
+    /// the identities directory and ~/.ssh/id_ed25519, id_rsa).
+    #[arg(long = "identity", value_name = "PATH")]
+    pub identity: Vec<PathBuf>,
 }
 
 /// `--key-id` is parsed here, once, into a [`crate::key::KeyId`]. A text that is not an
@@ -311,17 +316,6 @@ pub enum RecipientsAction {
     Remove(RecipientsRemove),
 }
 
-/// Where identities (private keys) come from, for commands that open a file through a
-/// key slot.
-#[derive(Debug, Args, Clone, Default)]
-pub struct IdentityArgs {
-    /// An age identity file or an unencrypted OpenSSH private key (repeatable); also
-    /// $ENVSEAL_AGE_KEY, $ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519
-    /// and id_rsa, and the master key sources.
-    #[arg(long, value_name = "FILE")]
-    pub identity: Vec<PathBuf>,
-}
-
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("who").required(true).args(["age", "ssh", "aws_kms"])))]
 pub struct RecipientsAdd {
@@ -343,8 +337,6 @@ pub struct RecipientsAdd {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub key: KeyArgs,
-    #[command(flatten)]
-    pub ids: IdentityArgs,
 }
 
 #[derive(Debug, Args)]
@@ -371,8 +363,6 @@ pub struct RecipientsRemove {
     pub yes: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    #[command(flatten)]
-    pub ids: IdentityArgs,
 }
 
 /// Make each file's key slots match its [[creation_rules]] rule in .envseal/config.toml.
@@ -400,8 +390,6 @@ pub struct Updatekeys {
     pub dry_run: bool,
     #[command(flatten)]
     pub key: KeyArgs,
-    #[command(flatten)]
-    pub ids: IdentityArgs,
 }
 
 /// Decrypt an encrypted file (v1 or Fernet, told apart by content).

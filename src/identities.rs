@@ -235,6 +235,15 @@ impl Identities {
         Ok(&self.loaded)
     }
 
+    /// The identity already read that opens `slot` (same kind and kid), without reading
+    /// another source: after [`Identities::find`] said one is there.
+    pub fn found(&self, slot: &SlotLine) -> Option<&dyn Identity> {
+        self.loaded
+            .iter()
+            .find(|id| id.kind() == slot.kind && id.kid() == slot.kid)
+            .map(|id| id.as_ref())
+    }
+
     /// The identities read so far, as `(kid, source)`, for "tried ..." in messages.
     pub fn tried(&self) -> Vec<(String, String)> {
         self.loaded.iter().map(|i| (i.kid(), i.source())).collect()

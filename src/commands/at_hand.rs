@@ -4,7 +4,10 @@
 //! "At hand" means: `--key-file`, every `SECRETS_MASTER_KEY*` variable, every keyring
 //! key. A v1 file is opened with the key whose id its header names (so an exported new
 //! key does not shadow the old one in the keyring after a rotation); a Fernet token, which
-//! names no key, with each in turn.
+//! names no key, with each in turn. A v1 file no master key at hand opens is opened
+//! with the local age and ssh identities its slots name (`--identity`, the environment,
+//! the identities directory, `~/.ssh`): never through KMS, so the hook, `status` and
+//! textconv never call a key service.
 
 use std::path::Path;
 
@@ -57,8 +60,9 @@ pub fn keys(key_file: Option<&Path>) -> Vec<Loaded> {
 
 /// What opening an encrypted blob with the keys at hand gave.
 pub enum Opened {
-    /// The plaintext (wiped on drop), and the key that opened it.
-    Plain(zeroize::Zeroizing<Vec<u8>>, crate::key::Key),
+    /// The plaintext (wiped on drop), and the master key that opened it (`None`: a local
+    /// age or ssh identity did).
+    Plain(zeroize::Zeroizing<Vec<u8>>, Option<crate::key::Key>),
     /// No key at hand is the one it needs (a v1 header names `needs`).
     NoKey { needs: Option<String> },
     /// Not well-formed, or a key at hand opened it and the content fails its integrity
@@ -70,6 +74,11 @@ pub enum Opened {
 
 /// Check `bytes` without a key (structure) and then with the keys at hand.
 pub fn open(bytes: &[u8], keys: &[Loaded]) -> Opened {
+    open_using(bytes, keys, &[])
+}
+
+/// [`open`], with `--identity` files tried first among the local identities.
+pub fn open_using(bytes: &[u8], keys: &[Loaded], identity_files: &[std::path::PathBuf]) -> Opened {
     match format::detect(bytes) {
         None => Opened::NotEncrypted,
         Some(Format::V1) => {
@@ -84,14 +93,16 @@ pub fn open(bytes: &[u8], keys: &[Loaded]) -> Opened {
             };
             let ids: Vec<_> = header.masters().iter().map(|s| s.kid.clone()).collect();
             let Some(loaded) = keys.iter().find(|l| ids.contains(&l.key.id())) else {
-                return Opened::NoKey {
-                    needs: ids.first().map(|k| k.to_string()),
-                };
+                return open_local(text, &header, identity_files).unwrap_or_else(|| {
+                    Opened::NoKey {
+                        needs: ids.first().map(|k| k.to_string()),
+                    }
+                });
             };
             match v1::decrypt_plaintext(text, &loaded.key) {
                 Ok(mut plain) => Opened::Plain(
                     zeroize::Zeroizing::new(std::mem::take(&mut *plain).into_bytes()),
-                    loaded.key.clone(),
+                    Some(loaded.key.clone()),
                 ),
                 Err(e) => Opened::Corrupt(reason(&e)),
             }
@@ -104,7 +115,7 @@ pub fn open(bytes: &[u8], keys: &[Loaded]) -> Opened {
             for loaded in keys {
                 token = match token.try_key(&loaded.key) {
                     fernet::Attempt::Opened(plain) => {
-                        return Opened::Plain(plain, loaded.key.clone())
+                        return Opened::Plain(plain, Some(loaded.key.clone()))
                     }
                     fernet::Attempt::Failed(e) => return Opened::Corrupt(reason(&e)),
                     fernet::Attempt::NotThisKey(t) => t,
@@ -114,6 +125,83 @@ pub fn open(bytes: &[u8], keys: &[Loaded]) -> Opened {
             Opened::NoKey { needs: None }
         }
     }
+}
+
+/// The v1 file `text` opened with a local age or ssh identity one of its slots names;
+/// `None` when no local identity is named (or a source cannot be read: these checks
+/// must not fail on someone else's setup). Never a KMS identity.
+fn open_local(
+    text: &str,
+    header: &v1::Header,
+    identity_files: &[std::path::PathBuf],
+) -> Option<Opened> {
+    use v1::slot::{AGE, SSH};
+    let local: Vec<&v1::slot::SlotLine> = header
+        .slots
+        .iter()
+        .filter(|s| s.kind == AGE || s.kind == SSH)
+        .collect();
+    if local.is_empty() {
+        return None;
+    }
+    let mut ids = crate::identities::Identities::new(identity_files);
+    let mut found = false;
+    for s in &local {
+        found |= ids.find(s, &mut |_| {}).ok().flatten().is_some();
+    }
+    if !found {
+        return None;
+    }
+    let refs: Vec<&dyn v1::slot::Identity> = local.iter().filter_map(|s| ids.found(s)).collect();
+    Some(match v1::decrypt_plaintext_with(text, &refs) {
+        Ok(mut plain) => Opened::Plain(
+            zeroize::Zeroizing::new(std::mem::take(&mut *plain).into_bytes()),
+            None,
+        ),
+        Err(e) => Opened::Corrupt(reason(&e)),
+    })
+}
+
+/// An unencrypted PEM private key in `bytes` (see [`holds_key`]).
+fn holds_private_key(bytes: &[u8]) -> Option<&'static str> {
+    use base64::Engine;
+    const OPENSSH: &[u8] = b"-----BEGIN OPENSSH PRIVATE KEY-----";
+    const END: &[u8] = b"-----END";
+    for at in memchr::memmem::find_iter(bytes, OPENSSH) {
+        let body = &bytes[at + OPENSSH.len()..];
+        let body = &body[..memchr::memmem::find(body, END).unwrap_or(body.len())];
+        let b64: Vec<u8> = body
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(&b64) else {
+            continue;
+        };
+        let raw = zeroize::Zeroizing::new(raw);
+        // openssh-key-v1\0, then the cipher name as a u32-length-prefixed string.
+        let Some(rest) = raw.strip_prefix(b"openssh-key-v1\0") else {
+            continue;
+        };
+        if rest.len() >= 8 && rest[..4] == [0, 0, 0, 4] && &rest[4..8] == b"none" {
+            return Some("an unencrypted OpenSSH private key");
+        }
+    }
+    for begin in [
+        &b"-----BEGIN RSA PRIVATE KEY-----"[..],
+        b"-----BEGIN EC PRIVATE KEY-----",
+        b"-----BEGIN DSA PRIVATE KEY-----",
+        b"-----BEGIN PRIVATE KEY-----",
+    ] {
+        for at in memchr::memmem::find_iter(bytes, begin) {
+            let body = &bytes[at + begin.len()..];
+            let body = &body[..memchr::memmem::find(body, END).unwrap_or(body.len())];
+            if memchr::memmem::find(body, b"ENCRYPTED").is_none() && body.len() > 64 {
+                return Some("an unencrypted private key (PEM)");
+            }
+        }
+    }
+    None
 }
 
 /// A format error's reason, without any file content (format errors never hold any).
@@ -126,8 +214,14 @@ fn reason(e: &FormatError) -> String {
 
 /// Does `bytes` hold a key? Returns what kind: the text of a key at hand, a file that is
 /// a key (as `generate-key --out` writes one), a `SECRETS_MASTER_KEY*` assignment with a
-/// key as value, or an age identity (`AGE-SECRET-KEY-1...`).
+/// key as value, an age identity (`AGE-SECRET-KEY-1...`), or an unencrypted private key
+/// in PEM form (an OpenSSH key with cipher `none`, a PKCS#1/PKCS#8/SEC1 key without an
+/// `ENCRYPTED` mark): what `--identity` and `~/.ssh/id_ed25519` hold. A
+/// passphrase-protected key is not reported (it is as safe as its passphrase).
 pub fn holds_key(bytes: &[u8], keys: &[Loaded]) -> Option<&'static str> {
+    if let Some(what) = holds_private_key(bytes) {
+        return Some(what);
+    }
     const AGE: &[u8] = b"AGE-SECRET-KEY-1";
     const BECH32: &[u8] = b"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
     for at in memchr::memmem::find_iter(bytes, AGE) {

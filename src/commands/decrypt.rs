@@ -1,17 +1,16 @@
 //! `envseal decrypt`: an encrypted file back to its exact plaintext (mode 0600).
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use super::{
-    confirm_overwrite, input_path, open_fernet, read_encrypted, read_input, resolve_v1_key,
-    with_source_hint, write_stdout_parts, Ui,
+    confirm_overwrite, input_path, open_fernet, read_encrypted, read_input, read_large_v1,
+    write_stdout_parts, Ui,
 };
-use crate::cli::{Decrypt, KeyArgs};
+use crate::cli::Decrypt;
 use crate::exit::{Code, Failure};
-use crate::format::{self, v1, Format, Plaintext};
+use crate::format::{self, Format, Plaintext};
 use crate::key::KeyId;
 
 /// Decrypt, and note it in the ledger. `decrypt --stdout` is a read-only view (git's
@@ -50,35 +49,45 @@ fn decrypt(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         // Asked before any key is looked for: answering no needs no key.
         super::values::confirm_terminal_output(args.force, "the decrypted file")?;
     }
-    let (plaintext, key, format) = match open_large_v1(&input, &args.key, ui, true)? {
-        Some((plaintext, loaded)) => (plaintext, loaded.key, "v1"),
+    // `key`: the master key that opened the file; `None` when an age, ssh or KMS slot did.
+    let (plaintext, key, format) = match read_large_v1(&input, &args.key, ui, true)? {
+        Some((plaintext, loaded)) => (plaintext, loaded.map(|l| l.key), "v1"),
         None => {
             let bytes = read_input(&input, "encrypted file")?;
             if format::detect(&bytes) == Some(Format::Fernet) {
                 // The token is decoded and decrypted in the buffer it was read into.
                 let (plaintext, loaded) = open_fernet(&input, bytes, &args.key, ui, true)?;
-                (Plaintext::from(plaintext), loaded.key, "fernet")
+                (Plaintext::from(plaintext), Some(loaded.key), "fernet")
             } else {
                 let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
                 let format = opened.format.name();
-                (Plaintext::from(opened.plaintext), opened.key.key, format)
+                (
+                    Plaintext::from(opened.plaintext),
+                    opened.key.map(|l| l.key),
+                    format,
+                )
             }
         }
     };
-    let kid = key.id();
+    let kid = key.as_ref().map(|k| k.id());
     let Some(output) = output else {
         write_stdout_parts(&plaintext.pieces())?;
-        return Ok(Some(kid));
+        return Ok(kid);
     };
-    // The pair's sync record: both sides now hold this plaintext.
+    // The pair's sync record: both sides now hold this plaintext. The record is keyed by
+    // the master key; a file opened through an age, ssh or KMS slot keeps none (so a
+    // differing plaintext is then only replaced after the usual overwrite question).
     let record = || {
+        let Some(key) = &key else {
+            return;
+        };
         let enc_bytes = std::fs::read(&input).unwrap_or_default();
         super::sync::record_as(
             global,
             ui,
             &output,
             &input,
-            &key,
+            key,
             &plaintext.to_vec(),
             &enc_bytes,
             !super::sync::in_ci(),
@@ -101,17 +110,20 @@ fn decrypt(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                 }
                 _ => ui.info(format!("{} is up to date", output.display())),
             }
-            return Ok(Some(kid));
+            return Ok(kid);
         }
-        let behind = super::sync::guard_decrypt(
-            global,
-            &output,
-            &input,
-            &key,
-            &existing,
-            &plaintext.to_vec(),
-            args.force,
-        )?;
+        let behind = match &key {
+            Some(key) => super::sync::guard_decrypt(
+                global,
+                &output,
+                &input,
+                key,
+                &existing,
+                &plaintext.to_vec(),
+                args.force,
+            )?,
+            None => false,
+        };
         if !behind {
             confirm_overwrite(&output, args.force, "differs from the decrypted content")?;
         }
@@ -119,67 +131,16 @@ fn decrypt(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     crate::fsutil::write_atomic_parts(&output, &plaintext.pieces(), 0o600)
         .with_context(|| format!("cannot write {}", output.display()))?;
     record();
+    let through = match &kid {
+        Some(kid) => format!("key {kid}"),
+        None => "through a key slot".to_owned(),
+    };
     ui.info(format!(
-        "decrypted {} -> {} ({format}, key {kid}, mode 0600)",
+        "decrypted {} -> {} ({format}, {through}, mode 0600)",
         input.display(),
         output.display(),
     ));
-    Ok(Some(kid))
-}
-
-/// A v1 file of [`v1::stream::STREAM_FROM`] bytes or more, decrypted as a stream (see
-/// `format/v1/stream.rs`); `None` for anything else, which is read whole. A header that
-/// does not parse is left to the whole-file path too, which reports it.
-pub(super) fn open_large_v1(
-    input: &Path,
-    key: &KeyArgs,
-    ui: &Ui,
-    allow_prompt: bool,
-) -> Result<Option<(Plaintext, crate::key::Loaded)>> {
-    let read_err = || format!("cannot read encrypted file {}", input.display());
-    let Ok(mut file) = std::fs::File::open(input) else {
-        return Ok(None);
-    };
-    if !file
-        .metadata()
-        .is_ok_and(|m| m.is_file() && m.len() >= v1::stream::STREAM_FROM)
-    {
-        return Ok(None);
-    }
-    let mut head = Vec::new();
-    (&mut file)
-        .take(64 * 1024)
-        .read_to_end(&mut head)
-        .with_context(read_err)?;
-    // The header is whole lines of UTF-8; the head may end inside a character.
-    let lines = memchr::memrchr(b'\n', &head).map_or(&head[..0], |i| &head[..=i]);
-    let Some(header) = std::str::from_utf8(lines)
-        .ok()
-        .and_then(|text| v1::header(text).ok())
-    else {
-        return Ok(None);
-    };
-    let loaded = resolve_v1_key(input, &header, key, ui, allow_prompt)?;
-    // A second handle counts the lines while the first is decrypted.
-    let mut counter = std::fs::File::open(input).with_context(read_err)?;
-    match v1::stream::decrypt(&mut counter, &mut file, &loaded.key) {
-        Ok(plaintext) => Ok(Some((plaintext, loaded))),
-        // A file whose line endings git converted fails the streamed check: when one of
-        // its readings before the conversion verifies, the whole-file reader opens it.
-        Err(v1::stream::StreamError::Format(e @ format::FormatError::Integrity(_))) => {
-            let converted = std::fs::read(input)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .is_some_and(|text| v1::verifies_after_conversion(&text, &[&loaded.key]));
-            if converted {
-                Ok(None)
-            } else {
-                Err(with_source_hint(e, &loaded, input))
-            }
-        }
-        Err(v1::stream::StreamError::Format(e)) => Err(with_source_hint(e, &loaded, input)),
-        Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),
-    }
+    Ok(kid)
 }
 
 /// `X.encrypted` decrypts to `X`.

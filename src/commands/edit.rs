@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 
 use super::{interactive, open_encrypted, read_input, Ui};
 use crate::cli::Edit;
@@ -52,18 +51,18 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
     let project = crate::project::Project::discover()?;
     let bytes = read_input(&path, "encrypted file")?;
     let opened = open_encrypted(&path, &bytes, &args.key, ui)?;
-    let kid = opened.key.key.id();
+    let kid = opened.key_id();
     // The edit is a change of the encrypted side: when the plaintext beside it holds the
     // content before the edit, that is the pair's last sync, so `encrypt` afterwards
     // refuses to revert the edit and `status` recommends `decrypt`.
-    if let Some(plain) = super::sync::plaintext_of(&path) {
+    if let (Some(plain), Some(loaded)) = (super::sync::plaintext_of(&path), &opened.key) {
         if std::fs::read(&plain).is_ok_and(|p| p == *opened.plaintext) {
             super::sync::record(
                 global,
                 ui,
                 &plain,
                 &path,
-                &opened.key.key,
+                &loaded.key,
                 &opened.plaintext,
                 &bytes,
             );
@@ -150,7 +149,7 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
         let edited = std::fs::read(tmp.path()).context("cannot read the edited file back")?;
         if edited == *opened.plaintext {
             ui.info(format!("no changes; {} not rewritten", path.display()));
-            return Ok(Some(kid));
+            return Ok(kid);
         }
         let doc = match dotenv::parse_file_bytes(tmp.path(), &edited) {
             Ok(doc) => doc,
@@ -195,10 +194,17 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
         let sealed = match opened.format {
             Format::V1 => {
                 let mut random = |b: &mut [u8]| format::os_random(b);
-                v1::encrypt(
+                // Every slot and the data key are kept: no key is needed to write the edit
+                // back (a file opened through an age slot may have no master slot).
+                let previous = opened.v1.as_ref().ok_or_else(|| {
+                    Failure::new(
+                        Code::CheckFailed,
+                        "internal error: the opened file was not kept",
+                    )
+                })?;
+                v1::encrypt_again(
                     &doc,
-                    &opened.key.key,
-                    opened.v1.as_ref(),
+                    previous,
                     // A file written with --encrypt-comments stays so: a comment that was
                     // hidden must not come out readable because it was edited around. As
                     // `sync` and the merge driver decide: a file that shows no comment
@@ -206,11 +212,10 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
                     v1::Options {
                         encrypt_comments: !super::encrypt::shows_a_comment(&bytes),
                     },
-                    Utc::now(),
                     &mut random,
                 )?
             }
-            Format::Fernet => fernet::encrypt(&edited, &opened.key.key),
+            Format::Fernet => fernet::encrypt(&edited, &opened.master(&path)?.key),
         };
         // The commit holds the project's write lock, and only replaces the file that was
         // opened: a rotation (or another edit) that replaced it meanwhile wins, and this
@@ -246,12 +251,15 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
         let mode = crate::fsutil::mode(&path).map_or(0o644, |m| m & 0o777);
         crate::fsutil::write_atomic(&path, sealed.as_bytes(), mode)
             .with_context(|| format!("cannot write {}", path.display()))?;
+        let through = kid
+            .as_ref()
+            .map_or("through a key slot".to_owned(), |k| format!("key {k}"));
         ui.info(format!(
-            "re-encrypted {} ({}, key {kid})",
+            "re-encrypted {} ({}, {through})",
             path.display(),
             opened.format.name()
         ));
-        return Ok(Some(kid));
+        return Ok(kid);
     }
 }
 

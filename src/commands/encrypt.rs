@@ -83,12 +83,10 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     // for 100,000 keys). Anything else, errors included, takes the path below, which
     // says what is wrong or updates the file with minimal diffs.
     if fmt == Format::V1 && !args.stdout && !args.encrypt_comments {
-        if let Ok(Some((old, loaded))) =
-            super::decrypt::open_large_v1(&output, &args.key, ui, false)
-        {
+        if let Ok(Some((old, loaded))) = super::read_large_v1(&output, &args.key, ui, false) {
             if old.eq_bytes(&plain) {
                 ui.info(format!("{} is up to date", output.display()));
-                return Ok(Some(loaded.key.id()));
+                return Ok(loaded.map(|l| l.key.id()));
             }
         }
     }
@@ -125,6 +123,9 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         match format::detect(bytes) {
             Some(found) => match open_encrypted(&output, bytes, &args.key, ui) {
                 Ok(opened) if found == fmt => {
+                    // Updating needs the master key (an output opened through another
+                    // slot only is said so).
+                    let master = opened.master(&output)?.clone();
                     // Same content, but --encrypt-comments asks for more than a file
                     // that still shows a comment gives: not up to date.
                     let hides_less = args.encrypt_comments && shows_a_comment(bytes);
@@ -134,12 +135,12 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                             ui,
                             &input,
                             &output,
-                            &opened.key.key,
+                            &master.key,
                             &plain,
                             bytes,
                         );
                         ui.info(format!("{} is up to date", output.display()));
-                        return Ok(Some(opened.key.key.id()));
+                        return Ok(Some(master.key.id()));
                     }
                     // Changes the encrypted side has since the last sync are not
                     // reverted unasked.
@@ -147,12 +148,12 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                         global,
                         &input,
                         &output,
-                        &opened.key.key,
+                        &master.key,
                         &plain,
                         &opened.plaintext,
                         args.force,
                     )?;
-                    loaded = Some(opened.key.clone());
+                    loaded = Some(master);
                     // An output written with --encrypt-comments keeps its comments hidden
                     // when updated without the flag (as edit, set, sync, merge and rotate
                     // keep them): `status` recommends a plain `envseal encrypt`, and
@@ -164,7 +165,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     previous = opened.v1;
                 }
                 Ok(opened) => {
-                    loaded = Some(opened.key.clone());
+                    loaded = opened.key;
                     replace_reason = Some(format!(
                         "is in the {} format, not {}",
                         found.name(),

@@ -537,9 +537,22 @@ fn check_blob(
     if !encrypted && !name.ends_with(".encrypted") {
         return;
     }
+    // A creation rule with `require_secret_slot`: a staged file anyone with the public
+    // keys could have written is blocked, judged from its header (no key, no KMS call).
+    if staged && encrypted {
+        let rel_to_project = project.relative(&path);
+        problems.extend(super::status::authorship_of(
+            &project.config,
+            &rel_to_project,
+            bytes,
+        ));
+    }
     match at_hand::open(bytes, keys) {
         Opened::Plain(..) if !compare => {}
-        Opened::Plain(plain, key) => {
+        Opened::Plain(_, None) => ui.detail(format!(
+            "{rel}: opened through an age or ssh slot; not compared with its plaintext (the sync record needs the master key)"
+        )),
+        Opened::Plain(plain, Some(key)) => {
             let Some(plain_path) = project::plaintext_for(&path).filter(|p| p.is_file()) else {
                 return;
             };

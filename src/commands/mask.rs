@@ -256,7 +256,7 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Resu
         let bytes = Zeroizing::new(read_input(file, "file")?);
         let text = if format::detect(&bytes).is_some() {
             let opened = open_encrypted_opts(file, &bytes, &args.key, ui, !args.check)?;
-            keys.push(opened.key.key.clone());
+            keys.extend(opened.key.map(|l| l.key));
             opened.plaintext
         } else {
             bytes

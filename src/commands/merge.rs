@@ -75,7 +75,10 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
     };
     let ours_doc = parse(&ours, "our")?;
     let theirs_doc = parse(&theirs, "their")?;
-    let fp = FpKey::derive(&ours.key.key);
+    // The merge's fingerprints and the side written under are the master key's: a merge
+    // of files opened through another slot needs the master key (said so, conflict kept).
+    let master = |f: &OpenedFile| -> Result<crate::key::Key> { Ok(f.master(&shown)?.key.clone()) };
+    let fp = FpKey::derive(&master(&ours)?);
     let merged = merge3(
         &fp.items(&base_doc),
         &Side::new(&ours_doc, &fp),
@@ -90,9 +93,13 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
         f.v1.as_ref()
             .and_then(|v| v.header.master().map(|s| s.created))
     };
-    let base_id = base.as_ref().map(|b| b.key.key.id());
-    let moved = |f: &OpenedFile| base_id.as_ref().is_some_and(|id| *id != f.key.key.id());
-    let theirs_newer = ours.key.key.id() != theirs.key.key.id()
+    let base_id = base.as_ref().and_then(|b| b.key_id());
+    let moved = |f: &OpenedFile| {
+        base_id
+            .as_ref()
+            .is_some_and(|id| Some(id) != f.key_id().as_ref())
+    };
+    let theirs_newer = ours.key_id() != theirs.key_id()
         && match (moved(&ours), moved(&theirs)) {
             (false, true) => true,
             (true, false) => false,
@@ -118,7 +125,7 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
             &merged.text,
             &shown,
             &also,
-            target.key.key.clone(),
+            master(target)?,
         )?;
         crate::fsutil::write_atomic(&args.ours, sealed.as_bytes(), 0o644)
             .with_context(|| format!("cannot write {}", args.ours.display()))?;

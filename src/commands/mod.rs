@@ -195,26 +195,52 @@ pub fn write_stdout_parts(parts: &[&[u8]]) -> Result<()> {
 pub struct OpenedFile {
     pub format: crate::format::Format,
     pub plaintext: zeroize::Zeroizing<Vec<u8>>,
-    pub key: key::Loaded,
+    /// The master key that opened it; `None` when an age, SSH or KMS slot did (a file
+    /// with only public-key slots needs no master key anywhere).
+    pub key: Option<key::Loaded>,
     /// The decrypted v1 document, kept for re-encryption with minimal diffs (`None`
     /// from [`read_encrypted`]).
     pub v1: Option<crate::format::v1::Opened>,
 }
 
+impl OpenedFile {
+    /// The master key that opened the file, for what needs one (a Fernet file, the sync
+    /// record, a merge's fingerprints); an error saying so when another slot opened it.
+    pub fn master(&self, path: &Path) -> Result<&key::Loaded> {
+        self.key.as_ref().ok_or_else(|| {
+            Failure::new(
+                Code::KeyMissing,
+                format!(
+                    "{} was opened through an age, ssh or aws-kms slot, and this needs its master key: supply it with --key-file or {}",
+                    path.display(),
+                    key::env_vars_for(Some(path)).join(" / ")
+                ),
+            )
+            .into()
+        })
+    }
+
+    /// The id of the master key that opened the file, for the ledger.
+    pub fn key_id(&self) -> Option<KeyId> {
+        self.key.as_ref().map(|l| l.key.id())
+    }
+}
+
 /// Decrypt `bytes` (the content of `path`) with the key the sources give: the v1 header
 /// names the key it needs; a Fernet token names none, so each keyring key is tried.
 pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, true, true)
+    open_encrypted_as(path, bytes, args, ui, true, true, true)
 }
 
 /// [`open_encrypted`] for reading the plaintext only: `v1` is `None` (nothing kept for
 /// re-encryption), which makes decrypting a large v1 file much faster and lighter.
 pub fn read_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, true, false)
+    open_encrypted_as(path, bytes, args, ui, true, false, true)
 }
 
 /// [`read_encrypted`], choosing whether a terminal prompt may be the last key source
-/// (the leak check and the hook never prompt).
+/// (the leak check and the hook never prompt). Without a prompt, no key service is
+/// called either: the leak check runs in the pre-commit hook, which never calls KMS.
 pub fn open_encrypted_opts(
     path: &Path,
     bytes: &[u8],
@@ -222,7 +248,7 @@ pub fn open_encrypted_opts(
     ui: &Ui,
     allow_prompt: bool,
 ) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, allow_prompt, false)
+    open_encrypted_as(path, bytes, args, ui, allow_prompt, false, allow_prompt)
 }
 
 /// [`open_encrypted`] (kept for re-encryption) without a terminal prompt: the merge
@@ -233,7 +259,7 @@ pub fn open_encrypted_noprompt(
     args: &KeyArgs,
     ui: &Ui,
 ) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, false, true)
+    open_encrypted_as(path, bytes, args, ui, false, true, true)
 }
 
 fn open_encrypted_as(
@@ -243,6 +269,7 @@ fn open_encrypted_as(
     ui: &Ui,
     allow_prompt: bool,
     for_reencrypt: bool,
+    remote: bool,
 ) -> Result<OpenedFile> {
     use crate::format::{self, v1, Format, FormatError};
     let fmt = format::detect(bytes)
@@ -255,25 +282,27 @@ fn open_encrypted_as(
                 .with_context(|| format!("cannot decrypt {}", path.display()))?;
             let header =
                 v1::header(text).with_context(|| format!("cannot decrypt {}", path.display()))?;
-            let loaded = resolve_v1_key(path, &header, args, ui, allow_prompt)?;
+            let candidates = v1_candidates(path, &header, args, ui, allow_prompt, remote)?;
+            let refs = candidates.refs(&header);
             if !for_reencrypt {
-                let mut plaintext = v1::decrypt_plaintext(text, &loaded.key)
-                    .map_err(|e| with_source_hint(e, &loaded, path))?;
+                let mut plaintext = v1::decrypt_plaintext_with(text, &refs)
+                    .map_err(|e| candidates.error(e, path))?;
+                drop(refs);
                 // Moved, not copied: the bytes stay in one wiped-on-drop buffer.
                 let plaintext = std::mem::take(&mut *plaintext).into_bytes();
                 return Ok(OpenedFile {
                     format: fmt,
                     plaintext: zeroize::Zeroizing::new(plaintext),
-                    key: loaded,
+                    key: candidates.master,
                     v1: None,
                 });
             }
-            let opened =
-                v1::decrypt(text, &loaded.key).map_err(|e| with_source_hint(e, &loaded, path))?;
+            let opened = v1::decrypt_with(text, &refs).map_err(|e| candidates.error(e, path))?;
+            drop(refs);
             Ok(OpenedFile {
                 format: fmt,
                 plaintext: zeroize::Zeroizing::new(opened.plaintext.as_bytes().to_vec()),
-                key: loaded,
+                key: candidates.master,
                 v1: Some(opened),
             })
         }
@@ -282,10 +311,244 @@ fn open_encrypted_as(
             Ok(OpenedFile {
                 format: fmt,
                 plaintext,
-                key: loaded,
+                key: Some(loaded),
                 v1: None,
             })
         }
+    }
+}
+
+/// The candidate identities for one v1 file, built from its header by
+/// [`v1_candidates`]: the one place every reader of a v1 file gets its keys from.
+pub struct Candidates {
+    /// The master key, when the header has a master slot and a key source gives it.
+    pub master: Option<key::Loaded>,
+    identities: Option<crate::identities::Identities>,
+    kms: Vec<Box<dyn crate::format::v1::slot::Identity>>,
+}
+
+impl Candidates {
+    /// The candidates in the order they are tried: the master key, the local identities
+    /// the header's slots name, then the KMS keys.
+    pub fn refs(
+        &self,
+        header: &crate::format::v1::Header,
+    ) -> Vec<&dyn crate::format::v1::slot::Identity> {
+        let mut out: Vec<&dyn crate::format::v1::slot::Identity> = Vec::new();
+        if let Some(m) = &self.master {
+            out.push(&m.key);
+        }
+        if let Some(ids) = &self.identities {
+            for slot in &header.slots {
+                if let Some(id) = ids.found(slot) {
+                    if !out
+                        .iter()
+                        .any(|o| o.kind() == id.kind() && o.kid() == id.kid())
+                    {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+        out.extend(self.kms.iter().map(|k| &**k));
+        out
+    }
+
+    /// A format error from opening `path` with these candidates, with where the key came
+    /// from when it was the master key.
+    pub fn error(&self, e: crate::format::FormatError, path: &Path) -> anyhow::Error {
+        match &self.master {
+            Some(loaded) => with_source_hint(e, loaded, path),
+            None => anyhow::Error::new(e).context(format!("cannot decrypt {}", path.display())),
+        }
+    }
+}
+
+/// The candidate identities for the v1 file `path` with this header.
+///
+/// A file with master slots only: the master key sources, as they always were (a
+/// terminal prompt the last source when `allow_prompt`). A file with other slots too:
+/// the master key sources without a prompt; when they give no key, the local identities
+/// (`--identity`, `ENVSEAL_AGE_KEY`, `ENVSEAL_AGE_KEY_FILE`, the identities directory,
+/// `~/.ssh`) matched by each age/ssh slot's key id; when none is named, and `remote`, an
+/// AWS KMS identity for each `aws-kms` slot (so KMS is contacted only when nothing local
+/// opens the file, once per file); last, the prompt for the master key. Nothing found:
+/// an error naming the file's slots and every identity tried (by key id and source).
+pub fn v1_candidates(
+    path: &Path,
+    header: &crate::format::v1::Header,
+    args: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+    remote: bool,
+) -> Result<Candidates> {
+    use crate::format::v1::slot::{self, AGE, AWS_KMS, MASTER, SSH};
+    let mut out = Candidates {
+        master: None,
+        identities: None,
+        kms: Vec::new(),
+    };
+    if header.slots.iter().all(|s| s.kind == MASTER) {
+        out.master = Some(resolve_v1_key(path, header, args, ui, allow_prompt)?);
+        return Ok(out);
+    }
+    let has_master = header.master().is_some();
+    let mut master_error = None;
+    if has_master {
+        match resolve_v1_key(path, header, args, ui, false) {
+            Ok(loaded) => {
+                out.master = Some(loaded);
+                return Ok(out);
+            }
+            // A header edited by hand is said at once, whatever else could open it.
+            Err(e) if crate::exit::code_for(&e) == Code::Integrity => return Err(e),
+            Err(e) => master_error = Some(e),
+        }
+    }
+    let mut ids = crate::identities::Identities::new(&args.identity);
+    let mut local = false;
+    for s in header
+        .slots
+        .iter()
+        .filter(|s| s.kind == AGE || s.kind == SSH)
+    {
+        let found = ids
+            .find(s, &mut ui.warner())
+            .with_context(|| format!("cannot decrypt {}", path.display()))?;
+        local |= found.is_some();
+    }
+    let tried = ids.tried();
+    out.identities = Some(ids);
+    if local {
+        return Ok(out);
+    }
+    let mut kms_errors = Vec::new();
+    if remote {
+        for s in header.slots.iter().filter(|s| s.kind == AWS_KMS) {
+            match slot::aws_kms_identity(s) {
+                Ok(id) => out.kms.push(id),
+                Err(e) => kms_errors.push(e.to_string()),
+            }
+        }
+        if !out.kms.is_empty() {
+            return Ok(out);
+        }
+    }
+    if has_master && allow_prompt && interactive() {
+        out.master = Some(resolve_v1_key(path, header, args, ui, true)?);
+        return Ok(out);
+    }
+    if !has_master {
+        // No master slot, yet a master key at hand opens a slot whose type or kid was
+        // edited (`type=laster`): the header was altered, which is not a missing key.
+        let given = key::resolve(&key_request(args, path, None, false), &mut |_| {}).ok();
+        let keyring = key::keyring::all(&mut |_| {}).unwrap_or_default();
+        for loaded in given.iter().chain(keyring.iter()) {
+            if let Some(what) = crate::format::v1::altered_slot(header, &loaded.key) {
+                return Err(anyhow::Error::new(crate::format::FormatError::Integrity(
+                    what.to_owned(),
+                ))
+                .context(format!("cannot decrypt {}", path.display())));
+            }
+        }
+    }
+    let slots: Vec<String> = header.slots.iter().map(|s| s.describe()).collect();
+    let mut why = Vec::new();
+    if let Some(e) = master_error {
+        why.push(format!("master key: {e:#}"));
+    }
+    if tried.is_empty() {
+        why.push("no age or ssh identity found (--identity, ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh/id_ed25519, ~/.ssh/id_rsa)".to_owned());
+    } else {
+        let list: Vec<String> = tried
+            .iter()
+            .map(|(kid, source)| format!("{kid} ({source})"))
+            .collect();
+        why.push(format!(
+            "identities tried, none named by a slot: {}",
+            list.join(", ")
+        ));
+    }
+    why.extend(kms_errors);
+    if !remote && header.slots.iter().any(|s| s.kind == AWS_KMS) {
+        why.push("aws-kms slots are not tried here (no key service is called)".to_owned());
+    }
+    Err(Failure::new(
+        Code::KeyMissing,
+        format!(
+            "no key at hand opens {} (its slots: {}); {}. Supply an identity a slot names with --identity FILE or ENVSEAL_AGE_KEY_FILE{}",
+            path.display(),
+            slots.join(", "),
+            why.join("; "),
+            if has_master {
+                format!(", or the master key with --key-file or {}", key::env_vars_for(Some(path)).join(" / "))
+            } else {
+                String::new()
+            }
+        ),
+    )
+    .into())
+}
+
+/// A v1 file of [`crate::format::v1::stream::STREAM_FROM`] bytes or more, decrypted as a stream (see
+/// `format/v1/stream.rs`); `None` for anything else, which is read whole. A header that
+/// does not parse is left to the whole-file path too, which reports it.
+pub fn read_large_v1(
+    input: &Path,
+    key: &KeyArgs,
+    ui: &Ui,
+    allow_prompt: bool,
+) -> Result<Option<(crate::format::Plaintext, Option<key::Loaded>)>> {
+    use crate::format::{self, v1};
+    use std::io::Read;
+    let read_err = || format!("cannot read encrypted file {}", input.display());
+    let Ok(mut file) = std::fs::File::open(input) else {
+        return Ok(None);
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() >= v1::stream::STREAM_FROM)
+    {
+        return Ok(None);
+    }
+    let mut head = Vec::new();
+    (&mut file)
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .with_context(read_err)?;
+    // The header is whole lines of UTF-8; the head may end inside a character.
+    let lines = memchr::memrchr(b'\n', &head).map_or(&head[..0], |i| &head[..=i]);
+    let Some(header) = std::str::from_utf8(lines)
+        .ok()
+        .and_then(|text| v1::header(text).ok())
+    else {
+        return Ok(None);
+    };
+    let candidates = v1_candidates(input, &header, key, ui, allow_prompt, true)?;
+    let refs = candidates.refs(&header);
+    // A second handle counts the lines while the first is decrypted.
+    let mut counter = std::fs::File::open(input).with_context(read_err)?;
+    let result = v1::stream::decrypt_with(&mut counter, &mut file, &refs);
+    match result {
+        Ok(plaintext) => {
+            drop(refs);
+            Ok(Some((plaintext, candidates.master)))
+        }
+        // A file whose line endings git converted fails the streamed check: when one of
+        // its readings before the conversion verifies, the whole-file reader opens it.
+        Err(v1::stream::StreamError::Format(e @ format::FormatError::Integrity(_))) => {
+            let converted = std::fs::read(input)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .is_some_and(|text| v1::verifies_after_conversion(&text, &refs));
+            if converted {
+                Ok(None)
+            } else {
+                Err(candidates.error(e, input))
+            }
+        }
+        Err(v1::stream::StreamError::Format(e)) => Err(candidates.error(e, input)),
+        Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),
     }
 }
 

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use super::{key_request, Ui};
 use crate::cli::{
-    Global, IdentityArgs, KeyArgs, RecipientsAction, RecipientsAdd, RecipientsCommand,
-    RecipientsList, RecipientsRemove,
+    Global, KeyArgs, RecipientsAction, RecipientsAdd, RecipientsCommand, RecipientsList,
+    RecipientsRemove,
 };
 use crate::exit::{Code, Failure};
 use crate::format::v1::slot::{self, Identity, Recipient, SlotLine};
@@ -186,7 +186,6 @@ pub fn with_identities<T>(
     path: &Path,
     header: &v1::Header,
     keys: &KeyArgs,
-    ids: &IdentityArgs,
     ui: &Ui,
     f: impl FnOnce(&[&dyn Identity], &[key::Loaded]) -> Result<T>,
 ) -> Result<T> {
@@ -209,7 +208,7 @@ pub fn with_identities<T>(
         .masters()
         .iter()
         .any(|m| masters.iter().any(|l| l.key.id() == m.kid));
-    let mut local = crate::identities::Identities::new(&ids.identity);
+    let mut local = crate::identities::Identities::new(&keys.identity);
     let mut chosen: Option<&SlotLine> = None;
     for s in header
         .slots
@@ -432,7 +431,7 @@ fn add_one(
         return Ok(None);
     }
     let text = std::str::from_utf8(&bytes).expect("checked by read_v1");
-    let new = with_identities(path, &header, &args.key, &args.ids, ui, |ids, _| {
+    let new = with_identities(path, &header, &args.key, ui, |ids, _| {
         let mut random = random();
         Ok(v1::add_slot(text, ids, recipient, Utc::now(), &mut random)?)
     })?;
@@ -635,7 +634,7 @@ fn remove(args: &RecipientsRemove, global: &Global, ui: &Ui) -> Result<()> {
     let mut result = Ok(());
     for (path, bytes, header, gone) in &plan {
         let text = std::str::from_utf8(bytes).expect("checked by read_v1");
-        let done = with_identities(path, header, &args.key, &args.ids, ui, |ids, masters| {
+        let done = with_identities(path, header, &args.key, ui, |ids, masters| {
             let keys: Vec<&key::Key> = masters.iter().map(|l| &l.key).collect();
             let stays = |s: &SlotLine| !pick(s);
             let staying = staying_recipients(header, &stays, &keys)?;

@@ -90,6 +90,21 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         )
         .into());
     }
+    // Decision (README): rotate replaces the master key and re-wraps the files it
+    // protects; a file no master key protects has nothing to rotate here (said before a
+    // key is looked for: it needs none).
+    let no_master_slot = |path: &Path| {
+        let bytes = std::fs::read(path).ok()?;
+        (!has_master_slot(&bytes)).then(|| format!(
+            "{} has no master slot (only age, ssh or aws-kms slots): `envseal rotate` replaces the master key, so it leaves this file as it is; to give it a new data key, remove a recipient from it (every remaining slot is re-wrapped)",
+            project.relative(path).display()
+        ))
+    };
+    if explicit {
+        if let Some(why) = candidates.iter().find_map(|p| no_master_slot(p)) {
+            return Err(Failure::new(Code::WrongKey, format!("{why}; nothing was changed")).into());
+        }
+    }
     let first_kid = candidates.iter().find_map(|p| {
         let bytes = std::fs::read(p).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
@@ -110,9 +125,14 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     let old_id = old.key.id();
     let mut items = Vec::new();
     let mut skipped = Vec::new();
+    let mut no_master = Vec::new();
     for path in &candidates {
         let original =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if let Some(why) = no_master_slot(path) {
+            no_master.push(why);
+            continue;
+        }
         match open_with(path, &original, &old.key) {
             Ok((format, plaintext)) => {
                 // A slot the new data key cannot be wrapped for stops the rotation
@@ -179,6 +199,9 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             project.relative(path).display()
         ));
     }
+    for why in &no_master {
+        ui.info(format!("  (not rotated: {why})"));
+    }
     ui.info(if args.no_backup {
         "  no backups (--no-backup)".to_owned()
     } else {
@@ -230,7 +253,9 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     match outcome {
         Ok(verified) => {
             let verification = format!("{verified}/{} files verified with the new key", items.len());
-            ledger.complete(rotation_id, &verification)?;
+            let rewrapped =
+                rewrapped_events(items.iter().map(|i| (i.path.as_path(), i.rel.as_str())));
+            ledger.complete_with_recipient_events(rotation_id, &verification, &rewrapped)?;
             record_rotate_events(&ledger, &items, &new_id, ledger::Outcome::Ok, None);
             report(args, &items, &old_id, &new_id, &location, started.elapsed(), ui)
         }
@@ -253,6 +278,48 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             items.len()
         ))),
     }
+}
+
+/// Does the encrypted file `bytes` hold a master slot (a Fernet file is the master key's
+/// alone)? A header that does not parse counts as one: opening it reports what is wrong.
+fn has_master_slot(bytes: &[u8]) -> bool {
+    match format::detect(bytes) {
+        Some(format::Format::V1) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| format::v1::header(t).ok())
+            .is_none_or(|h| h.master().is_some()),
+        _ => true,
+    }
+}
+
+/// The `rewrapped` recipient events of a completed rotation: one per slot of each v1
+/// file as it is now (the master slot under the new master key, every other slot
+/// re-wrapped for the new data key through its public side), each with the data key
+/// replaced. Read back from the files, so the ledger says what they hold.
+fn rewrapped_events<'a>(
+    files: impl Iterator<Item = (&'a Path, &'a str)>,
+) -> Vec<ledger::NewRecipientEvent> {
+    let mut out = Vec::new();
+    for (path, rel) in files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let Some(header) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| format::v1::header(t).ok())
+        else {
+            continue; // Fernet: no slots
+        };
+        for slot in &header.slots {
+            out.push(ledger::NewRecipientEvent::for_slot(
+                rel,
+                ledger::RecipientAction::Rewrapped,
+                slot,
+                true,
+            ));
+        }
+    }
+    out
 }
 
 fn short_reason(e: &anyhow::Error) -> String {
@@ -510,13 +577,20 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
             new_path.display()
         ));
     } else {
-        ledger.complete(
+        let rewrapped = rewrapped_events(
+            paths
+                .iter()
+                .map(PathBuf::as_path)
+                .zip(r.files.iter().map(String::as_str)),
+        );
+        ledger.complete_with_recipient_events(
             r.id,
             &format!(
                 "{}/{} files verified with the new key (resumed)",
                 r.files.len(),
                 r.files.len()
             ),
+            &rewrapped,
         )?;
         ui.info(format!(
             "Rotation #{} finished: {changed} more file(s) re-encrypted in {:.1} s; every file now uses {}.",

@@ -29,10 +29,13 @@ pub fn run(args: &Run, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
 /// never reach the command (it gets the file's variables, not the master key), unless
 /// the file itself sets that name. Every variable consulted for the file is removed,
 /// not only the one the key came from: `SECRETS_MASTER_KEY` next to a
-/// `SECRETS_MASTER_KEY_PRODUCTION` is a key all the same.
+/// `SECRETS_MASTER_KEY_PRODUCTION` is a key all the same. The age identity variables
+/// (`ENVSEAL_AGE_KEY`, `ENVSEAL_AGE_KEY_FILE`: [`crate::identities::ENV_VARS`]) are
+/// removed the same way: a private key, or where one is, is not the command's business.
 pub(crate) fn key_variables(path: &std::path::Path) -> Vec<String> {
     crate::key::env_vars_for(Some(path))
         .into_iter()
+        .chain(crate::identities::ENV_VARS.iter().map(|v| (*v).to_owned()))
         .filter(|v| std::env::var_os(v).is_some())
         .collect()
 }
@@ -49,7 +52,7 @@ fn start(
     let opened = read_encrypted(&path, &bytes, &args.key, ui)?;
     let doc = dotenv::parse_file_bytes(&path, &opened.plaintext)
         .with_context(|| format!("cannot read the decrypted content of {}", path.display()))?;
-    *kid_out = Some(opened.key.key.id());
+    *kid_out = opened.key_id();
     let mut env: HashMap<String, String> = std::env::vars().collect();
     let key_vars = key_variables(&path);
     // Not even through `${SECRETS_MASTER_KEY}` in an expanded value.
@@ -85,13 +88,14 @@ fn start(
             set += 1;
         }
     }
+    let kid = opened.key_id();
     ui.detail(format!(
-        "{set} variable(s) from {} ({} key {})",
+        "{set} variable(s) from {} ({} {})",
         path.display(),
         opened.format.name(),
-        opened.key.key.id()
+        kid.as_ref()
+            .map_or("through a key slot".to_owned(), |k| format!("key {k}"))
     ));
-    let kid = opened.key.key.id();
     // A command that is not there is a failed run (recorded by the caller), not a
     // successful one followed by a failure: looked up before the event is written.
     if !program_exists(&args.command[0]) {
@@ -110,7 +114,7 @@ fn start(
         false,
         crate::ledger::Operation::Run,
         &path,
-        Some(&kid),
+        kid.as_ref(),
         crate::ledger::Outcome::Ok,
         None,
     );

@@ -187,14 +187,14 @@ fn start_sync_record(
     opened: &super::OpenedFile,
     bytes: &[u8],
 ) {
-    if let Some(plain) = super::sync::plaintext_of(path) {
+    if let (Some(plain), Some(loaded)) = (super::sync::plaintext_of(path), &opened.key) {
         if std::fs::read(&plain).is_ok_and(|p| p == *opened.plaintext) {
             super::sync::record(
                 global,
                 ui,
                 &plain,
                 path,
-                &opened.key.key,
+                &loaded.key,
                 &opened.plaintext,
                 bytes,
             );
@@ -563,7 +563,7 @@ fn seal_and_write(
     opened: &super::OpenedFile,
     plaintext: &[u8],
 ) -> Result<crate::key::KeyId> {
-    let key = &opened.key.key;
+    let key = &opened.master(path)?.key;
     let sealed = match opened.format {
         Format::V1 => {
             let doc = dotenv::parse_file_bytes(path, plaintext)?;

@@ -356,7 +356,7 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
     let plain = read_input(&plain_path, "plaintext file")?;
     let enc_bytes = read_input(&enc_path, "encrypted file")?;
     let opened = open_encrypted(&enc_path, &enc_bytes, &args.key, ui)?;
-    let key = opened.key.key.clone();
+    let key = opened.master(&enc_path)?.key.clone();
     let kid = key.id();
     if plain == *opened.plaintext {
         record(global, ui, &plain_path, &enc_path, &key, &plain, &enc_bytes);
@@ -419,7 +419,7 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
             &for_enc.text,
             &enc_path,
             &[],
-            opened.key.key.clone(),
+            key.clone(),
         )?;
         crate::fsutil::write_atomic(&enc_path, sealed.as_bytes(), 0o644)
             .with_context(|| format!("cannot write {}", enc_path.display()))?;
@@ -491,7 +491,7 @@ pub fn seal_like(
             let previous = opened
                 .v1
                 .as_ref()
-                .filter(|_| opened.key.key.id() == key.id());
+                .filter(|_| opened.key_id().as_ref() == Some(&key.id()));
             v1::encrypt_reusing(
                 &doc,
                 &key,

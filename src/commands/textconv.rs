@@ -21,7 +21,8 @@ use crate::mask::Rules;
 
 /// The file's plaintext when a key at hand opens it, else `None`.
 fn open(bytes: &[u8], key: &KeyArgs) -> Option<zeroize::Zeroizing<Vec<u8>>> {
-    match at_hand::open(bytes, &at_hand::keys(key.key_file.as_deref())) {
+    let keys = at_hand::keys(key.key_file.as_deref());
+    match at_hand::open_using(bytes, &keys, &key.identity) {
         Opened::Plain(p, _) => Some(p),
         Opened::NoKey { .. } | Opened::Corrupt(_) | Opened::NotEncrypted => None,
     }

@@ -189,49 +189,42 @@ fn update_one(plan: &Plan, args: &Updatekeys, ui: &Ui) -> Result<String> {
         None
     };
     let text = std::str::from_utf8(&plan.bytes).expect("checked by read_v1");
-    let new = recipients::with_identities(
-        path,
-        &plan.header,
-        &args.key,
-        &args.ids,
-        ui,
-        |ids, masters| {
-            let now = Utc::now();
-            let mut random = recipients::random();
-            let mut text = text.to_owned();
-            let mut adds: Vec<&dyn Recipient> = plan.add.iter().map(|r| &**r).collect();
-            if let Some(m) = &new_master {
-                adds.push(&m.key);
-            }
-            for r in adds {
-                text = v1::add_slot(&text, ids, r, now, &mut random)?;
-            }
-            if plan.remove.is_empty() {
-                return Ok(text);
-            }
-            let header = v1::header(&text)?;
-            let mut keys: Vec<&key::Key> = masters.iter().map(|l| &l.key).collect();
-            keys.extend(new_master.as_ref().map(|m| &m.key));
-            let gone = |s: &SlotLine| {
-                plan.remove
-                    .iter()
-                    .any(|g| g.kind == s.kind && g.kid == s.kid)
-            };
-            let staying = recipients::staying_recipients(&header, &|s| !gone(s), &keys)?;
-            let refs: Vec<&dyn Recipient> = staying.iter().map(RecipientRef::get).collect();
-            Ok(v1::remove_slots(
-                &text,
-                ids,
-                &gone,
-                &refs,
-                v1::Options {
-                    encrypt_comments: !super::encrypt::shows_a_comment(&plan.bytes),
-                },
-                now,
-                &mut random,
-            )?)
-        },
-    )?;
+    let new = recipients::with_identities(path, &plan.header, &args.key, ui, |ids, masters| {
+        let now = Utc::now();
+        let mut random = recipients::random();
+        let mut text = text.to_owned();
+        let mut adds: Vec<&dyn Recipient> = plan.add.iter().map(|r| &**r).collect();
+        if let Some(m) = &new_master {
+            adds.push(&m.key);
+        }
+        for r in adds {
+            text = v1::add_slot(&text, ids, r, now, &mut random)?;
+        }
+        if plan.remove.is_empty() {
+            return Ok(text);
+        }
+        let header = v1::header(&text)?;
+        let mut keys: Vec<&key::Key> = masters.iter().map(|l| &l.key).collect();
+        keys.extend(new_master.as_ref().map(|m| &m.key));
+        let gone = |s: &SlotLine| {
+            plan.remove
+                .iter()
+                .any(|g| g.kind == s.kind && g.kid == s.kid)
+        };
+        let staying = recipients::staying_recipients(&header, &|s| !gone(s), &keys)?;
+        let refs: Vec<&dyn Recipient> = staying.iter().map(RecipientRef::get).collect();
+        Ok(v1::remove_slots(
+            &text,
+            ids,
+            &gone,
+            &refs,
+            v1::Options {
+                encrypt_comments: !super::encrypt::shows_a_comment(&plan.bytes),
+            },
+            now,
+            &mut random,
+        )?)
+    })?;
     recipients::write_back(path, &new)?;
     Ok(new)
 }

@@ -232,6 +232,27 @@ pub fn encrypt_reusing<'a>(
     }
 }
 
+/// `doc` encrypted as the new content of `previous`, needing no key: its data key,
+/// every slot line and the ciphertext of every unchanged entry are kept (what [`encrypt`]
+/// does with `previous`; for a file opened through an age, ssh or KMS slot, where there
+/// may be no master key at all).
+pub fn encrypt_again<'a>(
+    doc: &'a Document,
+    previous: &'a Opened,
+    opts: Options,
+    random: Random,
+) -> Result<String, FormatError> {
+    write_file(
+        doc,
+        &previous.data_key,
+        &previous.slot_lines,
+        Some(previous),
+        &[],
+        opts,
+        random,
+    )
+}
+
 /// Whether `other` shares `previous`' data key and has a slot `previous` lacks (so
 /// re-encrypting `previous` with `other` in `also` adds it: a merge must not keep
 /// `previous` byte for byte then).

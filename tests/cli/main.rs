@@ -24,6 +24,7 @@ mod hook;
 mod hook_install;
 mod hook_staged;
 mod hook_stream;
+mod identities_cli;
 mod interop;
 mod key_hygiene;
 mod key_slots;

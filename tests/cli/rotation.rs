@@ -9,4 +9,5 @@ mod full_disk;
 mod guard;
 mod runbook;
 mod secrets;
+mod slots;
 mod status;
