@@ -344,8 +344,8 @@ fn project_key_ids(
 }
 
 /// Plaintext size from which a fresh v1 encryption is streamed on several threads
-/// ([`v1::seal::encrypt_stream`]); below it, thread start-up costs more than it saves.
-const STREAM_FROM: u64 = 512 * 1024;
+/// ([`v1::seal::encrypt_stream`]): the format layer's one threshold.
+use crate::format::STREAM_FROM;
 
 /// How much of the input is read to tell whether it is already encrypted.
 const SNIFF: usize = 64 * 1024;
@@ -412,10 +412,15 @@ fn stream_large(
     let now = Utc::now();
     if args.stdout {
         let mut parts = seal::Parts::default();
-        seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
-        let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
-        write_stdout_parts(&parts)?;
-        warn_unterminated_streamed(input, &file, ui);
+        let sealed =
+            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
+        {
+            let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
+            write_stdout_parts(&parts)?;
+        }
+        // The sealed output (as large as the file, and more) is not held while warning.
+        drop(parts);
+        warn_at(input, &sealed.unterminated, ui);
         return Ok(loaded.map(|l| l.key.id()));
     }
     // The body goes to the temporary file as it is sealed, the MAC into its place last;
@@ -443,7 +448,7 @@ fn stream_large(
         Ok(status) => apply_protection(input, ui, status),
         Err(_) => protect_plaintext(input, ui),
     }
-    warn_unterminated_streamed(input, &file, ui);
+    warn_at(input, &sealed.unterminated, ui);
     ui.info(format!(
         "encrypted {} -> {} (v1, key {} from {}, {})",
         input.display(),
@@ -515,7 +520,13 @@ pub(crate) fn shows_a_comment(bytes: &[u8]) -> bool {
 /// encrypted whole and decrypts byte for byte, but the loaders skip or misread it, so say
 /// where (never the text).
 pub(crate) fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
-    for w in dotenv::unterminated_quotes(plain) {
+    warn_at(input, &dotenv::unterminated_quotes(plain), ui);
+}
+
+/// [`warn_unterminated`] for a file encrypted as a stream: the positions the sealer found
+/// as it parsed each piece ([`seal::Sealed::unterminated`]), so the file is not read again.
+fn warn_at(input: &Path, found: &[dotenv::ParseError], ui: &Ui) {
+    for w in found {
         ui.warn(format!(
             "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
             input.display(),
@@ -523,29 +534,6 @@ pub(crate) fn warn_unterminated(input: &Path, plain: &[u8], ui: &Ui) {
             w.column(),
             w.kind_message()
         ));
-    }
-}
-
-/// [`warn_unterminated`] for a file encrypted as a stream: read again in pieces (constant
-/// memory, as the sealer), after the output is in place.
-fn warn_unterminated_streamed(input: &Path, mut file: &File, ui: &Ui) {
-    use std::io::Seek;
-    if file.rewind().is_err() {
-        return;
-    }
-    let mut reader = dotenv::ChunkReader::new(file, 1 << 20);
-    while let Ok(Some(chunk)) = reader.next_piece() {
-        for line in dotenv::LineParser::new(chunk.expose_text(), chunk.first_number).flatten() {
-            if let Some(w) = dotenv::unterminated_quote(&line) {
-                ui.warn(format!(
-                    "{}:{}:{}: {}; the line is encrypted whole (python-dotenv skips it, dotenvy rejects the file)",
-                    input.display(),
-                    w.line(),
-                    w.column(),
-                    w.kind_message()
-                ));
-            }
-        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::cli::Mask;
 use crate::dotenv::{self, Kind, Line};
 use crate::exit::{Code, Failure};
 use crate::format;
-use crate::mask::{self, Options, Replacement, Rules, Secret, SecretSet};
+use crate::mask::{self, Options, Replacement, Rules, Secret, SecretSet, SecretsBuilder};
 use crate::project::{self, Project};
 
 pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
@@ -34,7 +34,9 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
             )
             .into());
         }
-        let set = secret_set(load_secrets(&args.secrets, args, ui, Select::Every)?, args);
+        let set = secret_set(args, |out| {
+            load_secrets(&args.secrets, args, ui, Select::Every, out)
+        })?;
         let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
         let stdin = std::io::stdin().lock();
         // The filter buffers and flushes itself: write to a duplicate of the raw stdout
@@ -248,9 +250,15 @@ enum Select<'r> {
 /// The secrets of the given files (plaintext or encrypted): the selected assignment
 /// values (commented-out assignments included), the password part of URL values, and
 /// the lines v1 encrypts whole ([`whole_line_secret`]), named `FILE:LINE`.
-fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Result<Vec<Secret>> {
+/// Each secret goes into `secrets` as it is read (100,000 values: no `Secret` each).
+fn load_secrets(
+    files: &[PathBuf],
+    args: &Mask,
+    ui: &Ui,
+    select: Select,
+    secrets: &mut SecretsBuilder,
+) -> Result<()> {
     let dialect = super::run::chosen_dialect(args.dialect)?;
-    let mut secrets = Vec::new();
     let mut keys = Vec::new();
     for file in files {
         let bytes = Zeroizing::new(read_input(file, "file")?);
@@ -268,28 +276,28 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Resu
                 (rules.is_allowed(name), every || rules.is_sensitive(name))
             }
         };
-        let add = |secrets: &mut Vec<Secret>, name: &str, value: &str| {
+        let add = |secrets: &mut SecretsBuilder, name: &str, value: &str| {
             let (allowed, selected) = judge(name);
             if allowed {
                 return;
             }
             if let Some(r) = mask::url_password(value) {
-                secrets.push(Secret::new(name, value[r].as_bytes()));
+                secrets.push(name, value[r].as_bytes());
             }
             if selected {
-                secrets.push(Secret::new(name, value.as_bytes()));
+                secrets.push(name, value.as_bytes());
             }
         };
         // The values the application reads (the chosen dialect), and below each value as
         // envseal's line model reads it: where they differ, both may reach a log.
         for (name, value) in dialect_values(file, &doc, dialect, ui) {
-            add(&mut secrets, &name, &value);
+            add(secrets, &name, &value);
         }
         for line in &doc.lines {
             match &line.kind {
                 Kind::Assignment { .. } => {
                     let name = line.key_name().unwrap_or_default();
-                    add(&mut secrets, name, &line.expose_value().unwrap_or_default());
+                    add(secrets, name, &line.expose_value().unwrap_or_default());
                 }
                 Kind::Comment if line.is_commented_assignment() => {
                     let eq = line
@@ -302,15 +310,15 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Resu
                         .trim();
                     let value =
                         dotenv::unquote(line.expose_text()[eq..].get(1..).unwrap_or("").trim());
-                    add(&mut secrets, name, &value);
+                    add(secrets, name, &value);
                 }
                 Kind::Bare { .. } | Kind::Other => {
                     if let Some(text) = whole_line_secret(line) {
                         let file_name = file.file_name().unwrap_or(file.as_os_str());
                         let label = format!("{}:{}", file_name.to_string_lossy(), line.number);
-                        secrets.push(Secret::new(label, text.as_bytes()));
+                        secrets.push(&label, text.as_bytes());
                         if let Some((name, value)) = loose_pair(text) {
-                            add(&mut secrets, name, value);
+                            add(secrets, name, value);
                         }
                     }
                 }
@@ -319,8 +327,10 @@ fn load_secrets(files: &[PathBuf], args: &Mask, ui: &Ui, select: Select) -> Resu
         }
     }
     keys.extend(given_keys(args, ui));
-    secrets.extend(key_secrets(&keys));
-    Ok(secrets)
+    for secret in key_secrets(&keys) {
+        secrets.push(&secret.name, &secret.value);
+    }
+    Ok(())
 }
 
 /// The master keys given to this process: `--key-file`, and every `SECRETS_MASTER_KEY*`
@@ -393,9 +403,12 @@ fn dialect_values(
     }
 }
 
-/// Takes the secrets by value: each is wiped as the set copies it into its arena, and no
-/// second copy of 100,000 values is made.
-fn secret_set(secrets: Vec<Secret>, args: &Mask) -> SecretSet {
+/// The set of the secrets `load` pushes, each copied straight into the set's arena as it
+/// is read (no `Secret` per value held until the set is built: issue 11's memory budget).
+fn secret_set(
+    args: &Mask,
+    load: impl FnOnce(&mut SecretsBuilder) -> Result<()>,
+) -> Result<SecretSet> {
     let options = Options {
         min_len: args.min_len,
         replacement: if args.named {
@@ -404,7 +417,9 @@ fn secret_set(secrets: Vec<Secret>, args: &Mask) -> SecretSet {
             Replacement::Fixed(b"***".to_vec())
         },
     };
-    SecretSet::new(secrets, &options)
+    let mut secrets = SecretsBuilder::new(&options);
+    load(&mut secrets)?;
+    Ok(secrets.build(&options))
 }
 
 /// The leak check over paths or the staged content.
@@ -537,10 +552,15 @@ impl LeakScan {
             rules: &project.config.mask,
             every: args.all_values,
         };
-        let mut secrets = load_secrets(&sources, args, ui, select)?;
-        secrets.extend(index_only);
+        let set = secret_set(args, |out| {
+            load_secrets(&sources, args, ui, select, out)?;
+            for secret in index_only {
+                out.push(&secret.name, &secret.value);
+            }
+            Ok(())
+        })?;
         Ok(LeakScan {
-            set: secret_set(secrets, args),
+            set,
             sources,
             keys: check_keys.then(|| super::at_hand::keys(args.key.key_file.as_deref())),
             root: PathBuf::new(),

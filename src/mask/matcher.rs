@@ -142,8 +142,9 @@ pub enum Engine {
 /// The secret bytes live in one zeroizing arena (no allocation per secret), the key names
 /// once per distinct name; see the module doc for the search structure.
 pub struct SecretSet {
-    /// Distinct key names, in the order first seen.
-    names: Vec<String>,
+    /// Distinct key names, in the order first seen, one after the other (no allocation per
+    /// name: 100,000 of them).
+    names: Names,
     /// `names[name_of[i]]` is the name of secret `i`.
     name_of: Vec<u32>,
     replacement: Replacement,
@@ -176,57 +177,165 @@ impl SecretSet {
         options: &Options,
         engine: Engine,
     ) -> Self {
-        let min_len = options.min_len.max(1);
-        // Every candidate (values and the lines of multi-line values) into one arena,
-        // then duplicates dropped (the first one's name is kept) into the final arena.
-        let mut raw = Zeroizing::new(Vec::<u8>::new());
-        let mut spans: Vec<(usize, usize, u32)> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
+        let mut builder = SecretsBuilder::new(options);
         for secret in secrets {
-            if names.last() != Some(&secret.name) {
-                names.push(secret.name.clone());
+            builder.push(&secret.name, &secret.value);
+        }
+        builder.build_with(options, engine)
+    }
+}
+
+/// Strings one after the other in one buffer.
+#[derive(Default)]
+struct Names {
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Names {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    fn last(&self) -> Option<&str> {
+        self.get(self.len().checked_sub(1)?)
+    }
+}
+
+/// Bytes per block of a [`SecretsBuilder`]'s store.
+const BLOCK: usize = 1 << 20;
+
+/// Secrets gathered one at a time straight into one zeroizing arena, then built into a
+/// [`SecretSet`]: a caller loading 100,000 values pushes each as it reads it, instead of
+/// holding a [`Secret`] (two allocations) per value until the set is built.
+pub struct SecretsBuilder {
+    min_len: usize,
+    /// Every candidate (values and the lines of multi-line values), duplicates included,
+    /// in blocks of at least [`BLOCK`] bytes that are never grown (so never copied, and
+    /// no secret bytes are left behind in a freed buffer).
+    blocks: Vec<Zeroizing<Vec<u8>>>,
+    /// `(block, start, end, name)` of each candidate (a value of 4 GiB or more is beyond
+    /// what the loaders read).
+    spans: Vec<(u32, u32, u32, u32)>,
+    /// Key names, a name repeated only when not pushed twice in a row.
+    names: Names,
+}
+
+impl fmt::Debug for SecretsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretsBuilder")
+            .field("candidates", &self.spans.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretsBuilder {
+    /// An empty builder; `options.min_len` applies as secrets are pushed.
+    pub fn new(options: &Options) -> Self {
+        SecretsBuilder {
+            min_len: options.min_len.max(1),
+            blocks: Vec::new(),
+            spans: Vec::new(),
+            names: Names::default(),
+        }
+    }
+
+    /// Add secret `value` named `name` (copied: the caller wipes its own copy).
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        if self.names.last() != Some(name) {
+            self.names.push(name);
+        }
+        let name = (self.names.len() - 1) as u32;
+        let min_len = self.min_len;
+        let (blocks, spans) = (&mut self.blocks, &mut self.spans);
+        let mut add = |value: &[u8]| {
+            if value.len() >= min_len {
+                let fits = blocks
+                    .last()
+                    .is_some_and(|b| b.capacity() - b.len() >= value.len());
+                if !fits {
+                    blocks.push(Zeroizing::new(Vec::with_capacity(value.len().max(BLOCK))));
+                }
+                let index = (blocks.len() - 1) as u32;
+                let block = blocks.last_mut().expect("a block was just made");
+                let start = block.len();
+                block.extend_from_slice(value);
+                spans.push((index, start as u32, block.len() as u32, name));
             }
-            let name = (names.len() - 1) as u32;
-            let mut add = |value: &[u8]| {
-                if value.len() >= min_len {
-                    spans.push((raw.len(), raw.len() + value.len(), name));
-                    raw.extend_from_slice(value);
-                }
-            };
-            add(&secret.value);
-            if secret.value.contains(&b'\n') {
-                for line in secret.value.split(|&b| b == b'\n') {
-                    add(line.strip_suffix(b"\r").unwrap_or(line));
-                }
+        };
+        add(value);
+        if value.contains(&b'\n') {
+            for line in value.split(|&b| b == b'\n') {
+                add(line.strip_suffix(b"\r").unwrap_or(line));
             }
         }
-        let mut arena = Zeroizing::new(Vec::new());
-        let mut starts = vec![0];
-        let mut name_of = Vec::new();
+    }
+
+    /// The set, [`Engine::Auto`]; `options.replacement` is used (its `min_len` was taken
+    /// by [`SecretsBuilder::new`]).
+    pub fn build(self, options: &Options) -> SecretSet {
+        self.build_with(options, Engine::Auto)
+    }
+
+    fn build_with(self, options: &Options, engine: Engine) -> SecretSet {
+        let SecretsBuilder {
+            blocks,
+            spans,
+            names,
+            ..
+        } = self;
+        let bytes = |&(block, a, b, _): &(u32, u32, u32, u32)| -> &[u8] {
+            &blocks[block as usize][a as usize..b as usize]
+        };
+        // Duplicates dropped (the first one's name is kept) into the final arena, sized
+        // once (growing it would leave copies of secrets in freed memory).
+        let mut keep = vec![false; spans.len()];
+        let (mut total, mut kept) = (0, 0);
         {
             let mut seen: HashSet<&[u8]> = HashSet::with_capacity(spans.len());
-            for &(a, b, name) in &spans {
-                if seen.insert(&raw[a..b]) {
-                    arena.extend_from_slice(&raw[a..b]);
-                    starts.push(arena.len());
-                    name_of.push(name);
+            for (span, keep) in spans.iter().zip(&mut keep) {
+                if seen.insert(bytes(span)) {
+                    *keep = true;
+                    total += bytes(span).len();
+                    kept += 1;
                 }
             }
         }
-        drop(raw);
+        let mut arena = Zeroizing::new(Vec::with_capacity(total));
+        let mut starts = Vec::with_capacity(kept + 1);
+        starts.push(0);
+        let mut name_of = Vec::with_capacity(kept);
+        for (span, _) in spans.iter().zip(&keep).filter(|(_, &k)| k) {
+            arena.extend_from_slice(bytes(span));
+            starts.push(arena.len());
+            name_of.push(span.3);
+        }
+        drop(keep);
         drop(spans);
+        drop(blocks);
         // Names no kept secret uses are dropped too.
         let mut used = vec![u32::MAX; names.len()];
-        let mut kept_names = Vec::new();
+        let mut kept_names = Names::default();
         for n in &mut name_of {
             let slot = &mut used[*n as usize];
             if *slot == u32::MAX {
                 *slot = kept_names.len() as u32;
-                kept_names.push(std::mem::take(&mut names[*n as usize]));
+                kept_names.push(names.get(*n as usize).unwrap_or_default());
             }
             *n = *slot;
         }
-        arena.shrink_to_fit();
         let all = Matcher::new(arena, starts, engine);
         let multiline = (0..all.len())
             .filter(|&i| all.value(i).contains(&b'\n'))
@@ -239,7 +348,9 @@ impl SecretSet {
             multiline,
         }
     }
+}
 
+impl SecretSet {
     /// How many distinct secret byte strings are searched for (after dropping short ones,
     /// removing duplicates and adding the lines of multi-line values).
     pub fn len(&self) -> usize {
@@ -254,7 +365,7 @@ impl SecretSet {
     /// The key name of secret `index` (as in [`Match::secret_index`]).
     pub fn name(&self, index: usize) -> Option<&str> {
         let n = *self.name_of.get(index)?;
-        self.names.get(n as usize).map(String::as_str)
+        self.names.get(n as usize)
     }
 
     /// The byte length of the longest secret.

@@ -18,7 +18,9 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use matcher::{Engine, Match, Options, Replacement, Secret, SecretSet, DEFAULT_MIN_LEN};
+pub use matcher::{
+    Engine, Match, Options, Replacement, Secret, SecretSet, SecretsBuilder, DEFAULT_MIN_LEN,
+};
 pub use rules::{url_password, Rules, ALLOW_MARKER};
 pub use stream::filter;
 pub use view::{mask_url_password, mask_value};

@@ -265,12 +265,16 @@ impl From<ChunkError> for StreamError {
 }
 
 /// What [`encrypt_stream`] encrypted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sealed {
     /// Logical lines (body lines of the output).
     pub lines: usize,
     /// Assignments.
     pub values: usize,
+    /// Every [`dotenv::unterminated_quote`] of the input, in file order: found by the
+    /// workers as they seal (the lines are parsed there anyway), so the caller's warning
+    /// needs no second read of the file. Positions only, never text.
+    pub unterminated: Vec<ParseError>,
 }
 
 /// Encrypt the dotenv file `input` (a regular file, read from its start) as a new v1
@@ -325,7 +329,7 @@ pub(super) fn encrypt_stream_with(
     let value_key = hkdf32(&*dk.0, b"value");
     let stop = AtomicBool::new(false);
     let (job_tx, job_rx) = mpsc::channel::<Job>();
-    let (out_tx, out_rx) = mpsc::channel::<(usize, Result<(String, usize), StreamError>)>();
+    let (out_tx, out_rx) = mpsc::channel::<(usize, Result<Piece, StreamError>)>();
     let job_rx = Mutex::new(job_rx);
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
@@ -384,14 +388,18 @@ pub(super) fn encrypt_stream_with(
             // The pieces in order, as the workers finish them.
             let mut pending: Vec<Option<String>> = (0..jobs).map(|_| None).collect();
             let (mut next, mut values) = (0, 0);
+            // Per piece, so that they come out in file order whatever order the
+            // workers finish in.
+            let mut unterminated: Vec<Vec<ParseError>> = (0..jobs).map(|_| Vec::new()).collect();
             while next < jobs {
                 // Every worker gone with pieces missing: one of them panicked.
                 let (index, sealed) = out_rx
                     .recv()
                     .map_err(|_| FormatError::Internal("a sealing thread failed".to_owned()))?;
-                let (part, part_values) = sealed?;
-                values += part_values;
-                pending[index] = Some(part);
+                let piece = sealed?;
+                values += piece.values;
+                unterminated[index] = piece.unterminated;
+                pending[index] = Some(piece.text);
                 while let Some(part) = pending.get_mut(next).and_then(Option::take) {
                     mac.lines(&part);
                     sink.write(part).map_err(StreamError::Write)?;
@@ -402,7 +410,11 @@ pub(super) fn encrypt_stream_with(
             // verify, so `finish` checks it, not assumes it.
             let tag = B64.encode(mac.finish()?);
             sink.set_mac(mac_at, &tag).map_err(StreamError::Write)?;
-            Ok(Sealed { lines, values })
+            Ok(Sealed {
+                lines,
+                values,
+                unterminated: unterminated.into_iter().flatten().collect(),
+            })
         })();
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
@@ -411,8 +423,19 @@ pub(super) fn encrypt_stream_with(
     })
 }
 
-/// Read one piece again and seal it into a string of exactly its length; also returns
-/// how many values (assignments) it holds.
+/// One sealed piece of the body, from a worker.
+struct Piece {
+    /// The body lines, exactly their length.
+    text: String,
+    /// Values (assignments) in it.
+    values: usize,
+    /// Its lines' [`dotenv::unterminated_quote`]s, in order.
+    unterminated: Vec<ParseError>,
+}
+
+/// Read one piece again and seal it into a string of exactly its length; also reports
+/// how many values (assignments) it holds and where a quote opens a value and never
+/// closes.
 fn seal_piece(
     input: &File,
     job: &Job,
@@ -420,7 +443,7 @@ fn seal_piece(
     opts: Options,
     sealer: &mut ValueSealer,
     pool: &mut OsRandomPool,
-) -> Result<(String, usize), StreamError> {
+) -> Result<Piece, StreamError> {
     let changed = || StreamError::Read(io::Error::other("the file changed while being read"));
     // Every byte is overwritten by the read: only a longer piece than any before
     // zero-fills (the bytes it adds).
@@ -437,6 +460,7 @@ fn seal_piece(
     // place) once sealed.
     let mut out = String::with_capacity(text.len() / 3 * 4 + 64 * job.lines);
     let (mut lines, mut values) = (0, 0);
+    let mut unterminated = Vec::new();
     // The reader handed out only lines that end inside the piece, so parsing the piece
     // on its own gives the same lines.
     for line in LineParser::new(text, job.first_number) {
@@ -447,13 +471,18 @@ fn seal_piece(
             sealer.seal(out, name, plain, &nonce)
         })?;
         values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
+        unterminated.extend(dotenv::unterminated_quote(&line));
         lines += 1;
     }
     if lines != job.lines {
         return Err(changed());
     }
     out.shrink_to_fit();
-    Ok((out, values))
+    Ok(Piece {
+        text: out,
+        values,
+        unterminated,
+    })
 }
 
 #[cfg(test)]

@@ -304,3 +304,40 @@ fn fixture_and_corpus_files_stream_like_the_whole_file_encoder() {
     }
     assert!(checked >= 10, "expected the fixtures in {root:?}");
 }
+
+/// Issue 11: the sealer reports every unterminated quote of the input, in file order and
+/// at the positions the whole-file check gives, whatever the piece size and number of
+/// workers (so the encrypt command need not read the file again to warn).
+#[test]
+fn stream_reports_the_unterminated_quotes_in_file_order() {
+    let key = Key::from_bytes([5; 32]);
+    // A quote a later one of its kind would close is no warning: one of each kind, late,
+    // after lines enough to make many pieces.
+    let mut text = String::from("\u{feff}");
+    for i in 0..200 {
+        text.push_str(&format!("A_{i}=1\n"));
+    }
+    text.push_str("  export O_1 = \"open\r\n");
+    for i in 0..50 {
+        text.push_str(&format!("B_{i}=2\n"));
+    }
+    text.push_str("P_1='é open\n");
+    for i in 0..30 {
+        text.push_str(&format!("C_{i}=3\r"));
+    }
+    let want = dotenv::unterminated_quotes(text.as_bytes());
+    assert_eq!(
+        want.iter()
+            .map(|w| (w.line(), w.column()))
+            .collect::<Vec<_>>(),
+        [(201, 16), (252, 5)]
+    );
+    for (chunk, workers) in [(64, 3), (1000, 2), (CHUNK_SIZE, 1)] {
+        let (_, sealed) =
+            stream(text.as_bytes(), &key, Options::default(), chunk, workers).expect("encrypts");
+        assert_eq!(
+            sealed.unterminated, want,
+            "chunk {chunk}, {workers} workers"
+        );
+    }
+}
