@@ -292,10 +292,9 @@ fn has_master_slot(bytes: &[u8]) -> bool {
     }
 }
 
-/// The `rewrapped` recipient events of a completed rotation: one per slot of each v1
-/// file as it is now (the master slot under the new master key, every other slot
-/// re-wrapped for the new data key through its public side), each with the data key
-/// replaced. Read back from the files, so the ledger says what they hold.
+/// The `rewrapped` recipient events of a completed rotation: one per slot other than
+/// the master slot of each v1 file as it is now (re-wrapped for the new data key through
+/// its public side), each with the data key replaced. Read back from the files, so the ledger says what they hold.
 fn rewrapped_events<'a>(
     files: impl Iterator<Item = (&'a Path, &'a str)>,
 ) -> Vec<ledger::NewRecipientEvent> {
@@ -310,7 +309,12 @@ fn rewrapped_events<'a>(
         else {
             continue; // Fernet: no slots
         };
-        for slot in &header.slots {
+        // The master slot's change is the rotation itself (its own ledger row).
+        for slot in header
+            .slots
+            .iter()
+            .filter(|s| s.kind != format::v1::slot::MASTER)
+        {
             out.push(ledger::NewRecipientEvent::for_slot(
                 rel,
                 ledger::RecipientAction::Rewrapped,

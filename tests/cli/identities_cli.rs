@@ -476,3 +476,34 @@ fn the_hook_never_calls_kms_and_blocks_staged_identities_and_unauthored_files() 
     run_env(&sb, &["hook", "run"], &counter.env()).ok();
     assert_eq!(counter.hits(), 0, "the hook called KMS");
 }
+
+/// Not a check: the fixture of `scripts/bench-slots.sh` (run there with `--ignored`).
+/// Seals `$ENVSEAL_BENCH_DIR/small.env` for the age identity in
+/// `$ENVSEAL_BENCH_DIR/me.txt` alone, into `small.age.v1`: the same plaintext as the
+/// master-key file the script encrypts, through one age slot instead.
+#[test]
+#[ignore = "writes the fixture of scripts/bench-slots.sh"]
+fn bench_slots_fixture() {
+    let Ok(dir) = std::env::var("ENVSEAL_BENCH_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let plain = fs::read_to_string(dir.join("small.env")).unwrap();
+    let ids = fs::read_to_string(dir.join("me.txt")).unwrap();
+    let line = ids
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap();
+    let id = AgeIdentity::parse(line, "bench").unwrap();
+    let doc = envseal::dotenv::parse(&plain).unwrap();
+    let mut random = |b: &mut [u8]| os_random(b);
+    let text = v1::seal(
+        &doc,
+        &[&id.recipient()],
+        Options::default(),
+        now(),
+        &mut random,
+    )
+    .unwrap();
+    fs::write(dir.join("small.age.v1"), text).unwrap();
+}
