@@ -90,9 +90,7 @@ fn status_history_and_json_show_recipient_events_next_to_rotations() {
 
     let text = sb.run(&["status", "--history"]).ok().stdout_text();
     let lines: Vec<&str> = text.lines().collect();
-    // The rotation re-wrapped each file's master slot: one `rewrapped` event per file,
-    // recorded when it completed (after its start, before the two events above).
-    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
     assert!(
         lines[0].contains("recipient removed  .env.encrypted  ssh slot")
             && lines[0].contains(&format!("{BOB_FP} (bob)  data key replaced  by ")),
@@ -104,14 +102,8 @@ fn status_history_and_json_show_recipient_events_next_to_rotations() {
         )),
         "{text}"
     );
-    for line in &lines[2..4] {
-        assert!(
-            line.contains("recipient rewrapped") && line.contains("(rotation #1)"),
-            "{text}"
-        );
-    }
     assert!(
-        lines[4].starts_with("#1 ") && lines[4].contains("completed"),
+        lines[2].starts_with("#1 ") && lines[2].contains("completed"),
         "{text}"
     );
     // --limit counts rows of both kinds, newest first.
@@ -125,7 +117,7 @@ fn status_history_and_json_show_recipient_events_next_to_rotations() {
     let v = json(sb.run(&["status", "--history", "--json"]).ok());
     assert_eq!(v["rotations"].as_array().unwrap().len(), 1);
     let events = v["recipient_events"].as_array().unwrap();
-    assert_eq!(events.len(), 4);
+    assert_eq!(events.len(), 2);
     assert_eq!(events[0]["action"], "removed");
     assert_eq!(events[0]["slot_type"], "ssh");
     assert_eq!(events[0]["slot_kid"], BOB_FP);
@@ -139,7 +131,7 @@ fn status_history_and_json_show_recipient_events_next_to_rotations() {
 
     let v = json(sb.run(&["status", "--json"]).ok());
     let events = v["recipient_events"].as_array().unwrap();
-    assert_eq!(events.len(), 4);
+    assert_eq!(events.len(), 2);
     assert_eq!(events[0]["action"], "removed");
     let mut keys: Vec<&str> = events[0]
         .as_object()
