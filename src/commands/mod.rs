@@ -97,6 +97,21 @@ impl Ui {
             .context("cannot read the answer from the terminal")
     }
 
+    /// Go on only with a yes: `yes` (`--yes`) skips the question; a no, or no terminal
+    /// to ask on, is exit 8 with `no_terminal` saying what to pass instead.
+    pub fn confirm_or_refuse(yes: bool, question: &str, no_terminal: &str) -> Result<()> {
+        if yes {
+            return Ok(());
+        }
+        match Ui::confirm(question, false)? {
+            Some(true) => Ok(()),
+            Some(false) => {
+                Err(Failure::new(Code::Refused, "cancelled; nothing was changed").into())
+            }
+            None => Err(Failure::new(Code::Refused, no_terminal.to_owned()).into()),
+        }
+    }
+
     /// A sink for warnings from core modules.
     pub fn warner(&self) -> impl FnMut(String) + '_ {
         move |m| self.warn(m)

@@ -614,21 +614,11 @@ fn remove(args: &RecipientsRemove, global: &Global, ui: &Ui) -> Result<()> {
                 .join(", ")
         ));
     }
-    if !args.yes {
-        match Ui::confirm("Remove this recipient?", false)? {
-            Some(true) => {}
-            Some(false) => {
-                return Err(Failure::new(Code::Refused, "cancelled; nothing was changed").into())
-            }
-            None => {
-                return Err(Failure::new(
-                    Code::Refused,
-                    "not removing without confirmation: pass --yes when there is no terminal",
-                )
-                .into())
-            }
-        }
-    }
+    Ui::confirm_or_refuse(
+        args.yes,
+        "Remove this recipient?",
+        "not removing without confirmation: pass --yes when there is no terminal",
+    )?;
     let _lock = super::guard::write_lock(&project, super::guard::WRITER_WAIT, "recipients remove")?;
     let mut events = Vec::new();
     let mut result = Ok(());

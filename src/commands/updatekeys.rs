@@ -108,21 +108,11 @@ pub fn run(args: &Updatekeys, global: &Global, ui: &Ui) -> Result<()> {
     if args.dry_run || plans.is_empty() {
         return Ok(());
     }
-    if !args.yes {
-        match Ui::confirm("Update these files' key slots?", false)? {
-            Some(true) => {}
-            Some(false) => {
-                return Err(Failure::new(Code::Refused, "cancelled; nothing was changed").into())
-            }
-            None => {
-                return Err(Failure::new(
-                    Code::Refused,
-                    "not updating without confirmation: pass --yes when there is no terminal (--dry-run shows the plan)",
-                )
-                .into())
-            }
-        }
-    }
+    Ui::confirm_or_refuse(
+        args.yes,
+        "Update these files' key slots?",
+        "not updating without confirmation: pass --yes when there is no terminal (--dry-run shows the plan)",
+    )?;
     let _lock = super::guard::write_lock(&project, super::guard::WRITER_WAIT, "updatekeys")?;
     let mut events = Vec::new();
     let mut result = Ok(());
