@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[cfg(feature = "aws-kms")]
 use base64::Engine;
 use envseal::format::v1::{self, slot::Identity, slot::SlotLine};
 
