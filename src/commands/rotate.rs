@@ -251,6 +251,12 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         }
     }
     let (Some(old_id), true) = (old_id, has_master_items) else {
+        if let Some(p) = &args.new_key_file {
+            ui.warn(format!(
+                "no file to rotate has a master slot: no new master key is made, and {} is not written",
+                p.display()
+            ));
+        }
         return rotate_data_keys(&project, &ledger, &items, &slot_only, args, ui);
     };
 

@@ -210,6 +210,12 @@ fn rotating_an_age_only_file_with_no_master_key_anywhere_gives_it_a_new_data_key
         assert!(e["rotation_id"].is_null(), "{e}");
         assert_eq!(e["file"], ".env.encrypted", "{e}");
     }
+    let h = p.ok(["status", "--history"]);
+    let shown = format!("{}{}", stdout(&h), stderr(&h));
+    assert!(
+        shown.contains("recipient rewrapped") && shown.contains("data key replaced"),
+        "{shown}"
+    );
     let ledger = p.ledger().expect("a ledger");
     assert!(ledger.history(10).unwrap().is_empty());
     assert!(ledger.unfinished().unwrap().is_empty());
@@ -546,4 +552,94 @@ fn a_kms_only_file_is_rewrapped_through_kms_on_moto() {
         !opens_with_data_key(&now, &held),
         "the old data key opens the new file"
     );
+}
+
+/// One run over every kind of file: master only, master + age, age only, age + KMS, KMS
+/// only (a real moto server). Each gets a new data key; the master files the new master
+/// key; the KMS slots are re-wrapped through kms:Encrypt; every recipient opens each.
+#[cfg(feature = "aws-kms")]
+#[test]
+fn one_rotation_over_master_age_and_kms_files_on_moto() {
+    use envseal::format::v1::slot::kms::{KmsKey, KmsSession, KmsSettings, StaticCredentials};
+    let Some(moto) = crate::moto::moto() else {
+        eprintln!("skipped: no moto server (pip install 'moto[server]')");
+        return;
+    };
+    let p = Project::git();
+    let (master, alice, alice_file, _, bob_file) = mixed(&p);
+    let (arn, _) = crate::moto::new_key(&moto, "h12g-mixed");
+    let session = KmsSession::new(KmsSettings {
+        endpoint: Some(moto.url.clone()),
+        credentials: Some(StaticCredentials {
+            access_key_id: "test".to_owned(),
+            secret_access_key: Zeroizing::new("test".to_owned()),
+        }),
+    });
+    let kms = KmsKey::with_session(&arn, session).unwrap();
+    seal(
+        &p,
+        "cloud.env.encrypted",
+        &body(3),
+        &[&alice.recipient(), &kms],
+    );
+    seal(&p, "kms.env.encrypted", &body(4), &[&kms]);
+    let all = [
+        MIXED[0],
+        MIXED[1],
+        MIXED[2],
+        "cloud.env.encrypted",
+        "kms.env.encrypted",
+    ];
+    let before: Vec<Vec<u8>> = all.iter().map(|f| p.read(f)).collect();
+    let env = [
+        ("AWS_ENDPOINT_URL", moto.url.clone()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+    ];
+    let mut c = p.cmd(["rotate", "--force"]);
+    c.env("ENVSEAL_AGE_KEY_FILE", &alice_file);
+    for (k, v) in &env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let r = &p.ledger().unwrap().history(1).unwrap()[0];
+    assert_eq!(r.old_key_id, master.id());
+    assert_eq!(r.files.len(), all.len());
+    let new_master = p.keyring_key(&r.new_key_id).unwrap();
+    for (i, rel) in all.iter().enumerate() {
+        let now = p.read(rel);
+        let (a, b) = (slot_lines(&now), slot_lines(&before[i]));
+        assert_eq!(a.len(), b.len(), "{rel}");
+        for (x, y) in a.iter().zip(&b) {
+            assert_ne!(x, y, "{rel}: a slot was not re-wrapped");
+        }
+        if i < 2 {
+            assert_eq!(
+                open(&now, &new_master).unwrap(),
+                body(i).as_bytes(),
+                "{rel}"
+            );
+        }
+    }
+    let kms_env: Vec<(&str, String)> = env.to_vec();
+    for (i, rel) in all.iter().enumerate().skip(1) {
+        if i != 4 {
+            assert_eq!(opens_through(&p, rel, &alice_file, &[]), body(i).as_bytes());
+        }
+    }
+    assert_eq!(
+        opens_through(&p, MIXED[2], &bob_file, &[]),
+        body(2).as_bytes()
+    );
+    // Through KMS alone (an empty keyring, an identity no slot names).
+    let (_, stranger) = identity(&p, "stranger");
+    for (i, rel) in all.iter().enumerate().skip(3) {
+        assert_eq!(
+            opens_through(&p, rel, &stranger, &kms_env),
+            body(i).as_bytes()
+        );
+    }
 }
