@@ -372,6 +372,10 @@ pub struct RecipientsRemove {
 /// data key, every value encrypted again); the master slot is kept, added or removed as
 /// the rule's `master` says. The plan is printed first and asked on a terminal. A file
 /// matching no rule is left alone.
+///
+/// All or nothing: every new file is made, checked and staged before any replaces its
+/// target, so a failure changes no file; after a crash mid-way each file is old or new,
+/// and running updatekeys again finishes (and removes the staged files left behind).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -443,6 +447,13 @@ pub struct Decrypt {
 /// the rotation. A crash at any instant leaves every file decryptable with the old or the
 /// new key and the rotation marked unfinished: --resume finishes it, --abort undoes it.
 ///
+/// A file with no master slot (age, ssh or aws-kms slots only) gets a new data key in the
+/// same run, every slot re-wrapped for it from its public side (no private key; a KMS
+/// slot needs kms:Encrypt): it is opened and verified through an identity at hand that a
+/// slot names (--identity, ENVSEAL_AGE_KEY_FILE, ...). When no file has a master slot, no
+/// master key is needed or generated; the ledger records the re-wrapped slots, and a
+/// crash is finished by running rotate again.
+///
 /// Only a file that names another key is left out; any other failure to decrypt (a
 /// corrupt or hand-edited file) stops the rotation before anything changes. --abort
 /// works without the new key too (files that use it get their backups back), and
@@ -455,7 +466,8 @@ Examples:
   envseal rotate .env.encrypted .env.staging.encrypted --no-backup --force
   envseal rotate --key-file current.key --new-key-file new.key --reason \"...\" --force
   envseal rotate --resume          # after a crash: finish the unfinished rotation
-  envseal rotate --abort           # or put every file back under the old key")]
+  envseal rotate --abort           # or put every file back under the old key
+  ENVSEAL_AGE_KEY_FILE=me.txt envseal rotate team.env.encrypted --force   # age-only: new data key")]
 pub struct Rotate {
     /// Encrypted files to rotate [default: every encrypted file in the project under the
     /// current key].

@@ -154,12 +154,23 @@ where
     // The renames too wait on the journal: in parallel. Any order is as safe as another
     // (each file is old or new until the directories are synced and the ledger says
     // `completed`).
-    let renamed = fsutil::in_parallel(staged.into_iter().zip(items), |(s, item)| {
-        s.commit().map_err(|source| RotationError::Replace {
-            file: item.rel.clone(),
-            source,
-        })
-    });
+    let pause = pause_after_first_rename();
+    let renamed = fsutil::in_parallel(
+        staged.into_iter().zip(items).enumerate(),
+        |(i, (s, item))| {
+            if let Some(marker) = pause.as_deref().filter(|_| i > 0) {
+                pause_after_first(marker);
+            }
+            let done = s.commit().map_err(|source| RotationError::Replace {
+                file: item.rel.clone(),
+                source,
+            });
+            if pause.is_some() && i == 0 {
+                first_renamed(&dirs);
+            }
+            done
+        },
+    );
     let committed = renamed.iter().filter(|r| r.is_ok()).count();
     if let Some(e) = renamed.into_iter().find_map(Result::err) {
         return Err((e.into(), committed));
@@ -180,6 +191,39 @@ where
         r.map_err(|e| (e, items.len()))?;
     }
     Ok(items.len())
+}
+
+/// Tests only (debug builds): `ENVSEAL_TEST_PAUSE_AFTER_RENAME=MARKER` makes the renames
+/// stop after the first file's, leaving the others staged, so a test can kill the process
+/// at a known point of a rotation. Release builds ignore it.
+fn pause_after_first_rename() -> Option<PathBuf> {
+    if cfg!(debug_assertions) {
+        std::env::var_os("ENVSEAL_TEST_PAUSE_AFTER_RENAME").map(PathBuf::from)
+    } else {
+        None
+    }
+}
+
+static FIRST_RENAMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Under [`pause_after_first_rename`]: the first file is in place, durably.
+fn first_renamed(dirs: &[PathBuf]) {
+    let _ = fsutil::sync_dirs(dirs);
+    FIRST_RENAMED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Under [`pause_after_first_rename`], every rename but the first: wait until the first
+/// file is in place, create `marker`, and sleep until the test kills the process (a
+/// minute at most, then go on).
+fn pause_after_first(marker: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !FIRST_RENAMED.load(std::sync::atomic::Ordering::SeqCst)
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = std::fs::write(marker, b"paused\n");
+    std::thread::sleep(std::time::Duration::from_secs(60));
 }
 
 /// `FILE.backup_<stamp>`, or `FILE.backup_<stamp>-2`, `-3`, ... when that name is taken:

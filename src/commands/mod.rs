@@ -696,6 +696,60 @@ pub fn open_with(
     Ok((fmt, plain))
 }
 
+/// Decrypt the v1 file `bytes` (the content of `path`, which has no master slot) through
+/// an identity at hand that one of its slots names: the candidates [`v1_candidates`]
+/// gives, without a terminal prompt (there is no master key to ask for), an AWS KMS slot
+/// only when nothing local opens the file. `rotate` opens a file with no master slot this
+/// way, and verifies its new version the same way (the same identities open it).
+pub fn open_through_slots(
+    path: &Path,
+    bytes: &[u8],
+    args: &KeyArgs,
+    ui: &Ui,
+) -> Result<(crate::format::Format, zeroize::Zeroizing<Vec<u8>>)> {
+    use crate::format::{v1, Format, FormatError};
+    let ctx = || format!("cannot decrypt {}", path.display());
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| FormatError::Integrity("the file is not valid UTF-8".to_owned()))
+        .with_context(ctx)?;
+    let header = v1::header(text).with_context(ctx)?;
+    let candidates = v1_candidates(path, &header, args, ui, false, true)?;
+    let refs = candidates.refs(&header);
+    let mut plaintext =
+        v1::decrypt_plaintext_with(text, &refs).map_err(|e| candidates.error(e, path))?;
+    let plaintext = std::mem::take(&mut *plaintext).into_bytes();
+    Ok((Format::V1, zeroize::Zeroizing::new(plaintext)))
+}
+
+/// Encrypt a plaintext afresh under a new data key, wrapped for every slot of the v1 file
+/// `previous` (which has no master slot) through the slots' public fields: the
+/// data-key-only rotation of a file whose slots are all age, SSH or AWS KMS (public keys
+/// need no private key; a KMS slot needs the Encrypt right). Comments stay hidden when
+/// `previous` shows none, as [`reencrypt`] does.
+pub fn reseal_for_slots(plaintext: &[u8], previous: &[u8]) -> Result<String> {
+    use crate::format::{self, v1, v1::slot::Recipient};
+    let slots = rewrappable_slots(previous)?;
+    if slots.is_empty() {
+        return Err(Failure::new(
+            Code::CheckFailed,
+            "a file with no slot cannot be given a new data key",
+        )
+        .into());
+    }
+    let doc = crate::dotenv::parse_bytes(plaintext)?;
+    let recipients: Vec<&dyn Recipient> = slots.iter().map(|r| &**r).collect();
+    let mut random = |b: &mut [u8]| format::os_random(b);
+    Ok(v1::seal(
+        &doc,
+        &recipients,
+        v1::Options {
+            encrypt_comments: !encrypt::shows_a_comment(previous),
+        },
+        chrono::Utc::now(),
+        &mut random,
+    )?)
+}
+
 /// The recipients that re-wrap a new data key for every slot of the v1 file `bytes`
 /// other than its first master slot (which the caller gives a key of its own), rebuilt
 /// from the slots' public fields. A slot this build cannot re-wrap (another master key,

@@ -25,7 +25,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use zeroize::Zeroizing;
 
-use super::{key_request, open_ledger, open_with, reencrypt, write_stdout, Ui};
+use std::collections::HashSet;
+
+use super::{
+    key_request, open_ledger, open_through_slots, open_with, reencrypt, reseal_for_slots,
+    write_stdout, Ui,
+};
 use crate::cli::{Global, Rotate};
 use crate::exit::{Code, Failure};
 use crate::format;
@@ -90,56 +95,58 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         )
         .into());
     }
-    // Decision (README): rotate replaces the master key and re-wraps the files it
-    // protects; a file no master key protects has nothing to rotate here (said before a
-    // key is looked for: it needs none).
-    let no_master_slot = |path: &Path| {
-        let bytes = std::fs::read(path).ok()?;
-        (!has_master_slot(&bytes)).then(|| format!(
-            "{} has no master slot (only age, ssh or aws-kms slots): `envseal rotate` replaces the master key, so it leaves this file as it is; to give it a new data key, remove a recipient from it (every remaining slot is re-wrapped)",
-            project.relative(path).display()
-        ))
+    // Decision (README): a file with a master slot (or a Fernet file) is rotated to a new
+    // master key, as ever; a file with no master slot (only age, ssh or aws-kms slots) gets
+    // a new data key, wrapped again for each of its slots through their public fields (a
+    // public key needs no private key; a KMS slot needs the Encrypt right), after being
+    // opened through whichever identity at hand a slot names. No master key is looked for
+    // or generated when no file to rotate has a master slot.
+    let slot_only_file = |path: &Path| std::fs::read(path).is_ok_and(|b| !has_master_slot(&b));
+    let master_files: Vec<&PathBuf> = candidates.iter().filter(|p| !slot_only_file(p)).collect();
+    let old = if master_files.is_empty() {
+        None
+    } else {
+        let first_kid = master_files.iter().find_map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            let text = std::str::from_utf8(&bytes).ok()?;
+            format::v1::header(text)
+                .ok()?
+                .master()
+                .map(|s| s.kid.clone())
+        });
+        Some(key::resolve(
+            &key_request(
+                &args.key,
+                master_files.first().map(|p| p.as_path()),
+                first_kid.as_ref(),
+                true,
+            ),
+            &mut ui.warner(),
+        )?)
     };
-    if explicit {
-        if let Some(why) = candidates.iter().find_map(|p| no_master_slot(p)) {
-            return Err(Failure::new(Code::WrongKey, format!("{why}; nothing was changed")).into());
-        }
-    }
-    let first_kid = candidates.iter().find_map(|p| {
-        let bytes = std::fs::read(p).ok()?;
-        let text = std::str::from_utf8(&bytes).ok()?;
-        format::v1::header(text)
-            .ok()?
-            .master()
-            .map(|s| s.kid.clone())
-    });
-    let old = key::resolve(
-        &key_request(
-            &args.key,
-            candidates.first().map(PathBuf::as_path),
-            first_kid.as_ref(),
-            true,
-        ),
-        &mut ui.warner(),
-    )?;
-    let old_id = old.key.id();
+    let old_id = old.as_ref().map(|o| o.key.id());
     let mut items = Vec::new();
+    let mut slot_only = HashSet::new();
     let mut skipped = Vec::new();
-    let mut no_master = Vec::new();
+    let mut no_identity = Vec::new();
     for path in &candidates {
         let original =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if let Some(why) = no_master_slot(path) {
-            no_master.push(why);
-            continue;
-        }
-        match open_with(path, &original, &old.key) {
+        let by_slots = !has_master_slot(&original);
+        let opened = match &old {
+            Some(old) if !by_slots => open_with(path, &original, &old.key),
+            _ => open_through_slots(path, &original, &args.key, ui),
+        };
+        match opened {
             Ok((format, plaintext)) => {
                 // A slot the new data key cannot be wrapped for stops the rotation
                 // before anything changed.
                 super::rewrappable_slots(&original).with_context(|| {
                     format!("rotation stopped before anything changed: {}", path.display())
                 })?;
+                if by_slots {
+                    slot_only.insert(path.clone());
+                }
                 items.push(Item {
                     rel: project.relative(path).display().to_string(),
                     path: path.clone(),
@@ -150,10 +157,12 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
                 })
             }
             Err(e) if explicit => return Err(e.context("nothing was changed")),
-            // Only a file that names another key is left alone: a corrupt or tampered
-            // one (or any other failure) stops the rotation before anything changed, or
-            // it would stay behind under a key the rotation retires.
-            Err(e) if crate::exit::code_for(&e) == Code::WrongKey => skipped.push(path.clone()),
+            // Only a file that names another key (or, with no master slot, whose slots
+            // name no identity at hand) is left alone: a corrupt or tampered one (or any
+            // other failure) stops the rotation before anything changed, or it would
+            // stay behind under a key the rotation retires.
+            Err(e) if !by_slots && names_another_key(&e) => skipped.push(path.clone()),
+            Err(e) if by_slots && no_identity_at_hand(&e) => no_identity.push(path.clone()),
             Err(e) => {
                 return Err(e.context(format!(
                     "rotation stopped before anything changed: {} cannot be decrypted (fix or restore it, or name the files to rotate: envseal rotate FILE...)",
@@ -163,15 +172,22 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         }
     }
     if items.is_empty() {
-        return Err(Failure::new(
-            Code::WrongKey,
-            format!(
-                "no encrypted file in the project uses key {old_id} (from {}); nothing to rotate",
-                old.source
+        return Err(match (&old, &old_id) {
+            (Some(old), Some(old_id)) => Failure::new(
+                Code::WrongKey,
+                format!(
+                    "no encrypted file in the project uses key {old_id} (from {}), and no identity at hand opens a file with no master slot; nothing to rotate",
+                    old.source
+                ),
             ),
-        )
+            _ => Failure::new(
+                Code::KeyMissing,
+                "no identity at hand (--identity, ENVSEAL_AGE_KEY, ENVSEAL_AGE_KEY_FILE, the identities directory, ~/.ssh, AWS KMS) opens any of the encrypted files, which have no master slot; nothing to rotate",
+            ),
+        }
         .into());
     }
+    let has_master_items = items.iter().any(|i| !slot_only.contains(&i.path));
 
     if !args.no_backup {
         refuse_backup_names_too_long(&items)?;
@@ -182,13 +198,26 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         Some(p) => p.display().to_string(),
         None => format!("the keyring ({})", key::keyring::dir().display()),
     };
-    ui.info(format!(
-        "Rotating {} from key {old_id} to a new key, saved to {target}:",
-        super::mask::counted(items.len(), "file", "files")
-    ));
+    match (&old_id, has_master_items) {
+        (Some(old_id), true) => ui.info(format!(
+            "Rotating {} from key {old_id} to a new key, saved to {target}:",
+            super::mask::counted(items.len(), "file", "files")
+        )),
+        _ => ui.info(format!(
+            "Giving {} a new data key, wrapped again for each of their slots (no master slot: no master key changes):",
+            super::mask::counted(items.len(), "file", "files")
+        )),
+    }
     let listed: Vec<(&str, &str)> = items
         .iter()
-        .map(|i| (i.rel.as_str(), i.format.name()))
+        .map(|i| {
+            let how = if slot_only.contains(&i.path) {
+                "v1, no master slot: new data key only"
+            } else {
+                i.format.name()
+            };
+            (i.rel.as_str(), how)
+        })
         .collect();
     for line in plan_lines(&listed) {
         ui.info(line);
@@ -199,8 +228,11 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             project.relative(path).display()
         ));
     }
-    for why in &no_master {
-        ui.info(format!("  (not rotated: {why})"));
+    for path in &no_identity {
+        ui.info(format!(
+            "  (not rotated: {} has no master slot and no identity at hand opens it)",
+            project.relative(path).display()
+        ));
     }
     ui.info(if args.no_backup {
         "  no backups (--no-backup)".to_owned()
@@ -218,6 +250,15 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             None => return Err(Failure::new(Code::Refused, "not rotating without confirmation: pass --force (or --yes) when there is no terminal").into()),
         }
     }
+    let (Some(old_id), true) = (old_id, has_master_items) else {
+        if let Some(p) = &args.new_key_file {
+            ui.warn(format!(
+                "no file to rotate has a master slot: no new master key is made, and {} is not written",
+                p.display()
+            ));
+        }
+        return rotate_data_keys(&project, &ledger, &items, &slot_only, args, ui);
+    };
 
     // 3. The new key, durably on disk before anything else changes.
     let new = Key::generate()?;
@@ -237,7 +278,8 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
         }
     };
 
-    // 4. The ledger row.
+    // 4. The ledger row. It lists every file of the run, those with no master slot too
+    // (their slots' `created=` after the row's start says they were done: `--resume`).
     let started = Instant::now();
     let rotation_id = ledger.begin_rotation(&NewRotation {
         old_key_id: old_id.clone(),
@@ -249,22 +291,33 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
     ledger.set_in_progress(rotation_id)?;
 
     // 5.–7.
-    let outcome = replace_all(&project, &items, &new, !args.no_backup, ui);
+    let outcome = replace_all(
+        &project,
+        &items,
+        Some(&new),
+        &slot_only,
+        !args.no_backup,
+        args,
+        ui,
+    );
     match outcome {
         Ok(verified) => {
             let verification = format!("{verified}/{} files verified with the new key", items.len());
             let rewrapped =
                 rewrapped_events(items.iter().map(|i| (i.path.as_path(), i.rel.as_str())));
             ledger.complete_with_recipient_events(rotation_id, &verification, &rewrapped)?;
-            record_rotate_events(&ledger, &items, &new_id, ledger::Outcome::Ok, None);
-            report(args, &items, &old_id, &new_id, &location, started.elapsed(), ui)
+            record_rotate_events(&ledger, &items, &slot_only, Some(&new_id), ledger::Outcome::Ok, None);
+            report(args, &items, Some((&old_id, &new_id, &location)), started.elapsed(), ui)?;
+            say_seen_values(&items, &slot_only);
+            Ok(())
         }
         Err((e, 0)) => {
             let _ = ledger.fail(rotation_id, &short_reason(&e));
             record_rotate_events(
                 &ledger,
                 &items,
-                &old_id,
+                &slot_only,
+                Some(&old_id),
                 ledger::Outcome::Failed,
                 Some(&short_reason(&e)),
             );
@@ -278,6 +331,105 @@ pub fn run(args: &Rotate, global: &Global, ui: &Ui) -> Result<()> {
             items.len()
         ))),
     }
+}
+
+/// A rotation in which no file has a master slot: no master key is generated, no key id
+/// changes, so no rotation row is written (a row records a master key's change, and
+/// `status` ages keys by it). Each file gets a new data key through the same engine
+/// (backups, staging, verification in memory and after the renames, which wait until
+/// every file is staged), verified by reopening it with the identities that opened it.
+/// The ledger records it as `rewrapped` recipient events with the data key replaced, and
+/// a `rotate` event per file. A crash leaves each file old or new (both open for the same
+/// recipients, with the old or the new data key): running `rotate` again finishes it,
+/// and removes the staged files the crash left.
+fn rotate_data_keys(
+    project: &Project,
+    ledger: &Ledger,
+    items: &[Item],
+    slot_only: &HashSet<PathBuf>,
+    args: &Rotate,
+    ui: &Ui,
+) -> Result<()> {
+    // What an interrupted data-key-only rotation left: with no ledger row, this run is
+    // the one that finishes it (every envseal writer holds the lock this run holds).
+    for tmp in items.iter().flat_map(|i| rotation::temps_of(&i.path)) {
+        if std::fs::remove_file(&tmp).is_ok() {
+            ui.info(format!(
+                "removed {} (a temporary file an interrupted run left)",
+                tmp.display()
+            ));
+        }
+    }
+    let started = Instant::now();
+    let outcome = replace_all(project, items, None, slot_only, !args.no_backup, args, ui);
+    match outcome {
+        Ok(_) => {
+            let rewrapped =
+                rewrapped_events(items.iter().map(|i| (i.path.as_path(), i.rel.as_str())));
+            ledger
+                .record_recipient_events(&rewrapped)
+                .context("the files were rotated, but the ledger could not record it")?;
+            record_rotate_events(ledger, items, slot_only, None, ledger::Outcome::Ok, None);
+            report(args, items, None, started.elapsed(), ui)?;
+            say_seen_values(items, slot_only);
+            Ok(())
+        }
+        Err((e, 0)) => {
+            record_rotate_events(
+                ledger,
+                items,
+                slot_only,
+                None,
+                ledger::Outcome::Failed,
+                Some(&short_reason(&e)),
+            );
+            Err(e.context(
+                "rotation failed before any file was replaced: every file is unchanged",
+            ))
+        }
+        Err((e, committed)) => Err(e.context(format!(
+            "rotation stopped after replacing {committed} of {} files; each file has its old or its new data key and opens for the same recipients as before. Run `envseal rotate` again to give every file a new data key",
+            items.len()
+        ))),
+    }
+}
+
+/// What `recipients remove` says of a removed recipient, said of whoever held the old
+/// data key of a file with no master slot (names only, never values).
+fn say_seen_values(items: &[Item], slot_only: &HashSet<PathBuf>) {
+    for item in items.iter().filter(|i| slot_only.contains(&i.path)) {
+        let mut names: Vec<String> = crate::dotenv::parse_bytes(&item.plaintext)
+            .map(|doc| {
+                doc.lines
+                    .iter()
+                    .filter(|l| l.expose_raw_value().is_some())
+                    .filter_map(|l| l.key_name().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.dedup();
+        eprintln!(
+            "envseal: whoever held the old data key of {} could read these values of it and can still read them in git history: {}. If that key may have leaked, change them at their providers, then `envseal set` the new values.",
+            item.rel,
+            if names.is_empty() { "(none)".to_owned() } else { names.join(", ") }
+        );
+    }
+}
+
+/// Did opening a file with the old master key fail because it names another key?
+fn names_another_key(e: &anyhow::Error) -> bool {
+    use crate::format::FormatError;
+    matches!(
+        e.downcast_ref::<FormatError>(),
+        Some(FormatError::WrongKey { .. } | FormatError::FernetAuth { .. })
+    )
+}
+
+/// Did opening a file with no master slot fail because no identity at hand is named by
+/// its slots (not because it is corrupt, or a key service failed)?
+fn no_identity_at_hand(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<Failure>()
+        .is_some_and(|f| f.code == Code::KeyMissing)
 }
 
 /// Does the encrypted file `bytes` hold a master slot (a Fernet file is the master key's
@@ -326,11 +478,25 @@ fn rewrapped_events<'a>(
     out
 }
 
+/// The ledger's short kind of a failed rotation, from the typed error of the engine step
+/// that failed (or the format's verdict on the re-sealed file).
 fn short_reason(e: &anyhow::Error) -> String {
-    match crate::exit::code_for(e) {
-        Code::Io => "I/O error (disk full or permissions)".to_owned(),
-        Code::Integrity => "verification failed".to_owned(),
-        _ => "failed".to_owned(),
+    use crate::format::FormatError;
+    use crate::rotation::RotationError;
+    let io = "I/O error (disk full or permissions)".to_owned();
+    let verification = "verification failed".to_owned();
+    if let Some(r) = e.downcast_ref::<RotationError>() {
+        return match r {
+            RotationError::Differs { .. } | RotationError::NotVerified { .. } => verification,
+            _ => io,
+        };
+    }
+    match e.downcast_ref::<FormatError>() {
+        Some(FormatError::Integrity(_)) => verification,
+        Some(FormatError::Rng) => io,
+        Some(_) => "failed".to_owned(),
+        None if e.downcast_ref::<std::io::Error>().is_some() => io,
+        None => "failed".to_owned(),
     }
 }
 
@@ -339,7 +505,8 @@ fn short_reason(e: &anyhow::Error) -> String {
 fn record_rotate_events(
     ledger: &Ledger,
     items: &[Item],
-    kid: &KeyId,
+    slot_only: &HashSet<PathBuf>,
+    kid: Option<&KeyId>,
     outcome: ledger::Outcome,
     detail: Option<&str>,
 ) {
@@ -348,7 +515,8 @@ fn record_rotate_events(
         .map(|item| ledger::NewEvent {
             operation: ledger::Operation::Rotate,
             file: item.rel.clone(),
-            key_id: Some(kid.clone()),
+            // A file with no master slot uses no master key.
+            key_id: kid.filter(|_| !slot_only.contains(&item.path)).cloned(),
             outcome,
             detail: detail.map(str::to_owned),
         })
@@ -377,48 +545,73 @@ fn refuse_backup_names_too_long(items: &[Item]) -> Result<()> {
 }
 
 /// Steps 5–7 through the engine, with this command's formats: each file re-sealed in its
-/// own format (comments hidden as before), opened with the new key to verify.
+/// own format (comments hidden as before), opened with the new key to verify; a file with
+/// no master slot (`slot_only`) re-sealed under a new data key for its slots alone, and
+/// verified through the identities at hand that opened it.
 fn replace_all(
     project: &Project,
     items: &[Item],
-    new: &Key,
+    new: Option<&Key>,
+    slot_only: &HashSet<PathBuf>,
     backup: bool,
+    args: &Rotate,
     ui: &Ui,
 ) -> Result<usize, (anyhow::Error, usize)> {
+    let no_master_key = || {
+        anyhow::Error::new(Failure::new(
+            Code::CheckFailed,
+            "a file with a master slot in a rotation without a new master key",
+        ))
+    };
     rotation::replace_all(
         &project.root,
         items,
         backup,
         |item: &Item| -> Result<Vec<u8>> {
+            if slot_only.contains(&item.path) {
+                return Ok(reseal_for_slots(&item.plaintext, &item.original)?.into_bytes());
+            }
+            let new = new.ok_or_else(no_master_key)?;
             Ok(reencrypt(item.format, &item.plaintext, new, &item.original)?.into_bytes())
         },
         |path: &Path, bytes: &[u8]| -> Result<Zeroizing<Vec<u8>>> {
-            Ok(open_with(path, bytes, new)?.1)
+            if slot_only.contains(path) {
+                return Ok(open_through_slots(path, bytes, &args.key, ui)?.1);
+            }
+            Ok(open_with(path, bytes, new.ok_or_else(no_master_key)?)?.1)
         },
         &mut ui.warner(),
     )
 }
 
+/// The outcome, said; `keys` is (old, new, where the new one is) when the master key
+/// changed (`None`: a data-key-only rotation).
 fn report(
     args: &Rotate,
     items: &[Item],
-    old_id: &KeyId,
-    new_id: &KeyId,
-    location: &Path,
+    keys: Option<(&KeyId, &KeyId, &Path)>,
     took: Duration,
     ui: &Ui,
 ) -> Result<()> {
     if args.json {
         let v = serde_json::json!({
             "status": "completed",
-            "old_key_id": old_id.as_str(),
-            "new_key_id": new_id.as_str(),
-            "new_key_location": location.display().to_string(),
+            "old_key_id": keys.map(|k| k.0.as_str()),
+            "new_key_id": keys.map(|k| k.1.as_str()),
+            "new_key_location": keys.map(|k| k.2.display().to_string()),
             "files": items.iter().map(|i| i.rel.clone()).collect::<Vec<_>>(),
             "duration_ms": took.as_millis() as u64,
         });
         write_stdout(format!("{v}\n").as_bytes())?;
     }
+    let Some((old_id, new_id, location)) = keys else {
+        ui.info(format!(
+            "Gave {} a new data key in {:.1} s; every slot was wrapped again for it, and no master key changed. Commit the re-encrypted files.",
+            super::mask::counted(items.len(), "file", "files"),
+            took.as_secs_f64(),
+        ));
+        return Ok(());
+    };
     ui.info(format!(
         "Rotated {} in {:.1} s: {old_id} -> {new_id}. The new key is in {} (mode 0600).",
         super::mask::counted(items.len(), "file", "files"),
@@ -535,7 +728,7 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
     }
     let started = Instant::now();
     let Some(new) = new else {
-        return abort_without_new_key(ledger, &r, &paths, &old.key, &old_id, ui);
+        return abort_without_new_key(ledger, &r, &paths, &old.key, &old_id, args, ui);
     };
     let (from, to) = if args.abort {
         (&new, &old.key)
@@ -546,6 +739,10 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
     for (path, rel) in paths.iter().zip(&r.files) {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if !has_master_slot(&bytes) {
+            changed += usize::from(finish_slot_file(path, rel, &bytes, &r, args, ui)?);
+            continue;
+        }
         if open_with(path, &bytes, to).is_ok() {
             continue; // already where it should be
         }
@@ -604,6 +801,109 @@ fn finish(project: &Project, ledger: &Ledger, r: Rotation, args: &Rotate, ui: &U
         ));
     }
     Ok(())
+}
+
+/// `--resume`/`--abort` of a file with no master slot in rotation `r`: it has its old data
+/// key or its new one, and opens for the same recipients either way. Which one is told by
+/// this rotation's backup of it (`FILE.backup_<stamp>`, stamped no earlier than the
+/// rotation's start: no later rotation can have begun while this one is unfinished):
+/// the file is old while it is byte for byte its backup. With no such backup
+/// (`--no-backup`, or a crash before the backups), by its slots' `created=` times.
+/// `--resume` gives an old one a new data key now; `--abort` puts back the backup of a
+/// new one, or, with none, leaves it with its new data key and says so. Returns whether
+/// the file was rewritten.
+fn finish_slot_file(
+    path: &Path,
+    rel: &str,
+    bytes: &[u8],
+    r: &Rotation,
+    args: &Rotate,
+    ui: &Ui,
+) -> Result<bool> {
+    let backup = this_rotations_backup(path, r);
+    let mode = fsutil::mode(path).map_or(0o644, |m| m & 0o777);
+    if args.abort {
+        return match backup {
+            Some(old) if old != bytes => {
+                fsutil::write_atomic(path, &old, mode)
+                    .with_context(|| format!("cannot restore {rel}"))?;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+            None => {
+                if written_since(bytes, r.started_at, false) {
+                    ui.info(format!(
+                        "{rel} keeps its new data key: it has no master slot and no backup from rotation #{}; it opens for the same recipients as before",
+                        r.id
+                    ));
+                }
+                Ok(false)
+            }
+        };
+    }
+    let done = match &backup {
+        Some(old) => old != bytes,
+        // `created=` has one-second resolution: a file counts as done only when its slots
+        // are from a later second than the rotation's start (one written in the same
+        // second gets a new data key once more, which is harmless).
+        None => written_since(bytes, r.started_at, true),
+    };
+    if done {
+        return Ok(false);
+    }
+    let (_, plaintext) = open_through_slots(path, bytes, &args.key, ui)?;
+    let sealed = reseal_for_slots(&plaintext, bytes)?.into_bytes();
+    let (_, check) = open_through_slots(path, &sealed, &args.key, ui)?;
+    if *check != *plaintext {
+        return Err(Failure::new(
+            Code::Integrity,
+            format!("{rel}: the re-encrypted file does not verify"),
+        )
+        .into());
+    }
+    fsutil::write_atomic(path, &sealed, mode).with_context(|| format!("cannot replace {rel}"))?;
+    Ok(true)
+}
+
+/// The newest backup of `path` written by rotation `r` (its stamp no earlier than the
+/// rotation's start, to the second), and its bytes.
+fn this_rotations_backup(path: &Path, r: &Rotation) -> Option<Vec<u8>> {
+    let since = r.started_at.format("%Y%m%dT%H%M%SZ").to_string();
+    let name = path.file_name()?.to_str()?.to_owned();
+    rotation::backups_newest_first(path)
+        .into_iter()
+        .find_map(|b| {
+            let stamp = b
+                .file_name()?
+                .to_str()?
+                .strip_prefix(&name)?
+                .strip_prefix(".backup_")?
+                .get(..since.len())?
+                .to_owned();
+            if stamp < since {
+                return None;
+            }
+            std::fs::read(&b).ok()
+        })
+}
+
+/// Were all the slots of the v1 file `bytes` written after `since` (`strict`: in a later
+/// second), or in the same second or later (to the second, the precision of `created=`)?
+fn written_since(bytes: &[u8], since: chrono::DateTime<chrono::Utc>, strict: bool) -> bool {
+    use chrono::SubsecRound;
+    let since = since.trunc_subsecs(0);
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| format::v1::header(t).ok())
+        .is_some_and(|h| {
+            h.slots.iter().all(|s| {
+                if strict {
+                    s.created > since
+                } else {
+                    s.created >= since
+                }
+            })
+        })
 }
 
 /// The rotation's new key, from where the ledger says it was saved.
@@ -701,6 +1001,7 @@ fn abort_without_new_key(
     paths: &[PathBuf],
     old: &Key,
     old_id: &KeyId,
+    args: &Rotate,
     ui: &Ui,
 ) -> Result<()> {
     let mut restored = Vec::new();
@@ -708,6 +1009,13 @@ fn abort_without_new_key(
     for (path, rel) in paths.iter().zip(&r.files) {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if !has_master_slot(&bytes) {
+            // The missing new master key has no part in it.
+            if finish_slot_file(path, rel, &bytes, r, args, ui)? {
+                restored.push(format!("{rel} (its data key from before the rotation)"));
+            }
+            continue;
+        }
         if open_with(path, &bytes, old).is_ok() {
             continue;
         }

@@ -52,3 +52,4 @@ mod team_leaks;
 mod textconv;
 mod typed_errors;
 mod updatekeys;
+mod updatekeys_crash;

@@ -5,6 +5,7 @@ mod support;
 
 mod concurrency;
 mod crash;
+mod data_keys;
 mod full_disk;
 mod guard;
 mod runbook;

@@ -3,7 +3,7 @@
 //! master key, and re-wraps every other slot through its public side (no private key;
 //! KMS through kms:Encrypt); it records `rewrapped` recipient events; SIGKILL at spread
 //! instants then `--resume` / `--abort` leaves every file openable by every recipient;
-//! a file with no master slot is left as it is, said so.
+//! a file with no master slot gets a new data key (`data_keys.rs`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -15,7 +15,6 @@ use envseal::format::v1::{self, Options};
 use envseal::key::Key;
 
 use super::support::*;
-use crate::common::{exit_code, Code};
 
 const FILES: [&str; 3] = [
     ".env.encrypted",
@@ -258,34 +257,4 @@ fn remove_tmp(dir: &Path) {
             std::fs::remove_file(path).unwrap();
         }
     }
-}
-
-#[test]
-fn a_file_with_no_master_slot_is_left_as_it_is_and_rotate_says_why() {
-    let p = Project::git();
-    let master = p.add_key();
-    let age = AgeIdentity::generate("test");
-    seal(&p, ".env.encrypted", &body(0), &[&master, &age.recipient()]);
-    seal(&p, "team.env.encrypted", &body(1), &[&age.recipient()]);
-    let team_before = p.read("team.env.encrypted");
-
-    let out = p.run(["rotate", "--force"]);
-    assert_eq!(code(&out), 0, "{}", describe(&out));
-    assert!(
-        stderr(&out).contains("team.env.encrypted has no master slot"),
-        "{}",
-        describe(&out)
-    );
-    assert_eq!(p.read("team.env.encrypted"), team_before);
-    assert_ne!(kid_of(&p.read(".env.encrypted")), Some(master.id()));
-
-    // Named explicitly: refused, nothing changed.
-    let out = p.run(["rotate", "--force", "team.env.encrypted"]);
-    assert_eq!(code(&out), exit_code(Code::WrongKey), "{}", describe(&out));
-    assert!(
-        stderr(&out).contains("no master slot"),
-        "{}",
-        describe(&out)
-    );
-    assert_eq!(p.read("team.env.encrypted"), team_before);
 }
