@@ -480,13 +480,12 @@ pub fn staged_scan(
         dialect: None,
         key: key.clone(),
     };
-    match LeakScan::new(&args, project, ui, false) {
-        Ok(mut scan) => {
+    match LeakScan::build(&args, project, ui, false)? {
+        Some(mut scan) => {
             scan.root = root.to_path_buf();
             Ok(scan)
         }
-        Err(e) if crate::exit::code_for(&e) == Code::KeyMissing => Ok(LeakScan::none()),
-        Err(e) => Err(e),
+        None => Ok(LeakScan::none()),
     }
 }
 
@@ -531,6 +530,18 @@ impl LeakScan {
     }
 
     fn new(args: &Mask, project: &Project, ui: &Ui, check_keys: bool) -> Result<Self> {
+        Self::build(args, project, ui, check_keys)?.ok_or_else(|| {
+            Failure::new(
+                Code::KeyMissing,
+                "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
+            )
+            .into()
+        })
+    }
+
+    /// [`LeakScan::new`]; `None` when there are no secrets to check against (no
+    /// `--secrets`, no plaintext env file, no encrypted one whose key is at hand).
+    fn build(args: &Mask, project: &Project, ui: &Ui, check_keys: bool) -> Result<Option<Self>> {
         let sources = if args.secrets.is_empty() {
             default_secret_sources(project, args, ui)
         } else {
@@ -542,11 +553,7 @@ impl LeakScan {
             Vec::new()
         };
         if sources.is_empty() && index_only.is_empty() {
-            return Err(Failure::new(
-                Code::KeyMissing,
-                "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
-            )
-            .into());
+            return Ok(None);
         }
         let select = Select::Check {
             rules: &project.config.mask,
@@ -559,7 +566,7 @@ impl LeakScan {
             }
             Ok(())
         })?;
-        Ok(LeakScan {
+        Ok(Some(LeakScan {
             set,
             sources,
             keys: check_keys.then(|| super::at_hand::keys(args.key.key_file.as_deref())),
@@ -567,7 +574,7 @@ impl LeakScan {
             hits: Vec::new(),
             scanned: 0,
             files_with_hits: 0,
-        })
+        }))
     }
 
     /// A staged blob, whole (`path` relative to the work-tree root).
