@@ -183,10 +183,11 @@ fn loose_pair(text: &str) -> Option<(&str, &str)> {
 fn mask_raw(raw: &str, sensitive: bool) -> String {
     let (open, body, rest) = split_raw(raw);
     let value = dotenv::unquote(raw);
+    let value = value.expose_secret();
     let shown = if sensitive {
-        mask::mask_value(&value)
-    } else if mask::url_password(&value).is_some() {
-        mask::mask_url_password(&value)
+        mask::mask_value(value)
+    } else if mask::url_password(value).is_some() {
+        mask::mask_url_password(value)
     } else {
         return raw.to_owned();
     };
@@ -297,7 +298,8 @@ fn load_secrets(
             match &line.kind {
                 Kind::Assignment { .. } => {
                     let name = line.key_name().unwrap_or_default();
-                    add(secrets, name, &line.expose_value().unwrap_or_default());
+                    let value = line.expose_value().unwrap_or_default();
+                    add(secrets, name, value.expose_secret());
                 }
                 Kind::Comment if line.is_commented_assignment() => {
                     let eq = line
@@ -310,7 +312,7 @@ fn load_secrets(
                         .trim();
                     let value =
                         dotenv::unquote(line.expose_text()[eq..].get(1..).unwrap_or("").trim());
-                    add(secrets, name, &value);
+                    add(secrets, name, value.expose_secret());
                 }
                 Kind::Bare { .. } | Kind::Other => {
                     if let Some(text) = whole_line_secret(line) {
@@ -806,10 +808,11 @@ fn index_only_secrets(project: &Project, args: &Mask) -> Vec<Secret> {
         // --all-values), URL passwords, never an allowed name.
         let rules = &project.config.mask;
         for (name, value) in doc.expose_pairs() {
+            let value = value.expose_secret();
             if rules.is_allowed(name) {
                 continue;
             }
-            if let Some(r) = mask::url_password(&value) {
+            if let Some(r) = mask::url_password(value) {
                 secrets.push(Secret::new(name, value[r].as_bytes()));
             }
             if args.all_values || rules.is_sensitive(name) {
