@@ -1,5 +1,15 @@
 //! One file per subcommand; wording and outcomes live here. Shared here: how messages
 //! reach the user, reading inputs, finding keys, asking before an overwrite.
+//!
+//! One way into an encrypted file: [`open`] (a path or bytes, and [`How`]: keep for
+//! re-encryption, prompt, call a key service). The format layer tells the format and
+//! chooses whole or streamed ([`crate::format::Sealed`]); the keys come from the one
+//! builder of candidate identities, [`candidates`] (a Fernet token's keyring keys, a v1
+//! file's master key, age/SSH identities and KMS keys by the slots its header names, and,
+//! with [`Lookup::rewrap`], every master key at hand for a command that re-wraps slots).
+//! `open_encrypted`, `read_encrypted` and friends are [`open`] with a preset [`How`].
+//! Failures are classed where they are made ([`OpenError::is_no_key`]), never read back
+//! from an error chain's exit code.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

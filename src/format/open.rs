@@ -256,3 +256,99 @@ fn large_v1_header(file: &mut File) -> Result<Option<v1::Header>, OpenError> {
         .ok()
         .and_then(|text| v1::header(text).ok()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Key;
+
+    fn sealed_v1(text: &str, key: &Key) -> String {
+        let doc = crate::dotenv::parse(text).unwrap();
+        let mut random = |b: &mut [u8]| super::super::os_random(b);
+        v1::seal(
+            &doc,
+            &[key],
+            v1::Options::default(),
+            chrono::Utc::now(),
+            &mut random,
+        )
+        .unwrap()
+    }
+
+    /// The strategy is the format layer's: bytes in memory are read whole, a file of
+    /// `STREAM_FROM` or more is streamed, a small file is read whole; all three give the
+    /// same plaintext, and keeping entries reads even a large file whole.
+    #[test]
+    fn open_chooses_whole_or_streamed_by_source_and_size() {
+        let key = Key::generate().unwrap();
+        let small = "A=1\nB=two\n";
+        let mut large = String::new();
+        for i in 0..40_000 {
+            large.push_str(&format!("KEY_{i}=value-{i}\n"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for (plain, streamed_from_disk) in [(small, false), (large.as_str(), true)] {
+            let enc = sealed_v1(plain, &key);
+            let path = dir.path().join("f.env.encrypted");
+            std::fs::write(&path, &enc).unwrap();
+            assert_eq!(enc.len() as u64 >= STREAM_FROM, streamed_from_disk);
+
+            let from_bytes = Sealed::read(Source::Bytes(enc.as_bytes())).unwrap();
+            assert!(!from_bytes.streamed());
+            assert_eq!(from_bytes.format(), Format::V1);
+            assert!(from_bytes.header().is_some_and(|h| h.master().is_some()));
+            let opened = from_bytes.open(&[&key], Keep::Plaintext).unwrap();
+            assert!(opened.plaintext.eq_bytes(plain.as_bytes()));
+
+            let from_file = Sealed::read(Source::File(&path)).unwrap();
+            assert_eq!(from_file.streamed(), streamed_from_disk);
+            let opened = from_file.open(&[&key], Keep::Plaintext).unwrap();
+            assert!(opened.plaintext.eq_bytes(plain.as_bytes()));
+            assert!(opened.v1.is_none());
+
+            let kept = Sealed::read(Source::File(&path))
+                .unwrap()
+                .open(&[&key], Keep::Entries)
+                .unwrap();
+            assert!(kept.plaintext.eq_bytes(plain.as_bytes()));
+            assert!(kept.v1.is_some());
+        }
+    }
+
+    /// A Fernet token through the same way in: the candidates are tried in order and the
+    /// one that opened it is named; a token no candidate opens names the last one tried.
+    #[test]
+    fn a_fernet_token_opens_with_the_candidate_that_verifies_and_says_which() {
+        let (a, b) = (Key::generate().unwrap(), Key::generate().unwrap());
+        let token = crate::format::fernet::encrypt(b"A=1\n", &b);
+        let opened = Sealed::read(Source::Bytes(token.as_bytes()))
+            .unwrap()
+            .open(&[&a, &b], Keep::Plaintext)
+            .unwrap();
+        assert_eq!(opened.format, Format::Fernet);
+        assert_eq!(opened.identity, Some(1));
+        assert!(opened.plaintext.eq_bytes(b"A=1\n"));
+        let failed = Sealed::read(Source::Bytes(token.as_bytes()))
+            .unwrap()
+            .open(&[&a], Keep::Plaintext);
+        assert!(matches!(
+            failed,
+            Err(OpenError::Format {
+                error: FormatError::FernetAuth { .. },
+                identity: Some(0)
+            })
+        ));
+    }
+
+    #[test]
+    fn bytes_that_are_no_encrypted_file_are_said_so_before_any_key() {
+        let got = Sealed::read(Source::Bytes(b"A=1\n"));
+        assert!(matches!(
+            got,
+            Err(OpenError::Format {
+                error: FormatError::NotEncrypted,
+                ..
+            })
+        ));
+    }
+}
