@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use crate::format::{self, fernet, v1, Format, FormatError};
+use crate::format::{self, v1, Format, FormatError};
 use crate::key::{self, Key, Loaded};
 
 /// Every key at hand, without a prompt, each once (by key id). Unreadable or malformed
@@ -108,21 +108,26 @@ pub fn open_using(bytes: &[u8], keys: &[Loaded], identity_files: &[std::path::Pa
             }
         }
         Some(Format::Fernet) => {
-            let mut token = match fernet::Token::decode(bytes.to_vec()) {
-                Ok(t) => t,
-                Err(e) => return Opened::Corrupt(reason(&e)),
-            };
-            for loaded in keys {
-                token = match token.try_key(&loaded.key) {
-                    fernet::Attempt::Opened(plain) => {
-                        return Opened::Plain(plain, Some(loaded.key.clone()))
-                    }
-                    fernet::Attempt::Failed(e) => return Opened::Corrupt(reason(&e)),
-                    fernet::Attempt::NotThisKey(t) => t,
-                };
+            // The format layer's one way in, the keys at hand its candidates in order.
+            let refs: Vec<&dyn v1::slot::Identity> = keys.iter().map(|l| &l.key as _).collect();
+            let opened = format::Sealed::read(format::Source::Bytes(bytes))
+                .and_then(|sealed| sealed.open(&refs, format::Keep::Plaintext));
+            match opened {
+                Ok(o) => Opened::Plain(
+                    o.plaintext.into_whole(),
+                    o.identity.and_then(|i| keys.get(i)).map(|l| l.key.clone()),
+                ),
+                // A Fernet token cannot tell a wrong key from a modified file; no key at
+                // all is no key too.
+                Err(format::open::OpenError::Format {
+                    error: FormatError::FernetAuth { .. } | FormatError::Slot(_),
+                    ..
+                }) => Opened::NoKey { needs: None },
+                Err(format::open::OpenError::Format { error, .. }) => {
+                    Opened::Corrupt(reason(&error))
+                }
+                Err(format::open::OpenError::Io(e)) => Opened::Corrupt(e.to_string()),
             }
-            // A Fernet token cannot tell a wrong key from a modified file.
-            Opened::NoKey { needs: None }
         }
     }
 }

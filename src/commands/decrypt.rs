@@ -4,13 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::{
-    confirm_overwrite, input_path, open_fernet, read_encrypted, read_input, read_large_v1,
-    write_stdout_parts, Ui,
-};
+use super::{confirm_overwrite, input_path, open, read_input, write_stdout_parts, How, Ui};
 use crate::cli::Decrypt;
 use crate::exit::{Code, Failure};
-use crate::format::{self, Format, Plaintext};
+use crate::format::Source;
 use crate::key::KeyId;
 
 /// Decrypt, and note it in the ledger. `decrypt --stdout` is a read-only view (git's
@@ -50,25 +47,10 @@ fn decrypt(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         super::values::confirm_terminal_output(args.force, "the decrypted file")?;
     }
     // `key`: the master key that opened the file; `None` when an age, ssh or KMS slot did.
-    let (plaintext, key, format) = match read_large_v1(&input, &args.key, ui, true)? {
-        Some((plaintext, loaded)) => (plaintext, loaded.map(|l| l.key), "v1"),
-        None => {
-            let bytes = read_input(&input, "encrypted file")?;
-            if format::detect(&bytes) == Some(Format::Fernet) {
-                // The token is decoded and decrypted in the buffer it was read into.
-                let (plaintext, loaded) = open_fernet(&input, bytes, &args.key, ui, true)?;
-                (Plaintext::from(plaintext), Some(loaded.key), "fernet")
-            } else {
-                let opened = read_encrypted(&input, &bytes, &args.key, ui)?;
-                let format = opened.format.name();
-                (
-                    Plaintext::from(opened.plaintext),
-                    opened.key.map(|l| l.key),
-                    format,
-                )
-            }
-        }
-    };
+    // The format layer chooses how to read it (a large v1 file as a stream).
+    let opened = open(&input, Source::File(&input), &args.key, ui, How::READ)?;
+    let format = opened.format.name();
+    let (plaintext, key) = (opened.plaintext, opened.key.map(|l| l.key));
     let kid = key.as_ref().map(|k| k.id());
     let Some(output) = output else {
         write_stdout_parts(&plaintext.pieces())?;

@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 
 use super::{
-    confirm_overwrite, input_path, key_id_arg, key_request, open_encrypted, read_input,
-    write_stdout, write_stdout_parts, Ui,
+    confirm_overwrite, input_path, key_id_arg, key_request, read_input, write_stdout,
+    write_stdout_parts, Ui,
 };
 use crate::cli::{Encrypt, FormatArg};
 use crate::dotenv;
@@ -83,10 +83,20 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     // for 100,000 keys). Anything else, errors included, takes the path below, which
     // says what is wrong or updates the file with minimal diffs.
     if fmt == Format::V1 && !args.stdout && !args.encrypt_comments {
-        if let Ok(Some((old, loaded))) = super::read_large_v1(&output, &args.key, ui, false) {
-            if old.eq_bytes(&plain) {
+        let streamed = format::Sealed::read(format::Source::File(&output))
+            .ok()
+            .filter(format::Sealed::streamed);
+        let quiet = super::How {
+            keep: false,
+            prompt: false,
+            remote: true,
+        };
+        if let Some(old) =
+            streamed.and_then(|s| super::open_sealed(&output, s, &args.key, ui, quiet).ok())
+        {
+            if old.plaintext.eq_bytes(&plain) {
                 ui.info(format!("{} is up to date", output.display()));
-                return Ok(loaded.map(|l| l.key.id()));
+                return Ok(old.key.map(|l| l.key.id()));
             }
         }
     }
@@ -121,7 +131,15 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     let mut replace_reason = None;
     if let Some(bytes) = &existing {
         match format::detect(bytes) {
-            Some(found) => match open_encrypted(&output, bytes, &args.key, ui) {
+            Some(found) => match super::open(
+                &output,
+                format::Source::Bytes(bytes),
+                &args.key,
+                ui,
+                super::How::EDIT,
+            )
+            .map(super::OpenedFile::from)
+            {
                 Ok(opened) if found == fmt => {
                     // Updating needs the master key (an output opened through another
                     // slot only is said so).
@@ -173,9 +191,8 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     ));
                 }
                 Err(e) => {
-                    let code = crate::exit::code_for(&e);
-                    if code == Code::KeyMissing {
-                        return Err(e);
+                    if e.is_no_key() {
+                        return Err(e.into());
                     }
                     replace_reason = Some("cannot be decrypted with the key supplied".to_owned());
                 }

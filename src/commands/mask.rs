@@ -183,10 +183,11 @@ fn loose_pair(text: &str) -> Option<(&str, &str)> {
 fn mask_raw(raw: &str, sensitive: bool) -> String {
     let (open, body, rest) = split_raw(raw);
     let value = dotenv::unquote(raw);
+    let value = value.expose_secret();
     let shown = if sensitive {
-        mask::mask_value(&value)
-    } else if mask::url_password(&value).is_some() {
-        mask::mask_url_password(&value)
+        mask::mask_value(value)
+    } else if mask::url_password(value).is_some() {
+        mask::mask_url_password(value)
     } else {
         return raw.to_owned();
     };
@@ -297,7 +298,8 @@ fn load_secrets(
             match &line.kind {
                 Kind::Assignment { .. } => {
                     let name = line.key_name().unwrap_or_default();
-                    add(secrets, name, &line.expose_value().unwrap_or_default());
+                    let value = line.expose_value().unwrap_or_default();
+                    add(secrets, name, value.expose_secret());
                 }
                 Kind::Comment if line.is_commented_assignment() => {
                     let eq = line
@@ -310,7 +312,7 @@ fn load_secrets(
                         .trim();
                     let value =
                         dotenv::unquote(line.expose_text()[eq..].get(1..).unwrap_or("").trim());
-                    add(secrets, name, &value);
+                    add(secrets, name, value.expose_secret());
                 }
                 Kind::Bare { .. } | Kind::Other => {
                     if let Some(text) = whole_line_secret(line) {
@@ -480,13 +482,12 @@ pub fn staged_scan(
         dialect: None,
         key: key.clone(),
     };
-    match LeakScan::new(&args, project, ui, false) {
-        Ok(mut scan) => {
+    match LeakScan::build(&args, project, ui, false)? {
+        Some(mut scan) => {
             scan.root = root.to_path_buf();
             Ok(scan)
         }
-        Err(e) if crate::exit::code_for(&e) == Code::KeyMissing => Ok(LeakScan::none()),
-        Err(e) => Err(e),
+        None => Ok(LeakScan::none()),
     }
 }
 
@@ -531,6 +532,18 @@ impl LeakScan {
     }
 
     fn new(args: &Mask, project: &Project, ui: &Ui, check_keys: bool) -> Result<Self> {
+        Self::build(args, project, ui, check_keys)?.ok_or_else(|| {
+            Failure::new(
+                Code::KeyMissing,
+                "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
+            )
+            .into()
+        })
+    }
+
+    /// [`LeakScan::new`]; `None` when there are no secrets to check against (no
+    /// `--secrets`, no plaintext env file, no encrypted one whose key is at hand).
+    fn build(args: &Mask, project: &Project, ui: &Ui, check_keys: bool) -> Result<Option<Self>> {
         let sources = if args.secrets.is_empty() {
             default_secret_sources(project, args, ui)
         } else {
@@ -542,11 +555,7 @@ impl LeakScan {
             Vec::new()
         };
         if sources.is_empty() && index_only.is_empty() {
-            return Err(Failure::new(
-                Code::KeyMissing,
-                "no secrets to check against: pass --secrets FILE (a .env or .env.encrypted)",
-            )
-            .into());
+            return Ok(None);
         }
         let select = Select::Check {
             rules: &project.config.mask,
@@ -559,7 +568,7 @@ impl LeakScan {
             }
             Ok(())
         })?;
-        Ok(LeakScan {
+        Ok(Some(LeakScan {
             set,
             sources,
             keys: check_keys.then(|| super::at_hand::keys(args.key.key_file.as_deref())),
@@ -567,7 +576,7 @@ impl LeakScan {
             hits: Vec::new(),
             scanned: 0,
             files_with_hits: 0,
-        })
+        }))
     }
 
     /// A staged blob, whole (`path` relative to the work-tree root).
@@ -799,10 +808,11 @@ fn index_only_secrets(project: &Project, args: &Mask) -> Vec<Secret> {
         // --all-values), URL passwords, never an allowed name.
         let rules = &project.config.mask;
         for (name, value) in doc.expose_pairs() {
+            let value = value.expose_secret();
             if rules.is_allowed(name) {
                 continue;
             }
-            if let Some(r) = mask::url_password(&value) {
+            if let Some(r) = mask::url_password(value) {
                 secrets.push(Secret::new(name, value[r].as_bytes()));
             }
             if args.all_values || rules.is_sensitive(name) {

@@ -1,5 +1,15 @@
 //! One file per subcommand; wording and outcomes live here. Shared here: how messages
 //! reach the user, reading inputs, finding keys, asking before an overwrite.
+//!
+//! One way into an encrypted file: [`open`] (a path or bytes, and [`How`]: keep for
+//! re-encryption, prompt, call a key service). The format layer tells the format and
+//! chooses whole or streamed ([`crate::format::Sealed`]); the keys come from the one
+//! builder of candidate identities, [`candidates`] (a Fernet token's keyring keys, a v1
+//! file's master key, age/SSH identities and KMS keys by the slots its header names, and,
+//! with [`Lookup::rewrap`], every master key at hand for a command that re-wraps slots).
+//! `open_encrypted`, `read_encrypted` and friends are [`open`] with a preset [`How`].
+//! Failures are classed where they are made ([`OpenError::is_no_key`]), never read back
+//! from an error chain's exit code.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -241,16 +251,189 @@ impl OpenedFile {
     }
 }
 
-/// Decrypt `bytes` (the content of `path`) with the key the sources give: the v1 header
-/// names the key it needs; a Fernet token names none, so each keyring key is tried.
+impl From<Decrypted> for OpenedFile {
+    fn from(d: Decrypted) -> Self {
+        OpenedFile {
+            format: d.format,
+            plaintext: d.plaintext.into_whole(),
+            key: d.key,
+            v1: d.v1,
+        }
+    }
+}
+
+/// An encrypted file decrypted by [`open`]: the plaintext as the format layer gave it
+/// (in pieces when it was streamed), and the master key that opened it.
+pub struct Decrypted {
+    pub format: crate::format::Format,
+    pub plaintext: crate::format::Plaintext,
+    /// As [`OpenedFile::key`].
+    pub key: Option<key::Loaded>,
+    /// As [`OpenedFile::v1`].
+    pub v1: Option<crate::format::v1::Opened>,
+}
+
+/// How a command opens an encrypted file: what it keeps and where keys may come from.
+/// The strategy (whole or streamed) is the format layer's choice, never the command's.
+#[derive(Clone, Copy, Debug)]
+pub struct How {
+    /// Keep what re-encryption with minimal diffs needs ([`OpenedFile::v1`]).
+    pub keep: bool,
+    /// A terminal prompt may be the last source of the master key.
+    pub prompt: bool,
+    /// A key service (AWS KMS) may be called when nothing local opens the file.
+    pub remote: bool,
+}
+
+impl How {
+    /// Reading the plaintext only.
+    pub const READ: How = How {
+        keep: false,
+        prompt: true,
+        remote: true,
+    };
+    /// Opening for a change (kept for re-encryption).
+    pub const EDIT: How = How {
+        keep: true,
+        prompt: true,
+        remote: true,
+    };
+}
+
+/// Why [`open`] failed: the error as the user sees it, and whether it is that no key at
+/// hand opens the file (exit 3), set where the error is made, from its type, so a caller
+/// can branch without reading exit codes back from an error chain.
+#[derive(Debug)]
+pub struct OpenError {
+    error: anyhow::Error,
+    kind: OpenKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpenKind {
+    /// No key source gives a key, or none that a slot names.
+    NoKey,
+    /// A key at hand opens a slot whose kind or key id was edited: the header was altered.
+    Altered,
+    Other,
+}
+
+impl OpenError {
+    /// A typed error, classed by its own exit code ([`crate::exit::ExitCode`]).
+    fn typed<E>(error: E) -> OpenError
+    where
+        E: crate::exit::ExitCode + std::error::Error + Send + Sync + 'static,
+    {
+        let kind = if error.code() == Code::KeyMissing {
+            OpenKind::NoKey
+        } else {
+            OpenKind::Other
+        };
+        OpenError {
+            error: anyhow::Error::new(error),
+            kind,
+        }
+    }
+
+    fn other(error: anyhow::Error) -> OpenError {
+        OpenError {
+            error,
+            kind: OpenKind::Other,
+        }
+    }
+
+    fn context(mut self, what: String) -> OpenError {
+        self.error = self.error.context(what);
+        self
+    }
+
+    /// No key at hand opens the file (a key that opens it could be supplied).
+    pub fn is_no_key(&self) -> bool {
+        self.kind == OpenKind::NoKey
+    }
+}
+
+impl From<OpenError> for anyhow::Error {
+    fn from(e: OpenError) -> Self {
+        e.error
+    }
+}
+
+/// The one way a command opens an encrypted file (v1 or Fernet, on disk or in memory):
+/// the format layer reads what the keys are chosen from ([`crate::format::Sealed`]), the
+/// one builder gathers the candidate identities ([`candidates`]), the format layer
+/// decrypts with them, choosing whole or streamed itself. Errors name `path`, and where
+/// a wrong master key came from.
+pub fn open(
+    path: &Path,
+    source: crate::format::Source,
+    args: &KeyArgs,
+    ui: &Ui,
+    how: How,
+) -> std::result::Result<Decrypted, OpenError> {
+    use crate::format::{open::OpenError as Failed, Sealed};
+    let sealed = Sealed::read(source).map_err(|e| match e {
+        Failed::Io(e) => OpenError::other(
+            anyhow::Error::new(e).context(format!("cannot read encrypted file {}", path.display())),
+        ),
+        Failed::Format { error, .. } => {
+            OpenError::typed(error).context(format!("cannot decrypt {}", path.display()))
+        }
+    })?;
+    open_sealed(path, sealed, args, ui, how)
+}
+
+/// [`open`] of a file whose format and header the caller has read already (to ask
+/// [`crate::format::Sealed::streamed`] first).
+pub fn open_sealed(
+    path: &Path,
+    sealed: crate::format::Sealed,
+    args: &KeyArgs,
+    ui: &Ui,
+    how: How,
+) -> std::result::Result<Decrypted, OpenError> {
+    use crate::format::{open::OpenError as Failed, Keep};
+    let lookup = Lookup {
+        prompt: how.prompt,
+        remote: how.remote,
+        rewrap: false,
+    };
+    let candidates = candidates(path, sealed.format(), sealed.header(), args, ui, lookup)?;
+    let refs = candidates.refs(sealed.header());
+    let keep = if how.keep {
+        Keep::Entries
+    } else {
+        Keep::Plaintext
+    };
+    let opened = sealed.open(&refs, keep);
+    drop(refs);
+    match opened {
+        Ok(opened) => {
+            let key = candidates.into_opener(opened.identity);
+            Ok(Decrypted {
+                format: opened.format,
+                plaintext: opened.plaintext,
+                key,
+                v1: opened.v1,
+            })
+        }
+        Err(Failed::Io(e)) => Err(OpenError::other(
+            anyhow::Error::new(e).context(format!("cannot read encrypted file {}", path.display())),
+        )),
+        Err(Failed::Format { error, identity }) => Err(candidates.error(error, identity, path)),
+    }
+}
+
+/// Decrypt `bytes` (the content of `path`) with the key the sources give, kept for
+/// re-encryption: [`open`] with [`How::EDIT`].
 pub fn open_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, true, true, true)
+    open_bytes(path, bytes, args, ui, How::EDIT)
 }
 
 /// [`open_encrypted`] for reading the plaintext only: `v1` is `None` (nothing kept for
 /// re-encryption), which makes decrypting a large v1 file much faster and lighter.
 pub fn read_encrypted(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, true, false, true)
+    open_bytes(path, bytes, args, ui, How::READ)
 }
 
 /// [`read_encrypted`], choosing whether a terminal prompt may be the last key source
@@ -263,7 +446,12 @@ pub fn open_encrypted_opts(
     ui: &Ui,
     allow_prompt: bool,
 ) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, allow_prompt, false, allow_prompt)
+    let how = How {
+        keep: false,
+        prompt: allow_prompt,
+        remote: allow_prompt,
+    };
+    open_bytes(path, bytes, args, ui, how)
 }
 
 /// [`open_encrypted`] (kept for re-encryption) without a terminal prompt: the merge
@@ -274,86 +462,83 @@ pub fn open_encrypted_noprompt(
     args: &KeyArgs,
     ui: &Ui,
 ) -> Result<OpenedFile> {
-    open_encrypted_as(path, bytes, args, ui, false, true, true)
+    let how = How {
+        prompt: false,
+        ..How::EDIT
+    };
+    open_bytes(path, bytes, args, ui, how)
 }
 
-fn open_encrypted_as(
-    path: &Path,
-    bytes: &[u8],
-    args: &KeyArgs,
-    ui: &Ui,
-    allow_prompt: bool,
-    for_reencrypt: bool,
-    remote: bool,
-) -> Result<OpenedFile> {
-    use crate::format::{self, v1, Format, FormatError};
-    let fmt = format::detect(bytes)
-        .ok_or(FormatError::NotEncrypted)
-        .with_context(|| format!("cannot decrypt {}", path.display()))?;
-    match fmt {
-        Format::V1 => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|_| FormatError::Integrity("the file is not valid UTF-8".to_owned()))
-                .with_context(|| format!("cannot decrypt {}", path.display()))?;
-            let header =
-                v1::header(text).with_context(|| format!("cannot decrypt {}", path.display()))?;
-            let candidates = v1_candidates(path, &header, args, ui, allow_prompt, remote)?;
-            let refs = candidates.refs(&header);
-            if !for_reencrypt {
-                let mut plaintext = v1::decrypt_plaintext_with(text, &refs)
-                    .map_err(|e| candidates.error(e, path))?;
-                drop(refs);
-                // Moved, not copied: the bytes stay in one wiped-on-drop buffer.
-                let plaintext = std::mem::take(&mut *plaintext).into_bytes();
-                return Ok(OpenedFile {
-                    format: fmt,
-                    plaintext: zeroize::Zeroizing::new(plaintext),
-                    key: candidates.master,
-                    v1: None,
-                });
-            }
-            let opened = v1::decrypt_with(text, &refs).map_err(|e| candidates.error(e, path))?;
-            drop(refs);
-            Ok(OpenedFile {
-                format: fmt,
-                plaintext: zeroize::Zeroizing::new(opened.plaintext.as_bytes().to_vec()),
-                key: candidates.master,
-                v1: Some(opened),
-            })
-        }
-        Format::Fernet => {
-            let (plaintext, loaded) = open_fernet(path, bytes.to_vec(), args, ui, allow_prompt)?;
-            Ok(OpenedFile {
-                format: fmt,
-                plaintext,
-                key: Some(loaded),
-                v1: None,
-            })
-        }
-    }
+/// [`open`] of bytes in memory, the plaintext in one buffer.
+fn open_bytes(path: &Path, bytes: &[u8], args: &KeyArgs, ui: &Ui, how: How) -> Result<OpenedFile> {
+    let source = crate::format::Source::Bytes(bytes);
+    Ok(open(path, source, args, ui, how)?.into())
 }
 
-/// The candidate identities for one v1 file, built from its header by
-/// [`v1_candidates`]: the one place every reader of a v1 file gets its keys from.
+/// Where [`candidates`] may look for keys, and what for.
+#[derive(Clone, Copy, Debug)]
+pub struct Lookup {
+    /// A terminal prompt may be the last source of the master key.
+    pub prompt: bool,
+    /// A key service (AWS KMS) may be called when nothing local opens the file.
+    pub remote: bool,
+    /// For a command that changes a file's key slots (`recipients`, `updatekeys`): every
+    /// master key at hand is gathered too, to re-wrap the master slots that stay
+    /// ([`Candidates::masters`]); never a prompt.
+    pub rewrap: bool,
+}
+
+/// The candidate identities for one encrypted file, built by [`candidates`]: the one
+/// place every command gets the keys that open a file from.
 pub struct Candidates {
-    /// The master key, when the header has a master slot and a key source gives it.
+    /// The master key, when a v1 header has a master slot and a key source gives it.
     pub master: Option<key::Loaded>,
+    /// The master keys tried in order on a Fernet token (which names no key), or, with
+    /// [`Lookup::rewrap`], every master key at hand.
+    keys: Vec<key::Loaded>,
     identities: Option<crate::identities::Identities>,
+    /// With [`Lookup::rewrap`]: the one age/SSH slot a local identity opens.
+    chosen: Option<crate::format::v1::slot::SlotLine>,
     kms: Vec<Box<dyn crate::format::v1::slot::Identity>>,
+    rewrap: bool,
 }
 
 impl Candidates {
-    /// The candidates in the order they are tried: the master key, the local identities
-    /// the header's slots name, then the KMS keys.
+    fn empty(rewrap: bool) -> Candidates {
+        Candidates {
+            master: None,
+            keys: Vec::new(),
+            identities: None,
+            chosen: None,
+            kms: Vec::new(),
+            rewrap,
+        }
+    }
+
+    /// The candidates in the order they are tried. A reader: the master key, the local
+    /// identities the header's slots name, a Fernet token's keys, then the KMS keys. A
+    /// writer ([`Lookup::rewrap`]): the local identity, the master keys, then KMS.
     pub fn refs(
         &self,
-        header: &crate::format::v1::Header,
+        header: Option<&crate::format::v1::Header>,
     ) -> Vec<&dyn crate::format::v1::slot::Identity> {
         let mut out: Vec<&dyn crate::format::v1::slot::Identity> = Vec::new();
+        if self.rewrap {
+            if let (Some(ids), Some(s)) = (&self.identities, &self.chosen) {
+                out.extend(ids.found(s));
+            }
+            out.extend(
+                self.keys
+                    .iter()
+                    .map(|l| &l.key as &dyn crate::format::v1::slot::Identity),
+            );
+            out.extend(self.kms.iter().map(|k| &**k));
+            return out;
+        }
         if let Some(m) = &self.master {
             out.push(&m.key);
         }
-        if let Some(ids) = &self.identities {
+        if let (Some(ids), Some(header)) = (&self.identities, header) {
             for slot in &header.slots {
                 if let Some(id) = ids.found(slot) {
                     if !out
@@ -365,18 +550,81 @@ impl Candidates {
                 }
             }
         }
+        out.extend(
+            self.keys
+                .iter()
+                .map(|l| &l.key as &dyn crate::format::v1::slot::Identity),
+        );
         out.extend(self.kms.iter().map(|k| &**k));
         out
     }
 
-    /// A format error from opening `path` with these candidates, with where the key came
-    /// from when it was the master key.
-    pub fn error(&self, e: crate::format::FormatError, path: &Path) -> anyhow::Error {
-        match &self.master {
-            Some(loaded) => with_source_hint(e, loaded, path),
-            None => anyhow::Error::new(e).context(format!("cannot decrypt {}", path.display())),
+    /// The master keys at hand ([`Lookup::rewrap`]), to re-wrap master slots with.
+    pub fn masters(&self) -> &[key::Loaded] {
+        &self.keys
+    }
+
+    /// The master key that opened the file: a v1 file's master key, or the Fernet key
+    /// at `identity` (the candidate the format layer says opened it).
+    fn into_opener(mut self, identity: Option<usize>) -> Option<key::Loaded> {
+        match identity {
+            Some(i) if i < self.keys.len() => Some(self.keys.swap_remove(i)),
+            _ => self.master,
         }
     }
+
+    /// A format error from opening `path` with these candidates, with where the key came
+    /// from when it was a master key: the Fernet key at `identity`, or a v1 file's master
+    /// key.
+    fn error(
+        &self,
+        e: crate::format::FormatError,
+        identity: Option<usize>,
+        path: &Path,
+    ) -> OpenError {
+        let loaded = if self.keys.is_empty() || self.rewrap {
+            self.master.as_ref()
+        } else {
+            identity.and_then(|i| self.keys.get(i))
+        };
+        let kind = if crate::exit::ExitCode::code(&e) == Code::KeyMissing {
+            OpenKind::NoKey
+        } else {
+            OpenKind::Other
+        };
+        let error = match loaded {
+            Some(loaded) => with_source_hint(e, loaded, path),
+            None => anyhow::Error::new(e).context(format!("cannot decrypt {}", path.display())),
+        };
+        OpenError { error, kind }
+    }
+}
+
+/// The one builder of candidate identities for the encrypted file `path`: a Fernet
+/// token's master keys (each keyring key, tried in order: a token names none), a v1
+/// file's identities chosen from its `header`'s slots ([`v1_candidates`]), or, with
+/// [`Lookup::rewrap`], what a command that changes key slots needs ([`rewrap_candidates`]).
+pub fn candidates(
+    path: &Path,
+    format: crate::format::Format,
+    header: Option<&crate::format::v1::Header>,
+    args: &KeyArgs,
+    ui: &Ui,
+    lookup: Lookup,
+) -> std::result::Result<Candidates, OpenError> {
+    let Some(header) = header.filter(|_| format == crate::format::Format::V1) else {
+        let mut out = Candidates::empty(false);
+        out.keys = key::candidates(
+            &key_request(args, path, None, lookup.prompt),
+            &mut ui.warner(),
+        )
+        .map_err(OpenError::typed)?;
+        return Ok(out);
+    };
+    if lookup.rewrap {
+        return rewrap_candidates(path, header, args, ui);
+    }
+    v1_candidates(path, header, args, ui, lookup.prompt, lookup.remote)
 }
 
 /// The candidate identities for the v1 file `path` with this header.
@@ -389,20 +637,16 @@ impl Candidates {
 /// AWS KMS identity for each `aws-kms` slot (so KMS is contacted only when nothing local
 /// opens the file, once per file); last, the prompt for the master key. Nothing found:
 /// an error naming the file's slots and every identity tried (by key id and source).
-pub fn v1_candidates(
+fn v1_candidates(
     path: &Path,
     header: &crate::format::v1::Header,
     args: &KeyArgs,
     ui: &Ui,
     allow_prompt: bool,
     remote: bool,
-) -> Result<Candidates> {
+) -> std::result::Result<Candidates, OpenError> {
     use crate::format::v1::slot::{self, AGE, AWS_KMS, MASTER, SSH};
-    let mut out = Candidates {
-        master: None,
-        identities: None,
-        kms: Vec::new(),
-    };
+    let mut out = Candidates::empty(false);
     if header.slots.iter().all(|s| s.kind == MASTER) {
         out.master = Some(resolve_v1_key(path, header, args, ui, allow_prompt)?);
         return Ok(out);
@@ -416,8 +660,8 @@ pub fn v1_candidates(
                 return Ok(out);
             }
             // A header edited by hand is said at once, whatever else could open it.
-            Err(e) if crate::exit::code_for(&e) == Code::Integrity => return Err(e),
-            Err(e) => master_error = Some(e),
+            Err(e) if e.kind == OpenKind::Altered => return Err(e),
+            Err(e) => master_error = Some(e.error),
         }
     }
     let mut ids = crate::identities::Identities::new(&args.identity);
@@ -427,9 +671,9 @@ pub fn v1_candidates(
         .iter()
         .filter(|s| s.kind == AGE || s.kind == SSH)
     {
-        let found = ids
-            .find(s, &mut ui.warner())
-            .with_context(|| format!("cannot decrypt {}", path.display()))?;
+        let found = ids.find(s, &mut ui.warner()).map_err(|e| {
+            OpenError::typed(e).context(format!("cannot decrypt {}", path.display()))
+        })?;
         local |= found.is_some();
     }
     let tried = ids.tried();
@@ -460,10 +704,7 @@ pub fn v1_candidates(
         let keyring = key::keyring::all(&mut |_| {}).unwrap_or_default();
         for loaded in given.iter().chain(keyring.iter()) {
             if let Some(what) = crate::format::v1::altered_slot(header, &loaded.key) {
-                return Err(anyhow::Error::new(crate::format::FormatError::Integrity(
-                    what.to_owned(),
-                ))
-                .context(format!("cannot decrypt {}", path.display())));
+                return Err(altered(what, path));
             }
         }
     }
@@ -488,7 +729,7 @@ pub fn v1_candidates(
     if !remote && header.slots.iter().any(|s| s.kind == AWS_KMS) {
         why.push("aws-kms slots are not tried here (no key service is called)".to_owned());
     }
-    Err(Failure::new(
+    Err(OpenError::typed(Failure::new(
         Code::KeyMissing,
         format!(
             "no key at hand opens {} (its slots: {}); {}. Supply an identity a slot names with --identity FILE or ENVSEAL_AGE_KEY_FILE{}",
@@ -501,117 +742,104 @@ pub fn v1_candidates(
                 String::new()
             }
         ),
-    )
-    .into())
+    )))
 }
 
-/// A v1 file of [`crate::format::v1::stream::STREAM_FROM`] bytes or more, decrypted as a stream (see
-/// `format/v1/stream.rs`); `None` for anything else, which is read whole. A header that
-/// does not parse is left to the whole-file path too, which reports it.
-pub fn read_large_v1(
-    input: &Path,
-    key: &KeyArgs,
-    ui: &Ui,
-    allow_prompt: bool,
-) -> Result<Option<(crate::format::Plaintext, Option<key::Loaded>)>> {
-    use crate::format::{self, v1};
-    use std::io::Read;
-    let read_err = || format!("cannot read encrypted file {}", input.display());
-    let Ok(mut file) = std::fs::File::open(input) else {
-        return Ok(None);
-    };
-    if !file
-        .metadata()
-        .is_ok_and(|m| m.is_file() && m.len() >= v1::stream::STREAM_FROM)
-    {
-        return Ok(None);
-    }
-    let mut head = Vec::new();
-    (&mut file)
-        .take(64 * 1024)
-        .read_to_end(&mut head)
-        .with_context(read_err)?;
-    // The header is whole lines of UTF-8; the head may end inside a character.
-    let lines = memchr::memrchr(b'\n', &head).map_or(&head[..0], |i| &head[..=i]);
-    let Some(header) = std::str::from_utf8(lines)
-        .ok()
-        .and_then(|text| v1::header(text).ok())
-    else {
-        return Ok(None);
-    };
-    let candidates = v1_candidates(input, &header, key, ui, allow_prompt, true)?;
-    let refs = candidates.refs(&header);
-    // A second handle counts the lines while the first is decrypted.
-    let mut counter = std::fs::File::open(input).with_context(read_err)?;
-    let result = v1::stream::decrypt_with(&mut counter, &mut file, &refs);
-    match result {
-        Ok(plaintext) => {
-            drop(refs);
-            Ok(Some((plaintext, candidates.master)))
-        }
-        // A file whose line endings git converted fails the streamed check: when one of
-        // its readings before the conversion verifies, the whole-file reader opens it.
-        Err(v1::stream::StreamError::Format(e @ format::FormatError::Integrity(_))) => {
-            let converted = std::fs::read(input)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .is_some_and(|text| v1::verifies_after_conversion(&text, &refs));
-            if converted {
-                Ok(None)
-            } else {
-                Err(candidates.error(e, input))
-            }
-        }
-        Err(v1::stream::StreamError::Format(e)) => Err(candidates.error(e, input)),
-        Err(v1::stream::StreamError::Io(e)) => Err(anyhow::Error::new(e).context(read_err())),
-    }
-}
-
-/// Decrypt a Fernet file (its bytes, taken: the token is decoded and decrypted in their
-/// buffer) with the first key from the key sources that opens it: a Fernet token names
-/// no key, so each keyring key is tried.
-pub fn open_fernet(
+/// The identities at hand that open the v1 file `path` (header `header`) for a command
+/// that changes its key slots, and the master keys at hand (to re-wrap a master slot).
+/// The slot is chosen by key id: an age/SSH identity whose key id a slot names, the
+/// master key a master slot names, and, only when none of those is at hand, the file's
+/// first `aws-kms` slot through the SDK's default credential chain. No key at all: exit
+/// 3, naming the slots and the identities tried (key ids and sources, never a key).
+fn rewrap_candidates(
     path: &Path,
-    bytes: Vec<u8>,
-    args: &KeyArgs,
+    header: &crate::format::v1::Header,
+    keys: &KeyArgs,
     ui: &Ui,
-    allow_prompt: bool,
-) -> Result<(zeroize::Zeroizing<Vec<u8>>, key::Loaded)> {
-    use crate::format::fernet;
-    use crate::format::v1::slot::{master::MasterIdentity, Identity};
-    let mut candidates = key::candidates(
-        &key_request(args, path, None, allow_prompt),
-        &mut ui.warner(),
-    )?;
-    let identities: Vec<MasterIdentity> = candidates
-        .iter()
-        .map(|l| MasterIdentity::new(&l.key, l.source.to_string()))
-        .collect();
-    let refs: Vec<&dyn Identity> = identities.iter().map(|i| i as &dyn Identity).collect();
-    let opened = fernet::open(bytes, &refs);
-    drop(refs);
-    drop(identities);
-    match opened {
-        Ok((plaintext, i)) => Ok((plaintext, candidates.swap_remove(i))),
-        Err(fernet::OpenError {
-            error,
-            identity: Some(i),
-        }) => Err(with_source_hint(error, &candidates[i], path)),
-        Err(fernet::OpenError { error, .. }) => {
-            Err(anyhow::Error::new(error).context(format!("cannot decrypt {}", path.display())))
+) -> std::result::Result<Candidates, OpenError> {
+    use crate::format::v1::slot::{self, SlotLine};
+    let mut out = Candidates::empty(true);
+    // Master keys are looked for only when a master slot or --key-file asks for one.
+    if !header.masters().is_empty() || keys.key_file.is_some() {
+        match key::candidates(&key_request(keys, path, None, false), &mut ui.warner()) {
+            Ok(found) => out.keys = found,
+            Err(e) if keys.key_file.is_some() => return Err(OpenError::typed(e)),
+            Err(_) => {}
         }
+    }
+    let master_opens = header
+        .masters()
+        .iter()
+        .any(|m| out.keys.iter().any(|l| l.key.id() == m.kid));
+    let mut local = crate::identities::Identities::new(&keys.identity);
+    for s in header
+        .slots
+        .iter()
+        .filter(|s| s.kind == slot::AGE || s.kind == slot::SSH)
+    {
+        if local
+            .find(s, &mut ui.warner())
+            .map_err(OpenError::typed)?
+            .is_some()
+        {
+            out.chosen = Some(s.clone());
+            break;
+        }
+    }
+    let tried = local.tried();
+    out.identities = Some(local);
+    if out.chosen.is_none() && !master_opens {
+        let kms = header.slots.iter().find(|s| s.kind == slot::AWS_KMS);
+        if let Some(s) = kms {
+            let id = slot::aws_kms_identity(s).map_err(|e| {
+                OpenError::typed(e).context(format!("cannot open {}", path.display()))
+            })?;
+            out.kms.push(id);
+        }
+    }
+    if out.chosen.is_none() && !master_opens && out.kms.is_empty() {
+        let slots: Vec<String> = header.slots.iter().map(SlotLine::describe).collect();
+        let tried: Vec<String> = tried
+            .iter()
+            .map(|(kid, src)| format!("{kid} from {src}"))
+            .chain(
+                out.keys
+                    .iter()
+                    .map(|l| format!("{} from {}", l.key.id(), l.source)),
+            )
+            .collect();
+        return Err(OpenError::typed(Failure::new(
+            Code::KeyMissing,
+            format!(
+                "no key at hand opens {} (its slots: {}; tried: {}); give an identity with --identity FILE or ENVSEAL_AGE_KEY_FILE, or the master key with --key-file or {}",
+                path.display(),
+                slots.join(", "),
+                if tried.is_empty() { "none found".to_owned() } else { tried.join(", ") },
+                key::env_vars_for(Some(path)).join(" / ")
+            ),
+        )));
+    }
+    Ok(out)
+}
+
+/// A key at hand opens a slot whose kind or key id was edited.
+fn altered(what: &str, path: &Path) -> OpenError {
+    OpenError {
+        error: anyhow::Error::new(crate::format::FormatError::Integrity(what.to_owned()))
+            .context(format!("cannot decrypt {}", path.display())),
+        kind: OpenKind::Altered,
     }
 }
 
 /// The key for a v1 file with this header, from the key sources (the header names the
 /// key id it needs).
-pub fn resolve_v1_key(
+fn resolve_v1_key(
     path: &Path,
     header: &crate::format::v1::Header,
     args: &KeyArgs,
     ui: &Ui,
     allow_prompt: bool,
-) -> Result<key::Loaded> {
+) -> std::result::Result<key::Loaded, OpenError> {
     let key_id = key_id_arg(args);
     let wanted = header.master().map(|s| s.kid.clone());
     match key::resolve(
@@ -628,10 +856,7 @@ pub fn resolve_v1_key(
             // slot anyway, the header was edited: say that, not "no key".
             for loaded in key::keyring::all(&mut |_| {}).unwrap_or_default() {
                 if let Some(what) = crate::format::v1::altered_slot(header, &loaded.key) {
-                    return Err(anyhow::Error::new(crate::format::FormatError::Integrity(
-                        what.to_owned(),
-                    ))
-                    .context(format!("cannot decrypt {}", path.display())));
+                    return Err(altered(what, path));
                 }
             }
             match e {
@@ -644,12 +869,12 @@ pub fn resolve_v1_key(
                         (None, Some(s)) => format!(" for {} (it needs {})", path.display(), s.kid),
                         (None, None) => format!(" for {}", path.display()),
                     };
-                    Err(key::KeyError::Missing { for_what, hint }.into())
+                    Err(OpenError::typed(key::KeyError::Missing { for_what, hint }))
                 }
-                e => Err(e.into()),
+                e => Err(OpenError::typed(e)),
             }
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(OpenError::typed(e)),
     }
 }
 

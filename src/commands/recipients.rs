@@ -3,11 +3,9 @@
 //! Also the small pieces the other writing commands of team keys share (`encrypt --age`,
 //! `updatekeys`): a recipient from what the user typed or a creation rule
 //! ([`recipient_for`], [`rule_recipients`]), the files a command works on
-//! ([`target_files`]), and [`with_identities`], which gathers the keys at hand that open
-//! a file: the master key sources, the age/SSH identities (`--identity`,
-//! `ENVSEAL_AGE_KEY[_FILE]`, the identities directory, `~/.ssh`), and a KMS slot only
-//! when no local key opens the file. (The readers have a general version of it; this one
-//! is kept small and self-contained for the writers.)
+//! ([`target_files`]), and [`with_identities`], which runs a change with the keys at hand
+//! that open a file, from the one builder of candidates the readers use too
+//! ([`super::candidates`], asked for every master key as well, to re-wrap master slots).
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +13,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use serde::Serialize;
 
-use super::{key_request, Ui};
+use super::Ui;
 use crate::cli::{
     Global, KeyArgs, RecipientsAction, RecipientsAdd, RecipientsCommand, RecipientsList,
     RecipientsRemove,
@@ -177,11 +175,9 @@ pub fn read_v1(path: &Path) -> Result<(Vec<u8>, v1::Header)> {
 }
 
 /// Run `f` with the identities at hand that open the v1 file `path` (header `header`)
-/// and the master keys at hand (to re-wrap a master slot). The slot is chosen by key id:
-/// an age/SSH identity whose key id a slot names, the master key a master slot names,
-/// and, only when none of those is at hand, the file's first `aws-kms` slot through the
-/// SDK's default credential chain. No key at all: exit 3, naming the slots and the
-/// identities tried (key ids and sources, never a key).
+/// and the master keys at hand (to re-wrap a master slot), gathered by the one builder
+/// of candidates ([`super::candidates`] with [`super::Lookup::rewrap`]: an age/SSH
+/// identity a slot names, the master keys, and a KMS slot only when neither is at hand).
 pub fn with_identities<T>(
     path: &Path,
     header: &v1::Header,
@@ -189,81 +185,15 @@ pub fn with_identities<T>(
     ui: &Ui,
     f: impl FnOnce(&[&dyn Identity], &[key::Loaded]) -> Result<T>,
 ) -> Result<T> {
-    use slot::master::MasterIdentity;
-    // Master keys are looked for only when a master slot or --key-file asks for one.
-    let masters: Vec<key::Loaded> = if header.masters().is_empty() && keys.key_file.is_none() {
-        Vec::new()
-    } else {
-        match key::candidates(&key_request(keys, path, None, false), &mut ui.warner()) {
-            Ok(found) => found,
-            Err(e) if keys.key_file.is_some() => return Err(e.into()),
-            Err(_) => Vec::new(),
-        }
+    let lookup = super::Lookup {
+        prompt: false,
+        remote: true,
+        rewrap: true,
     };
-    let master_ids: Vec<MasterIdentity> = masters
-        .iter()
-        .map(|l| MasterIdentity::new(&l.key, l.source.to_string()))
-        .collect();
-    let master_opens = header
-        .masters()
-        .iter()
-        .any(|m| masters.iter().any(|l| l.key.id() == m.kid));
-    let mut local = crate::identities::Identities::new(&keys.identity);
-    let mut chosen: Option<&SlotLine> = None;
-    for s in header
-        .slots
-        .iter()
-        .filter(|s| s.kind == slot::AGE || s.kind == slot::SSH)
-    {
-        if local.find(s, &mut ui.warner())?.is_some() {
-            chosen = Some(s);
-            break;
-        }
-    }
-    let tried = local.tried();
-    let kms: Option<Box<dyn Identity>> = if chosen.is_none() && !master_opens {
-        header
-            .slots
-            .iter()
-            .find(|s| s.kind == slot::AWS_KMS)
-            .map(slot::aws_kms_identity)
-            .transpose()
-            .with_context(|| format!("cannot open {}", path.display()))?
-    } else {
-        None
-    };
-    let age_id = match chosen {
-        Some(s) => local.find(s, &mut ui.warner())?,
-        None => None,
-    };
-    let mut refs: Vec<&dyn Identity> = Vec::new();
-    refs.extend(age_id);
-    refs.extend(master_ids.iter().map(|m| m as &dyn Identity));
-    refs.extend(kms.as_deref());
-    if age_id.is_none() && !master_opens && kms.is_none() {
-        let slots: Vec<String> = header.slots.iter().map(SlotLine::describe).collect();
-        let tried: Vec<String> = tried
-            .iter()
-            .map(|(kid, src)| format!("{kid} from {src}"))
-            .chain(
-                masters
-                    .iter()
-                    .map(|l| format!("{} from {}", l.key.id(), l.source)),
-            )
-            .collect();
-        return Err(Failure::new(
-            Code::KeyMissing,
-            format!(
-                "no key at hand opens {} (its slots: {}; tried: {}); give an identity with --identity FILE or ENVSEAL_AGE_KEY_FILE, or the master key with --key-file or {}",
-                path.display(),
-                slots.join(", "),
-                if tried.is_empty() { "none found".to_owned() } else { tried.join(", ") },
-                key::env_vars_for(Some(path)).join(" / ")
-            ),
-        )
-        .into());
-    }
-    f(&refs, &masters).with_context(|| format!("cannot change the key slots of {}", path.display()))
+    let candidates = super::candidates(path, format::Format::V1, Some(header), keys, ui, lookup)?;
+    let refs = candidates.refs(Some(header));
+    f(&refs, candidates.masters())
+        .with_context(|| format!("cannot change the key slots of {}", path.display()))
 }
 
 /// The recipients that re-wrap a new data key for the slots that `stays` keeps: a master

@@ -630,7 +630,7 @@ mod tests {
             let doc = dotenv::parse(&format!("A=1\nK={raw}\nB='x'\n")).unwrap();
             let got: Vec<_> = doc
                 .expose_pairs()
-                .map(|(k, v)| (k, v.to_string()))
+                .map(|(k, v)| (k, v.expose_secret().to_owned()))
                 .collect();
             assert_eq!(got[1], ("K", v.to_owned()), "{v:?} as {raw:?}");
             assert_eq!(got[2], ("B", "x".to_owned()), "{v:?} as {raw:?}");

@@ -29,7 +29,7 @@ pub fn file_values(path: &Path, plaintext: &[u8]) -> Result<Vec<Assignment>> {
             Some((
                 l.key_name()?.to_owned(),
                 l.expose_raw_value()?.to_owned(),
-                l.expose_value()?.to_string(),
+                l.expose_value()?.expose_secret().to_owned(),
             ))
         })
         .collect())

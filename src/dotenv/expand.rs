@@ -9,25 +9,29 @@
 
 use std::collections::HashMap;
 
+use super::SecretText;
+
 /// Expand the values of `pairs` (name, raw value text, interpreted value) in file order.
+/// The expanded values are secrets: wiped on drop, read through `expose_secret`.
 pub fn expand_all(
     pairs: &[(String, String, String)],
     env: &HashMap<String, String>,
     override_env: bool,
-) -> Vec<(String, String)> {
-    let mut defined: HashMap<String, String> = HashMap::new();
+) -> Vec<(String, SecretText)> {
+    let mut defined: HashMap<String, SecretText> = HashMap::new();
     let mut out = Vec::with_capacity(pairs.len());
     for (name, raw, value) in pairs {
         let expanded = if raw.starts_with('\'') {
-            value.clone()
+            SecretText::new(value.clone())
         } else {
             expand(value, |n| {
-                let (first, second) = if override_env {
-                    (defined.get(n), env.get(n))
+                let from_file = defined.get(n).map(SecretText::expose_secret);
+                let from_env = env.get(n).map(String::as_str);
+                if override_env {
+                    from_file.or(from_env)
                 } else {
-                    (env.get(n), defined.get(n))
-                };
-                first.or(second).cloned()
+                    from_env.or(from_file)
+                }
             })
         };
         defined.insert(name.clone(), expanded.clone());
@@ -36,8 +40,9 @@ pub fn expand_all(
     out
 }
 
-/// Replace each `${NAME}` / `${NAME:-default}` in `s`.
-pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+/// Replace each `${NAME}` / `${NAME:-default}` in `s` (looked up, not copied: the only
+/// copy of the result is the one wiped on drop).
+pub fn expand<'a>(s: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> SecretText {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("${") {
@@ -57,11 +62,11 @@ pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
             continue;
         }
         out.push_str(&rest[..start]);
-        out.push_str(&lookup(name).unwrap_or_else(|| default.unwrap_or("").to_owned()));
+        out.push_str(lookup(name).or(default).unwrap_or(""));
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    out
+    SecretText::new(out)
 }
 
 #[cfg(test)]
@@ -78,6 +83,9 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         expand_all(&pairs, &env, over)
+            .into_iter()
+            .map(|(k, v)| (k, v.expose_secret().to_owned()))
+            .collect()
     }
 
     #[test]

@@ -39,9 +39,11 @@ pub(crate) mod arbitrary;
 mod chunked;
 pub mod eol;
 pub mod expand;
+mod secret;
 mod value;
 
 pub use chunked::{Chunk, ChunkError, ChunkReader};
+pub use secret::SecretText;
 pub use value::unquote;
 
 /// A line terminator, kept per line so CRLF, CR-only and mixed files survive unchanged.
@@ -171,12 +173,12 @@ impl Line {
     /// The value as python-dotenv reads it (quotes removed, escapes applied, inline
     /// comment dropped), in a buffer wiped on drop. `None` for lines that are not
     /// assignments.
-    pub fn expose_value(&self) -> Option<Zeroizing<String>> {
+    pub fn expose_value(&self) -> Option<SecretText> {
         let raw = self.expose_raw_value()?;
         // `KEY= # note`: white space after `=` and then `#` starts a comment, so the value
         // is empty (python-dotenv). The white space is in the prefix, not in `raw`.
         if raw.starts_with('#') && self.prefix().is_some_and(|p| p.ends_with(is_hspace)) {
-            return Some(Zeroizing::default());
+            return Some(SecretText::default());
         }
         Some(unquote(raw))
     }
@@ -292,7 +294,7 @@ impl Document {
     }
 
     /// Key/value pairs in file order (duplicates kept; the last one wins when loading).
-    pub fn expose_pairs(&self) -> impl Iterator<Item = (&str, Zeroizing<String>)> {
+    pub fn expose_pairs(&self) -> impl Iterator<Item = (&str, SecretText)> {
         self.lines
             .iter()
             .filter_map(|l| Some((l.key_name()?, l.expose_value()?)))

@@ -32,15 +32,24 @@ fn multiline_values_are_one_line() {
         Some("\"x\n#not a comment\ny\" # c")
     );
     assert_eq!(
-        doc.lines[0].expose_value().as_deref().map(String::as_str),
+        doc.lines[0]
+            .expose_value()
+            .as_ref()
+            .map(crate::dotenv::SecretText::expose_secret),
         Some("x\n#not a comment\ny")
     );
     assert_eq!(
-        doc.lines[1].expose_value().as_deref().map(String::as_str),
+        doc.lines[1]
+            .expose_value()
+            .as_ref()
+            .map(crate::dotenv::SecretText::expose_secret),
         Some("p\r\nq")
     );
     assert_eq!(
-        doc.lines[2].expose_value().as_deref().map(String::as_str),
+        doc.lines[2]
+            .expose_value()
+            .as_ref()
+            .map(crate::dotenv::SecretText::expose_secret),
         Some("r\n\ns")
     );
     assert_eq!(
@@ -63,7 +72,10 @@ fn classifies_like_python_dotenv() {
     assert_eq!(doc.lines[0].key_name(), Some("q"));
     assert_eq!(doc.lines[0].prefix(), Some("export  'q' = "));
     assert_eq!(
-        doc.lines[0].expose_value().as_deref().map(String::as_str),
+        doc.lines[0]
+            .expose_value()
+            .as_ref()
+            .map(crate::dotenv::SecretText::expose_secret),
         Some("v")
     );
     let doc = parse("export=1\n").unwrap();
@@ -92,7 +104,10 @@ fn value_rules() {
     for (input, want) in cases {
         let doc = parse(input).unwrap();
         assert_eq!(
-            doc.lines[0].expose_value().as_deref().map(String::as_str),
+            doc.lines[0]
+                .expose_value()
+                .as_ref()
+                .map(crate::dotenv::SecretText::expose_secret),
             Some(want),
             "{input:?}"
         );
@@ -129,7 +144,10 @@ fn unterminated_quote_is_a_line_of_its_own_with_a_positioned_warning() {
     let kinds: Vec<bool> = doc.lines.iter().map(|l| l.kind == Kind::Other).collect();
     assert_eq!(kinds, [false, true, false, true]);
     assert_eq!(
-        doc.lines[2].expose_value().as_deref().map(String::as_str),
+        doc.lines[2]
+            .expose_value()
+            .as_ref()
+            .map(crate::dotenv::SecretText::expose_secret),
         Some("c")
     );
     let warnings = unterminated_quotes(text.as_bytes());

@@ -10,11 +10,11 @@
 //!
 //! Anything after a closing quote (white space, an inline comment) is ignored.
 
-use zeroize::Zeroizing;
+use super::SecretText;
 
-/// The value a raw value text stands for, in a buffer wiped on drop.
-pub fn unquote(raw: &str) -> Zeroizing<String> {
-    Zeroizing::new(unquote_plain(raw))
+/// The value a raw value text stands for, wiped on drop.
+pub fn unquote(raw: &str) -> SecretText {
+    SecretText::new(unquote_plain(raw))
 }
 
 fn unquote_plain(raw: &str) -> String {

@@ -5,11 +5,22 @@
 //!   HMAC over the whole document. Spec: `docs/FORMAT.md`.
 //! - [`fernet`]: the whole file as one Fernet token (AES-128-CBC + HMAC-SHA256),
 //!   byte-compatible with Python's `cryptography.fernet.Fernet`.
+//!
+//! The library face: [`open::Sealed`] is the one way in for both formats
+//! (`Sealed::read(Source::File(path) | Source::Bytes(bytes))`, then `.open(&candidate
+//! identities, Keep::Plaintext | Keep::Entries)`): it tells the format from the bytes and
+//! chooses whole-file or streamed decryption itself ([`STREAM_FROM`]). A Fernet token's
+//! candidates are master keys tried in order; a v1 file's are chosen by the key id its
+//! slots name. Writing: [`v1::seal`] (streamed: [`v1::seal::encrypt_stream`]) and
+//! [`fernet::encrypt`].
 
 use crate::dotenv::ParseError;
 
 pub mod fernet;
+pub mod open;
 pub mod v1;
+
+pub use open::{Keep, Sealed, Source};
 
 /// The formats envseal writes and reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +152,15 @@ impl Plaintext {
             }
         }
         rest.is_empty()
+    }
+
+    /// The plaintext in one buffer (wiped on drop): moved when it is one piece already
+    /// (a file decrypted whole), joined otherwise.
+    pub fn into_whole(mut self) -> zeroize::Zeroizing<Vec<u8>> {
+        if self.pieces.len() == 1 {
+            return zeroize::Zeroizing::new(self.pieces.pop().unwrap_or_default());
+        }
+        self.to_vec()
     }
 
     /// The plaintext in one buffer (wiped on drop).

@@ -165,7 +165,7 @@ fn our_values(bytes: &[u8]) -> Option<BTreeMap<String, Option<String>>> {
             Kind::Assignment { .. } => {
                 map.insert(
                     line.key_name()?.to_owned(),
-                    line.expose_value().map(|v| v.to_string()),
+                    line.expose_value().map(|v| v.expose_secret().to_owned()),
                 );
             }
             Kind::Bare { .. } => {

@@ -177,7 +177,10 @@ fn legacy(bytes: &[u8]) -> Option<Map> {
     let mut map = Map::new();
     for line in &doc.lines {
         if let Some(k) = line.key_name() {
-            map.insert(k.to_owned(), line.expose_value().map(|v| v.to_string()));
+            map.insert(
+                k.to_owned(),
+                line.expose_value().map(|v| v.expose_secret().to_owned()),
+            );
         }
     }
     Some(map)

@@ -36,6 +36,7 @@ mod mask_check;
 mod mask_filter;
 mod mask_view;
 mod moto;
+mod one_open;
 mod prompts;
 mod recipient_events;
 mod recipients;

@@ -168,7 +168,7 @@ fn golden_views_show_no_sensitive_value_and_keep_the_rest() {
         let doc = dotenv::parse_bytes(&text).unwrap();
         let mut pairs: Vec<(String, String)> = doc
             .expose_pairs()
-            .map(|(k, v)| (k.to_owned(), v.to_string()))
+            .map(|(k, v)| (k.to_owned(), v.expose_secret().to_owned()))
             .collect();
         // Commented-out assignments: `#KEY=value`, `# export KEY = value`.
         for line in String::from_utf8_lossy(&text).lines() {

@@ -92,8 +92,8 @@ fn parsed_plaintext_is_wiped_when_dropped() {
     let addr = whole.as_ptr();
     assert_eq!(zero_when_freed(addr, || drop(whole)), Some(true));
     let value = doc.lines[1].expose_value().unwrap();
-    assert_eq!(value.as_str(), SECRET);
-    let addr = value.as_ptr();
+    assert_eq!(value.expose_secret(), SECRET);
+    let addr = value.expose_secret().as_ptr();
     assert_eq!(zero_when_freed(addr, || drop(value)), Some(true));
     let addr = doc.lines[1].expose_text().as_ptr();
     assert_eq!(zero_when_freed(addr, || drop(doc)), Some(true));
