@@ -922,8 +922,7 @@ pub fn open_with(
 }
 
 /// Decrypt the v1 file `bytes` (the content of `path`, which has no master slot) through
-/// an identity at hand that one of its slots names: the candidates [`v1_candidates`]
-/// gives, without a terminal prompt (there is no master key to ask for), an AWS KMS slot
+/// an identity at hand that one of its slots names: the candidates [`open`] builds, without a terminal prompt (there is no master key to ask for), an AWS KMS slot
 /// only when nothing local opens the file. `rotate` opens a file with no master slot this
 /// way, and verifies its new version the same way (the same identities open it).
 pub fn open_through_slots(
@@ -932,18 +931,13 @@ pub fn open_through_slots(
     args: &KeyArgs,
     ui: &Ui,
 ) -> Result<(crate::format::Format, zeroize::Zeroizing<Vec<u8>>)> {
-    use crate::format::{v1, Format, FormatError};
-    let ctx = || format!("cannot decrypt {}", path.display());
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| FormatError::Integrity("the file is not valid UTF-8".to_owned()))
-        .with_context(ctx)?;
-    let header = v1::header(text).with_context(ctx)?;
-    let candidates = v1_candidates(path, &header, args, ui, false, true)?;
-    let refs = candidates.refs(&header);
-    let mut plaintext =
-        v1::decrypt_plaintext_with(text, &refs).map_err(|e| candidates.error(e, path))?;
-    let plaintext = std::mem::take(&mut *plaintext).into_bytes();
-    Ok((Format::V1, zeroize::Zeroizing::new(plaintext)))
+    let how = How {
+        keep: false,
+        prompt: false,
+        remote: true,
+    };
+    let opened = open(path, crate::format::Source::Bytes(bytes), args, ui, how)?;
+    Ok((opened.format, opened.plaintext.into_whole()))
 }
 
 /// Encrypt a plaintext afresh under a new data key, wrapped for every slot of the v1 file
