@@ -6,6 +6,7 @@
 //! byte. Real binary, real `age-keygen`/`ssh-keygen`, real git, real moto for KMS.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -242,23 +243,38 @@ fn an_age_only_pair_is_synced_both_ways_from_a_recorded_base() {
 /// identity, the merge driver configured as `envseal merge` (found in PATH).
 struct Clones {
     sb: Sandbox,
-    ids: [(String, PathBuf); 2],
+    /// Each person: (name, identity file, recipient).
+    ids: Vec<(String, PathBuf, String)>,
 }
 
 impl Clones {
-    fn new() -> Clones {
+    /// Encrypted for alice, bob and the `extra` people (who have no clone).
+    fn new(extra: &[&str]) -> Clones {
         let sb = Sandbox::new();
         git(&sb, &["init", "-q", "--bare", "-b", "main", "origin.git"]);
-        let (alice_id, alice) = age_identity(&sb, "alice");
-        let (bob_id, bob) = age_identity(&sb, "bob");
-        let c = Clones {
-            sb,
-            ids: [("alice".into(), alice_id), ("bob".into(), bob_id)],
-        };
+        let ids: Vec<(String, PathBuf, String)> = ["alice", "bob"]
+            .iter()
+            .chain(extra)
+            .map(|who| {
+                let (id, r) = age_identity(&sb, who);
+                (who.to_string(), id, r)
+            })
+            .collect();
+        let editor = sb.path("editor.sh");
+        fs::write(
+            &editor,
+            "#!/bin/sh\nsed -i \"s/^$EDIT_KEY=.*/$EDIT_KEY=$EDIT_VALUE/\" \"$1\"\n",
+        )
+        .unwrap();
+        fs::set_permissions(&editor, fs::Permissions::from_mode(0o755)).unwrap();
+        let c = Clones { sb, ids };
         c.clone_as("alice");
         fs::write(c.dir("alice").join(".env"), ENV).unwrap();
-        c.envseal("alice", &["encrypt", "-q", "--age", &alice, "--age", &bob])
-            .ok();
+        let mut args = vec!["encrypt", "-q"];
+        for (_, _, r) in &c.ids {
+            args.extend(["--age", r.as_str()]);
+        }
+        c.envseal("alice", &args).ok();
         fs::write(
             c.dir("alice").join(".gitattributes"),
             "*.encrypted merge=envseal -text\n",
@@ -276,7 +292,11 @@ impl Clones {
     }
 
     fn id(&self, who: &str) -> &Path {
-        &self.ids.iter().find(|(w, _)| w == who).unwrap().1
+        &self.ids.iter().find(|(w, ..)| w == who).unwrap().1
+    }
+
+    fn recipient(&self, who: &str) -> &str {
+        &self.ids.iter().find(|(w, ..)| w == who).unwrap().2
     }
 
     fn clone_as(&self, who: &str) {
@@ -335,9 +355,22 @@ impl Clones {
         }
     }
 
+    /// `envseal edit` (as `set` would, but `edit` wrote such files before issue 12's
+    /// writers did: the merge driver is what these tests pin).
     fn set_and_commit(&self, who: &str, key: &str, value: &str) {
-        self.envseal_stdin(who, &["set", key], value.as_bytes())
-            .ok();
+        let mut c = self.sb.command();
+        c.current_dir(self.dir(who))
+            .env("ENVSEAL_AGE_KEY_FILE", self.id(who))
+            .env("EDITOR", self.sb.path("editor.sh"))
+            .env("EDIT_KEY", key)
+            .env("EDIT_VALUE", value)
+            .args(["edit", "-q"]);
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "edit in {who}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         self.git(who, &["commit", "-q", "-am", &format!("{who}: {key}")]);
     }
 
@@ -348,7 +381,7 @@ impl Clones {
 
 #[test]
 fn the_merge_driver_merges_an_age_only_file_pulled_into_another_clone() {
-    let c = Clones::new();
+    let c = Clones::new(&[]);
     let slots = slot_lines(&c.encrypted("alice"));
     // Different keys on each side: both land, git reports no conflict.
     c.set_and_commit("alice", "DB_PASSWORD", "alice-password");
@@ -390,6 +423,29 @@ fn the_merge_driver_merges_an_age_only_file_pulled_into_another_clone() {
     assert!(open_as(&conflicted, c.id("bob"))
         .unwrap()
         .contains("DEBUG=bob-debug"));
+    no_master_key(&c.sb);
+}
+
+#[test]
+fn a_recipient_removed_on_one_branch_stays_removed_through_the_merge() {
+    let c = Clones::new(&["carol"]);
+    let carol_id = c.id("carol").to_owned();
+    let carol = c.recipient("carol").to_owned();
+    assert!(open_as(&c.encrypted("alice"), &carol_id).is_ok());
+    // alice removes carol (a new data key), bob changes a value on the old one.
+    c.envseal("alice", &["recipients", "remove", &carol, "--yes"])
+        .ok();
+    c.git("alice", &["commit", "-q", "-am", "offboard carol"]);
+    c.git("alice", &["push", "-q", "origin", "main"]);
+    c.set_and_commit("bob", "DEBUG", "bob-debug");
+    c.git("bob", &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let merged = c.encrypted("bob");
+    assert_eq!(slot_lines(&merged), slot_lines(&c.encrypted("alice")));
+    assert!(open_as(&merged, &carol_id).is_err(), "{merged}");
+    assert_eq!(
+        open_as(&merged, c.id("alice")).unwrap(),
+        ENV.replace("DEBUG=false", "DEBUG=bob-debug")
+    );
     no_master_key(&c.sb);
 }
 
