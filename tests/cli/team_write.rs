@@ -239,6 +239,41 @@ fn an_age_only_pair_is_synced_both_ways_from_a_recorded_base() {
     no_master_key(&sb);
 }
 
+#[test]
+fn an_edit_of_an_age_only_file_is_recorded_so_encrypt_keeps_it_and_decrypt_takes_it() {
+    let (sb, alice_id, bob_id) = age_project();
+    let editor = sb.path("editor.sh");
+    fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/^DEBUG=.*/DEBUG=edited/' \"$1\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&editor, fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = editor.to_str().unwrap();
+    sb.run_env(
+        &["edit", "-q"],
+        &[
+            ("EDITOR", editor),
+            ("ENVSEAL_AGE_KEY_FILE", bob_id.to_str().unwrap()),
+        ],
+    )
+    .ok();
+    let edited = read_text(&sb, ".env.encrypted");
+    // The old .env encrypted over the edit would revert it: refused (exit 8), unchanged.
+    let id = as_id(&alice_id);
+    let r = sb.run_env(&["encrypt"], &id);
+    r.code(exit_code(Code::Refused));
+    assert!(r.stderr.contains("DEBUG"), "{}", r.stderr);
+    assert_eq!(read_text(&sb, ".env.encrypted"), edited);
+    // decrypt takes the edit without asking: .env had no change of its own.
+    sb.run_env(&["decrypt", "-q"], &id).ok();
+    assert_eq!(
+        read_text(&sb, ".env"),
+        ENV.replace("DEBUG=false", "DEBUG=edited")
+    );
+    no_master_key(&sb);
+}
+
 /// A bare origin and two clones of an age-only file, each person with their own
 /// identity, the merge driver configured as `envseal merge` (found in PATH).
 struct Clones {
