@@ -117,3 +117,71 @@ impl Identity for Kept {
         Ok(self.data_key.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Key;
+
+    fn random() -> impl FnMut(&mut [u8]) -> Result<(), FormatError> {
+        let mut n = 0u8;
+        move |b: &mut [u8]| {
+            for x in b.iter_mut() {
+                n = n.wrapping_add(1);
+                *x = n;
+            }
+            Ok(())
+        }
+    }
+
+    fn sealed(text: &str, key: &Key) -> String {
+        let doc = crate::dotenv::parse(text).unwrap();
+        super::super::seal(
+            &doc,
+            &[key as &dyn slot::Recipient],
+            Options::default(),
+            chrono::Utc::now(),
+            &mut random(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_version_is_written_and_read_back_without_any_key_and_tampering_is_caught() {
+        let key = Key::from_bytes([9; 32]);
+        let old = sealed("A=1\nB=2\n", &key);
+        let opened = super::super::decrypt(&old, &key).unwrap();
+        let doc = crate::dotenv::parse("A=1\nB=3\n").unwrap();
+        let new =
+            super::super::encrypt_again(&doc, &opened, Options::default(), &mut random()).unwrap();
+        assert_eq!(&*decrypt_again(&new, &opened).unwrap(), "A=1\nB=3\n");
+        // Every slot line and the unchanged value's line kept.
+        let lines = |t: &str| t.lines().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(lines(&new)[1], lines(&old)[1]);
+        assert_eq!(lines(&new)[3], lines(&old)[3]);
+        let tampered = new.replacen("B=ENC[v1:", "B=ENC[v1:A", 1);
+        assert!(decrypt_again(&tampered, &opened).is_err());
+    }
+
+    #[test]
+    fn the_sync_secret_is_the_same_through_any_opener_and_not_the_data_key() {
+        let key = Key::from_bytes([4; 32]);
+        let text = sealed("A=1\n", &key);
+        let opened = super::super::decrypt(&text, &key).unwrap();
+        let via_header = sync_secret_with(&text, &[&key]).unwrap();
+        assert_eq!(*opened.sync_secret(), *via_header);
+        assert_ne!(&*opened.sync_secret(), opened.data_key.expose_bytes());
+        // Another version sealed afresh (another data key): another secret.
+        let doc = crate::dotenv::parse("A=1\n").unwrap();
+        let mut os = |b: &mut [u8]| crate::format::os_random(b);
+        let fresh = super::super::seal(
+            &doc,
+            &[&key as &dyn slot::Recipient],
+            Options::default(),
+            chrono::Utc::now(),
+            &mut os,
+        )
+        .unwrap();
+        assert_ne!(*sync_secret_with(&fresh, &[&key]).unwrap(), *via_header);
+    }
+}
