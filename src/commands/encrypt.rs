@@ -56,7 +56,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         )?)
     };
     // A new file for public-key / KMS recipients (flags or a creation rule).
-    if let Some(done) = seal_for_recipients(args, ui, &input, &output)? {
+    if let Some(done) = seal_for_recipients(args, global, ui, &input, &output)? {
         return Ok(done);
     }
     if let Some(done) = stream_large(args, ui, &input, &output)? {
@@ -653,6 +653,7 @@ fn warn_at(input: &Path, found: &[dotenv::ParseError], ui: &Ui) {
 /// path here (the streamed sealer writes a master slot only).
 fn seal_for_recipients(
     args: &Encrypt,
+    global: &crate::cli::Global,
     ui: &Ui,
     input: &Path,
     output: &Path,
@@ -753,6 +754,24 @@ fn seal_for_recipients(
     }
     crate::fsutil::write_atomic(output, sealed.as_bytes(), 0o644)
         .with_context(|| format!("cannot write {}", output.display()))?;
+    // The pair's first sync record, keyed as every later writer keys it: the master key
+    // when there is a master slot, else the data key, found again through a local
+    // identity the new slots name (the encrypting person is usually a recipient).
+    let record_key = match &loaded {
+        Some(l) => Some(l.key.clone()),
+        None => super::sync::record_key_local(sealed.as_bytes(), &args.key.identity),
+    };
+    if let Some(key) = &record_key {
+        super::sync::record(
+            global,
+            ui,
+            input,
+            output,
+            key,
+            doc.expose_text().as_bytes(),
+            sealed.as_bytes(),
+        );
+    }
     protect_plaintext(input, ui);
     let slots: Vec<String> = v1::header(&sealed)?
         .slots

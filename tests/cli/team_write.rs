@@ -274,6 +274,30 @@ fn an_edit_of_an_age_only_file_is_recorded_so_encrypt_keeps_it_and_decrypt_takes
     no_master_key(&sb);
 }
 
+#[test]
+fn a_new_age_only_file_is_recorded_so_a_change_made_elsewhere_is_decrypted_without_asking() {
+    let sb = Sandbox::new();
+    init_repo(&sb);
+    let (alice_id, alice) = age_identity(&sb, "alice");
+    let id = as_id(&alice_id);
+    sb.write(".env", ENV);
+    // Alice is a recipient and her identity is at hand: the first record is made.
+    sb.run_env(&["encrypt", "-q", "--age", &alice], &id).ok();
+    // A teammate's change, made in another clone (same data key), arrives as a pull.
+    let other = Sandbox::new();
+    init_repo(&other);
+    other.write(".env.encrypted", sb.read(".env.encrypted"));
+    set(&other, "DEBUG", "from-elsewhere", &id).ok();
+    sb.write(".env.encrypted", other.read(".env.encrypted"));
+    // .env had no change of its own: decrypt takes the pulled one, no --force needed.
+    sb.run_env(&["decrypt", "-q"], &id).ok();
+    assert_eq!(
+        read_text(&sb, ".env"),
+        ENV.replace("DEBUG=false", "DEBUG=from-elsewhere")
+    );
+    no_master_key(&sb);
+}
+
 /// A bare origin and two clones of an age-only file, each person with their own
 /// identity, the merge driver configured as `envseal merge` (found in PATH).
 struct Clones {
