@@ -16,6 +16,12 @@
 //!   key of the side whose key is newer (the later `created` in its header: rotation is the
 //!   newer decision, and the old key may be the reason for it), reusing that side's
 //!   ciphertexts. Both keys must be at hand.
+//! - A v1 file opened through an age, ssh or KMS slot (no master key at hand, or none in
+//!   the file) needs no master key: the fingerprints are made under our data key's
+//!   record key (`sync::record_key`), and the result keeps the data key and every slot
+//!   line of the side it is written under, which is the side whose data key moved away
+//!   from the base's (a `rotate` or `recipients remove` on that branch: writing the
+//!   merge under the old data key would give a removed person's slot back), else ours.
 //! - Fernet files are merged the same way, key by key, on their plaintexts, and written
 //!   as a new Fernet token under our key.
 
