@@ -145,8 +145,8 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     );
                 }
                 Ok(opened) if found == fmt => {
-                    // Updating needs the master key (an output opened through another
-                    // slot only is said so).
+                    // Opened with its master key (a Fernet file always is; a v1 file
+                    // opened through another slot took the branch above).
                     let master = opened.master(&output)?.clone();
                     // Same content, but --encrypt-comments asks for more than a file
                     // that still shows a comment gives: not up to date.
