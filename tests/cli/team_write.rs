@@ -259,6 +259,10 @@ fn an_edit_of_an_age_only_file_is_recorded_so_encrypt_keeps_it_and_decrypt_takes
     )
     .ok();
     let edited = read_text(&sb, ".env.encrypted");
+    // status tells which side moved, through the age identity (no master key).
+    let st = sb.run_env(&["status", "--json"], &as_id(&alice_id));
+    let v: serde_json::Value = serde_json::from_str(&st.stdout_text()).expect("json");
+    assert_eq!(v["files"][0]["sync"], "encrypted_changed", "{v}");
     // The old .env encrypted over the edit would revert it: refused (exit 8), unchanged.
     let id = as_id(&alice_id);
     let r = sb.run_env(&["encrypt"], &id);
