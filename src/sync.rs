@@ -8,9 +8,35 @@
 //!   assignment or bare key: its key name and which occurrence of that name it is; any
 //!   other line: its text and occurrence) and a content (the whole raw line with its
 //!   terminator). Both are kept only as fingerprints: HMAC-SHA256, truncated to 16 bytes,
-//!   under a key derived from the master key (HKDF-SHA256, salt `envseal v1`, info
+//!   under a key derived from the *record key* (HKDF-SHA256, salt `envseal v1`, info
 //!   `sync`). So the base of a merge can be the fingerprints stored in the ledger: no
 //!   value, and no unkeyed hash of a value, is ever stored.
+//!
+//! # The record key (issue 12: files with no master slot)
+//! - A file opened with its master key: the master key, as always. Records made before
+//!   keep working unchanged (same derivation, same `sync_pairs.key_id`), and a record
+//!   made before a rotation is still read with the old key from the keyring.
+//! - A v1 file opened through an age, ssh or AWS KMS slot (no master key at hand, or
+//!   none in the file): a secret derived from the file's *data key* (HKDF-SHA256 of the
+//!   data key, info `envseal sync record`, see `format::v1::Opened::sync_secret`), used
+//!   as the record key; `key_id` is the id of that derived secret (never the data key's
+//!   own, and never the id of a master key).
+//!
+//! Why the data key rather than the identity that opened the file (the other design
+//! considered): the data key exists for every opener, KMS included (a CI job that opens
+//! through KMS, and `set`/`sync` there, keep a record like a laptop does), it is the same
+//! for every member of the team, so a person with several identities (an age key and
+//! `~/.ssh/id_ed25519`) gets the same record whichever opened the file, and it needs no
+//! new secret-handling code in each identity type. It is exactly as secret as the file:
+//! whoever can derive it can decrypt the file anyway, and a clone without access still
+//! cannot test guesses of a value against the ledger. The cost: a record is tied to one
+//! data key, so after the data key changes (`rotate`, `recipients remove`) the old record
+//! is no longer usable, which is what happens after a rotation whose old master key is
+//! not in the keyring: the pair is treated as having no record (a difference is "stale",
+//! `sync` asks which side to keep) until the next `encrypt`, `decrypt` or `sync` records
+//! it again. Readers that do not keep the opened file (the hook, `decrypt`) find the data
+//! key again through the local age and ssh identities only: a file only KMS opens gets no
+//! record from them (KMS is never called twice, and the hook never calls it).
 //! - The merge takes the order of "ours" and applies "theirs"' changes to it: changed
 //!   values, added lines (placed after the line that precedes them in theirs, or before
 //!   the line that follows them when nothing precedes them), removed
@@ -49,8 +75,9 @@ impl std::fmt::Debug for FpKey {
 }
 
 impl FpKey {
-    /// Derived from the master key, so a clone without the key cannot test guesses of a
-    /// value against the ledger.
+    /// Derived from the record key (the master key, or the secret derived from a file's
+    /// data key, see the module docs), so a clone without the key cannot test guesses
+    /// of a value against the ledger.
     pub fn derive(master: &Key) -> FpKey {
         let mut out = Zeroizing::new([0u8; 32]);
         hkdf::Hkdf::<Sha256>::new(Some(b"envseal v1"), master.expose_bytes())

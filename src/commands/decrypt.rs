@@ -57,8 +57,14 @@ fn decrypt(args: &Decrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         return Ok(kid);
     };
     // The pair's sync record: both sides now hold this plaintext. The record is keyed by
-    // the master key; a file opened through an age, ssh or KMS slot keeps none (so a
-    // differing plaintext is then only replaced after the usual overwrite question).
+    // the master key; for a file opened through an age or ssh slot, by its data key
+    // (`crate::sync`); a file opened through KMS only keeps none here (its data key is
+    // not found again without another KMS call), so a differing plaintext is then only
+    // replaced after the usual overwrite question.
+    let key = key.or_else(|| {
+        let bytes = std::fs::read(&input).ok()?;
+        super::sync::record_key_local(&bytes, &args.key.identity)
+    });
     let record = || {
         let Some(key) = &key else {
             return;

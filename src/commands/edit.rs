@@ -55,17 +55,11 @@ fn edit(args: &Edit, global: &crate::cli::Global, ui: &Ui) -> Result<Option<crat
     // The edit is a change of the encrypted side: when the plaintext beside it holds the
     // content before the edit, that is the pair's last sync, so `encrypt` afterwards
     // refuses to revert the edit and `status` recommends `decrypt`.
-    if let (Some(plain), Some(loaded)) = (super::sync::plaintext_of(&path), &opened.key) {
+    // (Keyed by the master key, or by the data key for a file opened through another slot.)
+    let record_key = super::sync::record_key(&opened);
+    if let (Some(plain), Some(key)) = (super::sync::plaintext_of(&path), &record_key) {
         if std::fs::read(&plain).is_ok_and(|p| p == *opened.plaintext) {
-            super::sync::record(
-                global,
-                ui,
-                &plain,
-                &path,
-                &loaded.key,
-                &opened.plaintext,
-                &bytes,
-            );
+            super::sync::record(global, ui, &plain, &path, key, &opened.plaintext, &bytes);
         }
     }
     let command = editor_command(&editor, ui);

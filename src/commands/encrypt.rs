@@ -56,7 +56,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         )?)
     };
     // A new file for public-key / KMS recipients (flags or a creation rule).
-    if let Some(done) = seal_for_recipients(args, ui, &input, &output)? {
+    if let Some(done) = seal_for_recipients(args, global, ui, &input, &output)? {
         return Ok(done);
     }
     if let Some(done) = stream_large(args, ui, &input, &output)? {
@@ -140,9 +140,31 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             )
             .map(super::OpenedFile::from)
             {
+                Ok(opened) if found == fmt && opened.key.is_none() && found == Format::V1 => {
+                    // Opened through an age, ssh or KMS slot: updated keeping its data
+                    // key and every slot line, with no key at all.
+                    let doc = doc.as_ref().ok_or_else(|| {
+                        Failure::new(
+                            Code::CheckFailed,
+                            "internal error: the plaintext was not parsed",
+                        )
+                    })?;
+                    return update_through_slots(
+                        args,
+                        global,
+                        ui,
+                        &input,
+                        &output,
+                        bytes,
+                        opened,
+                        &plain[..],
+                        doc,
+                        values,
+                    );
+                }
                 Ok(opened) if found == fmt => {
-                    // Updating needs the master key (an output opened through another
-                    // slot only is said so).
+                    // Opened with its master key (a Fernet file always is; a v1 file
+                    // opened through another slot took the branch above).
                     let master = opened.master(&output)?.clone();
                     // Same content, but --encrypt-comments asks for more than a file
                     // that still shows a comment gives: not up to date.
@@ -285,6 +307,91 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         super::mask::counted(values, "value", "values"),
     ));
     Ok(Some(loaded.key.id()))
+}
+
+/// Re-encrypting over an existing v1 output that an age, ssh or KMS slot opened (no
+/// master key at hand, or none in the file): the output keeps its data key, every slot
+/// line and the ciphertext of every unchanged value, so no key is needed; the sync
+/// record is keyed by the data key (see `crate::sync`). As the master-key path: up to
+/// date is said and recorded, the encrypted side's unsynced changes are not reverted
+/// without --force, a read-only output is replaced only with --force, comments hidden
+/// stay hidden.
+#[allow(clippy::too_many_arguments)]
+fn update_through_slots(
+    args: &Encrypt,
+    global: &crate::cli::Global,
+    ui: &Ui,
+    input: &Path,
+    output: &Path,
+    bytes: &[u8],
+    opened: super::OpenedFile,
+    plain: &[u8],
+    doc: &dotenv::Document,
+    values: usize,
+) -> Result<Option<key::KeyId>> {
+    let record_key = super::sync::record_key(&opened);
+    let previous = opened.v1.as_ref().ok_or_else(|| {
+        Failure::new(
+            Code::CheckFailed,
+            "internal error: the opened file was not kept",
+        )
+    })?;
+    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
+    if *opened.plaintext == *plain && !hides_less {
+        if let Some(key) = &record_key {
+            super::sync::record(global, ui, input, output, key, plain, bytes);
+        }
+        ui.info(format!("{} is up to date", output.display()));
+        return Ok(None);
+    }
+    if let Some(key) = &record_key {
+        super::sync::guard_encrypt(
+            global,
+            input,
+            output,
+            key,
+            plain,
+            &opened.plaintext,
+            args.force,
+        )?;
+    }
+    let out_mode = crate::fsutil::mode(output).map_or(0o644, |m| m & 0o7777);
+    if out_mode & 0o222 == 0 {
+        confirm_overwrite(
+            output,
+            args.force,
+            &format!("is read-only (mode {out_mode:o})"),
+        )?;
+    }
+    let keep_comments_hidden = dotenv::parse_bytes(&opened.plaintext)
+        .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
+    let opts = v1::Options {
+        encrypt_comments: args.encrypt_comments || keep_comments_hidden,
+    };
+    let mut pool = format::OsRandomPool::default();
+    let mut random = |b: &mut [u8]| pool.fill(b);
+    let sealed = v1::encrypt_again(doc, previous, opts, &mut random)?;
+    crate::fsutil::write_atomic(output, sealed.as_bytes(), out_mode)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    if let Some(key) = &record_key {
+        super::sync::record(
+            global,
+            ui,
+            input,
+            output,
+            key,
+            doc.expose_text().as_bytes(),
+            sealed.as_bytes(),
+        );
+    }
+    protect_plaintext(input, ui);
+    ui.info(format!(
+        "encrypted {} -> {} (v1, through its key slots, every slot kept, {})",
+        input.display(),
+        output.display(),
+        super::mask::counted(values, "value", "values"),
+    ));
+    Ok(None)
 }
 
 /// The key to encrypt `input` with, from the key sources (a terminal prompt last).
@@ -563,6 +670,7 @@ fn warn_at(input: &Path, found: &[dotenv::ParseError], ui: &Ui) {
 /// path here (the streamed sealer writes a master slot only).
 fn seal_for_recipients(
     args: &Encrypt,
+    global: &crate::cli::Global,
     ui: &Ui,
     input: &Path,
     output: &Path,
@@ -663,6 +771,24 @@ fn seal_for_recipients(
     }
     crate::fsutil::write_atomic(output, sealed.as_bytes(), 0o644)
         .with_context(|| format!("cannot write {}", output.display()))?;
+    // The pair's first sync record, keyed as every later writer keys it: the master key
+    // when there is a master slot, else the data key, found again through a local
+    // identity the new slots name (the encrypting person is usually a recipient).
+    let record_key = match &loaded {
+        Some(l) => Some(l.key.clone()),
+        None => super::sync::record_key_local(sealed.as_bytes(), &args.key.identity),
+    };
+    if let Some(key) = &record_key {
+        super::sync::record(
+            global,
+            ui,
+            input,
+            output,
+            key,
+            doc.expose_text().as_bytes(),
+            sealed.as_bytes(),
+        );
+    }
     protect_plaintext(input, ui);
     let slots: Vec<String> = v1::header(&sealed)?
         .slots

@@ -549,10 +549,12 @@ fn check_blob(
     }
     match at_hand::open(bytes, keys) {
         Opened::Plain(..) if !compare => {}
-        Opened::Plain(_, None) => ui.detail(format!(
-            "{rel}: opened through an age or ssh slot; not compared with its plaintext (the sync record needs the master key)"
-        )),
-        Opened::Plain(plain, Some(key)) => {
+        Opened::Plain(plain, key) => {
+            // Opened through an age or ssh slot: compared all the same, the sync record
+            // keyed by the file's data key (`crate::sync`).
+            let Some(key) = key.or_else(|| super::sync::record_key_local(bytes, &[])) else {
+                return;
+            };
             let Some(plain_path) = project::plaintext_for(&path).filter(|p| p.is_file()) else {
                 return;
             };

@@ -16,6 +16,12 @@
 //!   key of the side whose key is newer (the later `created` in its header: rotation is the
 //!   newer decision, and the old key may be the reason for it), reusing that side's
 //!   ciphertexts. Both keys must be at hand.
+//! - A v1 file opened through an age, ssh or KMS slot (no master key at hand, or none in
+//!   the file) needs no master key: the fingerprints are made under our data key's
+//!   record key (`sync::record_key`), and the result keeps the data key and every slot
+//!   line of the side it is written under, which is the side whose data key moved away
+//!   from the base's (a `rotate` or `recipients remove` on that branch: writing the
+//!   merge under the old data key would give a removed person's slot back), else ours.
 //! - Fernet files are merged the same way, key by key, on their plaintexts, and written
 //!   as a new Fernet token under our key.
 
@@ -75,10 +81,14 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
     };
     let ours_doc = parse(&ours, "our")?;
     let theirs_doc = parse(&theirs, "their")?;
-    // The merge's fingerprints and the side written under are the master key's: a merge
-    // of files opened through another slot needs the master key (said so, conflict kept).
-    let master = |f: &OpenedFile| -> Result<crate::key::Key> { Ok(f.master(&shown)?.key.clone()) };
-    let fp = FpKey::derive(&master(&ours)?);
+    // The merge's fingerprints are made under our record key (the master key, or for a
+    // file opened through an age, ssh or KMS slot one derived from its data key: they
+    // only need to be the same for the three versions of this one merge).
+    let fp_key = match super::sync::record_key(&ours) {
+        Some(k) => k,
+        None => ours.master(&shown)?.key.clone(),
+    };
+    let fp = FpKey::derive(&fp_key);
     let merged = merge3(
         &fp.items(&base_doc),
         &Side::new(&ours_doc, &fp),
@@ -89,17 +99,27 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
     // side whose key moved away from the base's (a rotation on that branch); when both or
     // neither moved, the later `created` in the header (a tie keeps ours). The header's
     // time has a one-second grain, so it alone cannot order a rotation made just after.
+    // A file opened through an age, ssh or KMS slot has no master key: its version is
+    // its data key (a `recipients remove` or a rotation on one branch replaced it, and
+    // must not be undone by writing the merge under the other side's old data key,
+    // which the removed person holds), and its time the latest `created` of its slots.
     let created = |f: &OpenedFile| {
-        f.v1.as_ref()
-            .and_then(|v| v.header.master().map(|s| s.created))
+        f.v1.as_ref().and_then(|v| match &f.key {
+            Some(_) => v.header.master().map(|s| s.created),
+            None => v.header.slots.iter().map(|s| s.created).max(),
+        })
     };
-    let base_id = base.as_ref().and_then(|b| b.key_id());
+    let version = |f: &OpenedFile| match &f.key {
+        Some(_) => f.key_id(),
+        None => super::sync::record_key(f).map(|k| k.id()),
+    };
+    let base_id = base.as_ref().and_then(version);
     let moved = |f: &OpenedFile| {
         base_id
             .as_ref()
-            .is_some_and(|id| Some(id) != f.key_id().as_ref())
+            .is_some_and(|id| Some(id) != version(f).as_ref())
     };
-    let theirs_newer = ours.key_id() != theirs.key_id()
+    let theirs_newer = version(&ours) != version(&theirs)
         && match (moved(&ours), moved(&theirs)) {
             (false, true) => true,
             (true, false) => false,
@@ -125,7 +145,7 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
             &merged.text,
             &shown,
             &also,
-            master(target)?,
+            target.key.as_ref().map(|l| l.key.clone()),
         )?;
         crate::fsutil::write_atomic(&args.ours, sealed.as_bytes(), 0o644)
             .with_context(|| format!("cannot write {}", args.ours.display()))?;

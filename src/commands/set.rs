@@ -137,12 +137,13 @@ fn set(args: &Set, path: &Path, global: &Global, ui: &Ui) -> Result<Option<crate
     start_sync_record(global, ui, path, &opened, &bytes);
     let kid = seal_and_write(path, &bytes, &opened, edited.as_bytes())?;
     ui.info(format!(
-        "set {} in {} ({}, key {kid})",
+        "set {} in {} ({}, {})",
         args.key,
         path.display(),
-        opened.format.name()
+        opened.format.name(),
+        through(&kid)
     ));
-    Ok(Some(kid))
+    Ok(kid)
 }
 
 fn unset(args: &Unset, path: &Path, global: &Global, ui: &Ui) -> Result<Option<crate::key::KeyId>> {
@@ -168,12 +169,13 @@ fn unset(args: &Unset, path: &Path, global: &Global, ui: &Ui) -> Result<Option<c
     start_sync_record(global, ui, path, &opened, &bytes);
     let kid = seal_and_write(path, &bytes, &opened, edited.as_bytes())?;
     ui.info(format!(
-        "removed {} from {} ({}, key {kid})",
+        "removed {} from {} ({}, {})",
         args.key,
         path.display(),
-        opened.format.name()
+        opened.format.name(),
+        through(&kid)
     ));
-    Ok(Some(kid))
+    Ok(kid)
 }
 
 /// `set`/`unset` change the encrypted side only, as `edit` does: when the plaintext beside
@@ -187,19 +189,19 @@ fn start_sync_record(
     opened: &super::OpenedFile,
     bytes: &[u8],
 ) {
-    if let (Some(plain), Some(loaded)) = (super::sync::plaintext_of(path), &opened.key) {
+    // Keyed by the master key, or by the data key for a file opened through another slot.
+    let key = super::sync::record_key(opened);
+    if let (Some(plain), Some(key)) = (super::sync::plaintext_of(path), &key) {
         if std::fs::read(&plain).is_ok_and(|p| p == *opened.plaintext) {
-            super::sync::record(
-                global,
-                ui,
-                &plain,
-                path,
-                &loaded.key,
-                &opened.plaintext,
-                bytes,
-            );
+            super::sync::record(global, ui, &plain, path, key, &opened.plaintext, bytes);
         }
     }
+}
+
+/// How a message names what opened the file.
+fn through(kid: &Option<crate::key::KeyId>) -> String {
+    kid.as_ref()
+        .map_or("through a key slot".to_owned(), |k| format!("key {k}"))
 }
 
 /// Read the edited plaintext back as `run` reads it: `key` must be exactly `value` (or
@@ -556,8 +558,46 @@ pub(crate) fn comments_were_encrypted(doc: &Document, encrypted: &[u8]) -> bool 
 
 /// Seal the edited plaintext as the file was (v1 keeping the data key and unchanged
 /// ciphertexts; Fernet whole), check it opens to exactly that plaintext, and replace the
-/// file atomically with its mode kept.
+/// file atomically with its mode kept. The id of the master key that opened it (`None`:
+/// an age, ssh or KMS slot did; the data key and every slot line are kept, so writing
+/// needs no key).
 fn seal_and_write(
+    path: &Path,
+    original: &[u8],
+    opened: &super::OpenedFile,
+    plaintext: &[u8],
+) -> Result<Option<crate::key::KeyId>> {
+    let (Format::V1, None, Some(previous)) = (opened.format, &opened.key, opened.v1.as_ref())
+    else {
+        return seal_and_write_master(path, original, opened, plaintext).map(Some);
+    };
+    let doc = dotenv::parse_file_bytes(path, plaintext)?;
+    let old = dotenv::parse_bytes(&opened.plaintext)?;
+    let opts = v1::Options {
+        encrypt_comments: comments_were_encrypted(&old, original),
+    };
+    let mut random = |b: &mut [u8]| format::os_random(b);
+    let sealed = v1::encrypt_again(&doc, previous, opts, &mut random)?;
+    // Read back with the same data key: the MAC and every entry, as any reader checks.
+    let check = v1::decrypt_again(&sealed, previous)?;
+    if check.as_bytes() != plaintext {
+        return Err(Failure::new(
+            Code::Integrity,
+            format!(
+                "the re-encrypted {} did not decrypt to the edited content; nothing changed",
+                path.display()
+            ),
+        )
+        .into());
+    }
+    let mode = crate::fsutil::mode(path).map_or(0o644, |m| m & 0o777);
+    crate::fsutil::write_atomic(path, sealed.as_bytes(), mode)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(None)
+}
+
+/// [`seal_and_write`] of a file opened with its master key, as it always was.
+fn seal_and_write_master(
     path: &Path,
     original: &[u8],
     opened: &super::OpenedFile,

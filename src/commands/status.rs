@@ -382,17 +382,37 @@ fn file_status(
     };
     let due = since.map(|s| s + interval);
     let plaintext = project::plaintext_for(path);
+    // A v1 file no master key at hand opens: the local age/ssh identities its slots name
+    // (never KMS), and its sync record keyed by its data key (`crate::sync`), as the hook
+    // compares it.
+    let local = match (&opened, fmt, &plaintext) {
+        (None, Some(Format::V1), Some(_)) => {
+            match super::at_hand::open_using(&bytes, &[], &args.key.identity) {
+                super::at_hand::Opened::Plain(plain, None) => Some(plain),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let (decrypted, record_key) = match (&opened, &local) {
+        (Some((_, plain)), _) => (Some(plain), loaded.as_ref().map(|l| l.key.clone())),
+        (None, Some(plain)) => (
+            Some(plain),
+            super::sync::record_key_local(&bytes, &args.key.identity),
+        ),
+        (None, None) => (None, None),
+    };
     let mut advice = None;
-    let sync = match (&plaintext, &opened) {
+    let sync = match (&plaintext, decrypted) {
         (Some(p), _) if !p.is_file() => "no_plaintext",
         (None, _) => "no_plaintext",
-        (Some(p), Some((_, plain))) => match std::fs::read(p) {
+        (Some(p), Some(plain)) => match std::fs::read(p) {
             Ok(b) if b == **plain => "in_sync",
             read => {
                 // Which side moved since this clone's last sync of the pair; without a
                 // record (fresh clone, CI, rotated since), "stale" as before.
-                let moved = ledger.zip(loaded.as_ref()).and_then(|(l, ld)| {
-                    let base = super::sync::base_in(l, project, p, path, &ld.key)?;
+                let moved = ledger.zip(record_key.as_ref()).and_then(|(l, key)| {
+                    let base = super::sync::base_in(l, project, p, path, key)?;
                     Some(base.moved(read.as_deref().unwrap_or_default(), plain))
                 });
                 advice = Some(super::sync::advice(

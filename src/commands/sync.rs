@@ -3,7 +3,9 @@
 //! every change, and the refusal to overwrite the other side's unsynced change.
 //!
 //! The record (ledger table `sync_pairs`) holds keyed fingerprints only (see
-//! `crate::sync`), under a key derived from the master key, and the id of that key. It
+//! `crate::sync`), under a key derived from the master key (or, for a file opened
+//! through an age, ssh or KMS slot, from its data key: [`record_key`]), and the id of
+//! that key. It
 //! is written by `encrypt` and `decrypt` (after they make the two sides equal), by
 //! `edit` (the state before the edit, when the pair was in sync then) and by `sync`. A
 //! record made under a key rotated away since is read with that old key when it is still
@@ -144,6 +146,47 @@ pub fn base_in(
         plain_fp: rec.plain_fp.as_slice().try_into().ok()?,
         items: decode_items(&rec.items)?,
     })
+}
+
+/// The key of the sync record of a file opened as `opened` (the decision is in the
+/// `crate::sync` docs): the master key that opened it, as always (records made before
+/// keep working: same key id, same derivation); a v1 file opened through another slot
+/// (age, ssh, KMS: no master key needed anywhere) is keyed by a secret derived from its
+/// data key. `None` only for a file opened without keeping its v1 form (see
+/// [`record_key_local`]).
+pub fn record_key(opened: &super::OpenedFile) -> Option<Key> {
+    if let Some(loaded) = &opened.key {
+        return Some(loaded.key.clone());
+    }
+    opened
+        .v1
+        .as_ref()
+        .map(|v| Key::from_bytes(*v.sync_secret()))
+}
+
+/// [`record_key`] of the v1 file `bytes` for a reader that did not keep the opened file
+/// (the hook, `decrypt`), when no master key opened it: its data key found again through
+/// the local age and ssh identities its slots name (`identity_files` first), never
+/// through KMS, never with a prompt. `None` when none is at hand.
+pub fn record_key_local(bytes: &[u8], identity_files: &[PathBuf]) -> Option<Key> {
+    use crate::format::v1::slot::{Identity, AGE, SSH};
+    let text = std::str::from_utf8(bytes).ok()?;
+    let header = v1::header(text).ok()?;
+    let mut ids = crate::identities::Identities::new(identity_files);
+    let local: Vec<_> = header
+        .slots
+        .iter()
+        .filter(|s| s.kind == AGE || s.kind == SSH)
+        .collect();
+    for s in &local {
+        let _ = ids.find(s, &mut |_| {});
+    }
+    let refs: Vec<&dyn Identity> = local.iter().filter_map(|s| ids.found(s)).collect();
+    if refs.is_empty() {
+        return None;
+    }
+    let secret = v1::sync_secret_with(text, &refs).ok()?;
+    Some(Key::from_bytes(*secret))
 }
 
 /// Record that `plain` and `enc` now hold `plaintext` (`enc_bytes` being the encrypted
@@ -356,8 +399,13 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
     let plain = read_input(&plain_path, "plaintext file")?;
     let enc_bytes = read_input(&enc_path, "encrypted file")?;
     let opened = open_encrypted(&enc_path, &enc_bytes, &args.key, ui)?;
-    let key = opened.master(&enc_path)?.key.clone();
-    let kid = key.id();
+    // The record's key: the master key, or (a file opened through an age, ssh or KMS
+    // slot) one derived from the data key; the ledger's key id is the master key's only.
+    let key = match record_key(&opened) {
+        Some(k) => k,
+        None => opened.master(&enc_path)?.key.clone(),
+    };
+    let kid = opened.key_id();
     if plain == *opened.plaintext {
         record(global, ui, &plain_path, &enc_path, &key, &plain, &enc_bytes);
         ui.info(format!(
@@ -365,7 +413,7 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
             plain_path.display(),
             enc_path.display()
         ));
-        return Ok(Some(kid));
+        return Ok(kid);
     }
     let Some(base) = base(global, &plain_path, &enc_path, &key) else {
         return Err(Failure::new(
@@ -419,7 +467,7 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
             &for_enc.text,
             &enc_path,
             &[],
-            key.clone(),
+            opened.key.as_ref().map(|l| l.key.clone()),
         )?;
         crate::fsutil::write_atomic(&enc_path, sealed.as_bytes(), 0o644)
             .with_context(|| format!("cannot write {}", enc_path.display()))?;
@@ -450,7 +498,7 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
                 _ => String::new(),
             }
         ));
-        return Ok(Some(kid));
+        return Ok(kid);
     }
     Err(Failure::new(
         Code::CheckFailed,
@@ -469,15 +517,37 @@ pub fn run(args: &crate::cli::Sync, global: &Global, ui: &Ui) -> Result<Option<c
 
 /// Seal `text` in the format of `opened` under `key`: v1 keeps the data key and the
 /// ciphertext of every unchanged value of `opened` (and of `also`, when they share its
-/// data key), and hides comments when the old file did.
+/// data key), and hides comments when the old file did. `key` is `None` for a v1 file
+/// opened through an age, ssh or KMS slot: its data key and every slot line are kept,
+/// so no key is needed.
 pub fn seal_like(
     opened: &super::OpenedFile,
     old_bytes: &[u8],
     text: &str,
     path: &Path,
     also: &[&v1::Opened],
-    key: Key,
+    key: Option<Key>,
 ) -> Result<String> {
+    let Some(key) = key else {
+        let (Format::V1, Some(previous)) = (opened.format, opened.v1.as_ref()) else {
+            // A Fernet file is always opened with a master key; said, never panicked.
+            return Ok(fernet::encrypt(text.as_bytes(), &opened.master(path)?.key));
+        };
+        let doc: Document = dotenv::parse_bytes(text.as_bytes())
+            .with_context(|| format!("cannot parse the merged content of {}", path.display()))?;
+        let opts = v1::Options {
+            encrypt_comments: !super::encrypt::shows_a_comment(old_bytes),
+        };
+        let mut pool = format::OsRandomPool::default();
+        let mut random = |b: &mut [u8]| pool.fill(b);
+        return Ok(v1::encrypt_again_reusing(
+            &doc,
+            previous,
+            also,
+            opts,
+            &mut random,
+        )?);
+    };
     Ok(match opened.format {
         Format::V1 => {
             let doc: Document = dotenv::parse_bytes(text.as_bytes()).with_context(|| {

@@ -56,8 +56,11 @@ use crate::dotenv::{self, Document};
 use crate::key::{Key, KeyId};
 use slot::{Identity, Recipient, SlotError, SlotLine};
 
+mod again;
 mod mac;
 pub mod seal;
+
+pub use again::{decrypt_again, encrypt_again_reusing, sync_secret_with};
 pub mod slot;
 
 use crate::dotenv::eol::{lines_in, strip_eol, Lines};

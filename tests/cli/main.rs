@@ -50,6 +50,7 @@ mod tamper;
 mod team;
 mod team_keys;
 mod team_leaks;
+mod team_write;
 mod textconv;
 mod typed_errors;
 mod updatekeys;
