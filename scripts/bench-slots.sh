@@ -35,6 +35,8 @@ nokms="$root/target/nokms/release/envseal"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/envseal-bench-slots.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# cargo (for the fixture below) still finds its toolchain once HOME is the temp dir's.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export XDG_CONFIG_HOME="$tmp/config" ENVSEAL_KEYRING="$tmp/keyring" HOME="$tmp/home"
 unset SECRETS_MASTER_KEY ENVSEAL_AGE_KEY ENVSEAL_AGE_KEY_FILE
 mkdir -p "$HOME"
