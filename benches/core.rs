@@ -192,7 +192,7 @@ fn v1_encrypt_stream(bencher: Bencher, keys: usize) {
         .counter(divan::counter::BytesCount::of_str(&f.text))
         .bench(|| {
             let mut parts = v1::seal::Parts::default();
-            let mut give_key = || Ok(key.clone());
+            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
             v1::seal::encrypt_stream(
                 black_box(&file),
                 v1::Options::default(),

@@ -10,6 +10,11 @@
 # by `age-keygen`. The age decrypt reads the identity with `--identity` and needs no
 # master key. Prints hyperfine's table and the difference to `--version`.
 #
+# Also the start-up cost of the `aws-kms` feature (issue 12: KMS support must not slow a
+# command that does not use it): a second release build with `--no-default-features`
+# (in target/nokms, so the default build is kept) is timed in the same hyperfine run,
+# `--version` and the master-key decrypt side by side with the default build's.
+#
 # Usage: scripts/bench-slots.sh [--quick]
 # Needs: cargo, python3, hyperfine, age-keygen (Debian packages hyperfine, age).
 set -euo pipefail
@@ -23,9 +28,15 @@ done
 echo "bench-slots: building --release" >&2
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin envseal
 envseal="$root/target/release/envseal"
+echo "bench-slots: building --release --no-default-features (target/nokms)" >&2
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin envseal \
+  --no-default-features --target-dir "$root/target/nokms"
+nokms="$root/target/nokms/release/envseal"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/envseal-bench-slots.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# cargo (for the fixture below) still finds its toolchain once HOME is the temp dir's.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export XDG_CONFIG_HOME="$tmp/config" ENVSEAL_KEYRING="$tmp/keyring" HOME="$tmp/home"
 unset SECRETS_MASTER_KEY ENVSEAL_AGE_KEY ENVSEAL_AGE_KEY_FILE
 mkdir -p "$HOME"
@@ -39,21 +50,35 @@ ENVSEAL_BENCH_DIR="$tmp" cargo test --quiet --manifest-path "$root/Cargo.toml" \
 # Both decrypt to the same plaintext, or the comparison means nothing.
 cmp <("$envseal" decrypt --stdout --key-file "$tmp/key" "$tmp/small.master.v1") "$tmp/small.env"
 cmp <("$envseal" decrypt --stdout --identity "$tmp/me.txt" "$tmp/small.age.v1") "$tmp/small.env"
+cmp <("$nokms" decrypt --stdout --key-file "$tmp/key" "$tmp/small.master.v1") "$tmp/small.env"
 
 cd "$tmp"
 hyperfine -N "${runs[@]}" --export-json "$tmp/out.json" \
   -n "envseal --version" "$envseal --version" \
   -n "decrypt 50 keys, master slot" "$envseal decrypt --stdout --key-file key small.master.v1" \
   -n "decrypt 50 keys, age slot" "$envseal decrypt --stdout --identity me.txt small.age.v1" \
+  -n "no aws-kms: --version" "$nokms --version" \
+  -n "no aws-kms: decrypt 50 keys, master" "$nokms decrypt --stdout --key-file key small.master.v1" \
   >&2
 python3 - "$tmp/out.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 v = r["envseal --version"]["mean"] * 1e3
-print(f"{'command':34} {'mean ms':>8} {'± σ':>6} {'vs --version':>13}")
+print(f"{'command':38} {'mean ms':>8} {'± σ':>6} {'median':>7} {'cpu ms':>7} {'vs --version':>13}")
 for name, x in r.items():
     m, s = x["mean"] * 1e3, x["stddev"] * 1e3
-    print(f"{name:34} {m:8.2f} {s:6.2f} {m - v:+12.2f}")
+    c = (x["user"] + x["system"]) * 1e3
+    print(f"{name:38} {m:8.2f} {s:6.2f} {x['median'] * 1e3:7.2f} {c:7.2f} {m - v:+12.2f}")
 d = (r["decrypt 50 keys, age slot"]["mean"] - r["decrypt 50 keys, master slot"]["mean"]) * 1e3
 print(f"age slot - master slot: {d:+.2f} ms (budget: within 1 ms)")
+def cpu(name):
+    x = r[name]
+    return (x["user"] + x["system"]) * 1e3
+for what, with_kms, without in [
+    ("--version", "envseal --version", "no aws-kms: --version"),
+    ("decrypt 50 keys, master", "decrypt 50 keys, master slot", "no aws-kms: decrypt 50 keys, master"),
+]:
+    d = (r[with_kms]["mean"] - r[without]["mean"]) * 1e3
+    c = cpu(with_kms) - cpu(without)
+    print(f"aws-kms feature cost, {what}: {d:+.2f} ms wall, {c:+.2f} ms CPU (default build - no-default-features build)")
 PY

@@ -517,7 +517,7 @@ fn stream_large(
         loaded = Some(found);
         Ok(key)
     };
-    let failed = |e: StreamError| -> anyhow::Error {
+    let failed = |e: StreamError<anyhow::Error>| -> anyhow::Error {
         match e {
             StreamError::Parse(err) => dotenv::FileParseError {
                 path: input.to_owned(),

@@ -232,9 +232,11 @@ impl Sink for FileSink<'_> {
     }
 }
 
-/// Why [`encrypt_stream`] failed. Never holds text from the file.
+/// Why [`encrypt_stream`] failed. Never holds text from the file. `K` is the error of
+/// the caller's key lookup, passed on as it came (the format layer does not know how
+/// keys are found, and holds no `anyhow`).
 #[derive(Debug, thiserror::Error)]
-pub enum StreamError {
+pub enum StreamError<K = std::convert::Infallible> {
     #[error(transparent)]
     Parse(ParseError),
     #[error("cannot read the plaintext: {0}")]
@@ -243,19 +245,32 @@ pub enum StreamError {
     Write(io::Error),
     #[error(transparent)]
     Format(#[from] FormatError),
-    /// From the caller's key lookup.
-    #[error(transparent)]
-    Key(anyhow::Error),
+    /// From the caller's key lookup (its own error, for the caller to report).
+    #[error("the key lookup failed")]
+    Key(K),
+}
+
+impl StreamError {
+    /// A worker's error (never a key lookup's) as the caller's type.
+    fn widen<K>(self) -> StreamError<K> {
+        match self {
+            StreamError::Parse(e) => StreamError::Parse(e),
+            StreamError::Read(e) => StreamError::Read(e),
+            StreamError::Write(e) => StreamError::Write(e),
+            StreamError::Format(e) => StreamError::Format(e),
+            StreamError::Key(never) => match never {},
+        }
+    }
 }
 
 /// An I/O error of the caller's, around the sink (the temporary file): a write error.
-impl From<io::Error> for StreamError {
+impl<K> From<io::Error> for StreamError<K> {
     fn from(e: io::Error) -> Self {
         StreamError::Write(e)
     }
 }
 
-impl From<ChunkError> for StreamError {
+impl<K> From<ChunkError> for StreamError<K> {
     fn from(e: ChunkError) -> Self {
         match e {
             ChunkError::Io(e) => StreamError::Read(e),
@@ -281,13 +296,13 @@ pub struct Sealed {
 /// file (fresh data key) into `sink`, asking `key` for the master key once the whole
 /// input has parsed. On an error the sink may have received part of the output (a
 /// [`FileSink`]'s file must be discarded).
-pub fn encrypt_stream(
+pub fn encrypt_stream<K>(
     input: &File,
     opts: Options,
     now: DateTime<Utc>,
-    key: &mut dyn FnMut() -> anyhow::Result<Key>,
+    key: &mut dyn FnMut() -> Result<Key, K>,
     sink: &mut dyn Sink,
-) -> Result<Sealed, StreamError> {
+) -> Result<Sealed, StreamError<K>> {
     encrypt_stream_with(input, opts, now, key, sink, CHUNK_SIZE, WORKERS)
 }
 
@@ -312,15 +327,15 @@ struct Job {
 /// UTF-8, or no longer parses) and the encryption fails; a change that keeps every
 /// piece's length and line count is sealed as found by the second read, as a
 /// whole-file read racing a writer would see some mix of old and new bytes.
-pub(super) fn encrypt_stream_with(
+pub(super) fn encrypt_stream_with<K>(
     input: &File,
     opts: Options,
     now: DateTime<Utc>,
-    key: &mut dyn FnMut() -> anyhow::Result<Key>,
+    key: &mut dyn FnMut() -> Result<Key, K>,
     sink: &mut dyn Sink,
     chunk_size: usize,
     workers: usize,
-) -> Result<Sealed, StreamError> {
+) -> Result<Sealed, StreamError<K>> {
     let mut input_cursor = input;
     input_cursor.rewind().map_err(StreamError::Read)?;
     let mut pool = OsRandomPool::default();
@@ -396,7 +411,7 @@ pub(super) fn encrypt_stream_with(
                 let (index, sealed) = out_rx
                     .recv()
                     .map_err(|_| FormatError::Internal("a sealing thread failed".to_owned()))?;
-                let piece = sealed?;
+                let piece = sealed.map_err(StreamError::widen)?;
                 values += piece.values;
                 unterminated[index] = piece.unterminated;
                 pending[index] = Some(piece.text);

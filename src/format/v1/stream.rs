@@ -246,6 +246,32 @@ where
         text: Arc::new(first),
     };
 
+    // A file that ends in its first chunk (any file of up to a few thousand keys) is
+    // decoded on the calling thread: starting three threads cost more than decoding
+    // it. The rest of the file, if any, starts with `carry` or is still to be read.
+    let ended = carry.is_empty()
+        && match next_byte(src)? {
+            None => true,
+            // Read on from it: the next chunk starts with `carry`.
+            Some(b) => {
+                carry.push(b);
+                false
+            }
+        };
+    if ended {
+        // The count still comes from the second handle, as for a large file.
+        counter.seek(SeekFrom::Start(0))?;
+        let lines = count_lines(counter, first_work.text.len() + 1)?;
+        let body = &first_work.text[first_work.start..];
+        let hashed = hashed_header + lines_in(body) as u64;
+        let mut mac = start_mac(lines);
+        mac.lines(body);
+        let mac_matches = mac.verify(&expected_mac);
+        let decoded = vec![(0, decode_work(&first_work, &value_key, keep))];
+        let read = Ok((mac_matches, hashed, lines));
+        return finish(read, decoded, header, slot_lines, data_key, bom, keep);
+    }
+
     let (tx, rx) = mpsc::sync_channel::<Work>(QUEUE);
     // Read buffers go back to the reader once decoded and hashed: fresh ones cost a
     // page fault per 4 KiB.
@@ -265,32 +291,10 @@ where
             if work.index > failed_at.load(Ordering::Relaxed) {
                 continue;
             }
-            let body = &work.text[work.start..];
-            // A plaintext line is never longer than its encrypted line, so this capacity
-            // is never outgrown (see `Plaintext`'s invariant); the pages past what is
-            // written are never touched.
-            let mut out = SecretText::with_capacity(body.len());
-            let mut kept = keep.then(Kept::default);
-            let result = match &mut kept {
-                Some(kept) => decode_part(
-                    body,
-                    work.first_line,
-                    &value_key,
-                    &mut out,
-                    &mut |name, plain, token| kept.record(name, plain, token),
-                ),
-                None => decode_part(
-                    body,
-                    work.first_line,
-                    &value_key,
-                    &mut out,
-                    &mut |_, _, _| {},
-                ),
-            };
-            if result.is_err() {
+            let piece = decode_work(&work, &value_key, keep);
+            if piece.is_err() {
                 failed_at.fetch_min(work.index, Ordering::Relaxed);
             }
-            let piece = result.map(|()| (std::mem::take(&mut *out.0).into_bytes(), kept));
             done.push((work.index, piece));
             // Whoever lets go of a chunk last recycles it. Not cleared: bytes already
             // initialized need no zeroing to be read into again (they are not secret).
@@ -300,7 +304,7 @@ where
         }
         done
     };
-    let (read, mut decoded) = std::thread::scope(|scope| {
+    let (read, decoded) = std::thread::scope(|scope| {
         scope.spawn(move || {
             let counted = counter
                 .seek(SeekFrom::Start(0))
@@ -380,6 +384,20 @@ where
         }
         (read, decoded)
     });
+    finish(read, decoded, header, slot_lines, data_key, bom, keep)
+}
+
+/// The end of [`decode`], whichever thread decoded: the checks, in their order (the
+/// line count, the MAC, then the first failing value), and the pieces put together.
+fn finish(
+    read: Result<(bool, u64, u64), StreamError>,
+    mut decoded: Vec<Decoded>,
+    header: Header,
+    slot_lines: String,
+    data_key: DataKey,
+    bom: bool,
+    keep: bool,
+) -> Result<Decrypted, StreamError> {
     let (mac_matches, hashed, lines) = read?;
     // The count came from the second handle: a file replaced or rewritten between or
     // during the reads shows here, or in the MAC.
@@ -422,6 +440,50 @@ where
             plaintext,
             kept,
         }),
+    }
+}
+
+/// Decode one chunk: its plaintext, and its entries with `keep`.
+fn decode_work(
+    work: &Work,
+    value_key: &[u8; 32],
+    keep: bool,
+) -> Result<(Vec<u8>, Option<Kept>), FormatError> {
+    let body = &work.text[work.start..];
+    // A plaintext line is never longer than its encrypted line, so this capacity is
+    // never outgrown (see `Plaintext`'s invariant); the pages past what is written are
+    // never touched.
+    let mut out = SecretText::with_capacity(body.len());
+    let mut kept = keep.then(Kept::default);
+    let result = match &mut kept {
+        Some(kept) => decode_part(
+            body,
+            work.first_line,
+            value_key,
+            &mut out,
+            &mut |name, plain, token| kept.record(name, plain, token),
+        ),
+        None => decode_part(
+            body,
+            work.first_line,
+            value_key,
+            &mut out,
+            &mut |_, _, _| {},
+        ),
+    };
+    result.map(|()| (std::mem::take(&mut *out.0).into_bytes(), kept))
+}
+
+/// The next byte of `src`, `None` at its end.
+fn next_byte(src: &mut impl Read) -> io::Result<Option<u8>> {
+    let mut probe = [0u8; 1];
+    loop {
+        match src.read(&mut probe) {
+            Ok(0) => return Ok(None),
+            Ok(_) => return Ok(Some(probe[0])),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -836,6 +898,58 @@ for i in range(n):
             assert!(got == text.as_bytes(), "chunk {chunk}: plaintext differs");
         }
         assert_eq!(whole(sealed.as_bytes(), &key).unwrap(), text.as_bytes());
+    }
+
+    /// A reader that notes which thread reads it.
+    struct Watched<'a> {
+        inner: io::Cursor<&'a [u8]>,
+        readers: &'a Mutex<Vec<std::thread::ThreadId>>,
+    }
+
+    impl Read for Watched<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let me = std::thread::current().id();
+            self.readers.lock().unwrap().push(me);
+            self.inner.read(buf)
+        }
+    }
+
+    impl Seek for Watched<'_> {
+        fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+            self.inner.seek(to)
+        }
+    }
+
+    /// A file that ends in its first chunk (the 50-key file of every command) is read,
+    /// counted and decoded on the calling thread: the decoder's three threads cost more
+    /// to start than such a file costs to decode. A larger file still uses them.
+    #[test]
+    fn a_file_of_one_chunk_is_decoded_on_the_calling_thread() {
+        let key = Key::from_bytes([7; 32]);
+        let small: String = (0..50).map(|i| format!("K{i}=value-{i}\n")).collect();
+        let large: String = (0..3000).map(|i| format!("K{i}=value-{i}\n")).collect();
+        for (text, one_thread) in [(&small, true), (&large, false)] {
+            let sealed = seal(text, &key).into_bytes();
+            let readers = Mutex::new(Vec::new());
+            let watched = || Watched {
+                inner: io::Cursor::new(&sealed[..]),
+                readers: &readers,
+            };
+            let plain = decrypt_chunked(&mut watched(), &mut watched(), &[&key], 4096).unwrap();
+            assert!(plain.eq_bytes(text.as_bytes()));
+            let me = std::thread::current().id();
+            let readers = readers.into_inner().unwrap();
+            assert_eq!(
+                readers.iter().all(|t| *t == me),
+                one_thread,
+                "{} bytes: read on {} threads",
+                sealed.len(),
+                readers
+                    .iter()
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            );
+        }
     }
 
     #[test]
