@@ -199,7 +199,13 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // keep them): `status` recommends a plain `envseal encrypt`, and
                     // following it must not publish them. To show them again, delete
                     // the encrypted file and encrypt afresh.
+                    // (A file showing a comment did not hide them: that quick look saves
+                    // parsing the old plaintext again and hashing every line of the
+                    // file, most of re-encrypting a large file's time; and with
+                    // --encrypt-comments the answer does not matter.)
                     keep_comments_hidden = found == Format::V1
+                        && !args.encrypt_comments
+                        && !shows_a_comment(bytes)
                         && dotenv::parse_bytes(&opened.plaintext)
                             .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
                     previous = opened.v1;
@@ -261,19 +267,24 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                 Utc::now(),
                 &mut random,
             )?;
+            // The previous version and the parsed form are not held past their use (on
+            // a large file each is twice the plaintext).
+            drop(previous);
             if args.stdout {
                 write_stdout(sealed.as_bytes())?;
                 return Ok(Some(loaded.key.id()));
             }
             crate::fsutil::write_atomic(&output, sealed.as_bytes(), out_mode)
                 .with_context(|| format!("cannot write {}", output.display()))?;
+            let text = doc.expose_text();
+            drop(doc);
             super::sync::record(
                 global,
                 ui,
                 &input,
                 &output,
                 &loaded.key,
-                doc.expose_text().as_bytes(),
+                text.as_bytes(),
                 sealed.as_bytes(),
             );
         }

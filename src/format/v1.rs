@@ -41,7 +41,6 @@
 //!   fields with [`slot::recipient_from_slot`]; a staying slot without one is refused);
 //! - [`rewrap`]: a new data key for the given recipients (rotation).
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -58,6 +57,7 @@ use slot::{Identity, Recipient, SlotError, SlotLine};
 
 mod again;
 mod mac;
+mod reuse;
 pub mod seal;
 
 pub use again::{decrypt_again, encrypt_again_reusing, sync_secret_with};
@@ -65,6 +65,7 @@ pub mod slot;
 
 use crate::dotenv::eol::{lines_in, strip_eol, Lines};
 use mac::DocMac;
+use reuse::Reuse;
 
 pub const MAGIC: &str = "#envseal:v1 ";
 const SLOT_PREFIX: &str = "#envseal:key ";
@@ -145,16 +146,17 @@ impl Header {
     }
 }
 
-/// One body entry as decrypted: what it was and the token it was stored as, as ranges
-/// into the [`Opened`] arenas (three allocations per value were most of the cost of
-/// opening a large file for re-encryption).
+/// One body entry as the decoder's keep mode records it (`stream::Kept`). Nothing asks
+/// for that mode since re-encryption finds the entries in the body and the plaintext
+/// (`reuse::prev_entries`); it is left to the decoder's owner to remove.
+#[allow(dead_code)]
 #[derive(Clone)]
 struct Entry {
-    /// The key name in `Opened::public`; `None` for a whole encrypted line.
+    /// The key name in `Kept::public`; `None` for a whole encrypted line.
     aad_name: Option<Range<usize>>,
-    /// In `Opened::values`.
+    /// In `Kept::values`.
     plaintext: Range<usize>,
-    /// In `Opened::public`.
+    /// In `Kept::public`.
     token: Range<usize>,
 }
 
@@ -165,11 +167,13 @@ pub struct Opened {
     data_key: DataKey,
     /// Every slot line of the header, as written (kept through re-encryption).
     slot_lines: String,
-    entries: Vec<Entry>,
-    /// The plaintext of every entry, back to back (secret: wiped on drop).
-    values: Zeroizing<String>,
-    /// Key names and tokens, back to back (both are in the encrypted file anyway).
-    public: String,
+    /// The body of the file as it verified (the reading whose MAC matched), for
+    /// re-encryption to take unchanged ciphertexts from: each entry's plaintext is found
+    /// in `plaintext` by walking both in step (`reuse::prev_entries`), so nothing is copied
+    /// or decrypted again per entry (copying every value, name and token into tables
+    /// was most of the time and memory of re-encrypting a large file). Empty when the
+    /// file was opened for reading only.
+    body: String,
 }
 
 impl std::fmt::Debug for Opened {
@@ -471,32 +475,12 @@ fn write_file<'a>(
     opts: Options,
     random: Random,
 ) -> Result<String, FormatError> {
-    let mut reuse: HashMap<(Option<&'a str>, &'a str), Vec<&'a str>> = HashMap::new();
-    if let Some(prev) = previous {
-        // Tokens are taken from the end of each list: `previous`' own go in last.
-        let same_key = |o: &&&Opened| o.data_key.0[..] == prev.data_key.0[..];
-        for other in also.iter().filter(same_key) {
-            for e in other.entries.iter().rev() {
-                let name = e.aad_name.clone().map(|r| &other.public[r]);
-                reuse
-                    .entry((name, &other.values[e.plaintext.clone()]))
-                    .or_default()
-                    .push(&other.public[e.token.clone()]);
-            }
-        }
-        for e in prev.entries.iter().rev() {
-            let name = e.aad_name.clone().map(|r| &prev.public[r]);
-            reuse
-                .entry((name, &prev.values[e.plaintext.clone()]))
-                .or_default()
-                .push(&prev.public[e.token.clone()]);
-        }
-    }
+    let mut reuse = Reuse::new(previous, also);
     let value_key = hkdf32(&*data_key.0, b"value");
     let mut sealer = seal::ValueSealer::new(&value_key);
     let mut seal =
         |out: &mut String, name: Option<&'a str>, plain: &'a str| -> Result<(), FormatError> {
-            if let Some(token) = reuse.get_mut(&(name, plain)).and_then(|v| v.pop()) {
+            if let Some(token) = reuse.take(name, plain) {
                 out.push_str(token);
                 return Ok(());
             }
@@ -892,18 +876,15 @@ fn open_file(
 ) -> Result<Opened, FormatError> {
     let bytes = text.as_bytes();
     let (mut counter, mut src) = (std::io::Cursor::new(bytes), std::io::Cursor::new(bytes));
-    let decrypted = stream::decode(
-        &mut counter,
-        &mut src,
-        identities,
-        stream::CHUNK,
-        keep_entries,
-    )
-    .map_err(|e| match e {
-        stream::StreamError::Format(e) => e,
-        // Reading memory does not fail, and the two readers see the same bytes.
-        stream::StreamError::Io(e) => FormatError::Internal(format!("reading memory: {e}")),
-    })?;
+    // Entries are not kept by the decoder: re-encryption finds them in the body and
+    // the plaintext (`reuse::prev_entries`).
+    let decrypted = stream::decode(&mut counter, &mut src, identities, stream::CHUNK, false)
+        .map_err(|e| match e {
+            stream::StreamError::Format(e) => e,
+            // Reading memory does not fail, and the two readers see the same bytes.
+            stream::StreamError::Io(e) => FormatError::Internal(format!("reading memory: {e}")),
+        })?;
+    debug_assert!(decrypted.kept.is_none(), "entries are not asked for");
     // One string (the callers want one): whole lines in each piece, so each is UTF-8.
     let mut plaintext = SecretText::with_capacity(decrypted.plaintext.len());
     for piece in decrypted.plaintext.pieces() {
@@ -911,15 +892,19 @@ fn open_file(
             .map_err(|_| FormatError::Internal("a decrypted piece is not UTF-8".to_owned()))?;
         plaintext.push_str(piece);
     }
-    let kept = decrypted.kept.unwrap_or_default();
+    // The body as it verified, for re-encryption to take tokens from.
+    let body = if keep_entries {
+        let at = text.len() - parse(text)?.body.len();
+        text[at..].to_owned()
+    } else {
+        String::new()
+    };
     Ok(Opened {
         header: decrypted.header,
         plaintext: plaintext.0,
         data_key: decrypted.data_key,
         slot_lines: decrypted.slot_lines,
-        entries: kept.entries,
-        values: kept.values,
-        public: kept.public,
+        body,
     })
 }
 
