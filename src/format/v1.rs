@@ -41,7 +41,6 @@
 //!   fields with [`slot::recipient_from_slot`]; a staying slot without one is refused);
 //! - [`rewrap`]: a new data key for the given recipients (rotation).
 
-use std::ops::Range;
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -144,20 +143,6 @@ impl Header {
     pub fn masters(&self) -> &[MasterSlot] {
         &self.masters
     }
-}
-
-/// One body entry as the decoder's keep mode records it (`stream::Kept`). Nothing asks
-/// for that mode since re-encryption finds the entries in the body and the plaintext
-/// (`reuse::prev_entries`); it is left to the decoder's owner to remove.
-#[allow(dead_code)]
-#[derive(Clone)]
-struct Entry {
-    /// The key name in `Kept::public`; `None` for a whole encrypted line.
-    aad_name: Option<Range<usize>>,
-    /// In `Kept::values`.
-    plaintext: Range<usize>,
-    /// In `Kept::public`.
-    token: Range<usize>,
 }
 
 /// A decrypted v1 file.
@@ -878,13 +863,12 @@ fn open_file(
     let (mut counter, mut src) = (std::io::Cursor::new(bytes), std::io::Cursor::new(bytes));
     // Entries are not kept by the decoder: re-encryption finds them in the body and
     // the plaintext (`reuse::prev_entries`).
-    let decrypted = stream::decode(&mut counter, &mut src, identities, stream::CHUNK, false)
-        .map_err(|e| match e {
+    let decrypted =
+        stream::decode(&mut counter, &mut src, identities, stream::CHUNK).map_err(|e| match e {
             stream::StreamError::Format(e) => e,
             // Reading memory does not fail, and the two readers see the same bytes.
             stream::StreamError::Io(e) => FormatError::Internal(format!("reading memory: {e}")),
         })?;
-    debug_assert!(decrypted.kept.is_none(), "entries are not asked for");
     // One string (the callers want one): whole lines in each piece, so each is UTF-8.
     let mut plaintext = SecretText::with_capacity(decrypted.plaintext.len());
     for piece in decrypted.plaintext.pieces() {
@@ -909,13 +893,12 @@ fn open_file(
 }
 
 /// Decrypt the body lines of `part` (the first at physical line `first_line`), appending
-/// the plaintext to `out`; `record` sees each entry (key name, plaintext, token).
+/// the plaintext to `out`.
 fn decode_part(
     part: &str,
     first_line: usize,
     value_key: &[u8; 32],
     out: &mut SecretText,
-    record: &mut dyn FnMut(Option<&str>, &str, &str),
 ) -> Result<(), FormatError> {
     let mut opener = Opener {
         cipher: gcm(value_key),
@@ -933,7 +916,6 @@ fn decode_part(
         {
             let plain = opener.open(None, token, line_no)?;
             out.push_str(plain);
-            record(None, plain, token);
         } else if trimmed.is_empty() || trimmed.starts_with('#') {
             out.push_str(content);
         } else {
@@ -960,7 +942,6 @@ fn decode_part(
             let plain = opener.open(Some(name), token, line_no)?;
             out.push_str(prefix);
             out.push_str(plain);
-            record(Some(name), plain, token);
         }
         out.push_str(eol);
     }

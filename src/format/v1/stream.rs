@@ -1,9 +1,9 @@
 //! The one v1 decoder ([`decode`]): every reader of a v1 file goes through it, a file on
 //! disk or bytes in memory (two `Cursor`s over the same slice: [`super::decrypt_with`]
 //! and [`super::decrypt_plaintext_with`]). It decrypts in chunks, on three threads, with
-//! only a few chunks of the encrypted file in memory at a time; with `keep` it also keeps
-//! each entry (key name, plaintext, token) for re-encryption that reuses unchanged
-//! ciphertexts. The MAC is [`super::mac::DocMac`]; lines are split and counted by
+//! only a few chunks of the encrypted file in memory at a time (a file of one chunk is
+//! decoded on the calling thread). Re-encryption that reuses unchanged ciphertexts finds
+//! the entries in the verified body itself (`super::reuse`). The MAC is [`super::mac::DocMac`]; lines are split and counted by
 //! [`crate::dotenv::eol`].
 //!
 //! The MAC hashes the line count before the lines, so the file is read twice: a first
@@ -24,12 +24,11 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use zeroize::Zeroizing;
 
 use super::mac::DocMac;
 use super::slot::Identity;
 use super::{
-    corrupt, decode_part, find_slot, hkdf32, parse, DataKey, Entry, FormatError, Header, SecretText,
+    corrupt, decode_part, find_slot, hkdf32, parse, DataKey, FormatError, Header, SecretText,
 };
 use crate::dotenv::eol::{count_lines, cut_point, lines_in};
 use crate::format::Plaintext;
@@ -102,72 +101,16 @@ struct Work {
     start: usize,
 }
 
-/// One chunk decoded: its plaintext, and its entries when they are kept.
-type Decoded = (usize, Result<(Vec<u8>, Option<Kept>), FormatError>);
+/// One chunk decoded: its plaintext.
+type Decoded = (usize, Result<Vec<u8>, FormatError>);
 
-/// The entries of a file (or of a chunk), kept for re-encryption: see [`super::Opened`].
-#[derive(Default)]
-pub(super) struct Kept {
-    pub(super) entries: Vec<Entry>,
-    /// The plaintext of every entry, back to back (secret: wiped on drop).
-    pub(super) values: Zeroizing<String>,
-    /// Key names and tokens, back to back (both are in the encrypted file anyway).
-    pub(super) public: String,
-}
-
-impl Kept {
-    fn record(&mut self, name: Option<&str>, plain: &str, token: &str) {
-        let public = &mut self.public;
-        let mut push = |s: &str| {
-            public.push_str(s);
-            public.len() - s.len()..public.len()
-        };
-        let aad_name = name.map(&mut push);
-        let token = push(token);
-        push_secret(&mut self.values, plain);
-        let end = self.values.len();
-        self.entries.push(Entry {
-            aad_name,
-            plaintext: end - plain.len()..end,
-            token,
-        });
-    }
-
-    /// Append another chunk's entries (their ranges moved past this one's arenas).
-    fn append(&mut self, other: Kept) {
-        let (v, p) = (self.values.len(), self.public.len());
-        let shift = |r: std::ops::Range<usize>, by: usize| r.start + by..r.end + by;
-        self.entries
-            .extend(other.entries.into_iter().map(|e| Entry {
-                aad_name: e.aad_name.map(|r| shift(r, p)),
-                plaintext: shift(e.plaintext, v),
-                token: shift(e.token, p),
-            }));
-        push_secret(&mut self.values, &other.values);
-        self.public.push_str(&other.public);
-    }
-}
-
-/// Append to a secret string without leaving an unwiped copy behind when it grows.
-fn push_secret(buf: &mut Zeroizing<String>, s: &str) {
-    let need = buf.len() + s.len();
-    if need > buf.capacity() {
-        let mut grown = String::with_capacity(need.max(2 * buf.capacity()));
-        grown.push_str(buf);
-        *buf = Zeroizing::new(grown);
-    }
-    buf.push_str(s);
-}
-
-/// What [`decode`] found: the header, the data key, the plaintext, and with `keep` the
-/// entries for re-encryption.
+/// What [`decode`] found: the header, the data key and the plaintext.
 pub(super) struct Decrypted {
     pub(super) header: Header,
     /// Every slot line of the header, as written.
     pub(super) slot_lines: String,
     pub(super) data_key: DataKey,
     pub(super) plaintext: Plaintext,
-    pub(super) kept: Option<Kept>,
 }
 
 /// Chunks the reader may read ahead of the line count (it hashes them once the count is
@@ -186,18 +129,15 @@ where
     C: Read + Seek + Send,
     R: Read + Seek + Send,
 {
-    decode(counter, src, identities, chunk, false).map(|d| d.plaintext)
+    decode(counter, src, identities, chunk).map(|d| d.plaintext)
 }
 
-/// The v1 decoder: every reader of a v1 file, on disk or in memory, ends here. With
-/// `keep`, each entry's key name, plaintext and token are also kept (for re-encryption
-/// that keeps unchanged ciphertexts).
+/// The v1 decoder: every reader of a v1 file, on disk or in memory, ends here.
 pub(super) fn decode<C, R>(
     counter: &mut C,
     src: &mut R,
     identities: &[&dyn Identity],
     chunk: usize,
-    keep: bool,
 ) -> Result<Decrypted, StreamError>
 where
     C: Read + Seek + Send,
@@ -267,9 +207,9 @@ where
         let mut mac = start_mac(lines);
         mac.lines(body);
         let mac_matches = mac.verify(&expected_mac);
-        let decoded = vec![(0, decode_work(&first_work, &value_key, keep))];
+        let decoded = vec![(0, decode_work(&first_work, &value_key))];
         let read = Ok((mac_matches, hashed, lines));
-        return finish(read, decoded, header, slot_lines, data_key, bom, keep);
+        return finish(read, decoded, header, slot_lines, data_key, bom);
     }
 
     let (tx, rx) = mpsc::sync_channel::<Work>(QUEUE);
@@ -291,7 +231,7 @@ where
             if work.index > failed_at.load(Ordering::Relaxed) {
                 continue;
             }
-            let piece = decode_work(&work, &value_key, keep);
+            let piece = decode_work(&work, &value_key);
             if piece.is_err() {
                 failed_at.fetch_min(work.index, Ordering::Relaxed);
             }
@@ -384,7 +324,7 @@ where
         }
         (read, decoded)
     });
-    finish(read, decoded, header, slot_lines, data_key, bom, keep)
+    finish(read, decoded, header, slot_lines, data_key, bom)
 }
 
 /// The end of [`decode`], whichever thread decoded: the checks, in their order (the
@@ -396,7 +336,6 @@ fn finish(
     slot_lines: String,
     data_key: DataKey,
     bom: bool,
-    keep: bool,
 ) -> Result<Decrypted, StreamError> {
     let (mac_matches, hashed, lines) = read?;
     // The count came from the second handle: a file replaced or rewritten between or
@@ -416,15 +355,9 @@ fn finish(
     }
     // Collected before any error is returned, so every piece is wiped either way.
     let mut first_error = None;
-    let mut kept = keep.then(Kept::default);
     for (_, piece) in decoded {
         match piece {
-            Ok((p, part)) => {
-                pieces.push(p);
-                if let (Some(all), Some(part)) = (&mut kept, part) {
-                    all.append(part);
-                }
-            }
+            Ok(p) => pieces.push(p),
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -438,40 +371,19 @@ fn finish(
             slot_lines,
             data_key,
             plaintext,
-            kept,
         }),
     }
 }
 
-/// Decode one chunk: its plaintext, and its entries with `keep`.
-fn decode_work(
-    work: &Work,
-    value_key: &[u8; 32],
-    keep: bool,
-) -> Result<(Vec<u8>, Option<Kept>), FormatError> {
+/// Decode one chunk: its plaintext.
+fn decode_work(work: &Work, value_key: &[u8; 32]) -> Result<Vec<u8>, FormatError> {
     let body = &work.text[work.start..];
     // A plaintext line is never longer than its encrypted line, so this capacity is
     // never outgrown (see `Plaintext`'s invariant); the pages past what is written are
     // never touched.
     let mut out = SecretText::with_capacity(body.len());
-    let mut kept = keep.then(Kept::default);
-    let result = match &mut kept {
-        Some(kept) => decode_part(
-            body,
-            work.first_line,
-            value_key,
-            &mut out,
-            &mut |name, plain, token| kept.record(name, plain, token),
-        ),
-        None => decode_part(
-            body,
-            work.first_line,
-            value_key,
-            &mut out,
-            &mut |_, _, _| {},
-        ),
-    };
-    result.map(|()| (std::mem::take(&mut *out.0).into_bytes(), kept))
+    decode_part(body, work.first_line, value_key, &mut out)
+        .map(|()| std::mem::take(&mut *out.0).into_bytes())
 }
 
 /// The next byte of `src`, `None` at its end.
