@@ -26,7 +26,8 @@
 //! (counted over a hash), so that secrets sharing a prefix (`postgres://app:…`,
 //! `sk_live_…`) are indexed by a window past it. A bitset over a hash of those windows
 //! rejects almost every sampled position with one load, two multiplies and a test of three
-//! bits in one word (about one false pass in 200 to 500 probes); probes go eight at a time
+//! bits in one word (about one false pass in 200 to 500 probes up to the fixed sizes, up
+//! to one in 25 past them, see below); probes go eight at a time
 //! with one branch, so that the CPU overlaps their cache misses when the bitset is past
 //! L2. A hit is verified against a bucket of `(tag, offset, secret)` entries by comparing
 //! the secret's bytes (kept in zeroizing blocks, each value stored once). Found occurrences are reported in order
@@ -1043,10 +1044,10 @@ impl WindowCounts {
 
 /// A one-word, three-bit bloom filter probe for hash `h`: the word index (from the top
 /// bits of `h`) and a pattern of three bits (from a second mix of `h`, so that they depend
-/// on every byte of the window). With the bitset's 16 to 32 bits per entry a probe of a
-/// window not in the set passes about once in 200 to 500 probes; one bit per probe (as
-/// before) passed once in 20 to 40, and each false pass costs a verification with two
-/// cache misses.
+/// on every byte of the window). With 16 to 32 bits per entry (the fixed sizes) a probe
+/// of a window not in the set passes about once in 200 to 500 probes; one bit per probe
+/// (as before) passed once in 20 to 40, and each false pass costs a verification with two
+/// cache misses. Past the fixed sizes (down to 6 bits per entry) up to once in 25.
 #[inline(always)]
 fn bloom(h: u64, bit_shift: u32) -> (usize, u64) {
     let word = (h >> bit_shift) as usize >> 6;
