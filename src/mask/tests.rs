@@ -537,7 +537,7 @@ fn large_set_with_shared_prefixes_agrees_with_aho_corasick() {
             .collect()
     };
     let mut secrets = Vec::new();
-    for i in 0..12_000 {
+    for i in 0..20_000 {
         let v = match i % 5 {
             0 => format!(
                 "postgres://app:{}@db-{}.internal.example.com:5432/app",
@@ -574,6 +574,8 @@ fn large_set_with_shared_prefixes_agrees_with_aho_corasick() {
     }
     let options = Options::default();
     let window = SecretSet::with_engine(secrets.clone(), &options, Engine::Auto);
+    // Past the fixed bitset sizes: the large sets' sizing (6 bits an entry) and loop.
+    assert!(window.bitset_words() > 32_768, "{}", window.bitset_words());
     let ac = SecretSet::with_engine(secrets, &options, Engine::AhoCorasick);
     let expected = run_filter(&ac, &hay, vec![CHUNK], false);
     assert_ne!(expected, hay);
@@ -585,5 +587,50 @@ fn large_set_with_shared_prefixes_agrees_with_aho_corasick() {
                 "{sizes:?} line-buffered {line}"
             );
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Issue 11: the window index (batched bitset probes, 8-byte windows from a 24-byte
+    /// shortest secret) masks exactly what aho-corasick does: secrets over a small
+    /// alphabet sharing a prefix and suffixes, some shorter than the window, planted whole,
+    /// cut and overlapping, through the streaming filter at random read sizes.
+    #[test]
+    fn window_index_agrees_with_aho_corasick(
+        stems in prop::collection::vec(prop::collection::vec(prop::sample::select(b"abcx".to_vec()), 1..40), 1..20),
+        prefix in prop::collection::vec(prop::sample::select(b"ab".to_vec()), 0..24),
+        suffix in prop::collection::vec(prop::sample::select(b"bc".to_vec()), 0..8),
+        picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, 0usize..50), 0..60),
+        min_len in 1usize..30,
+        sizes in chunk_sizes(),
+        line in any::<bool>(),
+    ) {
+        let secrets: Vec<Secret> = stems.iter().enumerate().map(|(i, stem)| {
+            let mut v = prefix.clone();
+            v.extend_from_slice(stem);
+            if i % 2 == 0 { v.extend_from_slice(&suffix); }
+            Secret::new(format!("S{i}"), v)
+        }).collect();
+        let mut hay = Vec::new();
+        for (pick, how, filler) in &picks {
+            hay.extend(std::iter::repeat_n(b"abcx."[filler % 5], filler % 13));
+            let v = &secrets[pick.index(secrets.len())].value;
+            match how {
+                0 => hay.extend_from_slice(v),
+                1 => hay.extend_from_slice(&v[..v.len() / 2]),
+                2 => hay.extend_from_slice(&v[v.len() / 3..]),
+                _ => { hay.extend_from_slice(v); hay.extend_from_slice(&v[1..]); }
+            }
+        }
+        let options = Options { min_len, replacement: Replacement::Named };
+        let window = SecretSet::with_engine(secrets.clone(), &options, Engine::Window);
+        let ac = SecretSet::with_engine(secrets, &options, Engine::AhoCorasick);
+        prop_assert_eq!(window.find_all(&hay), ac.find_all(&hay));
+        prop_assert_eq!(
+            run_filter(&window, &hay, sizes.clone(), line),
+            run_filter(&ac, &hay, sizes, line)
+        );
     }
 }
