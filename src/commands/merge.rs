@@ -95,8 +95,9 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
         &Side::new(&theirs_doc, &fp),
         Prefer::Ours,
     );
-    // The side written under: ours, unless theirs is under a newer master key. Newer: the
-    // side whose key moved away from the base's (a rotation on that branch); when both or
+    // The side written under: ours, unless theirs is under newer keys. Newer: the side
+    // whose master or data key moved away from the base's (a rotation or a recipient
+    // removed on that branch); when both or
     // neither moved, the later `created` in the header (a tie keeps ours). The header's
     // time has a one-second grain, so it alone cannot order a rotation made just after.
     // A file opened through an age, ssh or KMS slot has no master key: its version is
@@ -109,16 +110,17 @@ pub fn run(args: &Merge, ui: &Ui) -> Result<()> {
             None => v.header.slots.iter().map(|s| s.created).max(),
         })
     };
-    let version = |f: &OpenedFile| match &f.key {
-        Some(_) => f.key_id(),
-        None => super::sync::record_key(f).map(|k| k.id()),
+    // A version is its master key and its data key: `recipients remove` (or `updatekeys`
+    // dropping a slot) replaces the data key of a file with a master slot too, and keeps
+    // its master key, so the master key alone would not tell that branch moved.
+    let version = |f: &OpenedFile| {
+        let data =
+            f.v1.as_ref()
+                .map(|v| crate::key::Key::from_bytes(*v.sync_secret()).id());
+        (f.key_id(), data)
     };
-    let base_id = base.as_ref().and_then(version);
-    let moved = |f: &OpenedFile| {
-        base_id
-            .as_ref()
-            .is_some_and(|id| Some(id) != version(f).as_ref())
-    };
+    let base_id = base.as_ref().map(version);
+    let moved = |f: &OpenedFile| base_id.as_ref().is_some_and(|id| *id != version(f));
     let theirs_newer = version(&ours) != version(&theirs)
         && match (moved(&ours), moved(&theirs)) {
             (false, true) => true,

@@ -41,7 +41,6 @@
 //!   fields with [`slot::recipient_from_slot`]; a staying slot without one is refused);
 //! - [`rewrap`]: a new data key for the given recipients (rotation).
 
-
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine;

@@ -313,7 +313,16 @@ struct Clones {
 impl Clones {
     /// Encrypted for alice, bob and the `extra` people (who have no clone).
     fn new(extra: &[&str]) -> Clones {
+        Clones::with(extra, false)
+    }
+
+    /// [`Clones::new`], with a master slot too when `master` (the master key in the
+    /// sandbox's keyring, which both clones share).
+    fn with(extra: &[&str], master: bool) -> Clones {
         let sb = Sandbox::new();
+        if master {
+            sb.run(&["generate-key", "-q"]).ok();
+        }
         git(&sb, &["init", "-q", "--bare", "-b", "main", "origin.git"]);
         let ids: Vec<(String, PathBuf, String)> = ["alice", "bob"]
             .iter()
@@ -336,6 +345,9 @@ impl Clones {
         let mut args = vec!["encrypt", "-q"];
         for (_, _, r) in &c.ids {
             args.extend(["--age", r.as_str()]);
+        }
+        if master {
+            args.push("--master");
         }
         c.envseal("alice", &args).ok();
         fs::write(
@@ -510,6 +522,33 @@ fn a_recipient_removed_on_one_branch_stays_removed_through_the_merge() {
         ENV.replace("DEBUG=false", "DEBUG=bob-debug")
     );
     no_master_key(&c.sb);
+}
+
+/// The same with a master slot beside the age slots: both sides open through the master
+/// key, which `recipients remove` does not change, so the data key is what tells the
+/// versions apart (before, the merge was written under ours' old data key and kept
+/// carol's slot: the removed person could read the merged commit).
+#[test]
+fn a_recipient_removed_on_one_branch_of_a_file_with_a_master_slot_stays_removed() {
+    let c = Clones::with(&["carol"], true);
+    let carol_id = c.id("carol").to_owned();
+    let carol = c.recipient("carol").to_owned();
+    assert!(c.encrypted("alice").contains("type=master"));
+    assert!(open_as(&c.encrypted("alice"), &carol_id).is_ok());
+    c.envseal("alice", &["recipients", "remove", &carol, "--yes"])
+        .ok();
+    c.git("alice", &["commit", "-q", "-am", "offboard carol"]);
+    c.git("alice", &["push", "-q", "origin", "main"]);
+    c.set_and_commit("bob", "DEBUG", "bob-debug");
+    c.git("bob", &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let merged = c.encrypted("bob");
+    assert_eq!(slot_lines(&merged), slot_lines(&c.encrypted("alice")));
+    assert!(merged.contains("type=master"), "{merged}");
+    assert!(open_as(&merged, &carol_id).is_err(), "{merged}");
+    assert_eq!(
+        open_as(&merged, c.id("alice")).unwrap(),
+        ENV.replace("DEBUG=false", "DEBUG=bob-debug")
+    );
 }
 
 #[test]

@@ -24,7 +24,6 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-
 use super::mac::DocMac;
 use super::slot::Identity;
 use super::{
