@@ -580,7 +580,15 @@ fn seal_and_write(
     let sealed = v1::encrypt_again(&doc, previous, opts, &mut random)?;
     // Read back with the same data key: the MAC and every entry, as any reader checks.
     let check = v1::decrypt_again(&sealed, previous)?;
-    if check.as_bytes() != plaintext {
+    write_verified(path, &sealed, check.as_bytes(), plaintext)?;
+    Ok(None)
+}
+
+/// Replace `path` with `sealed` (keeping the file's mode) only when its read-back,
+/// `check`, is the edited `plaintext`: a file that would not decrypt to what was set is
+/// never written.
+fn write_verified(path: &Path, sealed: &str, check: &[u8], plaintext: &[u8]) -> Result<()> {
+    if check != plaintext {
         return Err(Failure::new(
             Code::Integrity,
             format!(
@@ -592,8 +600,7 @@ fn seal_and_write(
     }
     let mode = crate::fsutil::mode(path).map_or(0o644, |m| m & 0o777);
     crate::fsutil::write_atomic(path, sealed.as_bytes(), mode)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(None)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// [`seal_and_write`] of a file opened with its master key, as it always was.
@@ -617,19 +624,7 @@ fn seal_and_write_master(
         Format::Fernet => fernet::encrypt(plaintext, key),
     };
     let (_, check) = super::open_with(path, sealed.as_bytes(), key)?;
-    if check.as_slice() != plaintext {
-        return Err(Failure::new(
-            Code::Integrity,
-            format!(
-                "the re-encrypted {} did not decrypt to the edited content; nothing changed",
-                path.display()
-            ),
-        )
-        .into());
-    }
-    let mode = crate::fsutil::mode(path).map_or(0o644, |m| m & 0o777);
-    crate::fsutil::write_atomic(path, sealed.as_bytes(), mode)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    write_verified(path, &sealed, &check, plaintext)?;
     Ok(key.id())
 }
 
