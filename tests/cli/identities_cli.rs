@@ -363,19 +363,11 @@ fn kms_is_not_called_when_an_age_identity_opens_the_file_and_an_outage_is_not_a_
 #[cfg(feature = "aws-kms")]
 #[test]
 fn a_kms_only_file_decrypts_through_moto_with_credentials_from_the_environment() {
-    use envseal::format::v1::slot::kms::{KmsKey, KmsSession, KmsSettings, StaticCredentials};
     let Some(moto) = crate::moto::moto() else {
         return;
     };
     let (arn, _alias) = crate::moto::new_key(&moto, "h12e-read");
-    let session = KmsSession::new(KmsSettings {
-        endpoint: Some(moto.url.clone()),
-        credentials: Some(StaticCredentials {
-            access_key_id: "test".to_owned(),
-            secret_access_key: zeroize::Zeroizing::new("test".to_owned()),
-        }),
-    });
-    let kms = KmsKey::with_session(&arn, session).unwrap();
+    let kms = crate::moto::kms_key(&moto, &arn);
     let sb = Sandbox::new();
     seal_for(&sb, ".env.encrypted", &[&kms]);
     let env = [

@@ -188,3 +188,17 @@ print(json.dumps({{'key': k['Arn'], 'alias': a['AliasArn']}}))
         v["alias"].as_str().unwrap().to_owned(),
     )
 }
+
+/// The KMS key `arn` of this server as a library recipient, with moto's test
+/// credentials (what the tests that seal a KMS slot through `v1::seal` need).
+pub fn kms_key(moto: &Moto, arn: &str) -> envseal::format::v1::slot::kms::KmsKey {
+    use envseal::format::v1::slot::kms::{KmsKey, KmsSession, KmsSettings, StaticCredentials};
+    let session = KmsSession::new(KmsSettings {
+        endpoint: Some(moto.url.clone()),
+        credentials: Some(StaticCredentials {
+            access_key_id: "test".to_owned(),
+            secret_access_key: zeroize::Zeroizing::new("test".to_owned()),
+        }),
+    });
+    KmsKey::with_session(arn, session).expect("a KMS key ARN")
+}

@@ -497,21 +497,13 @@ fn sigkill_mid_way_through_a_data_key_only_rotation_then_a_rerun_finishes_it() {
 #[cfg(feature = "aws-kms")]
 #[test]
 fn a_kms_only_file_is_rewrapped_through_kms_on_moto() {
-    use envseal::format::v1::slot::kms::{KmsKey, KmsSession, KmsSettings, StaticCredentials};
     let Some(moto) = crate::moto::moto() else {
         eprintln!("skipped: no moto server (pip install 'moto[server]')");
         return;
     };
     let p = Project::git();
     let (arn, _) = crate::moto::new_key(&moto, "h12g-rotate");
-    let session = KmsSession::new(KmsSettings {
-        endpoint: Some(moto.url.clone()),
-        credentials: Some(StaticCredentials {
-            access_key_id: "test".to_owned(),
-            secret_access_key: Zeroizing::new("test".to_owned()),
-        }),
-    });
-    let kms = KmsKey::with_session(&arn, session).unwrap();
+    let kms = crate::moto::kms_key(&moto, &arn);
     seal(&p, "kms.env.encrypted", &body(0), &[&kms]);
     let before = p.read("kms.env.encrypted");
     let env = [
@@ -560,7 +552,6 @@ fn a_kms_only_file_is_rewrapped_through_kms_on_moto() {
 #[cfg(feature = "aws-kms")]
 #[test]
 fn one_rotation_over_master_age_and_kms_files_on_moto() {
-    use envseal::format::v1::slot::kms::{KmsKey, KmsSession, KmsSettings, StaticCredentials};
     let Some(moto) = crate::moto::moto() else {
         eprintln!("skipped: no moto server (pip install 'moto[server]')");
         return;
@@ -568,14 +559,7 @@ fn one_rotation_over_master_age_and_kms_files_on_moto() {
     let p = Project::git();
     let (master, alice, alice_file, _, bob_file) = mixed(&p);
     let (arn, _) = crate::moto::new_key(&moto, "h12g-mixed");
-    let session = KmsSession::new(KmsSettings {
-        endpoint: Some(moto.url.clone()),
-        credentials: Some(StaticCredentials {
-            access_key_id: "test".to_owned(),
-            secret_access_key: Zeroizing::new("test".to_owned()),
-        }),
-    });
-    let kms = KmsKey::with_session(&arn, session).unwrap();
+    let kms = crate::moto::kms_key(&moto, &arn);
     seal(
         &p,
         "cloud.env.encrypted",

@@ -46,16 +46,8 @@ fn team(p: &Project) -> Team {
     std::fs::write(&age_file, format!("{}\n", age.expose_text().as_str())).unwrap();
     #[cfg(feature = "aws-kms")]
     if let Some(moto) = crate::moto::moto() {
-        use envseal::format::v1::slot::kms::{KmsKey, KmsSession, KmsSettings, StaticCredentials};
         let (arn, _) = crate::moto::new_key(&moto, "h12e-rotate");
-        let session = KmsSession::new(KmsSettings {
-            endpoint: Some(moto.url.clone()),
-            credentials: Some(StaticCredentials {
-                access_key_id: "test".to_owned(),
-                secret_access_key: zeroize::Zeroizing::new("test".to_owned()),
-            }),
-        });
-        let kms = KmsKey::with_session(&arn, session).unwrap();
+        let kms = crate::moto::kms_key(&moto, &arn);
         let kms_env = vec![
             ("AWS_ENDPOINT_URL", moto.url.clone()),
             ("AWS_ACCESS_KEY_ID", "test".to_owned()),
