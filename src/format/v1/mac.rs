@@ -78,7 +78,10 @@ impl DocMac {
 
     /// Feed every line of `text` (whole lines, as [`crate::dotenv::eol::Lines`] splits them): one pass over
     /// the text for its line ends, rather than a search started again for each line.
-    pub(crate) fn lines(&mut self, text: &str) {
+    /// Returns how many lines were fed (what [`crate::dotenv::eol::lines_in`] says of
+    /// `text`), so a caller that hashes as it reads needs no pass of its own to count.
+    pub(crate) fn lines(&mut self, text: &str) -> usize {
+        let before = self.fed;
         let b = text.as_bytes();
         let mut start = 0;
         for i in memchr::memchr2_iter(b'\n', b'\r', b) {
@@ -96,6 +99,7 @@ impl DocMac {
         if start < b.len() {
             self.feed(&b[start..]);
         }
+        (self.fed - before) as usize
     }
 
     /// The MAC; an internal failure if the lines fed are not the count announced.
@@ -166,6 +170,9 @@ mod tests {
             let data_key = DataKey::from_bytes(zeroize::Zeroizing::new([3; 32]));
             let want = spec_mac(&data_key, &text);
             prop_assert_eq!(DocMac::of(&data_key, "", &text).unwrap(), want);
+            // The count it returns is the lines it fed.
+            let mut counted = DocMac::new(&data_key, 0);
+            prop_assert_eq!(counted.lines(&text), Lines::new(&text).count());
             // Split after a line end (the callers feed whole lines).
             let lines: Vec<&str> = Lines::new(&text).collect();
             let at = if lines.is_empty() { 0 } else { split.index(lines.len() + 1) };

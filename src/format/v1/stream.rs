@@ -269,11 +269,8 @@ where
                 }
             };
             loop {
-                let lines = lines_in(&work.text[work.start..]);
-                hashed += lines as u64;
-                let next_line = work.first_line + lines;
-                let index = work.index;
-                unhashed.push_back((Arc::clone(&work.text), work.start));
+                let (index, first_line) = (work.index, work.first_line);
+                let (text, start) = (Arc::clone(&work.text), work.start);
                 // The decoders are gone only if one panicked; the join reports it.
                 if tx.send(work).is_err() {
                     break;
@@ -286,9 +283,25 @@ where
                     };
                     mac = counted.map(&start_mac);
                 }
-                if let Some(mac) = &mut mac {
-                    hash_all(mac, &mut unhashed, &mut pool);
-                }
+                // The chunk's lines are counted as they are hashed (one pass over it);
+                // only a chunk read before the count arrived is counted on its own.
+                let lines = match &mut mac {
+                    Some(mac) => {
+                        hash_all(mac, &mut unhashed, &mut pool);
+                        let lines = mac.lines(&text[start..]);
+                        if let Ok(text) = Arc::try_unwrap(text) {
+                            pool.push(text.into_bytes());
+                        }
+                        lines
+                    }
+                    None => {
+                        let lines = lines_in(&text[start..]);
+                        unhashed.push_back((text, start));
+                        lines
+                    }
+                };
+                hashed += lines as u64;
+                let next_line = first_line + lines;
                 pool.extend(spent.try_iter());
                 let buf = pool.pop().unwrap_or_default();
                 let Some(bytes) = next_chunk(src, buf, &mut carry, chunk)? else {
