@@ -25,8 +25,8 @@ use std::io::{self, Read, Write};
 
 use super::matcher::{Run, SecretSet};
 
-/// Bytes read per round.
-pub const CHUNK: usize = 256 * 1024;
+/// Bytes read per round (at most: a pipe gives 64 KiB a read; see [`Filter::run`]).
+pub const CHUNK: usize = 1024 * 1024;
 /// Output is collected up to this size before a write.
 pub const OUT_CAP: usize = 64 * 1024;
 /// Literal stretches at least this long are written straight from the input buffer:
@@ -89,7 +89,16 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
             // Invariant: filled <= keep, so at least CHUNK bytes are free.
             let n = read_retrying(&mut self.input, &mut self.buf[filled..])?;
             filled += n;
-            let eof = n == 0;
+            let mut eof = n == 0;
+            // Not line-buffered: fill the buffer (a pipe gives 64 KiB a read), so that a
+            // round is long enough for the matcher to split over two cores.
+            if !self.line_buffered {
+                while !eof && filled < self.buf.len() {
+                    let n = read_retrying(&mut self.input, &mut self.buf[filled..])?;
+                    filled += n;
+                    eof = n == 0;
+                }
+            }
             let data = &self.buf[..filled];
             let mut decided = if eof {
                 filled
