@@ -64,6 +64,18 @@ pub(crate) struct Filter<'a, R, W> {
 
 impl<'a, R: Read, W: Write> Filter<'a, R, W> {
     pub fn new(set: &'a SecretSet, input: R, output: W, line_buffered: bool) -> Self {
+        Self::with_chunk(set, input, output, line_buffered, CHUNK)
+    }
+
+    /// A filter reading rounds of `chunk` bytes (tests: many rounds, so that secrets
+    /// split across rounds are exercised with short inputs, now that a round is filled).
+    pub fn with_chunk(
+        set: &'a SecretSet,
+        input: R,
+        output: W,
+        line_buffered: bool,
+        chunk: usize,
+    ) -> Self {
         let keep = set.matcher().max_len.saturating_sub(1);
         Filter {
             set,
@@ -73,7 +85,7 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
                 buf: Vec::with_capacity(OUT_CAP),
             },
             line_buffered,
-            buf: vec![0; CHUNK + keep],
+            buf: vec![0; chunk.max(1) + keep],
             masked_prefix: 0,
             runs: Vec::new(),
             matches: 0,
@@ -86,7 +98,7 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
         let keep = matcher.max_len.saturating_sub(1);
         let mut filled = 0;
         loop {
-            // Invariant: filled <= keep, so at least CHUNK bytes are free.
+            // Invariant: filled <= keep, so at least a chunk of bytes is free.
             let n = read_retrying(&mut self.input, &mut self.buf[filled..])?;
             filled += n;
             let mut eof = n == 0;
