@@ -585,16 +585,17 @@ impl Matcher {
     ///
     /// Correct when every occurrence starting before `start_limit` lies inside `hay`.
     ///
-    /// A window-index search of at least [`SPLIT_FROM`] bytes is split in two halves
-    /// searched at once on two threads (when the machine has two cores): the second
-    /// half's occurrences (those starting at or after the middle) are collected and fed
-    /// after the first half's, so the runs are the same as one search's, byte for byte.
+    /// A window-index search of at least [`SPLIT_FROM`] bytes is split in pieces of
+    /// [`PIECE`] bytes searched by this thread and a helper at once (when the machine has
+    /// two cores): each piece's occurrences (those starting in it) are collected and fed
+    /// in the pieces' order, so the runs are the same as one search's, byte for byte.
     pub fn runs(&self, hay: &[u8], start_limit: usize, masked_prefix: usize, runs: &mut Vec<Run>) {
-        let split = (start_limit >= SPLIT_FROM && two_cores()).then_some(start_limit / 2);
+        let split = (start_limit >= SPLIT_FROM && two_cores()).then_some(PIECE);
         self.runs_split(hay, start_limit, masked_prefix, runs, split);
     }
 
-    /// [`Matcher::runs`], the window index's search split at `split` if given.
+    /// [`Matcher::runs`], the window index's search split in pieces of `split` bytes if
+    /// given.
     pub(crate) fn runs_split(
         &self,
         hay: &[u8],
@@ -622,28 +623,40 @@ impl Matcher {
         };
         match &self.engine {
             Search::Empty => {}
-            Search::Window(index) => match split.filter(|&m| m > 0 && m < start_limit) {
+            Search::Window(index) => match split.filter(|&p| p > 0 && p < start_limit) {
                 None => index.occurrences(&self.values, hay, 0, start_limit, &mut on_occurrence),
-                Some(mid) => {
-                    let second = std::thread::scope(|scope| {
-                        let second = scope.spawn(|| {
-                            let mut found = Vec::new();
-                            index.occurrences(
-                                &self.values,
-                                hay,
-                                mid,
-                                start_limit,
-                                &mut |s, e, i| found.push((s, e, i)),
-                            );
-                            found
+                Some(piece) => {
+                    // Pieces taken in turn by this thread and a helper: on a busy machine
+                    // a helper that starts late (or never) leaves its share to this one,
+                    // instead of this one waiting for it.
+                    let n = start_limit.div_ceil(piece);
+                    let next = std::sync::atomic::AtomicUsize::new(0);
+                    let found: Vec<std::sync::OnceLock<Vec<(usize, usize, usize)>>> =
+                        (0..n).map(|_| std::sync::OnceLock::new()).collect();
+                    let work = || loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let from = i * piece;
+                        let to = (from + piece).min(start_limit);
+                        let mut v = Vec::new();
+                        index.occurrences(&self.values, hay, from, to, &mut |s, e, k| {
+                            v.push((s, e, k))
                         });
-                        index.occurrences(&self.values, hay, 0, mid, &mut on_occurrence);
-                        second
+                        let _ = found[i].set(v);
+                    };
+                    std::thread::scope(|scope| {
+                        let helper = scope.spawn(work);
+                        work();
+                        helper
                             .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     });
-                    for (s, e, i) in second {
-                        on_occurrence(s, e, i);
+                    for cell in found {
+                        for (s, e, k) in cell.into_inner().unwrap_or_default() {
+                            on_occurrence(s, e, k);
+                        }
                     }
                 }
             },
@@ -1048,6 +1061,8 @@ impl WindowIndex {
 ///
 /// [`CHUNK`]: super::stream::CHUNK
 pub(crate) const SPLIT_FROM: usize = 256 * 1024;
+/// The piece of a split search (see [`Matcher::runs`]).
+const PIECE: usize = 64 * 1024;
 
 /// Whether this process may run on two cores or more (asked once).
 fn two_cores() -> bool {
@@ -1307,8 +1322,8 @@ mod tests {
         }
     }
 
-    /// Issue 11 (two cores): a search split at any point gives the runs of one search,
-    /// byte for byte: occurrences straddling the split, overlapping runs merged across
+    /// Issue 11 (two cores): a search split in pieces of any size gives the runs of one
+    /// search, byte for byte: occurrences straddling a cut, overlapping runs merged across
     /// it, a masked prefix, secrets that prefix or overlap others, and the cut at
     /// `start_limit`, for both window widths; and the unsplit search agrees with
     /// aho-corasick.
@@ -1355,12 +1370,12 @@ mod tests {
                 ac.matcher()
                     .runs_split(&hay, limit, prefix, &mut reference, None);
                 assert_eq!(one, reference, "window vs aho-corasick, {lo}..={hi} bytes");
-                for mid in (1..limit).step_by(1 + rand(7)) {
+                for piece in (1..limit).step_by(1 + rand(7)) {
                     let mut two = Vec::new();
                     window
                         .matcher()
-                        .runs_split(&hay, limit, prefix, &mut two, Some(mid));
-                    assert_eq!(two, one, "{lo}..={hi} bytes, split at {mid} of {limit}");
+                        .runs_split(&hay, limit, prefix, &mut two, Some(piece));
+                    assert_eq!(two, one, "{lo}..={hi} bytes, pieces of {piece} of {limit}");
                 }
             }
         }
