@@ -283,19 +283,22 @@ pub(super) fn each_binding(
     text: &str,
     mut f: impl FnMut((String, Option<String>)),
 ) -> Vec<Problem> {
-    let text: std::borrow::Cow<'_, str> = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n").into()
+    // The normalised copy is plaintext too: wiped when dropped.
+    let normalised;
+    let text = if text.contains('\r') {
+        normalised = zeroize::Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+        normalised.as_str()
     } else {
-        text.into()
+        text
     };
-    let mut r = Reader { s: &text, pos: 0 };
+    let mut r = Reader { s: text, pos: 0 };
     let mut skipped = Vec::new();
     while r.pos < text.len() {
         match binding(&mut r) {
             Ok(Some(kv)) => f(kv),
             Ok(None) => {}
             Err(NoMatch) => {
-                let (line, column) = line_col(&text, r.pos);
+                let (line, column) = line_col(text, r.pos);
                 skipped.push(Problem {
                     line,
                     column,
