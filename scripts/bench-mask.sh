@@ -17,8 +17,14 @@ set -euo pipefail
 
 size_mb=${1:-1024}
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-mask.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# BENCH_MASK_KEEP=DIR: generate into DIR and keep it (for perf or a second look).
+if [ -n "${BENCH_MASK_KEEP:-}" ]; then
+    tmp=$BENCH_MASK_KEEP
+    mkdir -p "$tmp"
+else
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-mask.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+fi
 
 command -v /usr/bin/time > /dev/null || { echo "needs /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
 cargo build --quiet --release --manifest-path "$root/Cargo.toml"

@@ -34,7 +34,8 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
             )
             .into());
         }
-        let set = secret_set(args, |out| {
+        // Names only where they are shown (`--named`).
+        let set = secret_set(args, args.named, |out| {
             load_secrets(&args.secrets, args, ui, Select::Every, out)
         })?;
         let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
@@ -260,17 +261,25 @@ fn load_secrets(
     secrets: &mut SecretsBuilder,
 ) -> Result<()> {
     let dialect = super::run::chosen_dialect(args.dialect)?;
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
     let mut keys = Vec::new();
     for file in files {
-        let bytes = Zeroizing::new(read_input(file, "file")?);
-        let text = if format::detect(&bytes).is_some() {
-            let opened = open_encrypted_opts(file, &bytes, &args.key, ui, !args.check)?;
-            keys.extend(opened.key.map(|l| l.key));
-            opened.plaintext
-        } else {
-            bytes
+        // One copy of the file at a time: an encrypted file's bytes are dropped once
+        // decrypted, and no parsed document or list of values is built (issue 11: the
+        // values go into the set's store as they are read; peak memory within 4x the
+        // secrets file).
+        let text = {
+            let bytes = Zeroizing::new(read_input(file, "file")?);
+            if format::detect(&bytes).is_some() {
+                let opened = open_encrypted_opts(file, &bytes, &args.key, ui, !args.check)?;
+                keys.extend(opened.key.map(|l| l.key));
+                opened.plaintext
+            } else {
+                bytes
+            }
         };
-        let doc = dotenv::parse_file_bytes(file, &text)?;
+        dotenv::check_file_bytes(file, &text)?;
+        let text = std::str::from_utf8(&text).context("checked as UTF-8 above")?;
         let judge = |name: &str| match select {
             Select::Every => (false, true),
             Select::Check { rules, every } => {
@@ -291,10 +300,30 @@ fn load_secrets(
         };
         // The values the application reads (the chosen dialect), and below each value as
         // envseal's line model reads it: where they differ, both may reach a log.
-        for (name, value) in dialect_values(file, &doc, dialect, ui) {
-            add(secrets, &name, &value);
+        let opts = crate::dialect::Options {
+            expand: dialect == crate::dialect::Dialect::Dotenvy,
+            override_env: false,
+        };
+        match crate::dialect::each_value(text, dialect, &env, opts, |name, value| {
+            add(secrets, name, value)
+        }) {
+            Ok(skipped) => {
+                for p in &skipped {
+                    ui.warn(format!("{}:{p}", file.display()));
+                }
+            }
+            // A file the loader rejects: a warning and no values of its own (the line
+            // model's values are still masked).
+            Err(e) => ui.warn(format!("{}:{e}", file.display())),
         }
-        for line in &doc.lines {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        for line in dotenv::LineParser::new(body, 1) {
+            // Parsed above without error: this parse gives the same lines.
+            let line = line.map_err(|err| dotenv::FileParseError {
+                path: file.clone(),
+                err,
+            })?;
+            let line = line.to_line();
             match &line.kind {
                 Kind::Assignment { .. } => {
                     let name = line.key_name().unwrap_or_default();
@@ -315,7 +344,7 @@ fn load_secrets(
                     add(secrets, name, value.expose_secret());
                 }
                 Kind::Bare { .. } | Kind::Other => {
-                    if let Some(text) = whole_line_secret(line) {
+                    if let Some(text) = whole_line_secret(&line) {
                         let file_name = file.file_name().unwrap_or(file.as_os_str());
                         let label = format!("{}:{}", file_name.to_string_lossy(), line.number);
                         secrets.push(&label, text.as_bytes());
@@ -385,30 +414,12 @@ fn key_secrets(keys: &[crate::key::Key]) -> Vec<Secret> {
     out
 }
 
-/// The values `dialect`'s loader reads from `doc`, `${VAR}` as written where the loader
-/// lets it be (python); a file the loader rejects gives a warning and no values of its
-/// own (the line model's values are still masked).
-fn dialect_values(
-    file: &Path,
-    doc: &dotenv::Document,
-    dialect: crate::dialect::Dialect,
-    ui: &Ui,
-) -> Vec<(String, String)> {
-    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
-    let expand = dialect == crate::dialect::Dialect::Dotenvy;
-    match super::run::read_values(file, doc, dialect, expand, false, &env, ui) {
-        Ok(v) => v,
-        Err(e) => {
-            ui.warn(format!("{e:#}"));
-            Vec::new()
-        }
-    }
-}
-
 /// The set of the secrets `load` pushes, each copied straight into the set's arena as it
 /// is read (no `Secret` per value held until the set is built: issue 11's memory budget).
+/// With `names` false the set keeps no key names (a filter that never shows them).
 fn secret_set(
     args: &Mask,
+    names: bool,
     load: impl FnOnce(&mut SecretsBuilder) -> Result<()>,
 ) -> Result<SecretSet> {
     let options = Options {
@@ -420,6 +431,9 @@ fn secret_set(
         },
     };
     let mut secrets = SecretsBuilder::new(&options);
+    if !names {
+        secrets = secrets.without_names();
+    }
     load(&mut secrets)?;
     Ok(secrets.build(&options))
 }
@@ -561,7 +575,7 @@ impl LeakScan {
             rules: &project.config.mask,
             every: args.all_values,
         };
-        let set = secret_set(args, |out| {
+        let set = secret_set(args, true, |out| {
             load_secrets(&sources, args, ui, select, out)?;
             for secret in index_only {
                 out.push(&secret.name, &secret.value);

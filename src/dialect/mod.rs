@@ -141,6 +141,44 @@ pub fn read(
     .map_err(|problem| Rejected { dialect, problem })
 }
 
+/// The values `dialect`'s loader reads from `text` (a file's exact text), one at a time,
+/// for a caller that keeps none of them: the mask's secrets loader, which need not hold
+/// 100,000 values twice. Returns the statements the loader skips.
+///
+/// python-dotenv without expansion is read binding by binding: every binding in file
+/// order, so a key bound twice gives both values (the loader keeps the last; the earlier
+/// one is in the file all the same). The other readings are made whole first (expansion
+/// reads earlier values; dotenvy may reject the file after some values), then given.
+pub fn each_value(
+    text: &str,
+    dialect: Dialect,
+    env: &HashMap<String, String>,
+    opts: Options,
+    mut f: impl FnMut(&str, &str),
+) -> Result<Vec<Problem>, Rejected> {
+    if dialect == Dialect::Python && !opts.expand {
+        return Ok(python::each_binding(text, |(name, value)| {
+            if let Some(mut value) = value {
+                f(&name, &value);
+                zeroize::Zeroize::zeroize(&mut value);
+            }
+        }));
+    }
+    let reading = match dialect {
+        Dialect::Python => Ok(python::read(text, env, opts)),
+        Dialect::Node => node::read(text),
+        Dialect::Dotenvy => dotenvy::read(text, env, opts),
+    }
+    .map_err(|problem| Rejected { dialect, problem })?;
+    for (name, value) in reading.vars {
+        if let Some(mut value) = value {
+            f(&name, &value);
+            zeroize::Zeroize::zeroize(&mut value);
+        }
+    }
+    Ok(reading.skipped)
+}
+
 /// `pairs` in file order to one entry per key: the last value wins, at the place of the
 /// first occurrence (a Python dict, a JavaScript object).
 fn last_wins(pairs: Vec<(String, Option<String>)>) -> Vec<(String, Option<String>)> {

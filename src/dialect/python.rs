@@ -243,25 +243,8 @@ fn interpolate(value: &str, lookup: impl Fn(&str) -> Option<Option<String>>) -> 
 }
 
 pub(super) fn read(text: &str, env: &HashMap<String, String>, opts: Options) -> Reading {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut r = Reader { s: &text, pos: 0 };
     let mut pairs = Vec::new();
-    let mut skipped = Vec::new();
-    while r.pos < text.len() {
-        match binding(&mut r) {
-            Ok(Some(kv)) => pairs.push(kv),
-            Ok(None) => {}
-            Err(NoMatch) => {
-                let (line, column) = line_col(&text, r.pos);
-                skipped.push(Problem {
-                    line,
-                    column,
-                    what: "python-dotenv cannot parse the statement here and skips the rest of the line",
-                });
-                r.rest_of_line();
-            }
-        }
-    }
+    let skipped = each_binding(text, |kv| pairs.push(kv));
     let pairs = if opts.expand {
         // resolve_variables: the earlier values of the file and the environment, the
         // environment first unless `override`.
@@ -290,4 +273,40 @@ pub(super) fn read(text: &str, env: &HashMap<String, String>, opts: Options) -> 
         vars: last_wins(pairs),
         skipped,
     }
+}
+
+/// python-dotenv's bindings of `text` one at a time, in file order, as parsed (no
+/// expansion, a key bound twice given twice), and the statements it skips. A text with
+/// no `\r` is read in place, not copied (the mask's secrets loader reads 100,000 values
+/// through here without holding them).
+pub(super) fn each_binding(
+    text: &str,
+    mut f: impl FnMut((String, Option<String>)),
+) -> Vec<Problem> {
+    // The normalised copy is plaintext too: wiped when dropped.
+    let normalised;
+    let text = if text.contains('\r') {
+        normalised = zeroize::Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+        normalised.as_str()
+    } else {
+        text
+    };
+    let mut r = Reader { s: text, pos: 0 };
+    let mut skipped = Vec::new();
+    while r.pos < text.len() {
+        match binding(&mut r) {
+            Ok(Some(kv)) => f(kv),
+            Ok(None) => {}
+            Err(NoMatch) => {
+                let (line, column) = line_col(text, r.pos);
+                skipped.push(Problem {
+                    line,
+                    column,
+                    what: "python-dotenv cannot parse the statement here and skips the rest of the line",
+                });
+                r.rest_of_line();
+            }
+        }
+    }
+    skipped
 }

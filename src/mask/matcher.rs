@@ -195,7 +195,7 @@ impl SecretSet {
 struct Names {
     text: String,
     /// Where each string ends in `text`.
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl Names {
@@ -205,12 +205,12 @@ impl Names {
 
     fn push(&mut self, name: &str) {
         self.text.push_str(name);
-        self.ends.push(self.text.len());
+        self.ends.push(self.text.len() as u32);
     }
 
     fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         Some(&self.text[start..end])
     }
 
@@ -239,6 +239,8 @@ pub struct SecretsBuilder {
     table: Vec<u32>,
     /// Key names, a name repeated only when not pushed twice in a row.
     names: Names,
+    /// Whether names are kept at all (see [`SecretsBuilder::without_names`]).
+    keep_names: bool,
 }
 
 impl fmt::Debug for SecretsBuilder {
@@ -258,15 +260,24 @@ impl SecretsBuilder {
             name_of: Vec::new(),
             table: Vec::new(),
             names: Names::default(),
+            keep_names: true,
         }
+    }
+
+    /// Keep no key names: [`SecretSet::name`] is `None` for every secret. For a filter
+    /// whose replacement is [`Replacement::Fixed`], which never shows a name: 100,000 names
+    /// are megabytes the set need not hold (issue 11's memory budget).
+    pub fn without_names(mut self) -> Self {
+        self.keep_names = false;
+        self
     }
 
     /// Add secret `value` named `name` (copied: the caller wipes its own copy).
     pub fn push(&mut self, name: &str, value: &[u8]) {
-        if self.names.last() != Some(name) {
+        if self.keep_names && self.names.last() != Some(name) {
             self.names.push(name);
         }
-        let name = (self.names.len() - 1) as u32;
+        let name = self.names.len().saturating_sub(1) as u32;
         self.add(name, value);
         if value.contains(&b'\n') {
             for line in value.split(|&b| b == b'\n') {
@@ -293,7 +304,9 @@ impl SecretsBuilder {
         }
         self.table[slot] = self.values.len() as u32 + 1;
         self.values.push(value);
-        self.name_of.push(name);
+        if self.keep_names {
+            self.name_of.push(name);
+        }
     }
 
     fn grow_table(&mut self) {
@@ -324,7 +337,8 @@ impl SecretsBuilder {
             ..
         } = self;
         drop(table);
-        // Names no kept secret uses are dropped too.
+        // Names no kept secret uses are dropped too (and the names pushed before are
+        // freed before the index is built: the peak is then).
         let mut used = vec![u32::MAX; names.len()];
         let mut kept_names = Names::default();
         for n in &mut name_of {
@@ -335,6 +349,10 @@ impl SecretsBuilder {
             }
             *n = *slot;
         }
+        drop((used, names));
+        kept_names.text.shrink_to_fit();
+        kept_names.ends.shrink_to_fit();
+        name_of.shrink_to_fit();
         let all = Matcher::new(values, engine);
         let multiline = (0..all.len())
             .filter(|&i| all.value(i).contains(&b'\n'))
@@ -353,12 +371,12 @@ impl SecretSet {
     /// How many distinct secret byte strings are searched for (after dropping short ones,
     /// removing duplicates and adding the lines of multi-line values).
     pub fn len(&self) -> usize {
-        self.name_of.len()
+        self.all.len()
     }
 
     /// Whether there is nothing to mask.
     pub fn is_empty(&self) -> bool {
-        self.name_of.is_empty()
+        self.all.len() == 0
     }
 
     /// The key name of secret `index` (as in [`Match::secret_index`]).
@@ -566,7 +584,26 @@ impl Matcher {
     /// `start_limit` may end early: the caller resumes from `start_limit` with the rest.
     ///
     /// Correct when every occurrence starting before `start_limit` lies inside `hay`.
+    ///
+    /// A window-index search of at least [`SPLIT_FROM`] bytes is split in pieces of
+    /// [`PIECE`] bytes searched by this thread and a helper at once (when the machine has
+    /// two cores): each piece's occurrences (those starting in it) are collected and fed
+    /// in the pieces' order, so the runs are the same as one search's, byte for byte.
     pub fn runs(&self, hay: &[u8], start_limit: usize, masked_prefix: usize, runs: &mut Vec<Run>) {
+        let split = (start_limit >= SPLIT_FROM && two_cores()).then_some(PIECE);
+        self.runs_split(hay, start_limit, masked_prefix, runs, split);
+    }
+
+    /// [`Matcher::runs`], the window index's search split in pieces of `split` bytes if
+    /// given.
+    pub(crate) fn runs_split(
+        &self,
+        hay: &[u8],
+        start_limit: usize,
+        masked_prefix: usize,
+        runs: &mut Vec<Run>,
+        split: Option<usize>,
+    ) {
         let mut cur = (masked_prefix > 0).then_some(Run {
             start: 0,
             end: masked_prefix,
@@ -586,9 +623,43 @@ impl Matcher {
         };
         match &self.engine {
             Search::Empty => {}
-            Search::Window(index) => {
-                index.occurrences(&self.values, hay, start_limit, &mut on_occurrence)
-            }
+            Search::Window(index) => match split.filter(|&p| p > 0 && p < start_limit) {
+                None => index.occurrences(&self.values, hay, 0, start_limit, &mut on_occurrence),
+                Some(piece) => {
+                    // Pieces taken in turn by this thread and a helper: on a busy machine
+                    // a helper that starts late (or never) leaves its share to this one,
+                    // instead of this one waiting for it.
+                    let n = start_limit.div_ceil(piece);
+                    let next = std::sync::atomic::AtomicUsize::new(0);
+                    let found: Vec<std::sync::OnceLock<Vec<(usize, usize, usize)>>> =
+                        (0..n).map(|_| std::sync::OnceLock::new()).collect();
+                    let work = || loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let from = i * piece;
+                        let to = (from + piece).min(start_limit);
+                        let mut v = Vec::new();
+                        index.occurrences(&self.values, hay, from, to, &mut |s, e, k| {
+                            v.push((s, e, k))
+                        });
+                        let _ = found[i].set(v);
+                    };
+                    std::thread::scope(|scope| {
+                        let helper = scope.spawn(work);
+                        work();
+                        helper
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    });
+                    for cell in found {
+                        for (s, e, k) in cell.into_inner().unwrap_or_default() {
+                            on_occurrence(s, e, k);
+                        }
+                    }
+                }
+            },
             Search::AhoCorasick(ac) => {
                 // Every start that has an occurrence, longest first: a leftmost-longest
                 // search resumed one byte after each match start.
@@ -622,15 +693,65 @@ struct WindowIndex {
     /// (tag, offset, secret length, secret bytes).
     bucket_starts: Vec<u32>,
     entries: Vec<Entry>,
+    layout: Layout,
 }
 
-/// One indexed window: secret `secret` has, at `offset`, a window whose hash has `tag`.
-/// (No secret bytes: the window itself is read from the store when needed.)
+/// One indexed window: secret `secret` has, at `offset`, a window whose hash has `tag`,
+/// packed in 6 bytes by a [`Layout`] (the 100,000-key file has 1.2 million entries:
+/// 7 MB instead of 9.4 at 8 bytes, issue 11's memory budget). No secret bytes: the
+/// window itself is read from the store when needed.
 #[derive(Clone, Copy)]
-struct Entry {
-    secret: u32,
-    tag: u16,
-    offset: u16,
+struct Entry([u16; 3]);
+
+/// How an [`Entry`]'s 48 bits hold its fields: from the low end the secret's index
+/// (`secret_bits`, at least 20), the offset (12 bits: offsets are below
+/// [`MAX_STRIDE`]), then the tag (what is left: 16 bits up to 2^20 secrets).
+#[derive(Clone, Copy)]
+struct Layout {
+    secret_bits: u32,
+}
+
+impl Layout {
+    fn new(secrets: usize) -> Self {
+        let needed = usize::BITS - secrets.leading_zeros();
+        Layout {
+            secret_bits: needed.clamp(20, 36),
+        }
+    }
+
+    fn pack(self, secret: usize, offset: usize, h: u64) -> Entry {
+        debug_assert!(offset < 1 << 12);
+        let v = self.tag_of(h) << (self.secret_bits + 12)
+            | (offset as u64) << self.secret_bits
+            | secret as u64;
+        Entry([v as u16, (v >> 16) as u16, (v >> 32) as u16])
+    }
+
+    fn bits(e: Entry) -> u64 {
+        u64::from(e.0[0]) | u64::from(e.0[1]) << 16 | u64::from(e.0[2]) << 32
+    }
+
+    /// The tag of a window hash, as an entry holds it.
+    fn tag_of(self, h: u64) -> u64 {
+        u64::from(tag(h)) >> (self.secret_bits - 20)
+    }
+
+    fn secret(self, e: Entry) -> usize {
+        (Self::bits(e) & ((1 << self.secret_bits) - 1)) as usize
+    }
+
+    fn offset(self, e: Entry) -> usize {
+        (Self::bits(e) >> self.secret_bits) as usize & 0xfff
+    }
+
+    fn tag(self, e: Entry) -> u64 {
+        Self::bits(e) >> (self.secret_bits + 12)
+    }
+
+    /// (tag, offset) as one number, in that order.
+    fn tag_offset(self, e: Entry) -> u64 {
+        Self::bits(e) >> self.secret_bits
+    }
 }
 
 const HASH_MUL: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -720,16 +841,14 @@ impl WindowIndex {
         let mut bits = vec![0u64; 1 << (bit_log - 6)];
         // Counting sort into buckets: count, then place. `bucket_starts[b]` counts bucket
         // `b`, then holds its end, and is counted down to its start as the bucket is
-        // filled.
+        // filled. The windows are chosen again for placing rather than kept from the
+        // count (issue 11's memory budget: 2 bytes an entry at the peak).
+        let layout = Layout::new(values.len());
         let mut bucket_starts = vec![0u32; (1 << bucket_log) + 1];
         let mut max_offset = 0;
-        // The chosen offsets, kept for the second pass (2 bytes an entry, instead of
-        // choosing again: the choice is most of the build's work).
-        let mut chosen: Vec<u16> = Vec::with_capacity(n_entries);
         for secret in 0..values.len() {
             for r in 0..stride {
                 let (o, x) = choose(secret, r);
-                chosen.push(o as u16);
                 max_offset = max_offset.max(o);
                 let h = x.wrapping_mul(HASH_MUL);
                 let (word, probe) = bloom(h, bit_shift);
@@ -740,37 +859,29 @@ impl WindowIndex {
         for i in 1..bucket_starts.len() {
             bucket_starts[i] += bucket_starts[i - 1];
         }
-        drop(counts);
-        let mut entries = vec![
-            Entry {
-                secret: 0,
-                tag: 0,
-                offset: 0
-            };
-            n_entries
-        ];
-        for (secret, offsets) in chosen.chunks_exact(stride).enumerate() {
-            let v = values.get(secret);
-            for &o in offsets {
-                let h = window_of(v, o as usize, width).wrapping_mul(HASH_MUL);
+        let mut entries = vec![Entry([0; 3]); n_entries];
+        for secret in 0..values.len() {
+            for r in 0..stride {
+                let (o, x) = choose(secret, r);
+                let h = x.wrapping_mul(HASH_MUL);
                 let end = &mut bucket_starts[(h >> bucket_shift) as usize];
                 *end -= 1;
-                entries[*end as usize] = Entry {
-                    secret: secret as u32,
-                    tag: tag(h),
-                    offset: o,
-                };
+                entries[*end as usize] = layout.pack(secret, o, h);
             }
         }
-        drop(chosen);
+        drop(counts);
         for b in 0..bucket_starts.len() - 1 {
             let bucket = &mut entries[bucket_starts[b] as usize..bucket_starts[b + 1] as usize];
             if bucket.len() > 1 {
                 bucket.sort_unstable_by(|a, b| {
-                    (a.tag, a.offset).cmp(&(b.tag, b.offset)).then_with(|| {
-                        let (x, y) = (a.secret as usize, b.secret as usize);
-                        (values.len_of(x), values.get(x)).cmp(&(values.len_of(y), values.get(y)))
-                    })
+                    layout
+                        .tag_offset(*a)
+                        .cmp(&layout.tag_offset(*b))
+                        .then_with(|| {
+                            let (x, y) = (layout.secret(*a), layout.secret(*b));
+                            (values.len_of(x), values.get(x))
+                                .cmp(&(values.len_of(y), values.get(y)))
+                        })
                 });
             }
         }
@@ -784,19 +895,24 @@ impl WindowIndex {
             bucket_shift,
             bucket_starts,
             entries,
+            layout,
         }
     }
 
-    /// Calls `f(start, end, secret)` for every occurrence starting before `start_limit`,
+    /// Calls `f(start, end, secret)` for every occurrence starting in `from..start_limit`,
     /// by non-decreasing start, the longest first among equal starts.
+    ///
+    /// Samples from `from` on: each secret has an indexed window for every residue of the
+    /// stride, so any grid of samples finds every occurrence that starts on or after it.
     fn occurrences(
         &self,
         values: &Values,
         hay: &[u8],
+        from: usize,
         start_limit: usize,
         f: &mut impl FnMut(usize, usize, usize),
     ) {
-        if hay.len() < self.width || start_limit == 0 {
+        if hay.len() < from + self.width || start_limit <= from {
             return;
         }
         // An occurrence starting at p is found at the one sampled q = p + offset of the
@@ -804,10 +920,10 @@ impl WindowIndex {
         let last = (hay.len() - self.width).min(start_limit - 1 + self.max_offset);
         // Found occurrences wait until no later hit can find one that starts before them.
         let mut pending: Vec<(usize, usize, usize)> = Vec::new();
-        let mut q = 0;
+        let mut q = from;
         while let Some(hit) = self.next_hit(hay, q, last) {
             let x = self.window_at(hay, hit);
-            self.verify(values, hay, hit, x, start_limit, &mut pending);
+            self.verify(values, hay, hit, x, from..start_limit, &mut pending);
             q = hit + self.stride;
             if !pending.is_empty() {
                 flush(&mut pending, q.saturating_sub(self.max_offset), f);
@@ -877,8 +993,8 @@ impl WindowIndex {
         })
     }
 
-    /// Pushes onto `found` the occurrences, starting before `start_limit`, of the secrets
-    /// whose indexed window is the one at `q` (`x`).
+    /// Pushes onto `found` the occurrences, starting in `starts`, of the secrets whose
+    /// indexed window is the one at `q` (`x`).
     #[cold]
     fn verify(
         &self,
@@ -886,33 +1002,35 @@ impl WindowIndex {
         hay: &[u8],
         q: usize,
         x: u64,
-        start_limit: usize,
+        starts: std::ops::Range<usize>,
         found: &mut Vec<(usize, usize, usize)>,
     ) {
         let h = x.wrapping_mul(HASH_MUL);
         let b = (h >> self.bucket_shift) as usize;
         let bucket =
             &self.entries[self.bucket_starts[b] as usize..self.bucket_starts[b + 1] as usize];
-        let t = tag(h);
-        let lo = bucket.partition_point(|e| e.tag < t);
-        let hi = lo + bucket[lo..].partition_point(|e| e.tag == t);
+        let layout = self.layout;
+        let t = layout.tag_of(h);
+        let lo = bucket.partition_point(|&e| layout.tag(e) < t);
+        let hi = lo + bucket[lo..].partition_point(|&e| layout.tag(e) == t);
         let mut i = lo;
         while i < hi {
-            let offset = bucket[i].offset;
-            let j = i + bucket[i..hi].partition_point(|e| e.offset == offset);
+            let offset = layout.offset(bucket[i]);
+            let j = i + bucket[i..hi].partition_point(|&e| layout.offset(e) == offset);
             let run = &bucket[i..j];
             i = j;
-            let Some(start) = q.checked_sub(offset as usize) else {
+            let Some(start) = q.checked_sub(offset) else {
                 continue;
             };
-            if start >= start_limit {
+            if !starts.contains(&start) {
                 continue;
             }
             if run.len() <= LINEAR_RUN {
-                for e in run {
-                    let v = values.get(e.secret as usize);
+                for &e in run {
+                    let secret = layout.secret(e);
+                    let v = values.get(secret);
                     if hay.get(start..start + v.len()) == Some(v) {
-                        found.push((start, start + v.len(), e.secret as usize));
+                        found.push((start, start + v.len(), secret));
                     }
                 }
                 continue;
@@ -921,21 +1039,35 @@ impl WindowIndex {
             // by (length, bytes), so one binary search per length present.
             let mut k = 0;
             while k < run.len() {
-                let len = values.len_of(run[k].secret as usize);
+                let len = values.len_of(layout.secret(run[k]));
                 let Some(needle) = hay.get(start..start + len) else {
                     break;
                 };
                 let same =
-                    k + run[k..].partition_point(|e| values.len_of(e.secret as usize) == len);
+                    k + run[k..].partition_point(|&e| values.len_of(layout.secret(e)) == len);
                 if let Ok(m) =
-                    run[k..same].binary_search_by(|e| values.get(e.secret as usize).cmp(needle))
+                    run[k..same].binary_search_by(|&e| values.get(layout.secret(e)).cmp(needle))
                 {
-                    found.push((start, start + len, run[k + m].secret as usize));
+                    found.push((start, start + len, layout.secret(run[k + m])));
                 }
                 k = same;
             }
         }
     }
+}
+
+/// The shortest search [`Matcher::runs`] splits over two threads: below it, starting a
+/// thread costs more than it saves (a read of the stream filter is up to a [`CHUNK`]).
+///
+/// [`CHUNK`]: super::stream::CHUNK
+pub(crate) const SPLIT_FROM: usize = 256 * 1024;
+/// The piece of a split search (see [`Matcher::runs`]).
+const PIECE: usize = 64 * 1024;
+
+/// Whether this process may run on two cores or more (asked once).
+fn two_cores() -> bool {
+    static TWO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TWO.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
 }
 
 /// Probes per batch in [`probe_batched`].
@@ -1186,6 +1318,85 @@ mod tests {
                         "{lo}..={hi} bytes, at {at}, length {end}"
                     );
                 }
+            }
+        }
+    }
+
+    /// Issue 11 (two cores): a search split in pieces of any size gives the runs of one
+    /// search, byte for byte: occurrences straddling a cut, overlapping runs merged across
+    /// it, a masked prefix, secrets that prefix or overlap others, and the cut at
+    /// `start_limit`, for both window widths; and the unsplit search agrees with
+    /// aho-corasick.
+    #[test]
+    fn a_search_split_in_two_gives_the_runs_of_one_search() {
+        let mut rand = xorshift(0x1234_5678_9abc_def1);
+        for (count, lo, hi) in [(40, 6, 12), (30, 24, 40), (12_000, 16, 30)] {
+            let mut secrets: Vec<Secret> = Vec::new();
+            for i in 0..count {
+                let len = lo + rand(hi - lo + 1);
+                let mut v: Vec<u8> = (0..len).map(|_| ALNUM[rand(ALNUM.len())]).collect();
+                // Some share a prefix with, or start inside, an earlier one.
+                if i > 0 && rand(3) == 0 {
+                    let other = &secrets[rand(secrets.len())].value;
+                    let k = rand(other.len().min(len));
+                    let from = rand(other.len() - k + 1);
+                    v[..k].copy_from_slice(&other[from..from + k]);
+                }
+                secrets.push(Secret::new(format!("K{i}"), v));
+            }
+            let options = Options::default();
+            let window = SecretSet::with_engine(secrets.clone(), &options, Engine::Window);
+            let ac = SecretSet::with_engine(secrets.clone(), &options, Engine::AhoCorasick);
+            for round in 0..if count > 1000 { 10 } else { 40 } {
+                // Text with secrets packed close, some overlapping each other.
+                let mut hay: Vec<u8> = Vec::new();
+                while hay.len() < 600 {
+                    if rand(2) == 0 {
+                        let s = &secrets[rand(count.min(60))].value;
+                        let keep = hay.len().saturating_sub(rand(8));
+                        hay.truncate(keep);
+                        hay.extend_from_slice(s);
+                    } else {
+                        hay.extend((0..rand(20)).map(|_| b"-. x"[rand(4)]));
+                    }
+                }
+                let limit = hay.len() - rand(hi);
+                let prefix = if round % 4 == 0 { rand(10) } else { 0 };
+                let mut one = Vec::new();
+                window
+                    .matcher()
+                    .runs_split(&hay, limit, prefix, &mut one, None);
+                let mut reference = Vec::new();
+                ac.matcher()
+                    .runs_split(&hay, limit, prefix, &mut reference, None);
+                assert_eq!(one, reference, "window vs aho-corasick, {lo}..={hi} bytes");
+                for piece in (1..limit).step_by(1 + rand(7)) {
+                    let mut two = Vec::new();
+                    window
+                        .matcher()
+                        .runs_split(&hay, limit, prefix, &mut two, Some(piece));
+                    assert_eq!(two, one, "{lo}..={hi} bytes, pieces of {piece} of {limit}");
+                }
+            }
+        }
+    }
+
+    /// An entry packed in 6 bytes gives back its fields, for a set up to 2^20 secrets
+    /// (16-bit tags) and past it (the tag gives up the bits the index needs), and sorts
+    /// by (tag, offset).
+    #[test]
+    fn a_packed_entry_gives_back_secret_offset_and_tag() {
+        let mut rand = xorshift(0xdead_beef_1234_5678);
+        for secrets in [1, 130_000, 1 << 20, (1 << 20) + 1, 40_000_000] {
+            let layout = Layout::new(secrets);
+            for _ in 0..2_000 {
+                let (secret, offset) = (rand(secrets), rand(4096));
+                let h = (rand(1 << 30) as u64) << 34 ^ rand(1 << 30) as u64;
+                let e = layout.pack(secret, offset, h);
+                assert_eq!(layout.secret(e), secret);
+                assert_eq!(layout.offset(e), offset);
+                assert_eq!(layout.tag(e), layout.tag_of(h));
+                assert_eq!(layout.tag_offset(e), layout.tag_of(h) << 12 | offset as u64);
             }
         }
     }

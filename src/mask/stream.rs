@@ -25,8 +25,8 @@ use std::io::{self, Read, Write};
 
 use super::matcher::{Run, SecretSet};
 
-/// Bytes read per round.
-pub const CHUNK: usize = 256 * 1024;
+/// Bytes read per round (at most: a pipe gives 64 KiB a read; see [`Filter::run`]).
+pub const CHUNK: usize = 1024 * 1024;
 /// Output is collected up to this size before a write.
 pub const OUT_CAP: usize = 64 * 1024;
 /// Literal stretches at least this long are written straight from the input buffer:
@@ -64,6 +64,18 @@ pub(crate) struct Filter<'a, R, W> {
 
 impl<'a, R: Read, W: Write> Filter<'a, R, W> {
     pub fn new(set: &'a SecretSet, input: R, output: W, line_buffered: bool) -> Self {
+        Self::with_chunk(set, input, output, line_buffered, CHUNK)
+    }
+
+    /// A filter reading rounds of `chunk` bytes (tests: many rounds, so that secrets
+    /// split across rounds are exercised with short inputs, now that a round is filled).
+    pub fn with_chunk(
+        set: &'a SecretSet,
+        input: R,
+        output: W,
+        line_buffered: bool,
+        chunk: usize,
+    ) -> Self {
         let keep = set.matcher().max_len.saturating_sub(1);
         Filter {
             set,
@@ -73,7 +85,7 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
                 buf: Vec::with_capacity(OUT_CAP),
             },
             line_buffered,
-            buf: vec![0; CHUNK + keep],
+            buf: vec![0; chunk.max(1) + keep],
             masked_prefix: 0,
             runs: Vec::new(),
             matches: 0,
@@ -86,10 +98,19 @@ impl<'a, R: Read, W: Write> Filter<'a, R, W> {
         let keep = matcher.max_len.saturating_sub(1);
         let mut filled = 0;
         loop {
-            // Invariant: filled <= keep, so at least CHUNK bytes are free.
+            // Invariant: filled <= keep, so at least a chunk of bytes is free.
             let n = read_retrying(&mut self.input, &mut self.buf[filled..])?;
             filled += n;
-            let eof = n == 0;
+            let mut eof = n == 0;
+            // Not line-buffered: fill the buffer (a pipe gives 64 KiB a read), so that a
+            // round is long enough for the matcher to split over two cores.
+            if !self.line_buffered {
+                while !eof && filled < self.buf.len() {
+                    let n = read_retrying(&mut self.input, &mut self.buf[filled..])?;
+                    filled += n;
+                    eof = n == 0;
+                }
+            }
             let data = &self.buf[..filled];
             let mut decided = if eof {
                 filled
