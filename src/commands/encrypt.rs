@@ -59,7 +59,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     if let Some(done) = seal_for_recipients(args, global, ui, &input, &output)? {
         return Ok(done);
     }
-    if let Some(done) = stream_large(args, ui, &input, &output)? {
+    if let Some(done) = stream_large(args, global, ui, &input, &output)? {
         return Ok(Some(done));
     }
     // The whole plaintext: wiped when this returns (or fails).
@@ -78,28 +78,6 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         FormatArg::V1 => Format::V1,
         FormatArg::Fernet => Format::Fernet,
     };
-    // A large existing output that already holds this plaintext: read as a stream,
-    // compared, done (opening it for re-encryption keeps every token: 75 MiB and 100 ms
-    // for 100,000 keys). Anything else, errors included, takes the path below, which
-    // says what is wrong or updates the file with minimal diffs.
-    if fmt == Format::V1 && !args.stdout && !args.encrypt_comments {
-        let streamed = format::Sealed::read(format::Source::File(&output))
-            .ok()
-            .filter(format::Sealed::streamed);
-        let quiet = super::How {
-            keep: false,
-            prompt: false,
-            remote: true,
-        };
-        if let Some(old) =
-            streamed.and_then(|s| super::open_sealed(&output, s, &args.key, ui, quiet).ok())
-        {
-            if old.plaintext.eq_bytes(&plain) {
-                ui.info(format!("{} is up to date", output.display()));
-                return Ok(old.key.map(|l| l.key.id()));
-            }
-        }
-    }
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way. Fernet needs only
     // the check, not the parsed form (as large as the file again).
@@ -170,15 +148,26 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // that still shows a comment gives: not up to date.
                     let hides_less = args.encrypt_comments && shows_a_comment(bytes);
                     if *opened.plaintext == *plain && !hides_less {
-                        super::sync::record(
-                            global,
-                            ui,
-                            &input,
-                            &output,
-                            &master.key,
-                            &plain,
-                            bytes,
-                        );
+                        match &doc {
+                            Some(doc) => super::sync::record_doc(
+                                global,
+                                ui,
+                                &input,
+                                &output,
+                                &master.key,
+                                doc,
+                                bytes,
+                            ),
+                            None => super::sync::record(
+                                global,
+                                ui,
+                                &input,
+                                &output,
+                                &master.key,
+                                &plain,
+                                bytes,
+                            ),
+                        }
                         ui.info(format!("{} is up to date", output.display()));
                         return Ok(Some(master.key.id()));
                     }
@@ -276,15 +265,13 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             }
             crate::fsutil::write_atomic(&output, sealed.as_bytes(), out_mode)
                 .with_context(|| format!("cannot write {}", output.display()))?;
-            let text = doc.expose_text();
-            drop(doc);
-            super::sync::record(
+            super::sync::record_doc(
                 global,
                 ui,
                 &input,
                 &output,
                 &loaded.key,
-                text.as_bytes(),
+                &doc,
                 sealed.as_bytes(),
             );
         }
@@ -350,7 +337,7 @@ fn update_through_slots(
     let hides_less = args.encrypt_comments && shows_a_comment(bytes);
     if *opened.plaintext == *plain && !hides_less {
         if let Some(key) = &record_key {
-            super::sync::record(global, ui, input, output, key, plain, bytes);
+            super::sync::record_doc(global, ui, input, output, key, doc, bytes);
         }
         ui.info(format!("{} is up to date", output.display()));
         return Ok(None);
@@ -385,15 +372,7 @@ fn update_through_slots(
     crate::fsutil::write_atomic(output, sealed.as_bytes(), out_mode)
         .with_context(|| format!("cannot write {}", output.display()))?;
     if let Some(key) = &record_key {
-        super::sync::record(
-            global,
-            ui,
-            input,
-            output,
-            key,
-            doc.expose_text().as_bytes(),
-            sealed.as_bytes(),
-        );
+        super::sync::record_doc(global, ui, input, output, key, doc, sealed.as_bytes());
     }
     protect_plaintext(input, ui);
     ui.info(format!(
@@ -492,6 +471,7 @@ const SNIFF: usize = 64 * 1024;
 /// that may be already encrypted (the whole-file path says so).
 fn stream_large(
     args: &Encrypt,
+    global: &crate::cli::Global,
     ui: &Ui,
     input: &Path,
     output: &Path,
@@ -547,8 +527,8 @@ fn stream_large(
     let now = Utc::now();
     if args.stdout {
         let mut parts = seal::Parts::default();
-        let sealed =
-            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
+        let sealed = seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts, None)
+            .map_err(failed)?;
         {
             let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
             write_stdout_parts(&parts)?;
@@ -562,14 +542,32 @@ fn stream_large(
     // only then is the file fsynced and renamed into place. Meanwhile git is asked
     // whether the plaintext is ignored and tracked (read-only; acted on only once the
     // output is in place).
+    // The pair's sync record, as every other writer keeps it (see `commands::sync`):
+    // the sealing threads' parsed lines fingerprinted as they come, the written file
+    // once complete.
+    let mut record =
+        super::sync::wants_record(input, output).then(super::sync::StreamRecord::default);
     let (written, git) = std::thread::scope(|scope| {
         let git = scope.spawn(|| git_status(input));
         let written = crate::fsutil::stage_with(output, 0o644, |out| {
-            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut seal::FileSink(out))
+            let tap = record.as_mut().map(|r| r as &mut dyn seal::Tap);
+            let sealed = seal::encrypt_stream(
+                &file,
+                opts,
+                now,
+                &mut resolve,
+                &mut seal::FileSink(out),
+                tap,
+            )?;
+            let fingerprints = match record.take() {
+                Some(r) => r.finish(out).map_err(StreamError::Write)?,
+                None => None,
+            };
+            Ok::<_, StreamError<anyhow::Error>>((sealed, fingerprints))
         });
         (written, git.join())
     });
-    let (staged, sealed) = written.map_err(failed)?;
+    let (staged, (sealed, fingerprints)) = written.map_err(failed)?;
     // This path is only taken when the output did not exist: one that appeared since
     // (another process) is not replaced unasked.
     staged
@@ -579,6 +577,11 @@ fn stream_large(
     let Some(loaded) = loaded else {
         unreachable!("a sealed file has a key");
     };
+    if let Some(fingerprints) = fingerprints {
+        super::sync::record_with(global, ui, input, output, &loaded.key, true, |_| {
+            Ok(fingerprints)
+        });
+    }
     match git {
         Ok(status) => apply_protection(input, ui, status),
         Err(_) => protect_plaintext(input, ui),
@@ -790,15 +793,7 @@ fn seal_for_recipients(
         None => super::sync::record_key_local(sealed.as_bytes(), &args.key.identity),
     };
     if let Some(key) = &record_key {
-        super::sync::record(
-            global,
-            ui,
-            input,
-            output,
-            key,
-            doc.expose_text().as_bytes(),
-            sealed.as_bytes(),
-        );
+        super::sync::record_doc(global, ui, input, output, key, &doc, sealed.as_bytes());
     }
     protect_plaintext(input, ui);
     let slots: Vec<String> = v1::header(&sealed)?

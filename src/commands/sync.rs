@@ -23,12 +23,13 @@ use super::{open_encrypted, read_input, Ui};
 use crate::cli::Global;
 use crate::dotenv::{self, Document};
 use crate::exit::{Code, Failure};
+use crate::format::v1::seal;
 use crate::format::{self, fernet, v1, Format};
 use crate::key::Key;
 use crate::ledger::{Ledger, SyncRecord};
 use crate::project::Project;
 use crate::sync::{
-    decode_items, encode_items, merge3, would_revert, Fp, FpKey, Item, Prefer, Side,
+    decode_items, encode_items, merge3, would_revert, FileFp, Fp, FpKey, Item, Prefer, Side, Tally,
 };
 
 /// Which side of a pair moved since the last sync recorded in this clone.
@@ -221,6 +222,58 @@ pub fn record_as(
     enc_bytes: &[u8],
     create: bool,
 ) {
+    record_with(global, ui, plain, enc, key, create, |fp| {
+        let items = dotenv::parse_bytes(plaintext)
+            .map(|doc| fp.items(&doc))
+            .unwrap_or_default();
+        Ok(Fingerprints {
+            plain_fp: fp.file(plaintext),
+            enc_fp: fp.file(enc_bytes),
+            items,
+        })
+    })
+}
+
+/// [`record`] for a writer that holds the plaintext parsed (`encrypt`): the document is
+/// fingerprinted as it is, not rebuilt into bytes and parsed again.
+pub fn record_doc(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    doc: &Document,
+    enc_bytes: &[u8],
+) {
+    record_with(global, ui, plain, enc, key, true, |fp| {
+        Ok(Fingerprints {
+            plain_fp: fp.document(doc),
+            enc_fp: fp.file(enc_bytes),
+            items: fp.items(doc),
+        })
+    })
+}
+
+/// What a sync record holds of the two sides.
+pub struct Fingerprints {
+    pub plain_fp: Fp,
+    pub enc_fp: Fp,
+    pub items: Vec<Item>,
+}
+
+/// Record the pair's fingerprints, made by `make` under the record key (only for a
+/// natural pair, and only into a ledger that exists unless `create`). Bookkeeping: a
+/// failure warns.
+#[allow(clippy::too_many_arguments)]
+pub fn record_with(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    create: bool,
+    make: impl FnOnce(&FpKey) -> Result<Fingerprints>,
+) {
     let result = (|| -> Result<()> {
         let project = Project::discover()?;
         if !natural_pair(&project, plain, enc) {
@@ -230,21 +283,89 @@ pub fn record_as(
             return Ok(());
         };
         let fp = FpKey::derive(key);
-        let items = dotenv::parse_bytes(plaintext)
-            .map(|doc| fp.items(&doc))
-            .unwrap_or_default();
+        let made = make(&fp)?;
         ledger.record_sync(&SyncRecord {
             plaintext: rel(&project, plain),
             encrypted: rel(&project, enc),
             key_id: key.id(),
-            plain_fp: fp.file(plaintext).to_vec(),
-            enc_fp: fp.file(enc_bytes).to_vec(),
-            items: encode_items(&items),
+            plain_fp: made.plain_fp.to_vec(),
+            enc_fp: made.enc_fp.to_vec(),
+            items: encode_items(&made.items),
         })?;
         Ok(())
     })();
     if let Err(e) = result {
         ui.warn(format!("the sync record was not updated: {e:#}"));
+    }
+}
+
+/// Whether `encrypt` of `plain` into `enc` keeps a sync record (a natural pair in a
+/// project), asked before a streamed encrypt fingerprints anything.
+pub fn wants_record(plain: &Path, enc: &Path) -> bool {
+    Project::discover().is_ok_and(|project| natural_pair(&project, plain, enc))
+}
+
+/// The sync record of a pair whose encrypted side is written as a stream (a large new
+/// file: `encrypt`'s `stream_large`): the sealing threads' parsed lines are
+/// fingerprinted as they come in order ([`seal::Tap`]), so the plaintext is neither
+/// read nor parsed again, and the written file is fingerprinted once it is complete
+/// ([`StreamRecord::finish`]). The same record as [`record`] makes of the same files.
+#[derive(Default)]
+pub struct StreamRecord {
+    state: Option<(FpKey, FileFp, Tally)>,
+}
+
+impl seal::Tap for StreamRecord {
+    fn begin(&mut self, key: &Key, len: u64, bom: bool) {
+        let fp = FpKey::derive(key);
+        let mut file = fp.file_in_pieces(len);
+        if bom {
+            file.update("\u{feff}".as_bytes());
+        }
+        let tally = fp.tally(0);
+        self.state = Some((fp, file, tally));
+    }
+
+    fn piece(&mut self, plain: &str, lines: &[seal::LineSpan]) {
+        let Some((_, file, tally)) = &mut self.state else {
+            return;
+        };
+        file.update(plain.as_bytes());
+        for l in lines {
+            tally.push(&plain[l.start..l.start + l.len], l.eol, &l.kind);
+        }
+    }
+}
+
+impl StreamRecord {
+    /// The fingerprints, with the encrypted file `enc` as written (read back from its
+    /// start; the temporary file, before it is renamed into place). `None` when nothing
+    /// was tapped, or the pieces did not add up to the plaintext's length.
+    pub fn finish(self, enc: &std::fs::File) -> std::io::Result<Option<Fingerprints>> {
+        use std::os::unix::fs::FileExt;
+        let Some((fp, file, tally)) = self.state else {
+            return Ok(None);
+        };
+        let Some(plain_fp) = file.finish() else {
+            return Ok(None);
+        };
+        let len = enc.metadata()?.len();
+        let mut enc_fp = fp.file_in_pieces(len);
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut at = 0u64;
+        while at < len {
+            let n = enc.read_at(&mut buf, at)?;
+            if n == 0 {
+                break;
+            }
+            enc_fp.update(&buf[..n]);
+            at += n as u64;
+        }
+        Ok(enc_fp.finish().map(|enc_fp| Fingerprints {
+            plain_fp,
+            enc_fp,
+            items: tally.finish(),
+        }))
     }
 }
 

@@ -232,6 +232,29 @@ impl Sink for FileSink<'_> {
     }
 }
 
+/// What the calling thread of [`encrypt_stream`] is shown of each piece once it is
+/// sealed, in file order: the plaintext and its logical lines, parsed by the sealing
+/// threads (the per-clone sync record fingerprints them: one more read of the file and
+/// parse cost more than the sealing saves). Called only once the master key is known.
+pub trait Tap {
+    /// Before the first piece: the master key, the plaintext's length in bytes and
+    /// whether it starts with a byte order mark (not part of any piece).
+    fn begin(&mut self, key: &Key, len: u64, bom: bool);
+    /// The next piece of the plaintext and its lines, in order.
+    fn piece(&mut self, plain: &str, lines: &[LineSpan]);
+}
+
+/// A logical line of a piece given to a [`Tap`]: its text is
+/// `plain[start..start + len]` (without its terminator); `kind`'s ranges are relative
+/// to that text, as in [`dotenv::Line`].
+#[derive(Clone, Debug)]
+pub struct LineSpan {
+    pub start: usize,
+    pub len: usize,
+    pub eol: dotenv::Eol,
+    pub kind: Kind,
+}
+
 /// Why [`encrypt_stream`] failed. Never holds text from the file. `K` is the error of
 /// the caller's key lookup, passed on as it came (the format layer does not know how
 /// keys are found, and holds no `anyhow`).
@@ -302,8 +325,9 @@ pub fn encrypt_stream<K>(
     now: DateTime<Utc>,
     key: &mut dyn FnMut() -> Result<Key, K>,
     sink: &mut dyn Sink,
+    tap: Option<&mut dyn Tap>,
 ) -> Result<Sealed, StreamError<K>> {
-    encrypt_stream_with(input, opts, now, key, sink, CHUNK_SIZE, WORKERS)
+    encrypt_stream_with(input, opts, now, key, sink, tap, CHUNK_SIZE, WORKERS)
 }
 
 /// A piece of the input for a worker: where it is, and what the reader found in it.
@@ -317,6 +341,7 @@ struct Job {
 }
 
 /// [`encrypt_stream`] with a chosen piece size and number of sealing threads (tests).
+#[allow(clippy::too_many_arguments)]
 ///
 /// The calling thread reads the file once, front to back, checking it and counting its
 /// logical lines, sends each piece's position to the workers and keeps nothing of it:
@@ -333,9 +358,11 @@ pub(super) fn encrypt_stream_with<K>(
     now: DateTime<Utc>,
     key: &mut dyn FnMut() -> Result<Key, K>,
     sink: &mut dyn Sink,
+    mut tap: Option<&mut dyn Tap>,
     chunk_size: usize,
     workers: usize,
 ) -> Result<Sealed, StreamError<K>> {
+    let tapped = tap.is_some();
     let mut input_cursor = input;
     input_cursor.rewind().map_err(StreamError::Read)?;
     let mut pool = OsRandomPool::default();
@@ -362,7 +389,8 @@ pub(super) fn encrypt_stream_with<K>(
                     if stop.load(Ordering::Relaxed) {
                         continue; // a failure elsewhere: drain the queue unworked
                     }
-                    let sealed = seal_piece(input, &job, &mut buf, opts, &mut sealer, &mut pool);
+                    let sealed =
+                        seal_piece(input, &job, &mut buf, opts, &mut sealer, &mut pool, tapped);
                     if out_tx.send((job.index, sealed)).is_err() {
                         return;
                     }
@@ -374,9 +402,10 @@ pub(super) fn encrypt_stream_with<K>(
             // Read and parse everything first (the line count heads the MAC), handing
             // each piece to the workers as soon as it is known.
             let mut reader = ChunkReader::new(input_cursor, chunk_size);
-            let (mut lines, mut jobs) = (0, 0);
+            let (mut lines, mut jobs, mut end) = (0, 0, 0);
             while let Some(chunk) = reader.next_piece()? {
                 lines += chunk.lines;
+                end = chunk.offset + chunk.len() as u64;
                 // The workers outlive this loop (they only stop when the queue closes).
                 let _ = job_tx.send(Job {
                     index: jobs,
@@ -390,6 +419,12 @@ pub(super) fn encrypt_stream_with<K>(
             drop(job_tx);
 
             let key = key().map_err(StreamError::Key)?;
+            if let Some(tap) = tap.as_deref_mut() {
+                // An empty file has no piece: its length is 0, or that of its BOM.
+                let bom = reader.bom();
+                let len = if bom { end.max(3) } else { end };
+                tap.begin(&key, len, bom);
+            }
             let slot_line = Recipient::wrap(&key, &dk, now, &mut random)
                 .map_err(FormatError::from)?
                 .render();
@@ -401,7 +436,7 @@ pub(super) fn encrypt_stream_with<K>(
             sink.write(header).map_err(StreamError::Write)?;
 
             // The pieces in order, as the workers finish them.
-            let mut pending: Vec<Option<String>> = (0..jobs).map(|_| None).collect();
+            let mut pending: Vec<Option<PieceOut>> = (0..jobs).map(|_| None).collect();
             let (mut next, mut values) = (0, 0);
             // Per piece, so that they come out in file order whatever order the
             // workers finish in.
@@ -414,10 +449,17 @@ pub(super) fn encrypt_stream_with<K>(
                 let piece = sealed.map_err(StreamError::widen)?;
                 values += piece.values;
                 unterminated[index] = piece.unterminated;
-                pending[index] = Some(piece.text);
-                while let Some(part) = pending.get_mut(next).and_then(Option::take) {
+                pending[index] = Some((piece.text, piece.plain, piece.spans));
+                while let Some((part, plain, spans)) = pending.get_mut(next).and_then(Option::take)
+                {
                     mac.lines(&part);
                     sink.write(part).map_err(StreamError::Write)?;
+                    if let (Some(tap), Some(plain)) = (tap.as_deref_mut(), plain) {
+                        let plain = std::str::from_utf8(&plain).map_err(|_| {
+                            FormatError::Internal("a sealed piece is not UTF-8".to_owned())
+                        })?;
+                        tap.piece(plain, &spans);
+                    }
                     next += 1;
                 }
             }
@@ -438,10 +480,18 @@ pub(super) fn encrypt_stream_with<K>(
     })
 }
 
+/// A sealed piece waiting for its turn: the body lines, and for a [`Tap`] the
+/// plaintext and its lines.
+type PieceOut = (String, Option<Zeroizing<Vec<u8>>>, Vec<LineSpan>);
+
 /// One sealed piece of the body, from a worker.
 struct Piece {
     /// The body lines, exactly their length.
     text: String,
+    /// The plaintext piece, when tapped (the buffer it was read into, moved).
+    plain: Option<Zeroizing<Vec<u8>>>,
+    /// Its logical lines, when tapped.
+    spans: Vec<LineSpan>,
     /// Values (assignments) in it.
     values: usize,
     /// Its lines' [`dotenv::unterminated_quote`]s, in order.
@@ -458,6 +508,7 @@ fn seal_piece(
     opts: Options,
     sealer: &mut ValueSealer,
     pool: &mut OsRandomPool,
+    tapped: bool,
 ) -> Result<Piece, StreamError> {
     let changed = || StreamError::Read(io::Error::other("the file changed while being read"));
     // Every byte is overwritten by the read: only a longer piece than any before
@@ -476,6 +527,7 @@ fn seal_piece(
     let mut out = String::with_capacity(text.len() / 3 * 4 + 64 * job.lines);
     let (mut lines, mut values) = (0, 0);
     let mut unterminated = Vec::new();
+    let mut spans = Vec::with_capacity(if tapped { job.lines } else { 0 });
     // The reader handed out only lines that end inside the piece, so parsing the piece
     // on its own gives the same lines.
     for line in LineParser::new(text, job.first_number) {
@@ -487,6 +539,14 @@ fn seal_piece(
         })?;
         values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
         unterminated.extend(dotenv::unterminated_quote(&line));
+        if tapped {
+            spans.push(LineSpan {
+                start: line.expose_text().as_ptr() as usize - text.as_ptr() as usize,
+                len: line.expose_text().len(),
+                eol: line.eol,
+                kind: line.kind.clone(),
+            });
+        }
         lines += 1;
     }
     if lines != job.lines {
@@ -495,6 +555,9 @@ fn seal_piece(
     out.shrink_to_fit();
     Ok(Piece {
         text: out,
+        // The buffer itself (the next piece reads into a new one).
+        plain: tapped.then(|| std::mem::take(buf)),
+        spans,
         values,
         unterminated,
     })

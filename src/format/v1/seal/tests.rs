@@ -33,6 +33,7 @@ fn stream(
         now(),
         &mut give_key,
         &mut parts,
+        None,
         chunk_size,
         workers,
     )?;
@@ -153,6 +154,7 @@ fn parse_errors_come_first_and_name_the_position() {
             now(),
             &mut give_key,
             &mut parts,
+            None,
             3,
             2,
         )
@@ -180,6 +182,7 @@ fn a_key_error_is_passed_on() {
         now(),
         &mut no_key,
         &mut parts,
+        None,
     )
     .unwrap_err();
     assert!(matches!(err, StreamError::Key("no key here")));
@@ -198,6 +201,7 @@ fn file_sink_writes_the_same_bytes() {
         now(),
         &mut give_key,
         &mut FileSink(&mut out),
+        None,
         5,
         2,
     )
@@ -339,5 +343,68 @@ fn stream_reports_the_unterminated_quotes_in_file_order() {
             sealed.unterminated, want,
             "chunk {chunk}, {workers} workers"
         );
+    }
+}
+
+/// Records what a [`Tap`] is shown.
+#[derive(Default)]
+struct Seen {
+    began: Option<(crate::key::KeyId, u64, bool)>,
+    plain: String,
+    lines: Vec<(String, dotenv::Eol, dotenv::Kind)>,
+}
+
+impl Tap for Seen {
+    fn begin(&mut self, key: &Key, len: u64, bom: bool) {
+        assert!(self.began.is_none() && self.plain.is_empty());
+        self.began = Some((key.id(), len, bom));
+    }
+
+    fn piece(&mut self, plain: &str, lines: &[LineSpan]) {
+        assert!(self.began.is_some(), "begin comes first");
+        self.plain.push_str(plain);
+        for l in lines {
+            self.lines.push((
+                plain[l.start..l.start + l.len].to_owned(),
+                l.eol,
+                l.kind.clone(),
+            ));
+        }
+    }
+}
+
+/// A tap sees the whole plaintext, in order, and exactly the lines the whole-file
+/// parser reads (text, terminator, kind), whatever the piece size and thread count: the
+/// streamed encrypt's sync record fingerprints what it was shown.
+#[test]
+fn a_tap_is_shown_every_line_in_order_as_the_parser_reads_it() {
+    let key = Key::from_bytes([21; 32]);
+    let no_bom = EVERY_SHAPE.trim_start_matches('\u{feff}');
+    for text in [EVERY_SHAPE, no_bom, "", "\u{feff}", "A=1"] {
+        let doc = dotenv::parse(text).unwrap();
+        for (chunk, workers) in [(1, 1), (5, 2), (64, 3), (1 << 20, 2)] {
+            let f = file_with(text.as_bytes());
+            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
+            let mut seen = Seen::default();
+            encrypt_stream_with(
+                f.as_file(),
+                Options::default(),
+                now(),
+                &mut give_key,
+                &mut Parts::default(),
+                Some(&mut seen),
+                chunk,
+                workers,
+            )
+            .unwrap();
+            assert_eq!(seen.began, Some((key.id(), text.len() as u64, doc.bom)));
+            assert_eq!(seen.plain, text.strip_prefix('\u{feff}').unwrap_or(text));
+            let want: Vec<_> = doc
+                .lines
+                .iter()
+                .map(|l| (l.expose_text().to_owned(), l.eol, l.kind.clone()))
+                .collect();
+            assert_eq!(seen.lines, want, "chunk {chunk}, workers {workers}");
+        }
     }
 }
