@@ -102,6 +102,28 @@ impl FpKey {
         }
     }
 
+    /// What a line's item is when its identity occurs for the first time: the
+    /// identity's fingerprint for occurrence 0, then the content's. Independent of the
+    /// other lines (the sealing threads of a streamed encrypt compute it).
+    pub fn line(&self, text: &str, eol: Eol, kind: &Kind) -> [u8; 32] {
+        let eol = match eol {
+            Eol::None => Eol::Lf,
+            e => e,
+        };
+        let val = self.mac(&[b"val", text.as_bytes(), eol.as_str().as_bytes()]);
+        let mut out = [0u8; 32];
+        out[..16].copy_from_slice(&self.id(text, kind, 0));
+        out[16..].copy_from_slice(&val);
+        out
+    }
+
+    /// The fingerprint of a line's identity, for its `occurrence`-th time (from 0).
+    fn id(&self, text: &str, kind: &Kind, occurrence: u64) -> Fp {
+        let (is_key, name) = identity_of(text, kind);
+        let kind_tag: &[u8] = if is_key { b"key" } else { b"line" };
+        self.mac(&[b"id", kind_tag, name.as_bytes(), &occurrence.to_be_bytes()])
+    }
+
     fn mac(&self, parts: &[&[u8]]) -> Fp {
         let mut mac = self.mac.clone();
         for p in parts {
@@ -129,11 +151,20 @@ impl FpKey {
 
     /// The items of a document, in order.
     pub fn items(&self, doc: &Document) -> Vec<Item> {
+        self.items_encoded(doc)
+            .chunks_exact(32)
+            .map(item_of)
+            .collect()
+    }
+
+    /// [`FpKey::items`] as the ledger stores them ([`encode_items`]), made without the
+    /// list first.
+    pub fn items_encoded(&self, doc: &Document) -> Vec<u8> {
         let mut items = self.tally(doc.lines.len());
         for line in &doc.lines {
             items.push(line.expose_text(), line.eol, &line.kind);
         }
-        items.finish()
+        items.finish_encoded()
     }
 
     /// The items of a document given line by line ([`Tally::push`]), for one never
@@ -141,8 +172,8 @@ impl FpKey {
     pub fn tally(&self, lines: usize) -> Tally {
         Tally {
             fp: self.clone(),
-            seen: HashMap::default(),
-            items: Vec::with_capacity(lines),
+            seen: HashMap::with_capacity_and_hasher(lines, Default::default()),
+            encoded: Vec::with_capacity(lines * 32),
         }
     }
 
@@ -204,42 +235,41 @@ impl FileFp {
 pub struct Tally {
     fp: FpKey,
     seen: HashMap<Fp, u64, std::hash::BuildHasherDefault<FpHasher>>,
-    items: Vec<Item>,
+    /// The items so far, as [`encode_items`] writes them (the form the ledger stores,
+    /// so a large file's list is not held twice).
+    encoded: Vec<u8>,
 }
 
 impl Tally {
     /// The next logical line: its text (without terminator), terminator and kind.
     pub fn push(&mut self, text: &str, eol: Eol, kind: &Kind) {
-        let (is_key, name) = identity_of(text, kind);
-        let kind_tag: &[u8] = if is_key { b"key" } else { b"line" };
-        let id_at = |n: u64| {
-            self.fp
-                .mac(&[b"id", kind_tag, name.as_bytes(), &n.to_be_bytes()])
-        };
-        let first = id_at(0);
-        let id = match self.seen.get_mut(&first) {
+        let line = self.fp.line(text, eol, kind);
+        self.push_known(text, kind, &line);
+    }
+
+    /// [`Tally::push`] with the line's [`FpKey::line`] computed already (by another
+    /// thread: it does not depend on the lines before).
+    pub fn push_known(&mut self, text: &str, kind: &Kind, line: &[u8; 32]) {
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&line[..16]);
+        match self.seen.get_mut(&first) {
             None => {
                 self.seen.insert(first, 1);
-                first
+                self.encoded.extend_from_slice(line);
             }
             Some(n) => {
                 let occurrence = *n;
                 *n += 1;
-                id_at(occurrence)
+                let id = self.fp.id(text, kind, occurrence);
+                self.encoded.extend_from_slice(&id);
+                self.encoded.extend_from_slice(&line[16..]);
             }
-        };
-        let eol = match eol {
-            Eol::None => Eol::Lf,
-            e => e,
-        };
-        let val = self
-            .fp
-            .mac(&[b"val", text.as_bytes(), eol.as_str().as_bytes()]);
-        self.items.push(Item { id, val });
+        }
     }
 
-    pub fn finish(self) -> Vec<Item> {
-        self.items
+    /// The items, as [`encode_items`] writes them.
+    pub fn finish_encoded(self) -> Vec<u8> {
+        self.encoded
     }
 }
 
@@ -312,18 +342,16 @@ pub fn decode_items(bytes: &[u8]) -> Option<Vec<Item>> {
     if !bytes.len().is_multiple_of(32) {
         return None;
     }
-    Some(
-        bytes
-            .chunks_exact(32)
-            .map(|c| {
-                let mut id = [0u8; 16];
-                let mut val = [0u8; 16];
-                id.copy_from_slice(&c[..16]);
-                val.copy_from_slice(&c[16..]);
-                Item { id, val }
-            })
-            .collect(),
-    )
+    Some(bytes.chunks_exact(32).map(item_of).collect())
+}
+
+/// One item from its 32 encoded bytes.
+fn item_of(c: &[u8]) -> Item {
+    let mut id = [0u8; 16];
+    let mut val = [0u8; 16];
+    id.copy_from_slice(&c[..16]);
+    val.copy_from_slice(&c[16..32]);
+    Item { id, val }
 }
 
 /// One version of a document and its items (made with the same [`FpKey`] as the base).

@@ -29,7 +29,7 @@ use crate::key::Key;
 use crate::ledger::{Ledger, SyncRecord};
 use crate::project::Project;
 use crate::sync::{
-    decode_items, encode_items, merge3, would_revert, FileFp, Fp, FpKey, Item, Prefer, Side, Tally,
+    decode_items, merge3, would_revert, FileFp, Fp, FpKey, Item, Prefer, Side, Tally,
 };
 
 /// Which side of a pair moved since the last sync recorded in this clone.
@@ -224,7 +224,7 @@ pub fn record_as(
 ) {
     record_with(global, ui, plain, enc, key, create, |fp| {
         let items = dotenv::parse_bytes(plaintext)
-            .map(|doc| fp.items(&doc))
+            .map(|doc| fp.items_encoded(&doc))
             .unwrap_or_default();
         Ok(Fingerprints {
             plain_fp: fp.file(plaintext),
@@ -249,7 +249,7 @@ pub fn record_doc(
         Ok(Fingerprints {
             plain_fp: fp.document(doc),
             enc_fp: fp.file(enc_bytes),
-            items: fp.items(doc),
+            items: fp.items_encoded(doc),
         })
     })
 }
@@ -258,7 +258,8 @@ pub fn record_doc(
 pub struct Fingerprints {
     pub plain_fp: Fp,
     pub enc_fp: Fp,
-    pub items: Vec<Item>,
+    /// The per-line items, encoded as the ledger stores them ([`encode_items`]).
+    pub items: Vec<u8>,
 }
 
 /// Record the pair's fingerprints, made by `make` under the record key (only for a
@@ -290,7 +291,7 @@ pub fn record_with(
             key_id: key.id(),
             plain_fp: made.plain_fp.to_vec(),
             enc_fp: made.enc_fp.to_vec(),
-            items: encode_items(&made.items),
+            items: made.items,
         })?;
         Ok(())
     })();
@@ -316,23 +317,31 @@ pub struct StreamRecord {
 }
 
 impl seal::Tap for StreamRecord {
-    fn begin(&mut self, key: &Key, len: u64, bom: bool) {
+    fn begin(
+        &mut self,
+        key: &Key,
+        len: u64,
+        bom: bool,
+        lines: usize,
+    ) -> std::sync::Arc<seal::LineFn> {
         let fp = FpKey::derive(key);
         let mut file = fp.file_in_pieces(len);
         if bom {
             file.update("\u{feff}".as_bytes());
         }
-        let tally = fp.tally(0);
+        let tally = fp.tally(lines);
+        let for_threads = fp.clone();
         self.state = Some((fp, file, tally));
+        std::sync::Arc::new(move |text, eol, kind| for_threads.line(text, eol, kind))
     }
 
-    fn piece(&mut self, plain: &str, lines: &[seal::LineSpan]) {
+    fn piece(&mut self, plain: &str, lines: &[seal::LineSpan], per_line: &[[u8; 32]]) {
         let Some((_, file, tally)) = &mut self.state else {
             return;
         };
         file.update(plain.as_bytes());
-        for l in lines {
-            tally.push(&plain[l.start..l.start + l.len], l.eol, &l.kind);
+        for (l, known) in lines.iter().zip(per_line) {
+            tally.push_known(&plain[l.start..l.start + l.len], &l.kind, known);
         }
     }
 }
@@ -364,7 +373,7 @@ impl StreamRecord {
         Ok(enc_fp.finish().map(|enc_fp| Fingerprints {
             plain_fp,
             enc_fp,
-            items: tally.finish(),
+            items: tally.finish_encoded(),
         }))
     }
 }
@@ -730,5 +739,51 @@ pub fn hook_problem(
         None => Some(format!(
             "{enc_rel}: stale, it does not match {plain_rel}; run: envseal encrypt {qp} && git add {qe}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The record a streamed encrypt makes ([`StreamRecord`], fed by the sealing
+    /// threads) is the record made of the whole files: the same plaintext, encrypted
+    /// file and per-line fingerprints (a BOM, repeated keys and blank lines, CRLF, no
+    /// final newline, an empty file).
+    #[test]
+    fn a_streamed_record_is_the_record_of_the_whole_files() {
+        use std::io::{Read, Seek, Write};
+        let key = Key::from_bytes([5; 32]);
+        for text in [
+            "",
+            "\u{feff}",
+            "A=1",
+            "\u{feff}# c\r\nA=1\n\nA=2\n\n'Q'=x\nBARE\n#OLD=1\nB",
+            "X=\"multi\nline\"\r\n\n\n",
+        ] {
+            let mut input = tempfile::tempfile().unwrap();
+            input.write_all(text.as_bytes()).unwrap();
+            let mut out = tempfile::tempfile().unwrap();
+            let mut record = StreamRecord::default();
+            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
+            seal::encrypt_stream(
+                &input,
+                v1::Options::default(),
+                chrono::Utc::now(),
+                &mut give_key,
+                &mut seal::FileSink(&mut out),
+                Some(&mut record),
+            )
+            .unwrap();
+            let got = record.finish(&out).unwrap().expect("fingerprints");
+            let mut enc = Vec::new();
+            out.rewind().unwrap();
+            out.read_to_end(&mut enc).unwrap();
+            let fp = FpKey::derive(&key);
+            assert_eq!(got.plain_fp, fp.file(text.as_bytes()));
+            assert_eq!(got.enc_fp, fp.file(&enc));
+            let whole = fp.items(&dotenv::parse(text).unwrap());
+            assert_eq!(got.items, crate::sync::encode_items(&whole));
+        }
     }
 }

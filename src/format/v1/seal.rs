@@ -25,7 +25,7 @@ use std::fs::File;
 use std::io::{self, Seek};
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -236,12 +236,70 @@ impl Sink for FileSink<'_> {
 /// sealed, in file order: the plaintext and its logical lines, parsed by the sealing
 /// threads (the per-clone sync record fingerprints them: one more read of the file and
 /// parse cost more than the sealing saves). Called only once the master key is known.
+///
+/// The per-line work that does not depend on the lines before (a keyed hash of each
+/// line) is done by the sealing threads, in parallel, with the function
+/// [`Tap::begin`] returns; the calling thread gets its results with each piece, in
+/// order, so that it only does what depends on order (and the pieces it holds stay
+/// few: a calling thread doing all of it fell behind the sealing threads, which piled
+/// up the sealed output in memory).
 pub trait Tap {
-    /// Before the first piece: the master key, the plaintext's length in bytes and
-    /// whether it starts with a byte order mark (not part of any piece).
-    fn begin(&mut self, key: &Key, len: u64, bom: bool);
-    /// The next piece of the plaintext and its lines, in order.
-    fn piece(&mut self, plain: &str, lines: &[LineSpan]);
+    /// Before the first piece: the master key, the plaintext's length in bytes,
+    /// whether it starts with a byte order mark (not part of any piece) and how many
+    /// logical lines it has. Returns the per-line function for the sealing threads
+    /// (given the line's text without terminator, terminator and kind).
+    fn begin(&mut self, key: &Key, len: u64, bom: bool, lines: usize) -> Arc<LineFn>;
+    /// The next piece of the plaintext, its lines, and the per-line function's result
+    /// for each line, in order.
+    fn piece(&mut self, plain: &str, lines: &[LineSpan], per_line: &[[u8; 32]]);
+}
+
+/// A [`Tap`]'s per-line function, run by the sealing threads.
+pub type LineFn = dyn Fn(&str, dotenv::Eol, &Kind) -> [u8; 32] + Send + Sync;
+
+/// Where the sealing threads wait for the [`LineFn`] (known once the key is).
+#[derive(Default)]
+struct LineFnSlot {
+    state: Mutex<(Option<Arc<LineFn>>, bool)>,
+    ready: std::sync::Condvar,
+}
+
+/// Sets the slot to "none coming" when dropped, unless it was set.
+struct Release<'a>(&'a LineFnSlot);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let unset = !self
+            .0
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1;
+        if unset {
+            self.0.set(None);
+        }
+    }
+}
+
+impl LineFnSlot {
+    fn set(&self, f: Option<Arc<LineFn>>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = f;
+        state.1 = true;
+        self.ready.notify_all();
+    }
+
+    /// The function, once set (`None`: the encryption failed before).
+    fn wait(&self) -> Option<Arc<LineFn>> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.1 {
+            state = self
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.0.clone()
+    }
 }
 
 /// A logical line of a piece given to a [`Tap`]: its text is
@@ -373,10 +431,17 @@ pub(super) fn encrypt_stream_with<K>(
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let (out_tx, out_rx) = mpsc::channel::<(usize, Result<Piece, StreamError>)>();
     let job_rx = Mutex::new(job_rx);
+    // Tapped, a piece's plaintext buffer goes to the calling thread with the piece and
+    // comes back here once shown, for a worker's next piece (a fresh 128 KiB buffer per
+    // piece cost more in page faults than the tap itself).
+    let (recycle_tx, recycle_rx) = mpsc::channel::<Zeroizing<Vec<u8>>>();
+    let recycle_rx = Mutex::new(recycle_rx);
+    let line_fn = LineFnSlot::default();
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
             let out_tx = out_tx.clone();
-            let (job_rx, stop, value_key) = (&job_rx, &stop, &value_key);
+            let (job_rx, stop, value_key, recycle_rx) = (&job_rx, &stop, &value_key, &recycle_rx);
+            let line_fn = &line_fn;
             scope.spawn(move || {
                 let mut sealer = ValueSealer::new(value_key);
                 let mut pool = OsRandomPool::default();
@@ -389,8 +454,20 @@ pub(super) fn encrypt_stream_with<K>(
                     if stop.load(Ordering::Relaxed) {
                         continue; // a failure elsewhere: drain the queue unworked
                     }
-                    let sealed =
+                    if tapped && buf.capacity() == 0 {
+                        let back = recycle_rx.lock().unwrap_or_else(PoisonError::into_inner);
+                        if let Ok(b) = back.try_recv() {
+                            buf = b;
+                        }
+                    }
+                    let mut sealed =
                         seal_piece(input, &job, &mut buf, opts, &mut sealer, &mut pool, tapped);
+                    if let (true, Ok(piece)) = (tapped, sealed.as_mut()) {
+                        match line_fn.wait() {
+                            Some(f) => piece.apply(&*f),
+                            None => continue, // failed before the key: drain the queue
+                        }
+                    }
                     if out_tx.send((job.index, sealed)).is_err() {
                         return;
                     }
@@ -398,6 +475,9 @@ pub(super) fn encrypt_stream_with<K>(
             });
         }
         drop(out_tx);
+        // However this ends (an error before the key, a panic), sealing threads waiting
+        // for the per-line function stop waiting before they are joined.
+        let _release = Release(&line_fn);
         let result = (|| {
             // Read and parse everything first (the line count heads the MAC), handing
             // each piece to the workers as soon as it is known.
@@ -423,7 +503,7 @@ pub(super) fn encrypt_stream_with<K>(
                 // An empty file has no piece: its length is 0, or that of its BOM.
                 let bom = reader.bom();
                 let len = if bom { end.max(3) } else { end };
-                tap.begin(&key, len, bom);
+                line_fn.set(Some(tap.begin(&key, len, bom, lines)));
             }
             let slot_line = Recipient::wrap(&key, &dk, now, &mut random)
                 .map_err(FormatError::from)?
@@ -449,16 +529,19 @@ pub(super) fn encrypt_stream_with<K>(
                 let piece = sealed.map_err(StreamError::widen)?;
                 values += piece.values;
                 unterminated[index] = piece.unterminated;
-                pending[index] = Some((piece.text, piece.plain, piece.spans));
-                while let Some((part, plain, spans)) = pending.get_mut(next).and_then(Option::take)
+                pending[index] = Some((piece.text, piece.plain, piece.spans, piece.per_line));
+                while let Some((part, plain, spans, per_line)) =
+                    pending.get_mut(next).and_then(Option::take)
                 {
                     mac.lines(&part);
                     sink.write(part).map_err(StreamError::Write)?;
                     if let (Some(tap), Some(plain)) = (tap.as_deref_mut(), plain) {
-                        let plain = std::str::from_utf8(&plain).map_err(|_| {
+                        let text = std::str::from_utf8(&plain).map_err(|_| {
                             FormatError::Internal("a sealed piece is not UTF-8".to_owned())
                         })?;
-                        tap.piece(plain, &spans);
+                        tap.piece(text, &spans, &per_line);
+                        // The workers may have finished: then it is simply dropped.
+                        let _ = recycle_tx.send(plain);
                     }
                     next += 1;
                 }
@@ -482,7 +565,12 @@ pub(super) fn encrypt_stream_with<K>(
 
 /// A sealed piece waiting for its turn: the body lines, and for a [`Tap`] the
 /// plaintext and its lines.
-type PieceOut = (String, Option<Zeroizing<Vec<u8>>>, Vec<LineSpan>);
+type PieceOut = (
+    String,
+    Option<Zeroizing<Vec<u8>>>,
+    Vec<LineSpan>,
+    Vec<[u8; 32]>,
+);
 
 /// One sealed piece of the body, from a worker.
 struct Piece {
@@ -492,10 +580,30 @@ struct Piece {
     plain: Option<Zeroizing<Vec<u8>>>,
     /// Its logical lines, when tapped.
     spans: Vec<LineSpan>,
+    /// The tap's per-line function's result for each line.
+    per_line: Vec<[u8; 32]>,
     /// Values (assignments) in it.
     values: usize,
     /// Its lines' [`dotenv::unterminated_quote`]s, in order.
     unterminated: Vec<ParseError>,
+}
+
+impl Piece {
+    /// Run a tap's per-line function over the piece's lines.
+    fn apply(&mut self, f: &LineFn) {
+        let Some(plain) = self.plain.as_ref() else {
+            return;
+        };
+        // The piece was read as UTF-8 and parsed; lines start and end on characters.
+        let Ok(text) = std::str::from_utf8(plain) else {
+            return;
+        };
+        self.per_line = self
+            .spans
+            .iter()
+            .map(|l| f(&text[l.start..l.start + l.len], l.eol, &l.kind))
+            .collect();
+    }
 }
 
 /// Read one piece again and seal it into a string of exactly its length; also reports
@@ -558,6 +666,7 @@ fn seal_piece(
         // The buffer itself (the next piece reads into a new one).
         plain: tapped.then(|| std::mem::take(buf)),
         spans,
+        per_line: Vec::new(),
         values,
         unterminated,
     })
