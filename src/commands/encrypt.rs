@@ -78,6 +78,46 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         FormatArg::V1 => Format::V1,
         FormatArg::Fernet => Format::Fernet,
     };
+    // An existing output under the same key is updated in place (same data key, unchanged
+    // values keep their ciphertext). Anything else there is only replaced with --force.
+    let existing = if args.stdout {
+        None
+    } else {
+        std::fs::read(&output).ok()
+    };
+    // The existing output is opened once, kept for re-encryption, and first asked
+    // whether it already holds this plaintext: then nothing is parsed, sealed or
+    // written (a failed open is reported below, after the plaintext's own errors).
+    let mut opened_existing = existing.as_ref().and_then(|bytes| {
+        format::detect(bytes).map(|found| {
+            let opened = super::open(
+                &output,
+                format::Source::Bytes(bytes),
+                &args.key,
+                ui,
+                super::How::EDIT,
+            )
+            .map(super::OpenedFile::from);
+            (found, opened)
+        })
+    });
+    if let (Some(bytes), Some((found, Ok(opened)))) = (&existing, &opened_existing) {
+        // Same content, but --encrypt-comments asks for more than a file that still
+        // shows a comment gives: not up to date.
+        let hides_less = args.encrypt_comments && shows_a_comment(bytes);
+        if *found == fmt && *opened.plaintext == *plain && !hides_less {
+            // The record key: the master key, or (a v1 file opened through an age, ssh
+            // or KMS slot) one derived from its data key.
+            if let Some(key) = super::sync::record_key(opened) {
+                super::sync::record_unless_current(
+                    global, ui, &input, &output, &key, &plain, bytes,
+                );
+            }
+            warn_unterminated(&input, &plain, ui);
+            ui.info(format!("{} is up to date", output.display()));
+            return Ok(opened.key.as_ref().map(|l| l.key.id()));
+        }
+    }
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way. Fernet needs only
     // the check, not the parsed form (as large as the file again).
@@ -95,29 +135,14 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     };
     warn_unterminated(&input, &plain, ui);
 
-    // An existing output under the same key is updated in place (same data key, unchanged
-    // values keep their ciphertext). Anything else there is only replaced with --force.
-    let existing = if args.stdout {
-        None
-    } else {
-        std::fs::read(&output).ok()
-    };
     let mut previous = None;
     // Set when the output updated in place was written with --encrypt-comments.
     let mut keep_comments_hidden = false;
     let mut loaded = None;
     let mut replace_reason = None;
     if let Some(bytes) = &existing {
-        match format::detect(bytes) {
-            Some(found) => match super::open(
-                &output,
-                format::Source::Bytes(bytes),
-                &args.key,
-                ui,
-                super::How::EDIT,
-            )
-            .map(super::OpenedFile::from)
-            {
+        match opened_existing.take() {
+            Some((found, opened)) => match opened {
                 Ok(opened) if found == fmt && opened.key.is_none() && found == Format::V1 => {
                     // Opened through an age, ssh or KMS slot: updated keeping its data
                     // key and every slot line, with no key at all.
@@ -144,33 +169,6 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // Opened with its master key (a Fernet file always is; a v1 file
                     // opened through another slot took the branch above).
                     let master = opened.master(&output)?.clone();
-                    // Same content, but --encrypt-comments asks for more than a file
-                    // that still shows a comment gives: not up to date.
-                    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
-                    if *opened.plaintext == *plain && !hides_less {
-                        match &doc {
-                            Some(doc) => super::sync::record_doc(
-                                global,
-                                ui,
-                                &input,
-                                &output,
-                                &master.key,
-                                doc,
-                                bytes,
-                            ),
-                            None => super::sync::record(
-                                global,
-                                ui,
-                                &input,
-                                &output,
-                                &master.key,
-                                &plain,
-                                bytes,
-                            ),
-                        }
-                        ui.info(format!("{} is up to date", output.display()));
-                        return Ok(Some(master.key.id()));
-                    }
                     // Changes the encrypted side has since the last sync are not
                     // reverted unasked.
                     super::sync::guard_encrypt(

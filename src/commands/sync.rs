@@ -204,6 +204,39 @@ pub fn record(
     record_as(global, ui, plain, enc, key, plaintext, enc_bytes, true)
 }
 
+/// [`record`], unless the ledger holds this very record already (the same key, the
+/// same plaintext and encrypted fingerprints): `encrypt` of a pair that is up to date
+/// then neither parses the plaintext nor rewrites the record.
+pub fn record_unless_current(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_bytes: &[u8],
+) {
+    let current = (|| -> Option<bool> {
+        let project = Project::discover().ok()?;
+        if !natural_pair(&project, plain, enc) {
+            return Some(true); // no record to keep
+        }
+        let ledger = super::open_ledger(&project, global, false).ok()??;
+        let rec = ledger
+            .sync_record(&rel(&project, plain), &rel(&project, enc))
+            .ok()??;
+        let fp = FpKey::derive(key);
+        Some(
+            rec.key_id == key.id()
+                && rec.plain_fp[..] == fp.file(plaintext)[..]
+                && rec.enc_fp[..] == fp.file(enc_bytes)[..],
+        )
+    })();
+    if current != Some(true) {
+        record(global, ui, plain, enc, key, plaintext, enc_bytes);
+    }
+}
+
 /// A CI job (`CI` set, as every CI service sets it): `decrypt` there creates no ledger
 /// for a sync record (a CI checkout stays clean; it never merges both sides anyway).
 pub fn in_ci() -> bool {
