@@ -118,6 +118,11 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             return Ok(opened.key.as_ref().map(|l| l.key.id()));
         }
     }
+    // The output's bytes are not held past the open (the opened version keeps its
+    // body, which is what the comment checks below read): on a large file they are
+    // as large as the parsed plaintext is.
+    let had_output = existing.is_some();
+    drop(existing);
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way. Fernet needs only
     // the check, not the parsed form (as large as the file again).
@@ -140,7 +145,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     let mut keep_comments_hidden = false;
     let mut loaded = None;
     let mut replace_reason = None;
-    if let Some(bytes) = &existing {
+    if had_output {
         match opened_existing.take() {
             Some((found, opened)) => match opened {
                 Ok(opened) if found == fmt && opened.key.is_none() && found == Format::V1 => {
@@ -158,7 +163,6 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                         ui,
                         &input,
                         &output,
-                        bytes,
                         opened,
                         &plain[..],
                         doc,
@@ -190,11 +194,12 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // parsing the old plaintext again and hashing every line of the
                     // file, most of re-encrypting a large file's time; and with
                     // --encrypt-comments the answer does not matter.)
+                    let body = opened.v1.as_ref().map_or("", |v| v.body()).as_bytes();
                     keep_comments_hidden = found == Format::V1
                         && !args.encrypt_comments
-                        && !shows_a_comment(bytes)
+                        && !shows_a_comment(body)
                         && dotenv::parse_bytes(&opened.plaintext)
-                            .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
+                            .is_ok_and(|old| super::set::comments_were_encrypted(&old, body));
                     previous = opened.v1;
                 }
                 Ok(opened) => {
@@ -217,11 +222,11 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     }
     // An existing output keeps its mode (a 0444 file stays 0444, a 0640 one 0640); one
     // nobody may write to is replaced only with --force (sops and cp ask the same).
-    let out_mode = existing
-        .as_ref()
-        .and_then(|_| crate::fsutil::mode(&output))
+    let out_mode = had_output
+        .then(|| crate::fsutil::mode(&output))
+        .flatten()
         .map_or(0o644, |m| m & 0o7777);
-    if existing.is_some() && out_mode & 0o222 == 0 {
+    if had_output && out_mode & 0o222 == 0 {
         let reason = match replace_reason.take() {
             Some(r) => format!("{r}, and is read-only (mode {out_mode:o})"),
             None => format!("is read-only (mode {out_mode:o})"),
@@ -236,8 +241,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         _ => resolve_key(args, &input, ui)?,
     };
     // v1 needs only the parsed form of the plaintext: free the bytes first (on a 7 MB
-    // file the parsed form alone is 15 MB), and the old output too.
-    drop(existing);
+    // file the parsed form alone is 15 MB).
     match doc {
         Some(doc) => {
             drop(plain);
@@ -308,8 +312,8 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
 /// Re-encrypting over an existing v1 output that an age, ssh or KMS slot opened (no
 /// master key at hand, or none in the file): the output keeps its data key, every slot
 /// line and the ciphertext of every unchanged value, so no key is needed; the sync
-/// record is keyed by the data key (see `crate::sync`). As the master-key path: up to
-/// date is said and recorded, the encrypted side's unsynced changes are not reverted
+/// record is keyed by the data key (see `crate::sync`). As the master-key path (up to
+/// date was said before, from the same open): the encrypted side's unsynced changes are not reverted
 /// without --force, a read-only output is replaced only with --force, comments hidden
 /// stay hidden.
 #[allow(clippy::too_many_arguments)]
@@ -319,7 +323,6 @@ fn update_through_slots(
     ui: &Ui,
     input: &Path,
     output: &Path,
-    bytes: &[u8],
     opened: super::OpenedFile,
     plain: &[u8],
     doc: &dotenv::Document,
@@ -332,14 +335,6 @@ fn update_through_slots(
             "internal error: the opened file was not kept",
         )
     })?;
-    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
-    if *opened.plaintext == *plain && !hides_less {
-        if let Some(key) = &record_key {
-            super::sync::record_doc(global, ui, input, output, key, doc, bytes);
-        }
-        ui.info(format!("{} is up to date", output.display()));
-        return Ok(None);
-    }
     if let Some(key) = &record_key {
         super::sync::guard_encrypt(
             global,
@@ -360,7 +355,7 @@ fn update_through_slots(
         )?;
     }
     let keep_comments_hidden = dotenv::parse_bytes(&opened.plaintext)
-        .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
+        .is_ok_and(|old| super::set::comments_were_encrypted(&old, previous.body().as_bytes()));
     let opts = v1::Options {
         encrypt_comments: args.encrypt_comments || keep_comments_hidden,
     };

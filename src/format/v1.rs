@@ -160,6 +160,16 @@ pub struct Opened {
     body: String,
 }
 
+impl Opened {
+    /// The body of the file as it verified (what follows the MAC line): kept for
+    /// re-encryption, empty when the file was opened for reading only. A writer reads
+    /// what the previous version showed from it (its comments) without holding the
+    /// file's bytes a second time.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
 impl std::fmt::Debug for Opened {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Opened")
