@@ -16,6 +16,11 @@
 //! that does not parse is reported before the key is looked for, as by the whole-file
 //! path.
 //!
+//! A [`Tap`] (the per-clone sync record of a natural pair) is shown each sealed piece's
+//! plaintext and the lines the workers parsed, in order, and has the workers compute
+//! its per-line work that depends on no other line: the file is neither read nor
+//! parsed a third time for it.
+//!
 //! Randomness: the data key and wrap nonce come from the calling thread's
 //! [`OsRandomPool`], each worker draws its value nonces from its own pool, so the order
 //! of draws is not defined here; a caller that supplies the random bytes (known-answer
