@@ -85,23 +85,38 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     } else {
         std::fs::read(&output).ok()
     };
+    let had_output = existing.is_some();
     // The existing output is opened once, kept for re-encryption, and first asked
     // whether it already holds this plaintext: then nothing is parsed, sealed or
-    // written (a failed open is reported below, after the plaintext's own errors).
-    let mut opened_existing = existing.as_ref().and_then(|bytes| {
-        format::detect(bytes).map(|found| {
+    // written (a failed open is reported below, after the plaintext's own errors). A
+    // v1 file's bytes are given to the open, which keeps them as the opened version's
+    // text (not a copy of its body beside them); a Fernet file's are kept here.
+    let found = existing.as_deref().and_then(format::detect);
+    let (mut opened_existing, existing) = match (found, existing) {
+        (Some(found @ Format::V1), Some(bytes)) => {
+            let opened = super::open_owned(&output, bytes, &args.key, ui, super::How::EDIT)
+                .map(super::OpenedFile::from);
+            (Some((found, opened)), None)
+        }
+        (Some(found), Some(bytes)) => {
             let opened = super::open(
                 &output,
-                format::Source::Bytes(bytes),
+                format::Source::Bytes(&bytes),
                 &args.key,
                 ui,
                 super::How::EDIT,
             )
             .map(super::OpenedFile::from);
-            (found, opened)
-        })
-    });
-    if let (Some(bytes), Some((found, Ok(opened)))) = (&existing, &opened_existing) {
+            (Some((found, opened)), Some(bytes))
+        }
+        (_, bytes) => (None, bytes),
+    };
+    if let Some((found, Ok(opened))) = &opened_existing {
+        let bytes = match (&existing, &opened.v1) {
+            (Some(bytes), _) => &bytes[..],
+            (None, Some(v1)) => v1.text().as_bytes(),
+            (None, None) => &[][..],
+        };
         // Same content, but --encrypt-comments asks for more than a file that still
         // shows a comment gives: not up to date.
         let hides_less = args.encrypt_comments && shows_a_comment(bytes);
@@ -121,7 +136,6 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     // The output's bytes are not held past the open (the opened version keeps its
     // body, which is what the comment checks below read): on a large file they are
     // as large as the parsed plaintext is.
-    let had_output = existing.is_some();
     drop(existing);
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way. Fernet needs only
