@@ -199,6 +199,7 @@ fn v1_encrypt_stream(bencher: Bencher, keys: usize) {
                 Utc::now(),
                 &mut give_key,
                 &mut parts,
+                None,
             )
             .expect("encrypt");
             parts

@@ -59,7 +59,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     if let Some(done) = seal_for_recipients(args, global, ui, &input, &output)? {
         return Ok(done);
     }
-    if let Some(done) = stream_large(args, ui, &input, &output)? {
+    if let Some(done) = stream_large(args, global, ui, &input, &output)? {
         return Ok(Some(done));
     }
     // The whole plaintext: wiped when this returns (or fails).
@@ -78,28 +78,65 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         FormatArg::V1 => Format::V1,
         FormatArg::Fernet => Format::Fernet,
     };
-    // A large existing output that already holds this plaintext: read as a stream,
-    // compared, done (opening it for re-encryption keeps every token: 75 MiB and 100 ms
-    // for 100,000 keys). Anything else, errors included, takes the path below, which
-    // says what is wrong or updates the file with minimal diffs.
-    if fmt == Format::V1 && !args.stdout && !args.encrypt_comments {
-        let streamed = format::Sealed::read(format::Source::File(&output))
-            .ok()
-            .filter(format::Sealed::streamed);
-        let quiet = super::How {
-            keep: false,
-            prompt: false,
-            remote: true,
+    // An existing output under the same key is updated in place (same data key, unchanged
+    // values keep their ciphertext). Anything else there is only replaced with --force.
+    let existing = if args.stdout {
+        None
+    } else {
+        std::fs::read(&output).ok()
+    };
+    let had_output = existing.is_some();
+    // The existing output is opened once, kept for re-encryption, and first asked
+    // whether it already holds this plaintext: then nothing is parsed, sealed or
+    // written (a failed open is reported below, after the plaintext's own errors). A
+    // v1 file's bytes are given to the open, which keeps them as the opened version's
+    // text (not a copy of its body beside them); a Fernet file's are kept here.
+    let found = existing.as_deref().and_then(format::detect);
+    let (mut opened_existing, existing) = match (found, existing) {
+        (Some(found @ Format::V1), Some(bytes)) => {
+            let opened = super::open_owned(&output, bytes, &args.key, ui, super::How::EDIT)
+                .map(super::OpenedFile::from);
+            (Some((found, opened)), None)
+        }
+        (Some(found), Some(bytes)) => {
+            let opened = super::open(
+                &output,
+                format::Source::Bytes(&bytes),
+                &args.key,
+                ui,
+                super::How::EDIT,
+            )
+            .map(super::OpenedFile::from);
+            (Some((found, opened)), Some(bytes))
+        }
+        (_, bytes) => (None, bytes),
+    };
+    if let Some((found, Ok(opened))) = &opened_existing {
+        let bytes = match (&existing, &opened.v1) {
+            (Some(bytes), _) => &bytes[..],
+            (None, Some(v1)) => v1.text().as_bytes(),
+            (None, None) => &[][..],
         };
-        if let Some(old) =
-            streamed.and_then(|s| super::open_sealed(&output, s, &args.key, ui, quiet).ok())
-        {
-            if old.plaintext.eq_bytes(&plain) {
-                ui.info(format!("{} is up to date", output.display()));
-                return Ok(old.key.map(|l| l.key.id()));
+        // Same content, but --encrypt-comments asks for more than a file that still
+        // shows a comment gives: not up to date.
+        let hides_less = args.encrypt_comments && shows_a_comment(bytes);
+        if *found == fmt && *opened.plaintext == *plain && !hides_less {
+            // The record key: the master key, or (a v1 file opened through an age, ssh
+            // or KMS slot) one derived from its data key.
+            if let Some(key) = super::sync::record_key(opened) {
+                super::sync::record_unless_current(
+                    global, ui, &input, &output, &key, &plain, bytes,
+                );
             }
+            warn_unterminated(&input, &plain, ui);
+            ui.info(format!("{} is up to date", output.display()));
+            return Ok(opened.key.as_ref().map(|l| l.key.id()));
         }
     }
+    // The output's bytes are not held past the open (the opened version keeps its
+    // body, which is what the comment checks below read): on a large file they are
+    // as large as the parsed plaintext is.
+    drop(existing);
     // The plaintext is parsed for both formats: a file envseal cannot place is refused
     // rather than stored in a form no tool reads back the same way. Fernet needs only
     // the check, not the parsed form (as large as the file again).
@@ -117,29 +154,14 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     };
     warn_unterminated(&input, &plain, ui);
 
-    // An existing output under the same key is updated in place (same data key, unchanged
-    // values keep their ciphertext). Anything else there is only replaced with --force.
-    let existing = if args.stdout {
-        None
-    } else {
-        std::fs::read(&output).ok()
-    };
     let mut previous = None;
     // Set when the output updated in place was written with --encrypt-comments.
     let mut keep_comments_hidden = false;
     let mut loaded = None;
     let mut replace_reason = None;
-    if let Some(bytes) = &existing {
-        match format::detect(bytes) {
-            Some(found) => match super::open(
-                &output,
-                format::Source::Bytes(bytes),
-                &args.key,
-                ui,
-                super::How::EDIT,
-            )
-            .map(super::OpenedFile::from)
-            {
+    if had_output {
+        match opened_existing.take() {
+            Some((found, opened)) => match opened {
                 Ok(opened) if found == fmt && opened.key.is_none() && found == Format::V1 => {
                     // Opened through an age, ssh or KMS slot: updated keeping its data
                     // key and every slot line, with no key at all.
@@ -155,7 +177,6 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                         ui,
                         &input,
                         &output,
-                        bytes,
                         opened,
                         &plain[..],
                         doc,
@@ -166,22 +187,6 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // Opened with its master key (a Fernet file always is; a v1 file
                     // opened through another slot took the branch above).
                     let master = opened.master(&output)?.clone();
-                    // Same content, but --encrypt-comments asks for more than a file
-                    // that still shows a comment gives: not up to date.
-                    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
-                    if *opened.plaintext == *plain && !hides_less {
-                        super::sync::record(
-                            global,
-                            ui,
-                            &input,
-                            &output,
-                            &master.key,
-                            &plain,
-                            bytes,
-                        );
-                        ui.info(format!("{} is up to date", output.display()));
-                        return Ok(Some(master.key.id()));
-                    }
                     // Changes the encrypted side has since the last sync are not
                     // reverted unasked.
                     super::sync::guard_encrypt(
@@ -203,11 +208,12 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
                     // parsing the old plaintext again and hashing every line of the
                     // file, most of re-encrypting a large file's time; and with
                     // --encrypt-comments the answer does not matter.)
+                    let body = opened.v1.as_ref().map_or("", |v| v.body()).as_bytes();
                     keep_comments_hidden = found == Format::V1
                         && !args.encrypt_comments
-                        && !shows_a_comment(bytes)
+                        && !shows_a_comment(body)
                         && dotenv::parse_bytes(&opened.plaintext)
-                            .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
+                            .is_ok_and(|old| super::set::comments_were_encrypted(&old, body));
                     previous = opened.v1;
                 }
                 Ok(opened) => {
@@ -230,11 +236,11 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     }
     // An existing output keeps its mode (a 0444 file stays 0444, a 0640 one 0640); one
     // nobody may write to is replaced only with --force (sops and cp ask the same).
-    let out_mode = existing
-        .as_ref()
-        .and_then(|_| crate::fsutil::mode(&output))
+    let out_mode = had_output
+        .then(|| crate::fsutil::mode(&output))
+        .flatten()
         .map_or(0o644, |m| m & 0o7777);
-    if existing.is_some() && out_mode & 0o222 == 0 {
+    if had_output && out_mode & 0o222 == 0 {
         let reason = match replace_reason.take() {
             Some(r) => format!("{r}, and is read-only (mode {out_mode:o})"),
             None => format!("is read-only (mode {out_mode:o})"),
@@ -249,8 +255,7 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
         _ => resolve_key(args, &input, ui)?,
     };
     // v1 needs only the parsed form of the plaintext: free the bytes first (on a 7 MB
-    // file the parsed form alone is 15 MB), and the old output too.
-    drop(existing);
+    // file the parsed form alone is 15 MB).
     match doc {
         Some(doc) => {
             drop(plain);
@@ -276,15 +281,13 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
             }
             crate::fsutil::write_atomic(&output, sealed.as_bytes(), out_mode)
                 .with_context(|| format!("cannot write {}", output.display()))?;
-            let text = doc.expose_text();
-            drop(doc);
-            super::sync::record(
+            super::sync::record_doc(
                 global,
                 ui,
                 &input,
                 &output,
                 &loaded.key,
-                text.as_bytes(),
+                &doc,
                 sealed.as_bytes(),
             );
         }
@@ -323,8 +326,8 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
 /// Re-encrypting over an existing v1 output that an age, ssh or KMS slot opened (no
 /// master key at hand, or none in the file): the output keeps its data key, every slot
 /// line and the ciphertext of every unchanged value, so no key is needed; the sync
-/// record is keyed by the data key (see `crate::sync`). As the master-key path: up to
-/// date is said and recorded, the encrypted side's unsynced changes are not reverted
+/// record is keyed by the data key (see `crate::sync`). As the master-key path (up to
+/// date was said before, from the same open): the encrypted side's unsynced changes are not reverted
 /// without --force, a read-only output is replaced only with --force, comments hidden
 /// stay hidden.
 #[allow(clippy::too_many_arguments)]
@@ -334,7 +337,6 @@ fn update_through_slots(
     ui: &Ui,
     input: &Path,
     output: &Path,
-    bytes: &[u8],
     opened: super::OpenedFile,
     plain: &[u8],
     doc: &dotenv::Document,
@@ -347,14 +349,6 @@ fn update_through_slots(
             "internal error: the opened file was not kept",
         )
     })?;
-    let hides_less = args.encrypt_comments && shows_a_comment(bytes);
-    if *opened.plaintext == *plain && !hides_less {
-        if let Some(key) = &record_key {
-            super::sync::record(global, ui, input, output, key, plain, bytes);
-        }
-        ui.info(format!("{} is up to date", output.display()));
-        return Ok(None);
-    }
     if let Some(key) = &record_key {
         super::sync::guard_encrypt(
             global,
@@ -375,7 +369,7 @@ fn update_through_slots(
         )?;
     }
     let keep_comments_hidden = dotenv::parse_bytes(&opened.plaintext)
-        .is_ok_and(|old| super::set::comments_were_encrypted(&old, bytes));
+        .is_ok_and(|old| super::set::comments_were_encrypted(&old, previous.body().as_bytes()));
     let opts = v1::Options {
         encrypt_comments: args.encrypt_comments || keep_comments_hidden,
     };
@@ -385,15 +379,7 @@ fn update_through_slots(
     crate::fsutil::write_atomic(output, sealed.as_bytes(), out_mode)
         .with_context(|| format!("cannot write {}", output.display()))?;
     if let Some(key) = &record_key {
-        super::sync::record(
-            global,
-            ui,
-            input,
-            output,
-            key,
-            doc.expose_text().as_bytes(),
-            sealed.as_bytes(),
-        );
+        super::sync::record_doc(global, ui, input, output, key, doc, sealed.as_bytes());
     }
     protect_plaintext(input, ui);
     ui.info(format!(
@@ -492,6 +478,7 @@ const SNIFF: usize = 64 * 1024;
 /// that may be already encrypted (the whole-file path says so).
 fn stream_large(
     args: &Encrypt,
+    global: &crate::cli::Global,
     ui: &Ui,
     input: &Path,
     output: &Path,
@@ -547,8 +534,8 @@ fn stream_large(
     let now = Utc::now();
     if args.stdout {
         let mut parts = seal::Parts::default();
-        let sealed =
-            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts).map_err(failed)?;
+        let sealed = seal::encrypt_stream(&file, opts, now, &mut resolve, &mut parts, None)
+            .map_err(failed)?;
         {
             let parts: Vec<&[u8]> = parts.0.iter().map(|p| p.as_bytes()).collect();
             write_stdout_parts(&parts)?;
@@ -562,14 +549,32 @@ fn stream_large(
     // only then is the file fsynced and renamed into place. Meanwhile git is asked
     // whether the plaintext is ignored and tracked (read-only; acted on only once the
     // output is in place).
+    // The pair's sync record, as every other writer keeps it (see `commands::sync`):
+    // the sealing threads' parsed lines fingerprinted as they come, the written file
+    // once complete.
+    let mut record =
+        super::sync::wants_record(input, output).then(super::sync::StreamRecord::default);
     let (written, git) = std::thread::scope(|scope| {
         let git = scope.spawn(|| git_status(input));
         let written = crate::fsutil::stage_with(output, 0o644, |out| {
-            seal::encrypt_stream(&file, opts, now, &mut resolve, &mut seal::FileSink(out))
+            let tap = record.as_mut().map(|r| r as &mut dyn seal::Tap);
+            let sealed = seal::encrypt_stream(
+                &file,
+                opts,
+                now,
+                &mut resolve,
+                &mut seal::FileSink(out),
+                tap,
+            )?;
+            let fingerprints = match record.take() {
+                Some(r) => r.finish(out).map_err(StreamError::Write)?,
+                None => None,
+            };
+            Ok::<_, StreamError<anyhow::Error>>((sealed, fingerprints))
         });
         (written, git.join())
     });
-    let (staged, sealed) = written.map_err(failed)?;
+    let (staged, (sealed, fingerprints)) = written.map_err(failed)?;
     // This path is only taken when the output did not exist: one that appeared since
     // (another process) is not replaced unasked.
     staged
@@ -579,6 +584,11 @@ fn stream_large(
     let Some(loaded) = loaded else {
         unreachable!("a sealed file has a key");
     };
+    if let Some(fingerprints) = fingerprints {
+        super::sync::record_with(global, ui, input, output, &loaded.key, true, |_| {
+            Ok(fingerprints)
+        });
+    }
     match git {
         Ok(status) => apply_protection(input, ui, status),
         Err(_) => protect_plaintext(input, ui),
@@ -790,15 +800,7 @@ fn seal_for_recipients(
         None => super::sync::record_key_local(sealed.as_bytes(), &args.key.identity),
     };
     if let Some(key) = &record_key {
-        super::sync::record(
-            global,
-            ui,
-            input,
-            output,
-            key,
-            doc.expose_text().as_bytes(),
-            sealed.as_bytes(),
-        );
+        super::sync::record_doc(global, ui, input, output, key, &doc, sealed.as_bytes());
     }
     protect_plaintext(input, ui);
     let slots: Vec<String> = v1::header(&sealed)?

@@ -383,6 +383,28 @@ pub fn open(
     open_sealed(path, sealed, args, ui, how)
 }
 
+/// [`open`] of a whole file's bytes that the caller gives away: a v1 file kept for
+/// re-encryption ([`How::EDIT`]) keeps them as its text instead of a copy of its body
+/// (`encrypt` over a large existing output).
+pub fn open_owned(
+    path: &Path,
+    bytes: Vec<u8>,
+    args: &KeyArgs,
+    ui: &Ui,
+    how: How,
+) -> std::result::Result<Decrypted, OpenError> {
+    use crate::format::{open::OpenError as Failed, Sealed};
+    let sealed = Sealed::read_owned(bytes).map_err(|e| match e {
+        Failed::Io(e) => OpenError::other(
+            anyhow::Error::new(e).context(format!("cannot read encrypted file {}", path.display())),
+        ),
+        Failed::Format { error, .. } => {
+            OpenError::typed(error).context(format!("cannot decrypt {}", path.display()))
+        }
+    })?;
+    open_sealed(path, sealed, args, ui, how)
+}
+
 /// [`open`] of a file whose format and header the caller has read already (to ask
 /// [`crate::format::Sealed::streamed`] first).
 pub fn open_sealed(

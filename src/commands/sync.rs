@@ -23,12 +23,13 @@ use super::{open_encrypted, read_input, Ui};
 use crate::cli::Global;
 use crate::dotenv::{self, Document};
 use crate::exit::{Code, Failure};
+use crate::format::v1::seal;
 use crate::format::{self, fernet, v1, Format};
 use crate::key::Key;
 use crate::ledger::{Ledger, SyncRecord};
 use crate::project::Project;
 use crate::sync::{
-    decode_items, encode_items, merge3, would_revert, Fp, FpKey, Item, Prefer, Side,
+    decode_items, merge3, would_revert, FileFp, Fp, FpKey, Item, Prefer, Side, Tally,
 };
 
 /// Which side of a pair moved since the last sync recorded in this clone.
@@ -203,6 +204,39 @@ pub fn record(
     record_as(global, ui, plain, enc, key, plaintext, enc_bytes, true)
 }
 
+/// [`record`], unless the ledger holds this very record already (the same key, the
+/// same plaintext and encrypted fingerprints): `encrypt` of a pair that is up to date
+/// then neither parses the plaintext nor rewrites the record.
+pub fn record_unless_current(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    plaintext: &[u8],
+    enc_bytes: &[u8],
+) {
+    let current = (|| -> Option<bool> {
+        let project = Project::discover().ok()?;
+        if !natural_pair(&project, plain, enc) {
+            return Some(true); // no record to keep
+        }
+        let ledger = super::open_ledger(&project, global, false).ok()??;
+        let rec = ledger
+            .sync_record(&rel(&project, plain), &rel(&project, enc))
+            .ok()??;
+        let fp = FpKey::derive(key);
+        Some(
+            rec.key_id == key.id()
+                && rec.plain_fp[..] == fp.file(plaintext)[..]
+                && rec.enc_fp[..] == fp.file(enc_bytes)[..],
+        )
+    })();
+    if current != Some(true) {
+        record(global, ui, plain, enc, key, plaintext, enc_bytes);
+    }
+}
+
 /// A CI job (`CI` set, as every CI service sets it): `decrypt` there creates no ledger
 /// for a sync record (a CI checkout stays clean; it never merges both sides anyway).
 pub fn in_ci() -> bool {
@@ -221,6 +255,59 @@ pub fn record_as(
     enc_bytes: &[u8],
     create: bool,
 ) {
+    record_with(global, ui, plain, enc, key, create, |fp| {
+        let items = dotenv::parse_bytes(plaintext)
+            .map(|doc| fp.items_encoded(&doc))
+            .unwrap_or_default();
+        Ok(Fingerprints {
+            plain_fp: fp.file(plaintext),
+            enc_fp: fp.file(enc_bytes),
+            items,
+        })
+    })
+}
+
+/// [`record`] for a writer that holds the plaintext parsed (`encrypt`): the document is
+/// fingerprinted as it is, not rebuilt into bytes and parsed again.
+pub fn record_doc(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    doc: &Document,
+    enc_bytes: &[u8],
+) {
+    record_with(global, ui, plain, enc, key, true, |fp| {
+        Ok(Fingerprints {
+            plain_fp: fp.document(doc),
+            enc_fp: fp.file(enc_bytes),
+            items: fp.items_encoded(doc),
+        })
+    })
+}
+
+/// What a sync record holds of the two sides.
+pub struct Fingerprints {
+    pub plain_fp: Fp,
+    pub enc_fp: Fp,
+    /// The per-line items, encoded as the ledger stores them ([`encode_items`]).
+    pub items: Vec<u8>,
+}
+
+/// Record the pair's fingerprints, made by `make` under the record key (only for a
+/// natural pair, and only into a ledger that exists unless `create`). Bookkeeping: a
+/// failure warns.
+#[allow(clippy::too_many_arguments)]
+pub fn record_with(
+    global: &Global,
+    ui: &Ui,
+    plain: &Path,
+    enc: &Path,
+    key: &Key,
+    create: bool,
+    make: impl FnOnce(&FpKey) -> Result<Fingerprints>,
+) {
     let result = (|| -> Result<()> {
         let project = Project::discover()?;
         if !natural_pair(&project, plain, enc) {
@@ -230,21 +317,97 @@ pub fn record_as(
             return Ok(());
         };
         let fp = FpKey::derive(key);
-        let items = dotenv::parse_bytes(plaintext)
-            .map(|doc| fp.items(&doc))
-            .unwrap_or_default();
+        let made = make(&fp)?;
         ledger.record_sync(&SyncRecord {
             plaintext: rel(&project, plain),
             encrypted: rel(&project, enc),
             key_id: key.id(),
-            plain_fp: fp.file(plaintext).to_vec(),
-            enc_fp: fp.file(enc_bytes).to_vec(),
-            items: encode_items(&items),
+            plain_fp: made.plain_fp.to_vec(),
+            enc_fp: made.enc_fp.to_vec(),
+            items: made.items,
         })?;
         Ok(())
     })();
     if let Err(e) = result {
         ui.warn(format!("the sync record was not updated: {e:#}"));
+    }
+}
+
+/// Whether `encrypt` of `plain` into `enc` keeps a sync record (a natural pair in a
+/// project), asked before a streamed encrypt fingerprints anything.
+pub fn wants_record(plain: &Path, enc: &Path) -> bool {
+    Project::discover().is_ok_and(|project| natural_pair(&project, plain, enc))
+}
+
+/// The sync record of a pair whose encrypted side is written as a stream (a large new
+/// file: `encrypt`'s `stream_large`): the sealing threads' parsed lines are
+/// fingerprinted as they come in order ([`seal::Tap`]), so the plaintext is neither
+/// read nor parsed again, and the written file is fingerprinted once it is complete
+/// ([`StreamRecord::finish`]). The same record as [`record`] makes of the same files.
+#[derive(Default)]
+pub struct StreamRecord {
+    state: Option<(FpKey, FileFp, Tally)>,
+}
+
+impl seal::Tap for StreamRecord {
+    fn begin(
+        &mut self,
+        key: &Key,
+        len: u64,
+        bom: bool,
+        lines: usize,
+    ) -> std::sync::Arc<seal::LineFn> {
+        let fp = FpKey::derive(key);
+        let mut file = fp.file_in_pieces(len);
+        if bom {
+            file.update("\u{feff}".as_bytes());
+        }
+        let tally = fp.tally(lines);
+        let for_threads = fp.clone();
+        self.state = Some((fp, file, tally));
+        std::sync::Arc::new(move |text, eol, kind| for_threads.line(text, eol, kind))
+    }
+
+    fn piece(&mut self, plain: &str, lines: &[seal::LineSpan], per_line: &[[u8; 32]]) {
+        let Some((_, file, tally)) = &mut self.state else {
+            return;
+        };
+        file.update(plain.as_bytes());
+        for (l, known) in lines.iter().zip(per_line) {
+            tally.push_known(&plain[l.start..l.start + l.len], &l.kind, known);
+        }
+    }
+}
+
+impl StreamRecord {
+    /// The fingerprints, with the encrypted file `enc` as written (read back from its
+    /// start; the temporary file, before it is renamed into place). `None` when nothing
+    /// was tapped, or the pieces did not add up to the plaintext's length.
+    pub fn finish(self, enc: &std::fs::File) -> std::io::Result<Option<Fingerprints>> {
+        use std::os::unix::fs::FileExt;
+        let Some((fp, file, tally)) = self.state else {
+            return Ok(None);
+        };
+        let Some(plain_fp) = file.finish() else {
+            return Ok(None);
+        };
+        let len = enc.metadata()?.len();
+        let mut enc_fp = fp.file_in_pieces(len);
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut at = 0u64;
+        while at < len {
+            let n = enc.read_at(&mut buf, at)?;
+            if n == 0 {
+                break;
+            }
+            enc_fp.update(&buf[..n]);
+            at += n as u64;
+        }
+        Ok(enc_fp.finish().map(|enc_fp| Fingerprints {
+            plain_fp,
+            enc_fp,
+            items: tally.finish_encoded(),
+        }))
     }
 }
 
@@ -609,5 +772,51 @@ pub fn hook_problem(
         None => Some(format!(
             "{enc_rel}: stale, it does not match {plain_rel}; run: envseal encrypt {qp} && git add {qe}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The record a streamed encrypt makes ([`StreamRecord`], fed by the sealing
+    /// threads) is the record made of the whole files: the same plaintext, encrypted
+    /// file and per-line fingerprints (a BOM, repeated keys and blank lines, CRLF, no
+    /// final newline, an empty file).
+    #[test]
+    fn a_streamed_record_is_the_record_of_the_whole_files() {
+        use std::io::{Read, Seek, Write};
+        let key = Key::from_bytes([5; 32]);
+        for text in [
+            "",
+            "\u{feff}",
+            "A=1",
+            "\u{feff}# c\r\nA=1\n\nA=2\n\n'Q'=x\nBARE\n#OLD=1\nB",
+            "X=\"multi\nline\"\r\n\n\n",
+        ] {
+            let mut input = tempfile::tempfile().unwrap();
+            input.write_all(text.as_bytes()).unwrap();
+            let mut out = tempfile::tempfile().unwrap();
+            let mut record = StreamRecord::default();
+            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
+            seal::encrypt_stream(
+                &input,
+                v1::Options::default(),
+                chrono::Utc::now(),
+                &mut give_key,
+                &mut seal::FileSink(&mut out),
+                Some(&mut record),
+            )
+            .unwrap();
+            let got = record.finish(&out).unwrap().expect("fingerprints");
+            let mut enc = Vec::new();
+            out.rewind().unwrap();
+            out.read_to_end(&mut enc).unwrap();
+            let fp = FpKey::derive(&key);
+            assert_eq!(got.plain_fp, fp.file(text.as_bytes()));
+            assert_eq!(got.enc_fp, fp.file(&enc));
+            let whole = fp.items(&dotenv::parse(text).unwrap());
+            assert_eq!(got.items, crate::sync::encode_items(&whole));
+        }
     }
 }

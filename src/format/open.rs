@@ -117,6 +117,16 @@ impl<'a> Sealed<'a> {
                 Cow::Owned(all)
             }
         };
+        Sealed::from_bytes(bytes)
+    }
+
+    /// [`Sealed::read`] of a whole file's bytes that the caller gives away: a v1 file
+    /// opened with [`Keep::Entries`] keeps them as its text rather than a copy.
+    pub fn read_owned(bytes: Vec<u8>) -> Result<Sealed<'static>, OpenError> {
+        Sealed::from_bytes(Cow::Owned(bytes))
+    }
+
+    fn from_bytes(bytes: Cow<'a, [u8]>) -> Result<Sealed<'a>, OpenError> {
         let format = detect(&bytes).ok_or(FormatError::NotEncrypted)?;
         match format {
             Format::V1 => {
@@ -171,6 +181,7 @@ impl<'a> Sealed<'a> {
                     Err(OpenError::Format { error, identity })
                 }
             },
+            Body::Text(Cow::Owned(text)) if keep == Keep::Entries => open_kept(text, identities),
             Body::Text(text) => open_whole(&text, identities, keep),
             Body::Large { mut file, path } => {
                 if keep == Keep::Entries {
@@ -179,7 +190,7 @@ impl<'a> Sealed<'a> {
                     file.read_to_string(&mut text).map_err(|_| {
                         FormatError::Integrity("the file is not valid UTF-8".to_owned())
                     })?;
-                    return open_whole(&text, identities, keep);
+                    return open_kept(text, identities);
                 }
                 open_large(&mut file, path, identities)
             }
@@ -201,6 +212,18 @@ fn open_whole(text: &str, identities: &[&dyn Identity], keep: Keep) -> Result<Op
         });
     }
     let opened = v1::decrypt_with(text, identities)?;
+    Ok(Opened {
+        format: Format::V1,
+        plaintext: Plaintext::from(Zeroizing::new(opened.plaintext.as_bytes().to_vec())),
+        v1: Some(opened),
+        identity: None,
+    })
+}
+
+/// A v1 file's text given away, opened and kept for re-encryption (the text itself is
+/// kept, see [`v1::decrypt_owned`]).
+fn open_kept(text: String, identities: &[&dyn Identity]) -> Result<Opened, OpenError> {
+    let opened = v1::decrypt_owned(text, identities)?;
     Ok(Opened {
         format: Format::V1,
         plaintext: Plaintext::from(Zeroizing::new(opened.plaintext.as_bytes().to_vec())),

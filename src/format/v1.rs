@@ -151,13 +151,32 @@ pub struct Opened {
     data_key: DataKey,
     /// Every slot line of the header, as written (kept through re-encryption).
     slot_lines: String,
-    /// The body of the file as it verified (the reading whose MAC matched), for
-    /// re-encryption to take unchanged ciphertexts from: each entry's plaintext is found
-    /// in `plaintext` by walking both in step (`reuse::prev_entries`), so nothing is copied
-    /// or decrypted again per entry (copying every value, name and token into tables
-    /// was most of the time and memory of re-encrypting a large file). Empty when the
-    /// file was opened for reading only.
-    body: String,
+    /// The text of the file as it verified (the reading whose MAC matched), whose body
+    /// (from `body_at`) re-encryption takes unchanged ciphertexts from: each entry's
+    /// plaintext is found in `plaintext` by walking both in step
+    /// (`reuse::prev_entries`), so nothing is copied or decrypted again per entry
+    /// (copying every value, name and token into tables was most of the time and memory
+    /// of re-encrypting a large file). Empty when the file was opened for reading only.
+    /// Given away by the caller ([`decrypt_owned`]), it is the caller's text, not a copy.
+    text: String,
+    body_at: usize,
+}
+
+impl Opened {
+    /// The body of the file as it verified (what follows the MAC line): kept for
+    /// re-encryption, empty when the file was opened for reading only. A writer reads
+    /// what the previous version showed from it (its comments) without holding the
+    /// file's bytes a second time.
+    pub fn body(&self) -> &str {
+        &self.text[self.body_at..]
+    }
+
+    /// The whole text of the file as it verified (the file, or its reading before a
+    /// git line-ending conversion): kept for re-encryption, empty when the file was
+    /// opened for reading only.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 impl std::fmt::Debug for Opened {
@@ -741,6 +760,22 @@ pub fn verifies_after_conversion(text: &str, key: &[&dyn Identity]) -> bool {
         .any(|reading| mac_verifies(reading, key))
 }
 
+/// [`decrypt_with`] of a file's text that the caller gives away: the opened version keeps
+/// it as its text (for re-encryption) instead of a copy of its body, which on a large
+/// file is as large as the file. A file that verifies only as its reading before a git
+/// line-ending conversion is opened by [`decrypt_with`] (which keeps that reading).
+pub fn decrypt_owned(text: String, identities: &[&dyn Identity]) -> Result<Opened, FormatError> {
+    match open_file(&text, identities, false) {
+        Ok(mut opened) => {
+            opened.body_at = text.len() - parse(&text)?.body.len();
+            opened.text = text;
+            Ok(opened)
+        }
+        Err(FormatError::Integrity(_)) => decrypt_with(&text, identities),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `text`'s header parses and its MAC verifies under `key`'s data key.
 fn mac_verifies(text: &str, key: &[&dyn Identity]) -> bool {
     let Ok(parsed) = parse(text) else {
@@ -875,19 +910,20 @@ fn open_file(
             .map_err(|_| FormatError::Internal("a decrypted piece is not UTF-8".to_owned()))?;
         plaintext.push_str(piece);
     }
-    // The body as it verified, for re-encryption to take tokens from.
-    let body = if keep_entries {
+    // The text as it verified, for re-encryption to take tokens from its body.
+    let (kept, body_at) = if keep_entries {
         let at = text.len() - parse(text)?.body.len();
-        text[at..].to_owned()
+        (text.to_owned(), at)
     } else {
-        String::new()
+        (String::new(), 0)
     };
     Ok(Opened {
         header: decrypted.header,
         plaintext: plaintext.0,
         data_key: decrypted.data_key,
         slot_lines: decrypted.slot_lines,
-        body,
+        text: kept,
+        body_at,
     })
 }
 

@@ -282,3 +282,102 @@ fn streamed_encrypt_reads_the_plaintext_twice_not_three_times() {
         );
     }
 }
+
+/// Over `format::STREAM_FROM` (1 MiB): the streamed fresh encrypt. Long values, so
+/// that the debug build of the tests handles it quickly (its cost is per line), and
+/// every line shape, repeated keys, blank lines and comments among them.
+fn over_a_mebibyte() -> String {
+    let pad = "p".repeat(950);
+    let mut s = String::new();
+    for i in 0..1_100 {
+        s.push_str(&format!("U_{i}={SECRET}-{pad}\n"));
+        if i % 50 == 0 {
+            s.push_str(&format!(
+                "# section\r\nM_{i}=\"multi\n{SECRET}\r\nend\"\n#OLD_{i}={SECRET}\nBARE_{i}\n  \n\
+                 T_{i}=`a\nb`\rK_0=again\n\n"
+            ));
+        }
+    }
+    assert!(s.len() > 1 << 20);
+    s
+}
+
+/// The pair's sync record as the ledger holds it (key id, plaintext, encrypted and
+/// per-line fingerprints).
+type SyncRow = (String, Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// Reads [`SyncRow`] of `big.env`.
+fn sync_row(sb: &Sandbox) -> Option<SyncRow> {
+    let db = rusqlite::Connection::open(sb.path(".envseal/ledger.db")).ok()?;
+    db.query_row(
+        "SELECT key_id, plain_fp, enc_fp, items FROM sync_pairs \
+         WHERE plaintext = 'big.env' AND encrypted = 'big.env.encrypted'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .ok()
+}
+
+/// A large plaintext encrypted afresh (streamed) used to leave no sync record, so a
+/// value then set on the encrypted side was silently reverted by the next `encrypt`
+/// (nothing told "pulled" from "edited here"); the small-file path always kept one.
+#[test]
+fn a_streamed_fresh_encrypt_keeps_the_sync_record_so_encrypt_does_not_revert_a_set() {
+    let (sb, kf) = setup();
+    let text = over_a_mebibyte();
+    sb.write("big.env", &text);
+    sb.run(&["encrypt", "--key-file", &kf, "big.env"])
+        .ok()
+        .no_leak(&[SECRET]);
+    assert!(
+        sync_row(&sb).is_some(),
+        "no sync record after the fresh encrypt"
+    );
+    // The plaintext edited here, and a value set on the encrypted side.
+    sb.write("big.env", text.replacen("U_5=", "U_5=edited-", 1));
+    crate::set_get::set(
+        &sb,
+        "U_7",
+        "set-on-the-encrypted-side",
+        &["-f", "big.env.encrypted", "--key-file", &kf],
+    )
+    .ok();
+    let out = sb
+        .run(&["status", "--json", "--key-file", &kf])
+        .stdout_text();
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["files"][0]["sync"], "both_changed", "{v}");
+    let run = sb.run(&["encrypt", "--key-file", &kf, "big.env"]);
+    run.code(exit_code(Code::Refused)).no_leak(&[SECRET]);
+    assert!(run.stderr.contains("U_7"), "{}", run.stderr);
+    let now = sb.run(&[
+        "decrypt",
+        "--stdout",
+        "--key-file",
+        &kf,
+        "big.env.encrypted",
+    ]);
+    assert!(crate::common::contains(
+        &now.ok().stdout,
+        b"U_7=set-on-the-encrypted-side"
+    ));
+}
+
+/// The record the streamed encrypt makes from its sealing threads' lines is the record
+/// the whole-file code makes of the same pair (`envseal sync` of a pair in sync
+/// records it again from the files).
+#[test]
+fn the_streamed_sync_record_is_the_one_the_whole_file_code_makes() {
+    let (sb, kf) = setup();
+    for bom in ["", "\u{feff}"] {
+        let _ = std::fs::remove_file(sb.path("big.env.encrypted"));
+        // Ends without a newline, with a repeated key and repeated blank lines.
+        sb.write("big.env", format!("{bom}{}LAST=x", over_a_mebibyte()));
+        sb.run(&["encrypt", "--key-file", &kf, "big.env"]).ok();
+        let streamed = sync_row(&sb).expect("a record");
+        sb.run(&["sync", "--key-file", &kf, "big.env"]).ok();
+        let whole = sync_row(&sb).expect("a record");
+        assert!(streamed == whole, "the records differ (bom {:?})", bom);
+        assert_eq!(whole.3.len() % 32, 0);
+    }
+}

@@ -60,7 +60,7 @@ pub(super) fn prev_entries(opened: &Opened) -> Option<Vec<PrevEntry<'_>>> {
         *rest = rest.strip_prefix(text)?;
         Some(())
     }
-    for line in Lines::new(&opened.body) {
+    for line in Lines::new(opened.body()) {
         let (content, eol) = strip_eol(line);
         let trimmed = content.trim_start_matches(dotenv::is_hspace);
         if let Some(token) = content

@@ -16,6 +16,11 @@
 //! that does not parse is reported before the key is looked for, as by the whole-file
 //! path.
 //!
+//! A [`Tap`] (the per-clone sync record of a natural pair) is shown each sealed piece's
+//! plaintext and the lines the workers parsed, in order, and has the workers compute
+//! its per-line work that depends on no other line: the file is neither read nor
+//! parsed a third time for it.
+//!
 //! Randomness: the data key and wrap nonce come from the calling thread's
 //! [`OsRandomPool`], each worker draws its value nonces from its own pool, so the order
 //! of draws is not defined here; a caller that supplies the random bytes (known-answer
@@ -25,7 +30,7 @@ use std::fs::File;
 use std::io::{self, Seek};
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -232,6 +237,87 @@ impl Sink for FileSink<'_> {
     }
 }
 
+/// What the calling thread of [`encrypt_stream`] is shown of each piece once it is
+/// sealed, in file order: the plaintext and its logical lines, parsed by the sealing
+/// threads (the per-clone sync record fingerprints them: one more read of the file and
+/// parse cost more than the sealing saves). Called only once the master key is known.
+///
+/// The per-line work that does not depend on the lines before (a keyed hash of each
+/// line) is done by the sealing threads, in parallel, with the function
+/// [`Tap::begin`] returns; the calling thread gets its results with each piece, in
+/// order, so that it only does what depends on order (and the pieces it holds stay
+/// few: a calling thread doing all of it fell behind the sealing threads, which piled
+/// up the sealed output in memory).
+pub trait Tap {
+    /// Before the first piece: the master key, the plaintext's length in bytes,
+    /// whether it starts with a byte order mark (not part of any piece) and how many
+    /// logical lines it has. Returns the per-line function for the sealing threads
+    /// (given the line's text without terminator, terminator and kind).
+    fn begin(&mut self, key: &Key, len: u64, bom: bool, lines: usize) -> Arc<LineFn>;
+    /// The next piece of the plaintext, its lines, and the per-line function's result
+    /// for each line, in order.
+    fn piece(&mut self, plain: &str, lines: &[LineSpan], per_line: &[[u8; 32]]);
+}
+
+/// A [`Tap`]'s per-line function, run by the sealing threads.
+pub type LineFn = dyn Fn(&str, dotenv::Eol, &Kind) -> [u8; 32] + Send + Sync;
+
+/// Where the sealing threads wait for the [`LineFn`] (known once the key is).
+#[derive(Default)]
+struct LineFnSlot {
+    state: Mutex<(Option<Arc<LineFn>>, bool)>,
+    ready: std::sync::Condvar,
+}
+
+/// Sets the slot to "none coming" when dropped, unless it was set.
+struct Release<'a>(&'a LineFnSlot);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let unset = !self
+            .0
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1;
+        if unset {
+            self.0.set(None);
+        }
+    }
+}
+
+impl LineFnSlot {
+    fn set(&self, f: Option<Arc<LineFn>>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = f;
+        state.1 = true;
+        self.ready.notify_all();
+    }
+
+    /// The function, once set (`None`: the encryption failed before).
+    fn wait(&self) -> Option<Arc<LineFn>> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.1 {
+            state = self
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.0.clone()
+    }
+}
+
+/// A logical line of a piece given to a [`Tap`]: its text is
+/// `plain[start..start + len]` (without its terminator); `kind`'s ranges are relative
+/// to that text, as in [`dotenv::Line`].
+#[derive(Clone, Debug)]
+pub struct LineSpan {
+    pub start: usize,
+    pub len: usize,
+    pub eol: dotenv::Eol,
+    pub kind: Kind,
+}
+
 /// Why [`encrypt_stream`] failed. Never holds text from the file. `K` is the error of
 /// the caller's key lookup, passed on as it came (the format layer does not know how
 /// keys are found, and holds no `anyhow`).
@@ -302,8 +388,9 @@ pub fn encrypt_stream<K>(
     now: DateTime<Utc>,
     key: &mut dyn FnMut() -> Result<Key, K>,
     sink: &mut dyn Sink,
+    tap: Option<&mut dyn Tap>,
 ) -> Result<Sealed, StreamError<K>> {
-    encrypt_stream_with(input, opts, now, key, sink, CHUNK_SIZE, WORKERS)
+    encrypt_stream_with(input, opts, now, key, sink, tap, CHUNK_SIZE, WORKERS)
 }
 
 /// A piece of the input for a worker: where it is, and what the reader found in it.
@@ -317,6 +404,7 @@ struct Job {
 }
 
 /// [`encrypt_stream`] with a chosen piece size and number of sealing threads (tests).
+#[allow(clippy::too_many_arguments)]
 ///
 /// The calling thread reads the file once, front to back, checking it and counting its
 /// logical lines, sends each piece's position to the workers and keeps nothing of it:
@@ -333,9 +421,11 @@ pub(super) fn encrypt_stream_with<K>(
     now: DateTime<Utc>,
     key: &mut dyn FnMut() -> Result<Key, K>,
     sink: &mut dyn Sink,
+    mut tap: Option<&mut dyn Tap>,
     chunk_size: usize,
     workers: usize,
 ) -> Result<Sealed, StreamError<K>> {
+    let tapped = tap.is_some();
     let mut input_cursor = input;
     input_cursor.rewind().map_err(StreamError::Read)?;
     let mut pool = OsRandomPool::default();
@@ -346,10 +436,17 @@ pub(super) fn encrypt_stream_with<K>(
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let (out_tx, out_rx) = mpsc::channel::<(usize, Result<Piece, StreamError>)>();
     let job_rx = Mutex::new(job_rx);
+    // Tapped, a piece's plaintext buffer goes to the calling thread with the piece and
+    // comes back here once shown, for a worker's next piece (a fresh 128 KiB buffer per
+    // piece cost more in page faults than the tap itself).
+    let (recycle_tx, recycle_rx) = mpsc::channel::<Zeroizing<Vec<u8>>>();
+    let recycle_rx = Mutex::new(recycle_rx);
+    let line_fn = LineFnSlot::default();
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
             let out_tx = out_tx.clone();
-            let (job_rx, stop, value_key) = (&job_rx, &stop, &value_key);
+            let (job_rx, stop, value_key, recycle_rx) = (&job_rx, &stop, &value_key, &recycle_rx);
+            let line_fn = &line_fn;
             scope.spawn(move || {
                 let mut sealer = ValueSealer::new(value_key);
                 let mut pool = OsRandomPool::default();
@@ -362,7 +459,20 @@ pub(super) fn encrypt_stream_with<K>(
                     if stop.load(Ordering::Relaxed) {
                         continue; // a failure elsewhere: drain the queue unworked
                     }
-                    let sealed = seal_piece(input, &job, &mut buf, opts, &mut sealer, &mut pool);
+                    if tapped && buf.capacity() == 0 {
+                        let back = recycle_rx.lock().unwrap_or_else(PoisonError::into_inner);
+                        if let Ok(b) = back.try_recv() {
+                            buf = b;
+                        }
+                    }
+                    let mut sealed =
+                        seal_piece(input, &job, &mut buf, opts, &mut sealer, &mut pool, tapped);
+                    if let (true, Ok(piece)) = (tapped, sealed.as_mut()) {
+                        match line_fn.wait() {
+                            Some(f) => piece.apply(&*f),
+                            None => continue, // failed before the key: drain the queue
+                        }
+                    }
                     if out_tx.send((job.index, sealed)).is_err() {
                         return;
                     }
@@ -370,13 +480,17 @@ pub(super) fn encrypt_stream_with<K>(
             });
         }
         drop(out_tx);
+        // However this ends (an error before the key, a panic), sealing threads waiting
+        // for the per-line function stop waiting before they are joined.
+        let _release = Release(&line_fn);
         let result = (|| {
             // Read and parse everything first (the line count heads the MAC), handing
             // each piece to the workers as soon as it is known.
             let mut reader = ChunkReader::new(input_cursor, chunk_size);
-            let (mut lines, mut jobs) = (0, 0);
+            let (mut lines, mut jobs, mut end) = (0, 0, 0);
             while let Some(chunk) = reader.next_piece()? {
                 lines += chunk.lines;
+                end = chunk.offset + chunk.len() as u64;
                 // The workers outlive this loop (they only stop when the queue closes).
                 let _ = job_tx.send(Job {
                     index: jobs,
@@ -390,6 +504,12 @@ pub(super) fn encrypt_stream_with<K>(
             drop(job_tx);
 
             let key = key().map_err(StreamError::Key)?;
+            if let Some(tap) = tap.as_deref_mut() {
+                // An empty file has no piece: its length is 0, or that of its BOM.
+                let bom = reader.bom();
+                let len = if bom { end.max(3) } else { end };
+                line_fn.set(Some(tap.begin(&key, len, bom, lines)));
+            }
             let slot_line = Recipient::wrap(&key, &dk, now, &mut random)
                 .map_err(FormatError::from)?
                 .render();
@@ -401,7 +521,7 @@ pub(super) fn encrypt_stream_with<K>(
             sink.write(header).map_err(StreamError::Write)?;
 
             // The pieces in order, as the workers finish them.
-            let mut pending: Vec<Option<String>> = (0..jobs).map(|_| None).collect();
+            let mut pending: Vec<Option<PieceOut>> = (0..jobs).map(|_| None).collect();
             let (mut next, mut values) = (0, 0);
             // Per piece, so that they come out in file order whatever order the
             // workers finish in.
@@ -414,10 +534,20 @@ pub(super) fn encrypt_stream_with<K>(
                 let piece = sealed.map_err(StreamError::widen)?;
                 values += piece.values;
                 unterminated[index] = piece.unterminated;
-                pending[index] = Some(piece.text);
-                while let Some(part) = pending.get_mut(next).and_then(Option::take) {
+                pending[index] = Some((piece.text, piece.plain, piece.spans, piece.per_line));
+                while let Some((part, plain, spans, per_line)) =
+                    pending.get_mut(next).and_then(Option::take)
+                {
                     mac.lines(&part);
                     sink.write(part).map_err(StreamError::Write)?;
+                    if let (Some(tap), Some(plain)) = (tap.as_deref_mut(), plain) {
+                        let text = std::str::from_utf8(&plain).map_err(|_| {
+                            FormatError::Internal("a sealed piece is not UTF-8".to_owned())
+                        })?;
+                        tap.piece(text, &spans, &per_line);
+                        // The workers may have finished: then it is simply dropped.
+                        let _ = recycle_tx.send(plain);
+                    }
                     next += 1;
                 }
             }
@@ -438,14 +568,47 @@ pub(super) fn encrypt_stream_with<K>(
     })
 }
 
+/// A sealed piece waiting for its turn: the body lines, and for a [`Tap`] the
+/// plaintext and its lines.
+type PieceOut = (
+    String,
+    Option<Zeroizing<Vec<u8>>>,
+    Vec<LineSpan>,
+    Vec<[u8; 32]>,
+);
+
 /// One sealed piece of the body, from a worker.
 struct Piece {
     /// The body lines, exactly their length.
     text: String,
+    /// The plaintext piece, when tapped (the buffer it was read into, moved).
+    plain: Option<Zeroizing<Vec<u8>>>,
+    /// Its logical lines, when tapped.
+    spans: Vec<LineSpan>,
+    /// The tap's per-line function's result for each line.
+    per_line: Vec<[u8; 32]>,
     /// Values (assignments) in it.
     values: usize,
     /// Its lines' [`dotenv::unterminated_quote`]s, in order.
     unterminated: Vec<ParseError>,
+}
+
+impl Piece {
+    /// Run a tap's per-line function over the piece's lines.
+    fn apply(&mut self, f: &LineFn) {
+        let Some(plain) = self.plain.as_ref() else {
+            return;
+        };
+        // The piece was read as UTF-8 and parsed; lines start and end on characters.
+        let Ok(text) = std::str::from_utf8(plain) else {
+            return;
+        };
+        self.per_line = self
+            .spans
+            .iter()
+            .map(|l| f(&text[l.start..l.start + l.len], l.eol, &l.kind))
+            .collect();
+    }
 }
 
 /// Read one piece again and seal it into a string of exactly its length; also reports
@@ -458,6 +621,7 @@ fn seal_piece(
     opts: Options,
     sealer: &mut ValueSealer,
     pool: &mut OsRandomPool,
+    tapped: bool,
 ) -> Result<Piece, StreamError> {
     let changed = || StreamError::Read(io::Error::other("the file changed while being read"));
     // Every byte is overwritten by the read: only a longer piece than any before
@@ -476,6 +640,7 @@ fn seal_piece(
     let mut out = String::with_capacity(text.len() / 3 * 4 + 64 * job.lines);
     let (mut lines, mut values) = (0, 0);
     let mut unterminated = Vec::new();
+    let mut spans = Vec::with_capacity(if tapped { job.lines } else { 0 });
     // The reader handed out only lines that end inside the piece, so parsing the piece
     // on its own gives the same lines.
     for line in LineParser::new(text, job.first_number) {
@@ -487,6 +652,14 @@ fn seal_piece(
         })?;
         values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
         unterminated.extend(dotenv::unterminated_quote(&line));
+        if tapped {
+            spans.push(LineSpan {
+                start: line.expose_text().as_ptr() as usize - text.as_ptr() as usize,
+                len: line.expose_text().len(),
+                eol: line.eol,
+                kind: line.kind.clone(),
+            });
+        }
         lines += 1;
     }
     if lines != job.lines {
@@ -495,6 +668,10 @@ fn seal_piece(
     out.shrink_to_fit();
     Ok(Piece {
         text: out,
+        // The buffer itself (the next piece reads into a new one).
+        plain: tapped.then(|| std::mem::take(buf)),
+        spans,
+        per_line: Vec::new(),
         values,
         unterminated,
     })

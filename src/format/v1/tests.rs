@@ -120,6 +120,23 @@ fn wrong_key_names_both_ids() {
     }
 }
 
+/// A file that verifies only as its reading before a git line-ending conversion
+/// (here: a CRLF plaintext's file checked out with its header's `\n` turned into
+/// `\r\n`) opens from an owned text too, keeping the reading that verified.
+#[test]
+fn an_owned_open_of_a_converted_file_keeps_the_reading_that_verified() {
+    let key = Key::from_bytes([8; 32]);
+    let text = "A=1\r\nB=2\r\n";
+    let sealed = seal(text, &key);
+    let converted = sealed.replace("\r\n", "\n").replace('\n', "\r\n");
+    assert_ne!(converted, sealed);
+    let owned = decrypt_owned(converted.clone(), &[&key]).unwrap();
+    assert_eq!(owned.plaintext.as_str(), text);
+    assert_eq!(owned.text(), sealed);
+    let borrowed = decrypt_with(&converted, &[&key]).unwrap();
+    assert_eq!(owned.body(), borrowed.body());
+}
+
 #[test]
 fn reencrypting_keeps_unchanged_ciphertexts() {
     let key = Key::from_bytes([5; 32]);
@@ -279,7 +296,35 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(150))]
+        /// A file whose text the caller gives away ([`decrypt_owned`], what `encrypt`
+        /// over a large output uses) opens as [`decrypt_with`] opens it: the same
+        /// plaintext, the same text and body, and re-encrypting a changed document
+        /// over either (same random bytes) writes the same file, so the same tokens
+        /// are reused.
+        #[test]
+        fn an_owned_open_is_the_borrowed_open(
+            a in crate::dotenv::arbitrary::dotenv_file_of(0..20),
+            b in crate::dotenv::arbitrary::dotenv_file_of(0..20),
+        ) {
+            let key = Key::from_bytes([6; 32]);
+            let (Ok(old), Ok(new)) = (dotenv::parse(&a), dotenv::parse(&b)) else {
+                return Ok(());
+            };
+            let sealed = encrypt(&old, &key, None, Options::default(), Utc::now(), &mut fixed_random()).unwrap();
+            let borrowed = decrypt_with(&sealed, &[&key]).unwrap();
+            let owned = decrypt_owned(sealed.clone(), &[&key]).unwrap();
+            prop_assert_eq!(owned.plaintext.as_str(), borrowed.plaintext.as_str());
+            prop_assert_eq!(owned.text(), borrowed.text());
+            prop_assert_eq!(owned.body(), borrowed.body());
+            // The new document after the old one's lines, so that tokens are reused.
+            let both = dotenv::parse(&format!("{a}\n{b}")).unwrap_or(new);
+            let again = |prev: &Opened| {
+                encrypt(&both, &key, Some(prev), Options::default(), Utc::now(), &mut fixed_random()).unwrap()
+            };
+            prop_assert_eq!(again(&owned), again(&borrowed));
+        }
+
         #[test]
         fn encrypt_then_decrypt_is_identity(t in text()) {
             let key = Key::from_bytes([4; 32]);

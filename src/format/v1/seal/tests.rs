@@ -33,6 +33,7 @@ fn stream(
         now(),
         &mut give_key,
         &mut parts,
+        None,
         chunk_size,
         workers,
     )?;
@@ -153,6 +154,7 @@ fn parse_errors_come_first_and_name_the_position() {
             now(),
             &mut give_key,
             &mut parts,
+            None,
             3,
             2,
         )
@@ -180,6 +182,7 @@ fn a_key_error_is_passed_on() {
         now(),
         &mut no_key,
         &mut parts,
+        None,
     )
     .unwrap_err();
     assert!(matches!(err, StreamError::Key("no key here")));
@@ -198,6 +201,7 @@ fn file_sink_writes_the_same_bytes() {
         now(),
         &mut give_key,
         &mut FileSink(&mut out),
+        None,
         5,
         2,
     )
@@ -339,5 +343,162 @@ fn stream_reports_the_unterminated_quotes_in_file_order() {
             sealed.unterminated, want,
             "chunk {chunk}, {workers} workers"
         );
+    }
+}
+
+/// Records what a [`Tap`] is shown.
+#[derive(Default)]
+struct Seen {
+    began: Option<(crate::key::KeyId, u64, bool, usize)>,
+    plain: String,
+    lines: Vec<(String, dotenv::Eol, dotenv::Kind)>,
+}
+
+impl Tap for Seen {
+    fn begin(&mut self, key: &Key, len: u64, bom: bool, lines: usize) -> Arc<LineFn> {
+        assert!(self.began.is_none() && self.plain.is_empty());
+        self.began = Some((key.id(), len, bom, lines));
+        // The line's length and terminator, computed by the sealing threads.
+        Arc::new(|text, eol, _| {
+            let mut out = [0u8; 32];
+            out[..8].copy_from_slice(&(text.len() as u64).to_be_bytes());
+            out[8] = eol.as_str().len() as u8;
+            out
+        })
+    }
+
+    fn piece(&mut self, plain: &str, lines: &[LineSpan], per_line: &[[u8; 32]]) {
+        assert!(self.began.is_some(), "begin comes first");
+        assert_eq!(lines.len(), per_line.len());
+        self.plain.push_str(plain);
+        for (l, known) in lines.iter().zip(per_line) {
+            assert_eq!(known[..8], (l.len as u64).to_be_bytes());
+            assert_eq!(usize::from(known[8]), l.eol.as_str().len());
+        }
+        for l in lines {
+            self.lines.push((
+                plain[l.start..l.start + l.len].to_owned(),
+                l.eol,
+                l.kind.clone(),
+            ));
+        }
+    }
+}
+
+/// A tap sees the whole plaintext, in order, and exactly the lines the whole-file
+/// parser reads (text, terminator, kind), whatever the piece size and thread count: the
+/// streamed encrypt's sync record fingerprints what it was shown.
+#[test]
+fn a_tap_is_shown_every_line_in_order_as_the_parser_reads_it() {
+    let key = Key::from_bytes([21; 32]);
+    let no_bom = EVERY_SHAPE.trim_start_matches('\u{feff}');
+    for text in [EVERY_SHAPE, no_bom, "", "\u{feff}", "A=1"] {
+        let doc = dotenv::parse(text).unwrap();
+        for (chunk, workers) in [(1, 1), (5, 2), (64, 3), (1 << 20, 2)] {
+            let f = file_with(text.as_bytes());
+            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
+            let mut seen = Seen::default();
+            encrypt_stream_with(
+                f.as_file(),
+                Options::default(),
+                now(),
+                &mut give_key,
+                &mut Parts::default(),
+                Some(&mut seen),
+                chunk,
+                workers,
+            )
+            .unwrap();
+            let began = Some((key.id(), text.len() as u64, doc.bom, doc.lines.len()));
+            assert_eq!(seen.began, began);
+            assert_eq!(seen.plain, text.strip_prefix('\u{feff}').unwrap_or(text));
+            let want: Vec<_> = doc
+                .lines
+                .iter()
+                .map(|l| (l.expose_text().to_owned(), l.eol, l.kind.clone()))
+                .collect();
+            assert_eq!(seen.lines, want, "chunk {chunk}, workers {workers}");
+        }
+    }
+}
+
+/// [`a_tap_is_shown_every_line_in_order_as_the_parser_reads_it`] for generated files.
+mod tap_props {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+        #[test]
+        fn a_tap_sees_the_parsers_lines(
+            t in crate::dotenv::arbitrary::dotenv_text_of(0..40),
+            chunk in 1usize..40,
+            workers in 1usize..4,
+        ) {
+            let key = Key::from_bytes([22; 32]);
+            let parsed = dotenv::parse(&t);
+            prop_assume!(parsed.is_ok());
+            let doc = parsed.unwrap();
+            let f = file_with(t.as_bytes());
+            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
+            let mut seen = Seen::default();
+            encrypt_stream_with(
+                f.as_file(),
+                Options::default(),
+                now(),
+                &mut give_key,
+                &mut Parts::default(),
+                Some(&mut seen),
+                chunk,
+                workers,
+            )
+            .unwrap();
+            let began = Some((key.id(), t.len() as u64, doc.bom, doc.lines.len()));
+            prop_assert_eq!(seen.began, began);
+            prop_assert_eq!(seen.plain.as_str(), t.strip_prefix('\u{feff}').unwrap_or(&t));
+            let want: Vec<_> = doc
+                .lines
+                .iter()
+                .map(|l| (l.expose_text().to_owned(), l.eol, l.kind.clone()))
+                .collect();
+            prop_assert_eq!(seen.lines, want);
+        }
+    }
+}
+
+/// A tapped encryption that fails before the key is known (a parse error, a key
+/// error) returns its error: the sealing threads waiting for the tap's per-line
+/// function are released, not left waiting forever.
+#[test]
+fn a_tapped_encryption_failing_before_the_key_returns() {
+    let key = Key::from_bytes([23; 32]);
+    for (bytes, key_given) in [
+        (&b"A=1\nB=2\nC=3\n"[..], false),
+        (b"A=1\nB=caf\xe9\n", true),
+    ] {
+        let f = file_with(bytes);
+        let mut give_key = || {
+            if key_given {
+                Ok(key.clone())
+            } else {
+                Err("no key")
+            }
+        };
+        let mut seen = Seen::default();
+        let err = encrypt_stream_with(
+            f.as_file(),
+            Options::default(),
+            now(),
+            &mut give_key,
+            &mut Parts::default(),
+            Some(&mut seen),
+            2,
+            2,
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            StreamError::Key("no key") | StreamError::Parse(_)
+        ));
+        assert!(seen.began.is_none());
     }
 }
