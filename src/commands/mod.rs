@@ -371,16 +371,21 @@ pub fn open(
     ui: &Ui,
     how: How,
 ) -> std::result::Result<Decrypted, OpenError> {
-    use crate::format::{open::OpenError as Failed, Sealed};
-    let sealed = Sealed::read(source).map_err(|e| match e {
+    let sealed = crate::format::Sealed::read(source).map_err(|e| read_failed(path, e))?;
+    open_sealed(path, sealed, args, ui, how)
+}
+
+/// Why the format layer could not read `path`'s header, as [`open`] reports it.
+fn read_failed(path: &Path, e: crate::format::open::OpenError) -> OpenError {
+    use crate::format::open::OpenError as Failed;
+    match e {
         Failed::Io(e) => OpenError::other(
             anyhow::Error::new(e).context(format!("cannot read encrypted file {}", path.display())),
         ),
         Failed::Format { error, .. } => {
             OpenError::typed(error).context(format!("cannot decrypt {}", path.display()))
         }
-    })?;
-    open_sealed(path, sealed, args, ui, how)
+    }
 }
 
 /// [`open`] of a whole file's bytes that the caller gives away: a v1 file kept for
@@ -393,15 +398,7 @@ pub fn open_owned(
     ui: &Ui,
     how: How,
 ) -> std::result::Result<Decrypted, OpenError> {
-    use crate::format::{open::OpenError as Failed, Sealed};
-    let sealed = Sealed::read_owned(bytes).map_err(|e| match e {
-        Failed::Io(e) => OpenError::other(
-            anyhow::Error::new(e).context(format!("cannot read encrypted file {}", path.display())),
-        ),
-        Failed::Format { error, .. } => {
-            OpenError::typed(error).context(format!("cannot decrypt {}", path.display()))
-        }
-    })?;
+    let sealed = crate::format::Sealed::read_owned(bytes).map_err(|e| read_failed(path, e))?;
     open_sealed(path, sealed, args, ui, how)
 }
 
