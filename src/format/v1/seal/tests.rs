@@ -385,6 +385,34 @@ impl Tap for Seen {
     }
 }
 
+/// What a [`Seen`] tap is shown by a streamed encryption of `text` in pieces of `chunk`
+/// bytes on `workers` sealing threads.
+fn tapped(text: &str, key: &Key, chunk: usize, workers: usize) -> Seen {
+    let f = file_with(text.as_bytes());
+    let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
+    let mut seen = Seen::default();
+    encrypt_stream_with(
+        f.as_file(),
+        Options::default(),
+        now(),
+        &mut give_key,
+        &mut Parts::default(),
+        Some(&mut seen),
+        chunk,
+        workers,
+    )
+    .unwrap();
+    seen
+}
+
+/// The lines the whole-file parser reads, as a [`Seen`] tap records them.
+fn parsed_lines(doc: &dotenv::Document) -> Vec<(String, dotenv::Eol, dotenv::Kind)> {
+    doc.lines
+        .iter()
+        .map(|l| (l.expose_text().to_owned(), l.eol, l.kind.clone()))
+        .collect()
+}
+
 /// A tap sees the whole plaintext, in order, and exactly the lines the whole-file
 /// parser reads (text, terminator, kind), whatever the piece size and thread count: the
 /// streamed encrypt's sync record fingerprints what it was shown.
@@ -395,29 +423,15 @@ fn a_tap_is_shown_every_line_in_order_as_the_parser_reads_it() {
     for text in [EVERY_SHAPE, no_bom, "", "\u{feff}", "A=1"] {
         let doc = dotenv::parse(text).unwrap();
         for (chunk, workers) in [(1, 1), (5, 2), (64, 3), (1 << 20, 2)] {
-            let f = file_with(text.as_bytes());
-            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
-            let mut seen = Seen::default();
-            encrypt_stream_with(
-                f.as_file(),
-                Options::default(),
-                now(),
-                &mut give_key,
-                &mut Parts::default(),
-                Some(&mut seen),
-                chunk,
-                workers,
-            )
-            .unwrap();
+            let seen = tapped(text, &key, chunk, workers);
             let began = Some((key.id(), text.len() as u64, doc.bom, doc.lines.len()));
             assert_eq!(seen.began, began);
             assert_eq!(seen.plain, text.strip_prefix('\u{feff}').unwrap_or(text));
-            let want: Vec<_> = doc
-                .lines
-                .iter()
-                .map(|l| (l.expose_text().to_owned(), l.eol, l.kind.clone()))
-                .collect();
-            assert_eq!(seen.lines, want, "chunk {chunk}, workers {workers}");
+            assert_eq!(
+                seen.lines,
+                parsed_lines(&doc),
+                "chunk {chunk}, workers {workers}"
+            );
         }
     }
 }
@@ -438,29 +452,11 @@ mod tap_props {
             let parsed = dotenv::parse(&t);
             prop_assume!(parsed.is_ok());
             let doc = parsed.unwrap();
-            let f = file_with(t.as_bytes());
-            let mut give_key = || Ok::<_, std::convert::Infallible>(key.clone());
-            let mut seen = Seen::default();
-            encrypt_stream_with(
-                f.as_file(),
-                Options::default(),
-                now(),
-                &mut give_key,
-                &mut Parts::default(),
-                Some(&mut seen),
-                chunk,
-                workers,
-            )
-            .unwrap();
+            let seen = tapped(&t, &key, chunk, workers);
             let began = Some((key.id(), t.len() as u64, doc.bom, doc.lines.len()));
             prop_assert_eq!(seen.began, began);
             prop_assert_eq!(seen.plain.as_str(), t.strip_prefix('\u{feff}').unwrap_or(&t));
-            let want: Vec<_> = doc
-                .lines
-                .iter()
-                .map(|l| (l.expose_text().to_owned(), l.eol, l.kind.clone()))
-                .collect();
-            prop_assert_eq!(seen.lines, want);
+            prop_assert_eq!(seen.lines, parsed_lines(&doc));
         }
     }
 }
