@@ -278,3 +278,123 @@ fn fernet_decrypt(bencher: Bencher, keys: usize) {
         .counter(divan::counter::BytesCount::of_str(&f.text))
         .bench(|| fernet::decrypt(black_box(f.sealed_fernet.as_bytes()), &key).expect("decrypt"));
 }
+
+/// The floor under a v1 decrypt: what the crates envseal decrypts with cost on their own
+/// for the fixture's file, with nothing of envseal's around them. The sum of the three is
+/// the CPU no v1 decoder built on these crates can go under; `scripts/bench.sh` holds the
+/// end-to-end figures it is compared with (README, "Performance").
+mod floor {
+    use aes_gcm::aead::{AeadInPlace, KeyInit};
+    use aes_gcm::{Aes256Gcm, Nonce, Tag};
+    use divan::{black_box, Bencher};
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    use super::{fixture, SIZES};
+
+    /// The `ENC[v1:…]` tokens of the fixture's encrypted file (base64, without the
+    /// brackets), each with the key name its value is bound to (`None`: a commented line).
+    fn tokens(sealed: &str) -> Vec<(Option<&str>, &str)> {
+        sealed
+            .lines()
+            .filter(|l| !l.starts_with("#envseal:"))
+            .filter_map(|l| {
+                let at = l.rfind("ENC[v1:")?;
+                let b64 = l[at + 7..].strip_suffix(']')?;
+                let prefix = &l[..at];
+                let name = prefix
+                    .strip_prefix("export ")
+                    .unwrap_or(prefix)
+                    .strip_suffix('=');
+                Some((name.filter(|_| !l.starts_with('#')), b64))
+            })
+            .collect()
+    }
+
+    /// A value's additional data and its raw token (nonce, ciphertext, tag).
+    type Sealed = (Vec<u8>, Vec<u8>);
+
+    /// Each token's raw bytes (nonce, ciphertext, tag), sealed again under a bench key
+    /// with the additional data envseal binds a value to: the same lengths, so the same
+    /// AES-GCM work as decrypting the file's values.
+    fn sealed_values(keys: usize) -> (Aes256Gcm, Vec<Sealed>) {
+        let cipher = Aes256Gcm::new(&[7u8; 32].into());
+        let values = tokens(&fixture(keys).sealed_v1)
+            .into_iter()
+            .map(|(name, b64)| {
+                let mut raw = base64_simd::URL_SAFE_NO_PAD
+                    .decode_to_vec(b64.as_bytes())
+                    .expect("a token is base64");
+                let mut aad = b"envseal v1 value\0".to_vec();
+                match name {
+                    Some(n) => aad.extend_from_slice(n.as_bytes()),
+                    None => aad = b"envseal v1 line".to_vec(),
+                }
+                let (nonce, rest) = raw.split_at_mut(12);
+                let (body, tag) = rest.split_at_mut(rest.len() - 16);
+                let t = cipher
+                    .encrypt_in_place_detached(Nonce::from_slice(nonce), &aad, body)
+                    .expect("seal");
+                tag.copy_from_slice(&t);
+                (aad, raw)
+            })
+            .collect();
+        (cipher, values)
+    }
+
+    /// AES-256-GCM opening every value of the file, one after the other, from a scratch
+    /// buffer (as the decoder does).
+    #[divan::bench(args = SIZES)]
+    fn gcm_open_every_value(bencher: Bencher, keys: usize) {
+        let (cipher, values) = sealed_values(keys);
+        let mut scratch = Vec::with_capacity(4096);
+        bencher.bench_local(|| {
+            for (aad, raw) in &values {
+                scratch.clear();
+                scratch.extend_from_slice(raw);
+                let (nonce, rest) = scratch.split_at_mut(12);
+                let (body, tag) = rest.split_at_mut(rest.len() - 16);
+                cipher
+                    .decrypt_in_place_detached(
+                        Nonce::from_slice(nonce),
+                        black_box(aad),
+                        body,
+                        Tag::from_slice(tag),
+                    )
+                    .expect("opens");
+            }
+        });
+    }
+
+    /// HMAC-SHA256 over the whole encrypted file: the file MAC's hashing, alone.
+    #[divan::bench(args = SIZES)]
+    fn hmac_sha256_of_the_file(bencher: Bencher, keys: usize) {
+        let f = fixture(keys);
+        bencher
+            .counter(divan::counter::BytesCount::of_str(&f.sealed_v1))
+            .bench(|| {
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&[9; 32]).expect("any key");
+                mac.update(black_box(f.sealed_v1.as_bytes()));
+                mac.finalize().into_bytes()
+            });
+    }
+
+    /// base64 decoding of every token into a scratch buffer.
+    #[divan::bench(args = SIZES)]
+    fn base64_decode_every_token(bencher: Bencher, keys: usize) {
+        let f = fixture(keys);
+        let tokens = tokens(&f.sealed_v1);
+        let mut scratch = vec![0u8; 1 << 16];
+        bencher.bench_local(|| {
+            for (_, b64) in &tokens {
+                let out = base64_simd::Out::from_slice(&mut scratch[..]);
+                black_box(
+                    base64_simd::URL_SAFE_NO_PAD
+                        .decode(b64.as_bytes(), out)
+                        .expect("decodes")
+                        .len(),
+                );
+            }
+        });
+    }
+}
