@@ -50,8 +50,16 @@
 //!   re-encryption keeps them), so every slot survives.
 //!
 //! Whether the new plaintext equals the previous one (the caller then writes nothing:
-//! "up to date") is told by a SHA-256 of each plaintext, computed as they stream by
-//! ([`Resealed::unchanged`]); the digests never leave this module.
+//! "up to date") is told by the two MACs ([`Resealed::unchanged`]): under the same data
+//! key, the new file's MAC equals the previous file's only when every line they cover
+//! is the same, that is when the output is the previous file byte for byte (so it
+//! decrypts to the same plaintext); and a plaintext that did not change is sealed into
+//! exactly its previous lines (every token is kept at the cursor), unless the options
+//! change what is hidden, when writing is what is wanted.
+//!
+//! The caller may watch the previous file's bytes go by (`observe`: each byte once, in
+//! order, from the buffer that is hashed): `encrypt` fingerprints it for the sync record
+//! and looks at its comments there, so the file is read once.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -62,7 +70,6 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use base64::Engine;
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::mac::DocMac;
@@ -107,6 +114,13 @@ pub enum RestreamError {
     PreviousIo(io::Error),
 }
 
+/// An I/O error around the sink (the staged temporary file): a write error.
+impl From<io::Error> for RestreamError {
+    fn from(e: io::Error) -> Self {
+        RestreamError::Stream(StreamError::Write(e))
+    }
+}
+
 /// What [`reencrypt_stream`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resealed {
@@ -116,7 +130,8 @@ pub struct Resealed {
     pub values: usize,
     /// Tokens taken from the previous file.
     pub reused: usize,
-    /// The new plaintext is the previous file's, byte for byte (BOM included).
+    /// The output is the previous file byte for byte (see the module docs): the new
+    /// plaintext is the previous one, and nothing else changed.
     pub unchanged: bool,
     /// Every [`dotenv::unterminated_quote`] of the new plaintext, in file order.
     pub unterminated: Vec<ParseError>,
@@ -143,9 +158,9 @@ impl Default for Sizes {
 /// Encrypt the dotenv file `input` (a regular file) as the new content of the v1 file
 /// `previous` (which one of `identities` opens) into `sink`: the data key, every slot
 /// line and the ciphertext of every unchanged value are kept (see the module docs).
-/// `tap`, with `record_key`, is shown the new plaintext's lines as a fresh streamed
-/// encrypt shows them. On an error the sink may hold part of an output that must be
-/// discarded.
+/// `tap`, with its key, is shown the new plaintext's lines as a fresh streamed encrypt
+/// shows them; `observe` is shown the previous file's bytes, in order, in pieces of
+/// whole lines. On an error the sink may hold part of an output that must be discarded.
 #[allow(clippy::too_many_arguments)]
 pub fn reencrypt_stream(
     input: &File,
@@ -154,6 +169,7 @@ pub fn reencrypt_stream(
     opts: Options,
     sink: &mut dyn Sink,
     tap: Option<(&mut (dyn Tap + Send), &Key)>,
+    observe: Option<&mut (dyn FnMut(&str) + Send)>,
     sizes: Sizes,
 ) -> Result<Resealed, RestreamError> {
     // The previous file's header: the data key, its slot lines (kept), its MAC.
@@ -180,10 +196,10 @@ pub fn reencrypt_stream(
     let value_key = hkdf32(data_key.expose_bytes(), b"value");
     let header_lines: Vec<String> = parsed.header_lines.iter().map(|l| l.to_string()).collect();
     let slot_lines = header_lines[1..].concat();
+    let old_mac = parsed.mac.clone();
     let old_start = OldStart {
         header_lines,
         expected_mac: parsed.mac.clone(),
-        bom: parsed.header.bom,
         first_line: parsed.mac_index + 2,
         body_at: first.len() - parsed.body.len(),
     };
@@ -195,7 +211,7 @@ pub fn reencrypt_stream(
             let (data_key, value_key) = (&data_key, &value_key);
             scope.spawn(move || {
                 let end = read_previous(
-                    previous, old, first, old_start, data_key, value_key, &old_tx,
+                    previous, old, first, old_start, data_key, value_key, observe, &old_tx,
                 );
                 // The calling thread may be gone (it failed): nothing to tell then.
                 let _ = old_tx.send(OldMsg::End(end));
@@ -205,8 +221,7 @@ pub fn reencrypt_stream(
         seal_new(
             input,
             window,
-            &data_key,
-            &slot_lines,
+            (&data_key, &slot_lines, &old_mac),
             opts,
             sink,
             tap,
@@ -219,7 +234,6 @@ pub fn reencrypt_stream(
 struct OldStart {
     header_lines: Vec<String>,
     expected_mac: Vec<u8>,
-    bom: bool,
     /// Physical line number of the first body line.
     first_line: usize,
     /// Where the body starts in the first chunk.
@@ -230,7 +244,7 @@ struct OldStart {
 /// digest once the file verified).
 enum OldMsg {
     Chunk(OldChunk),
-    End(Result<[u8; 32], RestreamError>),
+    End(Result<(), RestreamError>),
 }
 
 /// One chunk of the previous file, verified only once the whole file is: its body
@@ -264,6 +278,7 @@ impl OldChunk {
 
 /// The reader thread: every chunk of the previous file hashed, decrypted and handed on;
 /// then the line count and the MAC checked.
+#[allow(clippy::too_many_arguments)]
 fn read_previous(
     previous: &File,
     mut chunks: LineChunks<'_>,
@@ -271,8 +286,9 @@ fn read_previous(
     start: OldStart,
     data_key: &super::DataKey,
     value_key: &[u8; 32],
+    mut observe: Option<&mut (dyn FnMut(&str) + Send)>,
     tx: &mpsc::SyncSender<OldMsg>,
-) -> Result<[u8; 32], RestreamError> {
+) -> Result<(), RestreamError> {
     // The count, from a pass of its own (the MAC starts with it): a file changed
     // between the passes fails the count check or the MAC.
     let counted = count_lines(
@@ -288,14 +304,13 @@ fn read_previous(
         mac.line(line);
     }
     let mut hashed = start.header_lines.len() as u64 + 1;
-    let mut digest = Sha256::new();
-    if start.bom {
-        digest.update("\u{feff}".as_bytes());
-    }
     let mut line_no = start.first_line;
     let mut text = first;
     let mut at = start.body_at;
     loop {
+        if let Some(observe) = observe.as_deref_mut() {
+            observe(&text);
+        }
         let body = &text[at..];
         // The very bytes hashed are those decrypted and whose tokens are handed on.
         let lines = mac.lines(body);
@@ -303,7 +318,6 @@ fn read_previous(
         let mut plain = SecretText::with_capacity(body.len());
         decode_part(body, line_no, value_key, &mut plain).map_err(RestreamError::Previous)?;
         line_no += lines;
-        digest.update(plain.0.as_bytes());
         let entries = entries_at(body, at, &plain.0)
             .ok_or_else(|| RestreamError::Previous(corrupt("the body and its plaintext differ")))?;
         let chunk = OldChunk {
@@ -335,7 +349,7 @@ fn read_previous(
             "the MAC does not match the file's content",
         )));
     }
-    Ok(digest.finalize().into())
+    Ok(())
 }
 
 /// The entries of `body` (which starts at `at` in its chunk's text) and its plaintext,
@@ -376,8 +390,8 @@ struct Window {
     /// (name, plaintext) hash → global entry indices, ascending; built on first need.
     index: Option<HashMap<u64, Vec<usize>>>,
     hasher: std::collections::hash_map::RandomState,
-    /// The reader's end: the previous plaintext's digest, or its failure.
-    done: Option<Result<[u8; 32], RestreamError>>,
+    /// The reader's end: the previous file verified, or its failure.
+    done: Option<Result<(), RestreamError>>,
 }
 
 impl Window {
@@ -535,7 +549,7 @@ impl Window {
     }
 
     /// Receive (and drop) the rest of the previous file: its end result.
-    fn finish(mut self) -> Result<[u8; 32], RestreamError> {
+    fn finish(mut self) -> Result<(), RestreamError> {
         self.chunks.clear();
         self.index = None;
         while self.done.is_none() {
@@ -568,8 +582,7 @@ struct Job {
 fn seal_new(
     input: &File,
     window: Window,
-    data_key: &super::DataKey,
-    slot_lines: &str,
+    previous: Kept<'_>,
     opts: Options,
     sink: &mut dyn Sink,
     tap: Option<(&mut (dyn Tap + Send), &Key)>,
@@ -604,11 +617,13 @@ fn seal_new(
         bom,
     };
     std::thread::scope(|scope| {
-        seal_pieces(
-            input, window, data_key, slot_lines, opts, sink, tap, counted, scope,
-        )
+        seal_pieces(input, window, previous, opts, sink, tap, counted, scope)
     })
 }
+
+/// What the output keeps of the previous file: its data key, its slot lines, and its
+/// MAC (to tell an unchanged output).
+type Kept<'a> = (&'a super::DataKey, &'a str, &'a [u8]);
 
 /// What the checking pass found of the new plaintext.
 struct Counted {
@@ -623,8 +638,7 @@ struct Counted {
 fn seal_pieces<'scope, 'env>(
     input: &File,
     mut window: Window,
-    data_key: &super::DataKey,
-    slot_lines: &str,
+    (data_key, slot_lines, old_mac): Kept<'_>,
     opts: Options,
     sink: &mut dyn Sink,
     tap: Option<(&'env mut (dyn Tap + Send), &Key)>,
@@ -670,10 +684,6 @@ fn seal_pieces<'scope, 'env>(
     mac.lines(covered_header(&header, mac_at));
     sink.write(header).map_err(StreamError::Write)?;
 
-    let mut digest = Sha256::new();
-    if bom {
-        digest.update("\u{feff}".as_bytes());
-    }
     let value_key = hkdf32(data_key.expose_bytes(), b"value");
     let mut sealer = ValueSealer::new(&value_key);
     let mut pool = OsRandomPool::default();
@@ -688,7 +698,6 @@ fn seal_pieces<'scope, 'env>(
             .read_exact_at(&mut buf, job.offset)
             .map_err(StreamError::Read)?;
         let text = std::str::from_utf8(&buf).map_err(|_| changed())?;
-        digest.update(text.as_bytes());
         let mut out = String::with_capacity(text.len() / 3 * 4 + 64 * job.lines);
         let mut spans = Vec::with_capacity(if tapped { job.lines } else { 0 });
         let mut n = 0;
@@ -735,15 +744,15 @@ fn seal_pieces<'scope, 'env>(
     }
     drop(tap_tx);
     // The previous file read to its end and verified, or this fails.
-    let old_digest = window.finish()?;
-    let tag = B64.encode(mac.finish().map_err(StreamError::Format)?);
-    sink.set_mac(mac_at, &tag).map_err(StreamError::Write)?;
-    let new_digest: [u8; 32] = digest.finalize().into();
+    window.finish()?;
+    let tag = mac.finish().map_err(StreamError::Format)?;
+    sink.set_mac(mac_at, &B64.encode(tag))
+        .map_err(StreamError::Write)?;
     Ok(Resealed {
         lines,
         values,
         reused,
-        unchanged: new_digest == old_digest,
+        unchanged: tag[..] == *old_mac,
         unterminated,
     })
 }

@@ -48,6 +48,7 @@ fn restream(
         opts,
         &mut parts,
         None,
+        None,
         sizes,
     )?;
     Ok((parts.0.concat(), done))
@@ -300,6 +301,7 @@ fn the_wrong_key_is_refused_before_anything_is_written() {
         &[&other],
         Options::default(),
         &mut parts,
+        None,
         None,
         Sizes::default(),
     );
