@@ -2,17 +2,22 @@
 //! stream ([`v1::restream`]), neither file nor either plaintext held whole (issue 11).
 //!
 //! What the whole-file path decides from both plaintexts held in memory is decided here
-//! from the pair's sync record and one pass over the output:
+//! from the pair's sync record and the output's bytes, which the stream's reader shows
+//! as it reads them (the output is read once):
 //!
-//! - **Up to date?** When the record (made under this key) has the output's bytes and
-//!   the plaintext's bytes as they are now, the plaintext is what the output holds
-//!   (a record says both sides held that content): nothing is decrypted, sealed or
-//!   written. Otherwise the stream finds it out ([`v1::restream::Resealed::unchanged`])
-//!   and the staged output is discarded.
+//! - **Up to date?** When the plaintext is not newer than its output, the record (made
+//!   under this key) is asked first: when it has the output's bytes and the
+//!   plaintext's bytes as they are now, the plaintext is what the output holds (a
+//!   record says both sides held that content), and nothing is decrypted, sealed or
+//!   written. Otherwise the stream tells it ([`v1::restream::Resealed::unchanged`]: the
+//!   output came out as the previous file byte for byte) and the staged output is
+//!   discarded. The modification times only choose which is tried first; both answers
+//!   are exact.
 //! - **The sync guard.** When the output's bytes are those recorded, the encrypted side
 //!   has not moved since the last sync, so writing over it reverts nothing. When they
 //!   are not (pulled, merged, `set`, edited), or the record is under another key, the
-//!   whole-file path runs, with `guard_encrypt` as before.
+//!   staged output is discarded and the whole-file path runs, with `guard_encrypt` as
+//!   before.
 //! - **Hidden comments.** An output that shows a comment keeps showing them; one with
 //!   no whole-line token hid nothing. One that shows no comment but has whole-line
 //!   tokens (was it written with `--encrypt-comments`?) takes the whole-file path,
@@ -20,10 +25,11 @@
 //!
 //! Everything else takes the whole-file path too, unchanged: a small plaintext, Fernet,
 //! `--stdout`, a read-only output, one with no master slot (opened through an age, ssh
-//! or KMS slot: `encrypt_again` keeps it byte for byte), a key found only by a prompt,
-//! and a previous file that does not verify as it is (the staged output is discarded
-//! and the whole-file open gives today's error, or opens a reading from before a git
-//! line-ending conversion).
+//! or KMS slot: `encrypt_again` keeps it byte for byte, not streamed), a key found only
+//! by a prompt, and a previous file that does not verify as it is (the staged output is
+//! discarded and the whole-file open gives today's error, or opens a reading from
+//! before a git line-ending conversion). Falling back costs time, never a different
+//! result.
 
 use std::fs::File;
 use std::io::Read;
