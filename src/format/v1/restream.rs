@@ -90,9 +90,6 @@ pub const REACH: usize = 4096;
 /// Bytes of the previous file read per chunk (chunks end at a line end).
 const OLD_CHUNK: usize = 256 * 1024;
 
-/// The first chunk of the previous file is at least this long (it holds the header).
-const HEAD: usize = 64 * 1024;
-
 /// Bytes of new plaintext per piece.
 const NEW_CHUNK: usize = 128 * 1024;
 
@@ -174,8 +171,9 @@ pub fn reencrypt_stream(
 ) -> Result<Resealed, RestreamError> {
     // The previous file's header: the data key, its slot lines (kept), its MAC.
     let mut old = LineChunks::new(previous, sizes.old_chunk.max(1));
+    // Read on until the header parses (tiny test chunks put boundaries in it too).
     let mut first = old
-        .next(HEAD.max(sizes.old_chunk))
+        .next(sizes.old_chunk)
         .map_err(RestreamError::PreviousIo)?
         .unwrap_or_default();
     while let Err(e) = std::str::from_utf8(&first)
