@@ -192,6 +192,65 @@ fn hidden_comments_stay_hidden() {
     assert!(!sealed.contains("# section"), "a comment was published");
 }
 
+/// An output with age slots only (no master key anywhere) is streamed too: its data key
+/// and every slot line kept, one value's line and the MAC line changed, then up to
+/// date; a value `set` on the encrypted side is still not reverted.
+#[test]
+fn an_age_only_output_is_reencrypted_with_no_master_key() {
+    let sb = Sandbox::new();
+    crate::flow::init_repo(&sb);
+    let (alice_id, alice) = crate::recipients::age_identity(&sb, "alice");
+    let (bob_id, bob) = crate::recipients::age_identity(&sb, "bob");
+    let text = big_text();
+    sb.write(".env", &text);
+    sb.run(&["encrypt", "-q", "--age", &alice, "--age", &bob])
+        .ok();
+    let id = [("ENVSEAL_AGE_KEY_FILE", alice_id.to_str().unwrap())];
+    let first = sb.read(".env.encrypted");
+    let edited = text.replacen("V_7=", "V_7=changed-", 1);
+    sb.write(".env", &edited);
+    let run = sb.run_env(&["encrypt"], &id);
+    run.ok().no_leak(&[SECRET]);
+    assert!(
+        run.stderr
+            .contains("through its key slots, every slot kept"),
+        "{}",
+        run.stderr
+    );
+    let second = sb.read(".env.encrypted");
+    assert_eq!(
+        lines_differing(&first, &second),
+        2,
+        "V_7's line and the MAC"
+    );
+    let opened = crate::recipients::open_as(&String::from_utf8_lossy(&second), &bob_id);
+    assert!(opened.unwrap() == edited, "bob reads the new plaintext");
+    let run = sb.run_env(&["encrypt"], &id);
+    assert!(run.ok().stderr.contains("is up to date"), "{}", run.stderr);
+    assert!(sb.read(".env.encrypted") == second);
+    // The encrypted side moves (bob's set), the plaintext too: refused, as before.
+    let mut c = sb.command();
+    c.args(["set", "V_9"])
+        .env("ENVSEAL_AGE_KEY_FILE", &bob_id)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"set-by-bob").unwrap();
+    assert!(child.wait().unwrap().success());
+    sb.write(".env", edited.replacen("V_3=", "V_3=here-", 1));
+    let before = sb.read(".env.encrypted");
+    let run = sb.run_env(&["encrypt"], &id);
+    run.code(exit_code(Code::Refused)).no_leak(&[SECRET]);
+    assert!(run.stderr.contains("V_9"), "{}", run.stderr);
+    assert!(sb.read(".env.encrypted") == before);
+    no_temp_files(&sb);
+    assert!(
+        !sb.keyring().exists() || std::fs::read_dir(sb.keyring()).unwrap().count() == 0,
+        "no master key anywhere"
+    );
+}
+
 /// Peak RSS (KiB) of `envseal ARGS` run in `sb`, from the kernel's count for the waited
 /// child (`getrusage(RUSAGE_CHILDREN)` in a Python parent: the peak is known only once
 /// the process has ended).

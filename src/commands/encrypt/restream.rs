@@ -23,10 +23,13 @@
 //!   tokens (was it written with `--encrypt-comments`?) takes the whole-file path,
 //!   which decrypts them to tell.
 //!
+//! A file opened through a local age or ssh identity (no master key at hand, or no
+//! master slot) is streamed too, keeping its data key and every slot line as
+//! `encrypt_again` does, its sync record keyed by the secret derived from the data key.
+//!
 //! Everything else takes the whole-file path too, unchanged: a small plaintext, Fernet,
-//! `--stdout`, a read-only output, one with no master slot (opened through an age, ssh
-//! or KMS slot: `encrypt_again` keeps it byte for byte, not streamed), a key found only
-//! by a prompt, and a previous file that does not verify as it is (the staged output is
+//! `--stdout`, a read-only output, a file only KMS opens (the key service is called
+//! once, by the whole-file open), a key found only by a prompt, and a previous file that does not verify as it is (the staged output is
 //! discarded and the whole-file open gives today's error, or opens a reading from
 //! before a git line-ending conversion). Falling back costs time, never a different
 //! result.
@@ -44,7 +47,8 @@ use crate::commands::Ui;
 use crate::dotenv;
 use crate::format::v1::restream::{self, RestreamError, Sizes};
 use crate::format::v1::seal::{FileSink, StreamError, Tap};
-use crate::format::{fernet, v1, STREAM_FROM};
+use crate::format::v1::slot::{Identity, MASTER};
+use crate::format::{fernet, v1, Format, STREAM_FROM};
 use crate::key;
 
 /// `Some` when the output was re-encrypted (or found up to date) here; `None`: the
@@ -82,22 +86,61 @@ pub(super) fn restream_large(
         return Ok(None);
     }
     drop(head);
-    // The output's header: a master slot, and its key at hand without a prompt.
+    // The output's header, and what opens it without a prompt or a key service: its
+    // master key, else a local age or ssh identity its slots name (then the file keeps
+    // its data key and every slot line, and the sync record is keyed by a secret
+    // derived from the data key, as `encrypt_again` and `commands::sync::record_key`
+    // do).
     let mut old_head = Vec::with_capacity(SNIFF);
     (&old_file).take(SNIFF as u64).read_to_end(&mut old_head)?;
     if !old_head.starts_with(v1::MAGIC.as_bytes()) {
         return Ok(None);
     }
-    let Ok(header) = v1::header(&String::from_utf8_lossy(&old_head)) else {
+    let head_text = String::from_utf8_lossy(&old_head);
+    let Ok(header) = v1::header(&head_text) else {
         return Ok(None);
     };
-    if header.master().is_none() {
+    // A master key first (for a file with other slots too, `candidates` tries it
+    // without a prompt before the local identities).
+    let mut local = None;
+    let loaded = if header.slots.iter().all(|s| s.kind == MASTER) {
+        match super::super::resolve_v1_key(output, &header, &args.key, ui, false) {
+            Ok(l) => Some(l),
+            Err(_) => return Ok(None),
+        }
+    } else {
+        let lookup = super::super::Lookup {
+            prompt: false,
+            remote: false,
+            rewrap: false,
+        };
+        match super::super::candidates(output, Format::V1, Some(&header), &args.key, ui, lookup) {
+            Ok(mut c) => {
+                let master = c.master.take();
+                local = Some(c);
+                master
+            }
+            Err(_) => return Ok(None),
+        }
+    };
+    let identities: Vec<&dyn Identity> = match (&loaded, &local) {
+        (Some(l), _) => vec![&l.key],
+        (None, Some(c)) => c.refs(Some(&header)),
+        (None, None) => Vec::new(),
+    };
+    if identities.is_empty() {
         return Ok(None);
     }
-    let Ok(loaded) = super::super::resolve_v1_key(output, &header, &args.key, ui, false) else {
-        return Ok(None);
+    let record_key = match &loaded {
+        Some(l) => l.key.clone(),
+        None => match v1::sync_secret_with(&head_text, &identities) {
+            Ok(secret) => key::Key::from_bytes(*secret),
+            Err(_) => return Ok(None),
+        },
     };
-    let key = &loaded.key;
+    drop(head_text);
+    let key = &record_key;
+    let kid = loaded.as_ref().map(|l| l.key.id());
     let recorded = record::recorded(global, input, output, key);
     if matches!(recorded, Recorded::Other) {
         return Ok(None);
@@ -132,7 +175,7 @@ pub(super) fn restream_large(
             let plain = zeroize::Zeroizing::new(super::read_input(input, "plaintext file")?);
             super::warn_unterminated(input, &plain, ui);
             ui.info(format!("{} is up to date", output.display()));
-            return Ok(Some(Some(key.id())));
+            return Ok(Some(kid));
         }
     }
     let opts = v1::Options {
@@ -148,14 +191,12 @@ pub(super) fn restream_large(
     let (written, git) = std::thread::scope(|scope| {
         let git = scope.spawn(|| git_status(input));
         let written = crate::fsutil::stage_with(output, out_mode, |out| {
-            let tapped = tap
-                .as_mut()
-                .map(|t| (t as &mut (dyn Tap + Send), &loaded.key));
+            let tapped = tap.as_mut().map(|t| (t as &mut (dyn Tap + Send), key));
             let mut observe = |text: &str| seen.feed(text);
             let done = restream::reencrypt_stream(
                 &plain_file,
                 &old_file,
-                &[key as &dyn crate::format::v1::slot::Identity],
+                &identities,
                 opts,
                 &mut FileSink(out),
                 tapped,
@@ -189,7 +230,6 @@ pub(super) fn restream_large(
         return Ok(None); // were comments hidden? only decrypting them tells
     }
     let hides_less = args.encrypt_comments && seen.shows_comment;
-    let kid = key.id();
     if done.unchanged && !hides_less {
         // Written as it was: the output stays untouched.
         drop(staged);
@@ -198,7 +238,7 @@ pub(super) fn restream_large(
         }
         warn_at(input, &done.unterminated, ui);
         ui.info(format!("{} is up to date", output.display()));
-        return Ok(Some(Some(kid)));
+        return Ok(Some(kid));
     }
     staged
         .commit()
@@ -212,15 +252,23 @@ pub(super) fn restream_large(
         Err(_) => super::protect_plaintext(input, ui),
     }
     warn_at(input, &done.unterminated, ui);
-    ui.info(format!(
-        "encrypted {} -> {} (v1, key {} from {}, {})",
-        input.display(),
-        output.display(),
-        kid,
-        loaded.source,
-        super::super::mask::counted(done.values, "value", "values"),
-    ));
-    Ok(Some(Some(kid)))
+    let values = super::super::mask::counted(done.values, "value", "values");
+    match &loaded {
+        Some(l) => ui.info(format!(
+            "encrypted {} -> {} (v1, key {} from {}, {values})",
+            input.display(),
+            output.display(),
+            l.key.id(),
+            l.source,
+        )),
+        // As `update_through_slots` says it.
+        None => ui.info(format!(
+            "encrypted {} -> {} (v1, through its key slots, every slot kept, {values})",
+            input.display(),
+            output.display(),
+        )),
+    }
+    Ok(Some(kid))
 }
 
 /// A new-plaintext or output failure of the stream, as the whole-file path words it.
