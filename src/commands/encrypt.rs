@@ -18,6 +18,8 @@ use crate::format::v1::seal::{self, StreamError};
 use crate::format::{self, fernet, v1, Format};
 use crate::key;
 
+mod restream;
+
 /// Encrypt, and note it in the ledger (a successful encrypt creates the ledger); an
 /// output on stdout is not recorded.
 pub fn run(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<()> {
@@ -57,6 +59,10 @@ fn encrypt(args: &Encrypt, global: &crate::cli::Global, ui: &Ui) -> Result<Optio
     };
     // A new file for public-key / KMS recipients (flags or a creation rule).
     if let Some(done) = seal_for_recipients(args, global, ui, &input, &output)? {
+        return Ok(done);
+    }
+    // A large existing output with a master slot: re-encrypted as a stream.
+    if let Some(done) = restream::restream_large(args, global, ui, &input, &output)? {
         return Ok(done);
     }
     if let Some(done) = stream_large(args, global, ui, &input, &output)? {

@@ -333,6 +333,50 @@ pub fn record_with(
     }
 }
 
+/// What the sync record of a pair says, for a streamed re-encryption (`encrypt` over a
+/// large existing output), which holds neither plaintext whole and so cannot run
+/// [`guard_encrypt`]'s comparison of the two.
+pub enum Recorded {
+    /// Nothing to guard (not a natural pair, no ledger, no record).
+    Nothing,
+    /// A record made under this key: the fingerprints of both sides at the last sync.
+    Under { fp: FpKey, plain_fp: Fp, enc_fp: Fp },
+    /// A record under another key (made before a rotation) or unreadable: only the
+    /// whole-file path's [`guard_encrypt`] can tell what moved.
+    Other,
+}
+
+/// The pair's record as [`Recorded`] (never creates a ledger).
+pub fn recorded(global: &Global, plain: &Path, enc: &Path, key: &Key) -> Recorded {
+    let Ok(project) = Project::discover() else {
+        return Recorded::Nothing;
+    };
+    if !natural_pair(&project, plain, enc) {
+        return Recorded::Nothing;
+    }
+    // As `base`: a ledger that cannot be opened guards nothing.
+    let Ok(Some(ledger)) = super::open_ledger(&project, global, false) else {
+        return Recorded::Nothing;
+    };
+    let Ok(Some(rec)) = ledger.sync_record(&rel(&project, plain), &rel(&project, enc)) else {
+        return Recorded::Nothing;
+    };
+    if rec.key_id != key.id() {
+        return Recorded::Other;
+    }
+    match (
+        Fp::try_from(rec.plain_fp.as_slice()),
+        Fp::try_from(rec.enc_fp.as_slice()),
+    ) {
+        (Ok(plain_fp), Ok(enc_fp)) => Recorded::Under {
+            fp: FpKey::derive(key),
+            plain_fp,
+            enc_fp,
+        },
+        _ => Recorded::Other,
+    }
+}
+
 /// Whether `encrypt` of `plain` into `enc` keeps a sync record (a natural pair in a
 /// project), asked before a streamed encrypt fingerprints anything.
 pub fn wants_record(plain: &Path, enc: &Path) -> bool {

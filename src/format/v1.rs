@@ -55,6 +55,7 @@ use slot::{Identity, Recipient, SlotError, SlotLine};
 
 mod again;
 mod mac;
+pub mod restream;
 mod reuse;
 pub mod seal;
 

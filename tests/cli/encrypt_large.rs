@@ -307,7 +307,7 @@ fn over_a_mebibyte() -> String {
 type SyncRow = (String, Vec<u8>, Vec<u8>, Vec<u8>);
 
 /// Reads [`SyncRow`] of `big.env`.
-fn sync_row(sb: &Sandbox) -> Option<SyncRow> {
+pub(crate) fn sync_row(sb: &Sandbox) -> Option<SyncRow> {
     let db = rusqlite::Connection::open(sb.path(".envseal/ledger.db")).ok()?;
     db.query_row(
         "SELECT key_id, plain_fp, enc_fp, items FROM sync_pairs \

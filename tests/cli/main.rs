@@ -40,6 +40,7 @@ mod one_open;
 mod prompts;
 mod recipient_events;
 mod recipients;
+mod reencrypt_stream;
 mod repo_boundaries;
 mod review;
 mod rotation;

@@ -43,11 +43,20 @@ fn token_plain_len(token: &str) -> Option<usize> {
 /// costs diff size, not correctness).
 pub(super) fn prev_entries(opened: &Opened) -> Option<Vec<PrevEntry<'_>>> {
     let plain = opened.plaintext.as_str();
-    let mut rest = if opened.header.bom {
+    let plain = if opened.header.bom {
         plain.strip_prefix('\u{feff}')?
     } else {
         plain
     };
+    entries_of(opened.body(), plain)
+}
+
+/// The entries of `body` (whole body lines of a verified file) whose decrypted plaintext
+/// is `plain` (no BOM), in order: [`prev_entries`] of a whole file, or of one chunk of
+/// it (the streamed re-encryption, `super::restream`). `None` when they do not walk in
+/// step.
+pub(super) fn entries_of<'a>(body: &'a str, plain: &'a str) -> Option<Vec<PrevEntry<'a>>> {
+    let mut rest = plain;
     let mut entries = Vec::new();
     let mut name_buf = String::new();
     // Takes `n` bytes of plaintext (a value), or checks that it goes on with `text`.
@@ -60,7 +69,7 @@ pub(super) fn prev_entries(opened: &Opened) -> Option<Vec<PrevEntry<'_>>> {
         *rest = rest.strip_prefix(text)?;
         Some(())
     }
-    for line in Lines::new(opened.body()) {
+    for line in Lines::new(body) {
         let (content, eol) = strip_eol(line);
         let trimmed = content.trim_start_matches(dotenv::is_hspace);
         if let Some(token) = content
