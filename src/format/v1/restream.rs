@@ -75,11 +75,12 @@ use zeroize::Zeroizing;
 use super::mac::DocMac;
 use super::seal::{seal_line, LineFn, LineSpan, Sink, StreamError, Tap, ValueSealer};
 use super::slot::Identity;
+use super::stream;
 use super::{
-    corrupt, covered_header, decode_part, find_slot, hkdf32, parse, reserve_zeroizing,
-    write_header, FormatError, Options, SecretText, B64,
+    corrupt, covered_header, decode_part, hkdf32, reserve_zeroizing, write_header, FormatError,
+    Options, SecretText, B64,
 };
-use crate::dotenv::eol::{count_lines, cut_point};
+use crate::dotenv::eol::count_lines;
 use crate::dotenv::{self, ChunkReader, Kind, LineParser, ParseError};
 use crate::format::OsRandomPool;
 use crate::key::Key;
@@ -169,52 +170,29 @@ pub fn reencrypt_stream(
     observe: Option<&mut (dyn FnMut(&str) + Send)>,
     sizes: Sizes,
 ) -> Result<Resealed, RestreamError> {
-    // The previous file's header: the data key, its slot lines (kept), its MAC.
-    let mut old = LineChunks::new(previous, sizes.old_chunk.max(1));
-    // Read on until the header parses (tiny test chunks put boundaries in it too).
-    let mut first = old
-        .next(sizes.old_chunk)
-        .map_err(RestreamError::PreviousIo)?
-        .unwrap_or_default();
-    while let Err(e) = std::str::from_utf8(&first)
-        .map_err(|_| corrupt("the file is not UTF-8"))
-        .and_then(parse)
-    {
-        match old
-            .next(sizes.old_chunk)
-            .map_err(RestreamError::PreviousIo)?
-        {
-            Some(more) if matches!(e, FormatError::Integrity(_)) => first.extend(more),
-            _ => return Err(RestreamError::Previous(e)),
-        }
-    }
-    let first = String::from_utf8(first).map_err(|_| RestreamError::Previous(not_utf8()))?;
-    let parsed = parse(&first).map_err(RestreamError::Previous)?;
-    let (_, data_key) = find_slot(&parsed.header, identities).map_err(RestreamError::Previous)?;
-    let value_key = hkdf32(data_key.expose_bytes(), b"value");
-    let header_lines: Vec<String> = parsed.header_lines.iter().map(|l| l.to_string()).collect();
-    let slot_lines = header_lines[1..].concat();
-    let old_mac = parsed.mac.clone();
-    let old_start = OldStart {
-        header_lines,
-        expected_mac: parsed.mac.clone(),
-        first_line: parsed.mac_index + 2,
-        body_at: first.len() - parsed.body.len(),
+    // The previous file's header: the data key, its slot lines (kept), its MAC; read
+    // as the decoder reads it (tiny test chunks put boundaries in the header too).
+    let mut old = OldChunks {
+        src: At {
+            file: previous,
+            pos: 0,
+        },
+        carry: Vec::new(),
+        size: sizes.old_chunk.max(1),
     };
-    drop(parsed);
+    let head = stream::Head::read(&mut old.src, &mut old.carry, old.size, old.size, identities)
+        .map_err(previous_failed)?;
+    let slot_lines = head.slot_lines();
+    let old_mac = head.expected_mac.clone();
+    let data_key = head.data_key.clone();
 
     let (old_tx, old_rx) = mpsc::sync_channel::<OldMsg>(QUEUE);
     std::thread::scope(|scope| {
-        {
-            let (data_key, value_key) = (&data_key, &value_key);
-            scope.spawn(move || {
-                let end = read_previous(
-                    previous, old, first, old_start, data_key, value_key, observe, &old_tx,
-                );
-                // The calling thread may be gone (it failed): nothing to tell then.
-                let _ = old_tx.send(OldMsg::End(end));
-            });
-        }
+        scope.spawn(move || {
+            let end = read_previous(previous, old, head, observe, &old_tx);
+            // The calling thread may be gone (it failed): nothing to tell then.
+            let _ = old_tx.send(OldMsg::End(end));
+        });
         let window = Window::new(old_rx, sizes.reach);
         seal_new(
             input,
@@ -226,16 +204,6 @@ pub fn reencrypt_stream(
             sizes,
         )
     })
-}
-
-/// What the reader needs of the previous file's first chunk.
-struct OldStart {
-    header_lines: Vec<String>,
-    expected_mac: Vec<u8>,
-    /// Physical line number of the first body line.
-    first_line: usize,
-    /// Where the body starts in the first chunk.
-    body_at: usize,
 }
 
 /// From the reader thread: a decrypted chunk, or the end (the previous plaintext's
@@ -275,15 +243,12 @@ impl OldChunk {
 }
 
 /// The reader thread: every chunk of the previous file hashed, decrypted and handed on;
-/// then the line count and the MAC checked.
-#[allow(clippy::too_many_arguments)]
+/// then the line count and the MAC checked, as the decoder checks them
+/// ([`stream::check_read`]).
 fn read_previous(
     previous: &File,
-    mut chunks: LineChunks<'_>,
-    first: String,
-    start: OldStart,
-    data_key: &super::DataKey,
-    value_key: &[u8; 32],
+    mut chunks: OldChunks<'_>,
+    head: stream::Head,
     mut observe: Option<&mut (dyn FnMut(&str) + Send)>,
     tx: &mpsc::SyncSender<OldMsg>,
 ) -> Result<(), RestreamError> {
@@ -297,14 +262,16 @@ fn read_previous(
         128 * 1024,
     )
     .map_err(RestreamError::PreviousIo)?;
-    let mut mac = DocMac::new(data_key, counted.saturating_sub(1));
-    for line in &start.header_lines {
-        mac.line(line);
-    }
-    let mut hashed = start.header_lines.len() as u64 + 1;
-    let mut line_no = start.first_line;
-    let mut text = first;
-    let mut at = start.body_at;
+    let mut mac = head.mac_start()(counted);
+    let mut hashed = head.hashed_header();
+    let stream::Head {
+        first: mut text,
+        body_at: mut at,
+        first_line: mut line_no,
+        expected_mac,
+        value_key,
+        ..
+    } = head;
     loop {
         if let Some(observe) = observe.as_deref_mut() {
             observe(&text);
@@ -314,7 +281,7 @@ fn read_previous(
         let lines = mac.lines(body);
         hashed += lines as u64;
         let mut plain = SecretText::with_capacity(body.len());
-        decode_part(body, line_no, value_key, &mut plain).map_err(RestreamError::Previous)?;
+        decode_part(body, line_no, &value_key, &mut plain).map_err(RestreamError::Previous)?;
         line_no += lines;
         let entries = entries_at(body, at, &plain.0)
             .ok_or_else(|| RestreamError::Previous(corrupt("the body and its plaintext differ")))?;
@@ -329,7 +296,9 @@ fn read_previous(
                 "the re-encryption stopped".to_owned(),
             )));
         }
-        match chunks.next(0).map_err(RestreamError::PreviousIo)? {
+        match stream::next_chunk(&mut chunks.src, Vec::new(), &mut chunks.carry, chunks.size)
+            .map_err(RestreamError::PreviousIo)?
+        {
             Some(bytes) => {
                 text = String::from_utf8(bytes).map_err(|_| RestreamError::Previous(not_utf8()))?;
                 at = 0;
@@ -337,17 +306,15 @@ fn read_previous(
             None => break,
         }
     }
-    if hashed != counted {
-        return Err(RestreamError::PreviousIo(io::Error::other(
-            "the file changed while it was being read",
-        )));
+    stream::check_read(mac.verify(&expected_mac), hashed, counted).map_err(previous_failed)
+}
+
+/// The previous file's failure, as the decoder reports it.
+fn previous_failed(e: stream::StreamError) -> RestreamError {
+    match e {
+        stream::StreamError::Format(e) => RestreamError::Previous(e),
+        stream::StreamError::Io(e) => RestreamError::PreviousIo(e),
     }
-    if !mac.verify(&start.expected_mac) {
-        return Err(RestreamError::Previous(corrupt(
-            "the MAC does not match the file's content",
-        )));
-    }
-    Ok(())
 }
 
 /// The entries of `body` (which starts at `at` in its chunk's text) and its plaintext,
@@ -774,57 +741,13 @@ impl Read for At<'_> {
     }
 }
 
-/// A file read in chunks of whole lines (the last may lack a terminator).
-struct LineChunks<'f> {
+/// The previous file, read on after its header in chunks of whole lines by the
+/// decoder's own reader ([`stream::next_chunk`]).
+struct OldChunks<'f> {
     src: At<'f>,
-    size: usize,
+    /// What follows the last chunk's last line end.
     carry: Vec<u8>,
-    eof: bool,
-}
-
-impl<'f> LineChunks<'f> {
-    fn new(file: &'f File, size: usize) -> Self {
-        LineChunks {
-            src: At { file, pos: 0 },
-            size,
-            carry: Vec::new(),
-            eof: false,
-        }
-    }
-
-    /// The next chunk of at least `at_least` bytes (the chunk size when 0) unless the
-    /// file ends first, cut after its last line end; `None` at the end.
-    fn next(&mut self, at_least: usize) -> io::Result<Option<Vec<u8>>> {
-        let want = if at_least == 0 { self.size } else { at_least };
-        let mut buf = std::mem::take(&mut self.carry);
-        loop {
-            if buf.len() >= want {
-                if let Some(cut) = cut_point(&buf) {
-                    self.carry = buf.split_off(cut);
-                    return Ok(Some(buf));
-                }
-            }
-            if self.eof {
-                return Ok((!buf.is_empty()).then_some(buf));
-            }
-            let have = buf.len();
-            let more = want.saturating_sub(have).max(self.size);
-            buf.resize(have + more, 0);
-            let mut got = 0;
-            while got < more {
-                match self.src.read(&mut buf[have + got..]) {
-                    Ok(0) => break,
-                    Ok(n) => got += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            buf.truncate(have + got);
-            if got < more {
-                self.eof = true;
-            }
-        }
-    }
+    size: usize,
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
+use zeroize::Zeroizing;
+
 use super::mac::DocMac;
 use super::slot::Identity;
 use super::{
@@ -144,40 +146,21 @@ where
 {
     src.seek(SeekFrom::Start(0))?;
     let mut carry = Vec::new();
-    // The first chunk holds the whole header (a few hundred bytes; more slots, more).
-    let mut first = next_chunk(src, Vec::new(), &mut carry, chunk.max(HEAD))?.unwrap_or_default();
-    while let Err(e) = std::str::from_utf8(&first)
-        .map_err(|_| not_utf8())
-        .and_then(parse)
-    {
-        match next_chunk(src, Vec::new(), &mut carry, chunk)? {
-            Some(more) if matches!(e, FormatError::Integrity(_)) => first.extend(more),
-            _ => return Err(e.into()),
-        }
-    }
-    let first = String::from_utf8(first).map_err(|_| not_utf8())?;
-    let parsed = parse(&first)?;
-    let (_, data_key) = find_slot(&parsed.header, identities)?;
-    let value_key = hkdf32(data_key.expose_bytes(), b"value");
-    let header_lines: Vec<String> = parsed.header_lines.iter().map(|l| l.to_string()).collect();
-    let slot_lines = header_lines[1..].concat();
-    let header = parsed.header.clone();
-    // The MAC starts with the line count: it is started once the count has arrived.
-    let mac_data_key = data_key.clone();
-    let start_mac = move |lines: u64| {
-        // Every line but the MAC line is hashed.
-        let mut mac = DocMac::new(&mac_data_key, lines.saturating_sub(1));
-        for line in &header_lines {
-            mac.line(line);
-        }
-        mac
-    };
-    let expected_mac = parsed.mac.clone();
-    let bom = parsed.header.bom;
-    let first_line = parsed.mac_index + 2;
-    let start = first.len() - parsed.body.len();
-    let hashed_header = parsed.header_lines.len() as u64 + 1;
-    drop(parsed);
+    let head = Head::read(src, &mut carry, chunk.max(HEAD), chunk, identities)?;
+    let slot_lines = head.slot_lines();
+    let hashed_header = head.hashed_header();
+    let start_mac = head.mac_start();
+    let Head {
+        first,
+        body_at: start,
+        first_line,
+        header,
+        expected_mac,
+        data_key,
+        value_key,
+        ..
+    } = head;
+    let bom = header.bom;
     let first_work = Work {
         index: 0,
         first_line,
@@ -339,6 +322,110 @@ where
     finish(read, decoded, header, slot_lines, data_key, bom)
 }
 
+/// Where every chunked reader of a v1 file starts ([`decode`], and the previous file of
+/// a streamed re-encryption, `super::restream`): the header, read from the first chunk
+/// of whole lines ([`next_chunk`], read on until the header parses), and the data key
+/// one of the identities unwraps.
+pub(super) struct Head {
+    /// The first chunk's text: the whole header, then the start of the body.
+    pub(super) first: String,
+    /// Where the body starts in `first`.
+    pub(super) body_at: usize,
+    /// The physical line number of the body's first line.
+    pub(super) first_line: usize,
+    pub(super) header: Header,
+    /// Every header line but the MAC line, as written: what the MAC hashes before the
+    /// body.
+    header_lines: Vec<String>,
+    /// The MAC the file says it has.
+    pub(super) expected_mac: Vec<u8>,
+    pub(super) data_key: DataKey,
+    /// The key the values are sealed under.
+    pub(super) value_key: Zeroizing<[u8; 32]>,
+}
+
+impl Head {
+    /// Read the header: a first chunk of at least `first_size` bytes, then more of
+    /// `chunk` bytes while the header is cut short. What follows the chunk's last line
+    /// end is left in `carry`.
+    pub(super) fn read(
+        src: &mut impl Read,
+        carry: &mut Vec<u8>,
+        first_size: usize,
+        chunk: usize,
+        identities: &[&dyn Identity],
+    ) -> Result<Head, StreamError> {
+        let mut first = next_chunk(src, Vec::new(), carry, first_size.max(1))?.unwrap_or_default();
+        while let Err(e) = std::str::from_utf8(&first)
+            .map_err(|_| not_utf8())
+            .and_then(parse)
+        {
+            match next_chunk(src, Vec::new(), carry, chunk.max(1))? {
+                Some(more) if matches!(e, FormatError::Integrity(_)) => first.extend(more),
+                _ => return Err(e.into()),
+            }
+        }
+        let first = String::from_utf8(first).map_err(|_| not_utf8())?;
+        let parsed = parse(&first)?;
+        let (_, data_key) = find_slot(&parsed.header, identities)?;
+        let value_key = hkdf32(data_key.expose_bytes(), b"value");
+        let header_lines = parsed.header_lines.iter().map(|l| l.to_string()).collect();
+        let (header, expected_mac) = (parsed.header.clone(), parsed.mac.clone());
+        let first_line = parsed.mac_index + 2;
+        let body_at = first.len() - parsed.body.len();
+        drop(parsed);
+        Ok(Head {
+            first,
+            body_at,
+            first_line,
+            header,
+            header_lines,
+            expected_mac,
+            data_key,
+            value_key,
+        })
+    }
+
+    /// Every slot line of the header, as written (kept through re-encryption).
+    pub(super) fn slot_lines(&self) -> String {
+        self.header_lines[1..].concat()
+    }
+
+    /// How many lines the MAC covers before the body: the header's and the MAC line.
+    pub(super) fn hashed_header(&self) -> u64 {
+        self.header_lines.len() as u64 + 1
+    }
+
+    /// What starts the MAC once the file's line count is known (it hashes the count
+    /// first): the MAC of the header lines, ready for the body's.
+    pub(super) fn mac_start(&self) -> impl Fn(u64) -> DocMac + Send + 'static {
+        let (data_key, header_lines) = (self.data_key.clone(), self.header_lines.clone());
+        move |lines: u64| {
+            // Every line but the MAC line is hashed.
+            let mut mac = DocMac::new(&data_key, lines.saturating_sub(1));
+            for line in &header_lines {
+                mac.line(line);
+            }
+            mac
+        }
+    }
+}
+
+/// The checks at the end of a chunked read, in their order: the lines hashed are the
+/// lines counted on the other pass (a file replaced or rewritten between or during the
+/// reads shows here, or in the MAC), then the MAC.
+pub(super) fn check_read(mac_matches: bool, hashed: u64, counted: u64) -> Result<(), StreamError> {
+    if hashed != counted {
+        return Err(StreamError::Io(io::Error::other(
+            "the file changed while it was being read; run the command again",
+        )));
+    }
+    if !mac_matches {
+        return Err(corrupt("the MAC does not match the file's content").into());
+    }
+    Ok(())
+}
+
 /// The end of [`decode`], whichever thread decoded: the checks, in their order (the
 /// line count, the MAC, then the first failing value), and the pieces put together.
 fn finish(
@@ -350,16 +437,8 @@ fn finish(
     bom: bool,
 ) -> Result<Decrypted, StreamError> {
     let (mac_matches, hashed, lines) = read?;
-    // The count came from the second handle: a file replaced or rewritten between or
-    // during the reads shows here, or in the MAC.
-    if hashed != lines {
-        return Err(StreamError::Io(io::Error::other(
-            "the file changed while it was being read; run the command again",
-        )));
-    }
-    if !mac_matches {
-        return Err(corrupt("the MAC does not match the file's content").into());
-    }
+    // The count came from the second handle.
+    check_read(mac_matches, hashed, lines)?;
     decoded.sort_unstable_by_key(|(index, _)| *index);
     let mut pieces = Vec::with_capacity(decoded.len() + 1);
     if bom {
@@ -431,7 +510,7 @@ fn counting_failed() -> StreamError {
 /// `buf` is a buffer to reuse, its old bytes ignored: they are overwritten rather than
 /// zeroed first, and a new buffer comes zeroed from the allocator (`calloc`: fresh pages
 /// are zero already), so no chunk pays for a `memset`.
-fn next_chunk(
+pub(super) fn next_chunk(
     src: &mut impl Read,
     mut buf: Vec<u8>,
     carry: &mut Vec<u8>,
