@@ -27,7 +27,8 @@ sample 'E=\nF=""\nG='"''"'\n#ENC[v1:looks-encrypted]\n#envseal:v1 bom=0\n'
 sample 'NO_NEWLINE=at end'
 
 mkdir -p "$here/corpus/dotenv_parse" "$here/corpus/v1_decrypt" \
-  "$here/corpus/v1_roundtrip" "$here/corpus/fernet_decrypt" "$here/corpus/v1_stream"
+  "$here/corpus/v1_roundtrip" "$here/corpus/fernet_decrypt" "$here/corpus/v1_stream" \
+  "$here/corpus/v1_restream"
 for f in "$tmp"/s*.env; do
   n=$(basename "$f" .env)
   cp "$f" "$here/corpus/dotenv_parse/seed-$n"
@@ -43,6 +44,10 @@ for f in "$tmp"/s*.env; do
   { printf '\x07'; cat "$here/corpus/v1_decrypt/seed-$n"; } >"$here/corpus/v1_stream/seed-$n"
   { printf '\x00'; cat "$here/corpus/v1_decrypt/seed-$n-comments"; } \
     >"$here/corpus/v1_stream/seed-$n-comments"
+  # v1_restream: a sizes byte (high bit: add a line to the plaintext), then the file.
+  { printf '\x93'; cat "$here/corpus/v1_decrypt/seed-$n"; } >"$here/corpus/v1_restream/seed-$n"
+  { printf '\x00'; cat "$here/corpus/v1_decrypt/seed-$n-comments"; } \
+    >"$here/corpus/v1_restream/seed-$n-comments"
 done
 # Tokens from the Fernet spec vectors (another key: they exercise parsing, not success).
 vectors="$root/../shared/vectors/fernet"
