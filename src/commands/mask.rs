@@ -39,7 +39,10 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
             load_secrets(&args.secrets, args, ui, Select::Every, out)
         })?;
         let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
-        let stdin = std::io::stdin().lock();
+        // A duplicate of the raw stdin descriptor: the filter reads on a thread of its
+        // own (std's Stdin lock cannot move there) and in 1 MiB rounds (std's 8 KiB
+        // buffer would only add a copy).
+        let stdin = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
         // The filter buffers and flushes itself: write to a duplicate of the raw stdout
         // descriptor, not through std's line-buffered Stdout (a flush per line).
         let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
