@@ -806,6 +806,16 @@ fn tag(h: u64) -> u16 {
 
 impl WindowIndex {
     fn new(values: &Values, min_len: usize) -> Self {
+        let n_entries = values.len() * WindowIndex::stride_for(values, min_len).1;
+        Self::build(
+            values,
+            min_len,
+            two_cores() && n_entries >= PARALLEL_BUILD_FROM,
+        )
+    }
+
+    /// The window width and the stride for a set whose shortest secret has `min_len`.
+    fn stride_for(values: &Values, min_len: usize) -> (usize, usize) {
         // A 4-byte window leaves the longest stride; 8 bytes only once the stride is long
         // anyway, where fewer false hits matter more than a few more probes, or once the
         // set is so large that its 4-byte windows would be common in any text.
@@ -814,7 +824,12 @@ impl WindowIndex {
         } else {
             min_len.min(4)
         };
-        let stride = (min_len - width + 1).min(MAX_STRIDE);
+        (width, (min_len - width + 1).min(MAX_STRIDE))
+    }
+
+    /// The index, its passes shared with a second thread if `parallel`.
+    fn build(values: &Values, min_len: usize, parallel: bool) -> Self {
+        let (width, stride) = Self::stride_for(values, min_len);
         let mask = if width == 8 {
             u64::MAX
         } else {
@@ -875,7 +890,6 @@ impl WindowIndex {
         // where there are two cores, each taking half the buckets (no table of its own:
         // memory). The result does not depend on the split: buckets are sorted by a
         // total order.
-        let parallel = two_cores() && n_entries >= PARALLEL_BUILD_FROM;
         let mut steps = vec![0u8; n_entries];
         let mut max_offset = 0;
         for secret in 0..values.len() {
@@ -1478,6 +1492,60 @@ mod tests {
                     assert_eq!(two, one, "{lo}..={hi} bytes, pieces of {piece} of {limit}");
                 }
             }
+        }
+    }
+
+    /// Issue 11 (start-up): the index built with its placing and sorting shared by two
+    /// threads is the one built on one, bit for bit and entry for entry, for a set past
+    /// the large-set size with shared prefixes and a set of short secrets.
+    #[test]
+    fn an_index_built_on_two_threads_is_the_one_built_on_one() {
+        let mut rand = xorshift(0x5eed_0123_4567_89ab);
+        for (count, lo, hi) in [(20_000, 16, 80), (3_000, 6, 9)] {
+            let mut values = Values::default();
+            for i in 0..count {
+                let len = lo + rand(hi - lo + 1);
+                let mut v: Vec<u8> = (0..len).map(|_| ALNUM[rand(ALNUM.len())]).collect();
+                if i % 3 == 0 && len > 15 {
+                    v[..15].copy_from_slice(b"postgres://app:");
+                }
+                values.push(&v);
+            }
+            let min_len = (0..values.len()).map(|i| values.len_of(i)).min().unwrap();
+            let one = WindowIndex::build(&values, min_len, false);
+            let two = WindowIndex::build(&values, min_len, true);
+            assert!(one.entries.len() >= PARALLEL_BUILD_FROM / 8, "{count}");
+            assert_eq!(one.bits, two.bits);
+            assert_eq!(one.bucket_starts, two.bucket_starts);
+            assert_eq!(one.max_offset, two.max_offset);
+            let bytes = |e: &[Entry]| e.iter().map(|e| e.0).collect::<Vec<_>>();
+            assert_eq!(bytes(&one.entries), bytes(&two.entries));
+        }
+    }
+
+    /// The store keeps 4 bytes a value (ends, and each block's first index): every value
+    /// comes back, across block boundaries, for a value longer than a block, and for
+    /// empty-looking neighbours of a block's first value.
+    #[test]
+    fn stored_values_come_back_across_blocks() {
+        let mut rand = xorshift(0x0bad_cafe_f00d_0001);
+        let mut values = Values::default();
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        for i in 0..40_000 {
+            let len = match i {
+                7 => BLOCK + 5,
+                8 => BLOCK,
+                _ => 1 + rand(120),
+            };
+            let v: Vec<u8> = (0..len).map(|_| ALNUM[rand(ALNUM.len())]).collect();
+            values.push(&v);
+            want.push(v);
+        }
+        assert!(values.blocks.len() > 3, "{}", values.blocks.len());
+        assert_eq!(values.len(), want.len());
+        for (i, v) in want.iter().enumerate() {
+            assert_eq!(values.get(i), &v[..], "value {i}");
+            assert_eq!(values.len_of(i), v.len());
         }
     }
 
