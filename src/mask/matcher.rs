@@ -841,8 +841,7 @@ impl WindowIndex {
         // `postgres://app:` would send every occurrence of the prefix to thousands of
         // candidates). Any occurrence has exactly one sampled position per secret whose
         // offset is congruent to r, for one r, and every such offset lies inside it.
-        let choose = |secret: usize, r: usize| -> (usize, u64) {
-            let v = values.get(secret);
+        let choose = |v: &[u8], r: usize| -> (usize, u64) {
             // Steps k up to 254: the step is kept in a byte (`steps` below).
             let last = (v.len() - width)
                 .min(MAX_CHOICE.max(r))
@@ -893,8 +892,9 @@ impl WindowIndex {
         let mut steps = vec![0u8; n_entries];
         let mut max_offset = 0;
         for secret in 0..values.len() {
+            let v = values.get(secret);
             for r in 0..stride {
-                let (o, _) = choose(secret, r);
+                let (o, _) = choose(v, r);
                 max_offset = max_offset.max(o);
                 steps[secret * stride + r] = ((o - r) / stride) as u8;
             }
@@ -902,16 +902,17 @@ impl WindowIndex {
         // The windows' counts are not needed past the choice: freed before the tables
         // below are made, which can then take their place (memory).
         drop(counts);
-        // The window of entry `r` of `secret`, and its offset.
-        let chosen = |secret: usize, r: usize| {
+        // The window of entry `r` of `secret` (whose value is `v`), and its offset.
+        let chosen = |secret: usize, v: &[u8], r: usize| {
             let o = r + usize::from(steps[secret * stride + r]) * stride;
-            (o, window_of(values.get(secret), o, width))
+            (o, window_of(v, o, width))
         };
         let mut bucket_starts = vec![0u32; n_buckets + 1];
         let mut bits = vec![0u64; 1 << (bit_log - 6)];
         for secret in 0..values.len() {
+            let v = values.get(secret);
             for r in 0..stride {
-                let h = chosen(secret, r).1.wrapping_mul(HASH_MUL);
+                let h = chosen(secret, v, r).1.wrapping_mul(HASH_MUL);
                 let (word, probe) = bloom(h, bit_shift);
                 bits[word] |= probe;
                 bucket_starts[(h >> bucket_shift) as usize] += 1;
@@ -929,8 +930,9 @@ impl WindowIndex {
         let place = |from: usize, ends: &mut [u32], out: &mut [Entry], base: usize| {
             let to = from + ends.len();
             for secret in 0..values.len() {
+                let v = values.get(secret);
                 for r in 0..stride {
-                    let (o, x) = chosen(secret, r);
+                    let (o, x) = chosen(secret, v, r);
                     let h = x.wrapping_mul(HASH_MUL);
                     let b = (h >> bucket_shift) as usize;
                     if b < from || b >= to {
