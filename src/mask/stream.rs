@@ -1,7 +1,9 @@
 //! The streaming filter: `Read` → `Write` with every secret of a [`SecretSet`] masked.
 //!
 //! Owns buffering only; what counts as a match is [`super::matcher`]. Memory is constant:
-//! one input buffer of [`CHUNK`] + (longest secret − 1) bytes, one output buffer of
+//! one input buffer of [`CHUNK`] + (longest secret − 1) bytes (line-buffered), or two of
+//! [`PIPELINED_CHUNK`] + (longest secret − 1) bytes, one filled by a reading thread while
+//! the other is masked (pipe mode, [`Filter::run_pipelined`]), one output buffer of
 //! [`OUT_CAP`] bytes and the runs of one chunk, whatever the input size.
 //!
 //! After each read, the buffer holds the carry from the previous round plus the new bytes.
