@@ -34,12 +34,23 @@ pub fn run(args: &Mask, ui: &Ui) -> Result<()> {
             )
             .into());
         }
+        let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
+        // A duplicate of the raw stdin descriptor: the filter reads on a thread of its
+        // own (std's Stdin lock cannot move there) and in long rounds (std's 8 KiB
+        // buffer would only add a copy).
+        let stdin = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+        if !line_buffered {
+            // Issue 11: a 1 MiB pipe instead of Linux's 64 KiB lets the writer run ahead
+            // of the filter and the reading thread take longer reads (fewer wake-ups).
+            // Done before the secrets are loaded, so that the writer fills it meanwhile.
+            // Best effort: stdin not a pipe, or the user's pipe quota spent, changes
+            // nothing.
+            let _ = rustix::pipe::fcntl_setpipe_size(&stdin, 1 << 20);
+        }
         // Names only where they are shown (`--named`).
         let set = secret_set(args, args.named, |out| {
             load_secrets(&args.secrets, args, ui, Select::Every, out)
         })?;
-        let line_buffered = args.line_buffered || std::io::stdout().is_terminal();
-        let stdin = std::io::stdin().lock();
         // The filter buffers and flushes itself: write to a duplicate of the raw stdout
         // descriptor, not through std's line-buffered Stdout (a flush per line).
         let stdout = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);

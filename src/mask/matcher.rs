@@ -234,9 +234,11 @@ pub struct SecretsBuilder {
     values: Values,
     /// `names[name_of[i]]` is the name of value `i` (before unused names are dropped).
     name_of: Vec<u32>,
-    /// Open addressing over a hash of the bytes: `1 + i` for value `i`, 0 for free; at
-    /// most half full.
-    table: Vec<u32>,
+    /// Open addressing over a hash of the bytes: the hash's high 32 bits above `1 + i`
+    /// for value `i`, 0 for free; at most half full. The stored hash spares a comparison
+    /// of the bytes (a cache miss into the store) for every slot probed in passing, and
+    /// a growth reads no value again (issue 11: start-up with 100,000 secrets).
+    table: Vec<u64>,
     /// Key names, a name repeated only when not pushed twice in a row.
     names: Names,
     /// Whether names are kept at all (see [`SecretsBuilder::without_names`]).
@@ -294,15 +296,19 @@ impl SecretsBuilder {
         if 2 * (self.values.len() + 1) > self.table.len() {
             self.grow_table();
         }
+        let shift = 64 - self.table.len().trailing_zeros();
         let mask = self.table.len() - 1;
-        let mut slot = hash_bytes(value) as usize & mask;
-        while let Some(i) = self.table[slot].checked_sub(1) {
-            if self.values.get(i as usize) == value {
+        let high = hash_bytes(value) & !u64::from(u32::MAX);
+        let mut slot = (high >> shift) as usize;
+        while self.table[slot] != 0 {
+            let e = self.table[slot];
+            if e & !u64::from(u32::MAX) == high && self.values.get((e as u32 - 1) as usize) == value
+            {
                 return;
             }
             slot = (slot + 1) & mask;
         }
-        self.table[slot] = self.values.len() as u32 + 1;
+        self.table[slot] = high | (self.values.len() as u64 + 1);
         self.values.push(value);
         if self.keep_names {
             self.name_of.push(name);
@@ -311,13 +317,16 @@ impl SecretsBuilder {
 
     fn grow_table(&mut self) {
         let size = (2 * self.table.len()).max(1024);
-        let mut table = vec![0u32; size];
-        for i in 0..self.values.len() {
-            let mut slot = hash_bytes(self.values.get(i)) as usize & (size - 1);
+        let shift = 64 - size.trailing_zeros();
+        let mut table = vec![0u64; size];
+        for &e in self.table.iter().filter(|&&e| e != 0) {
+            // The home slot is the top bits of the hash, which the entry keeps: no value
+            // is read again.
+            let mut slot = (e >> shift) as usize;
             while table[slot] != 0 {
                 slot = (slot + 1) & (size - 1);
             }
-            table[slot] = i as u32 + 1;
+            table[slot] = e;
         }
         self.table = table;
     }
@@ -474,27 +483,43 @@ pub(crate) struct Run {
 
 /// The secret values, one after the other in zeroizing blocks of at least [`BLOCK`] bytes
 /// that are never grown (so never copied, and no secret bytes are left behind in a freed
-/// buffer): value `i` is `blocks[b][start..end]` for `(b, start, end) = spans[i]` (a
-/// value of 4 GiB or more is beyond what the loaders read).
+/// buffer): value `i` ends at `ends[i]` in the last block whose first value is `i` or
+/// before, and starts where value `i - 1` ends, or at 0 if it is that block's first (a
+/// value of 4 GiB or more is beyond what the loaders read). Four bytes a value, not
+/// twelve as a (block, start, end) triple (issue 11's memory budget: 130,000 values).
 #[derive(Default)]
 struct Values {
     blocks: Vec<Zeroizing<Vec<u8>>>,
-    spans: Vec<(u32, u32, u32)>,
+    /// The index of each block's first value.
+    firsts: Vec<u32>,
+    ends: Vec<u32>,
 }
 
 impl Values {
     fn len(&self) -> usize {
-        self.spans.len()
+        self.ends.len()
+    }
+
+    /// The block holding value `i`, and where the value lies in it.
+    #[inline]
+    fn span(&self, i: usize) -> (usize, usize, usize) {
+        let b = self.firsts.partition_point(|&f| f as usize <= i) - 1;
+        let start = if self.firsts[b] as usize == i {
+            0
+        } else {
+            self.ends[i - 1] as usize
+        };
+        (b, start, self.ends[i] as usize)
     }
 
     fn get(&self, i: usize) -> &[u8] {
-        let (b, start, end) = self.spans[i];
-        &self.blocks[b as usize][start as usize..end as usize]
+        let (b, start, end) = self.span(i);
+        &self.blocks[b][start..end]
     }
 
     fn len_of(&self, i: usize) -> usize {
-        let (_, start, end) = self.spans[i];
-        (end - start) as usize
+        let (_, start, end) = self.span(i);
+        end - start
     }
 
     fn push(&mut self, value: &[u8]) {
@@ -505,12 +530,11 @@ impl Values {
         if !fits {
             let block = Vec::with_capacity(value.len().max(BLOCK));
             self.blocks.push(Zeroizing::new(block));
+            self.firsts.push(self.ends.len() as u32);
         }
-        let index = (self.blocks.len() - 1) as u32;
         let block = self.blocks.last_mut().expect("a block was just made");
-        let start = block.len() as u32;
         block.extend_from_slice(value);
-        self.spans.push((index, start, block.len() as u32));
+        self.ends.push(block.len() as u32);
     }
 }
 
@@ -782,6 +806,16 @@ fn tag(h: u64) -> u16 {
 
 impl WindowIndex {
     fn new(values: &Values, min_len: usize) -> Self {
+        let n_entries = values.len() * WindowIndex::stride_for(values, min_len).1;
+        Self::build(
+            values,
+            min_len,
+            two_cores() && n_entries >= PARALLEL_BUILD_FROM,
+        )
+    }
+
+    /// The window width and the stride for a set whose shortest secret has `min_len`.
+    fn stride_for(values: &Values, min_len: usize) -> (usize, usize) {
         // A 4-byte window leaves the longest stride; 8 bytes only once the stride is long
         // anyway, where fewer false hits matter more than a few more probes, or once the
         // set is so large that its 4-byte windows would be common in any text.
@@ -790,7 +824,12 @@ impl WindowIndex {
         } else {
             min_len.min(4)
         };
-        let stride = (min_len - width + 1).min(MAX_STRIDE);
+        (width, (min_len - width + 1).min(MAX_STRIDE))
+    }
+
+    /// The index, its passes shared with a second thread if `parallel`.
+    fn build(values: &Values, min_len: usize, parallel: bool) -> Self {
+        let (width, stride) = Self::stride_for(values, min_len);
         let mask = if width == 8 {
             u64::MAX
         } else {
@@ -802,9 +841,11 @@ impl WindowIndex {
         // `postgres://app:` would send every occurrence of the prefix to thousands of
         // candidates). Any occurrence has exactly one sampled position per secret whose
         // offset is congruent to r, for one r, and every such offset lies inside it.
-        let choose = |secret: usize, r: usize| -> (usize, u64) {
-            let v = values.get(secret);
-            let last = (v.len() - width).min(MAX_CHOICE.max(r));
+        let choose = |v: &[u8], r: usize| -> (usize, u64) {
+            // Steps k up to 254: the step is kept in a byte (`steps` below).
+            let last = (v.len() - width)
+                .min(MAX_CHOICE.max(r))
+                .min(r + usize::from(u8::MAX - 1) * stride);
             let mut best = (r, window_of(v, r, width));
             let mut best_count = counts.get(best.1);
             let mut o = r + stride;
@@ -820,70 +861,128 @@ impl WindowIndex {
         };
         let n_entries = values.len() * stride;
         // 16 bits an entry while that fits the largest fixed size (256 KiB, L2); past it,
-        // 6: a probe of a bitset past L2 costs its cache and TLB misses, which grow with
-        // its size (on this machine about 8 ns a probe at 1 MiB, 35 ns at 4 MiB), more
-        // than the verifications that more false passes cost (three bits of a word at 6
-        // bits an entry: about one probe in 25, against one in 400 at 27).
+        // 12 (rounded up to a power of two: 2 MiB for the 100,000-key file's 1.2 million
+        // entries). A bitset past L2 costs a cache miss a probe at any size, but the
+        // verification of each false pass costs two more: at 6 bits an entry (1 MiB) one
+        // probe in 25 passed and verifying them was 40% of the scan; at 12 to 14, about
+        // one in 130 (issue 11: the scan's CPU fell by a quarter, `bench-mask.sh`). 16
+        // (4 MiB) was faster still but over the memory budget.
         let fixed_max = BITSET_WORDS[BITSET_WORDS.len() - 1] * 64;
         let min_bits = match n_entries.saturating_mul(16).max(1) {
             bits if bits <= fixed_max => bits,
-            _ => n_entries.saturating_mul(6).max(fixed_max + 1),
+            _ => n_entries.saturating_mul(12).max(fixed_max + 1),
         };
         let bit_log = BITSET_WORDS
             .iter()
             .map(|w| w.trailing_zeros() + 6)
             .find(|&log| 1usize << log >= min_bits)
             .unwrap_or_else(|| min_bits.next_power_of_two().trailing_zeros().min(34));
-        // About 8 entries a bucket (a hit finds its tag by binary search in the bucket).
-        let bucket_log = (n_entries / 8).max(2).next_power_of_two().trailing_zeros();
+        // About 16 entries a bucket (a hit finds its tag by binary search in the bucket,
+        // 96 bytes: the bucket starts cost 4 bytes a bucket, issue 11's memory budget).
+        let bucket_log = (n_entries / 16).max(2).next_power_of_two().trailing_zeros();
         let bit_shift = 64 - bit_log;
         let bucket_shift = 64 - bucket_log;
-        let mut bits = vec![0u64; 1 << (bit_log - 6)];
-        // Counting sort into buckets: count, then place. `bucket_starts[b]` counts bucket
-        // `b`, then holds its end, and is counted down to its start as the bucket is
-        // filled. The windows are chosen again for placing rather than kept from the
-        // count (issue 11's memory budget: 2 bytes an entry at the peak).
-        let layout = Layout::new(values.len());
-        let mut bucket_starts = vec![0u32; (1 << bucket_log) + 1];
+        let n_buckets = 1usize << bucket_log;
+        // Issue 11 (start-up with 100,000 secrets): the windows are chosen once, their
+        // steps k kept in a byte each (so the choice stops at step 254) to place them,
+        // and the placing and the sorting of the buckets are shared with a second thread
+        // where there are two cores, each taking half the buckets (no table of its own:
+        // memory). The result does not depend on the split: buckets are sorted by a
+        // total order.
+        let mut steps = vec![0u8; n_entries];
         let mut max_offset = 0;
         for secret in 0..values.len() {
+            let v = values.get(secret);
             for r in 0..stride {
-                let (o, x) = choose(secret, r);
+                let (o, _) = choose(v, r);
                 max_offset = max_offset.max(o);
-                let h = x.wrapping_mul(HASH_MUL);
+                steps[secret * stride + r] = ((o - r) / stride) as u8;
+            }
+        }
+        // The windows' counts are not needed past the choice: freed before the tables
+        // below are made, which can then take their place (memory).
+        drop(counts);
+        // The window of entry `r` of `secret` (whose value is `v`), and its offset.
+        let chosen = |secret: usize, v: &[u8], r: usize| {
+            let o = r + usize::from(steps[secret * stride + r]) * stride;
+            (o, window_of(v, o, width))
+        };
+        let mut bucket_starts = vec![0u32; n_buckets + 1];
+        let mut bits = vec![0u64; 1 << (bit_log - 6)];
+        for secret in 0..values.len() {
+            let v = values.get(secret);
+            for r in 0..stride {
+                let h = chosen(secret, v, r).1.wrapping_mul(HASH_MUL);
                 let (word, probe) = bloom(h, bit_shift);
                 bits[word] |= probe;
                 bucket_starts[(h >> bucket_shift) as usize] += 1;
             }
         }
+        // Counting sort into buckets: `bucket_starts[b]` counts bucket `b`, then holds its
+        // end, and is counted down to its start as the bucket is filled.
         for i in 1..bucket_starts.len() {
             bucket_starts[i] += bucket_starts[i - 1];
         }
+        let layout = Layout::new(values.len());
         let mut entries = vec![Entry([0; 3]); n_entries];
-        for secret in 0..values.len() {
-            for r in 0..stride {
-                let (o, x) = choose(secret, r);
-                let h = x.wrapping_mul(HASH_MUL);
-                let end = &mut bucket_starts[(h >> bucket_shift) as usize];
-                *end -= 1;
-                entries[*end as usize] = layout.pack(secret, o, h);
+        // Buckets `from..` of one range, their ends in `ends`, their entries in `out`
+        // (which begins at entry `base`).
+        let place = |from: usize, ends: &mut [u32], out: &mut [Entry], base: usize| {
+            let to = from + ends.len();
+            for secret in 0..values.len() {
+                let v = values.get(secret);
+                for r in 0..stride {
+                    let (o, x) = chosen(secret, v, r);
+                    let h = x.wrapping_mul(HASH_MUL);
+                    let b = (h >> bucket_shift) as usize;
+                    if b < from || b >= to {
+                        continue;
+                    }
+                    let end = &mut ends[b - from];
+                    *end -= 1;
+                    out[*end as usize - base] = layout.pack(secret, o, h);
+                }
             }
-        }
-        drop(counts);
-        for b in 0..bucket_starts.len() - 1 {
-            let bucket = &mut entries[bucket_starts[b] as usize..bucket_starts[b + 1] as usize];
-            if bucket.len() > 1 {
-                bucket.sort_unstable_by(|a, b| {
-                    layout
-                        .tag_offset(*a)
-                        .cmp(&layout.tag_offset(*b))
-                        .then_with(|| {
-                            let (x, y) = (layout.secret(*a), layout.secret(*b));
-                            (values.len_of(x), values.get(x))
-                                .cmp(&(values.len_of(y), values.get(y)))
-                        })
-                });
+        };
+        let sort = |starts: &[u32], out: &mut [Entry], base: usize| {
+            for b in 0..starts.len() - 1 {
+                let bucket = &mut out[starts[b] as usize - base..starts[b + 1] as usize - base];
+                if bucket.len() > 1 {
+                    bucket.sort_unstable_by(|a, b| {
+                        layout
+                            .tag_offset(*a)
+                            .cmp(&layout.tag_offset(*b))
+                            .then_with(|| {
+                                let (x, y) = (layout.secret(*a), layout.secret(*b));
+                                (values.len_of(x), values.get(x))
+                                    .cmp(&(values.len_of(y), values.get(y)))
+                            })
+                    });
+                }
             }
+        };
+        if parallel {
+            let mid = n_buckets / 2;
+            let boundary = bucket_starts[mid - 1] as usize;
+            {
+                let (ends_lo, ends_hi) = bucket_starts[..n_buckets].split_at_mut(mid);
+                let (lo, hi) = entries.split_at_mut(boundary);
+                both(
+                    || place(0, ends_lo, lo, 0),
+                    || place(mid, ends_hi, hi, boundary),
+                );
+            }
+            drop(steps);
+            let (lo, hi) = entries.split_at_mut(boundary);
+            let starts = &bucket_starts;
+            both(
+                || sort(&starts[..=mid], lo, 0),
+                || sort(&starts[mid..], hi, boundary),
+            );
+        } else {
+            place(0, &mut bucket_starts[..n_buckets], &mut entries, 0);
+            drop(steps);
+            sort(&bucket_starts, &mut entries, 0);
         }
         WindowIndex {
             width,
@@ -1068,6 +1167,23 @@ const PIECE: usize = 64 * 1024;
 fn two_cores() -> bool {
     static TWO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *TWO.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
+}
+
+/// The fewest index entries for which [`WindowIndex::new`] shares its passes with a
+/// second thread (below it, starting one costs more than it saves).
+const PARALLEL_BUILD_FROM: usize = 1 << 16;
+
+/// Runs `a` here and `b` on a second thread, and returns both results (a panic in `b`
+/// is resumed here).
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let first = a();
+        let second = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    })
 }
 
 /// Probes per batch in [`probe_batched`].
@@ -1378,6 +1494,60 @@ mod tests {
                     assert_eq!(two, one, "{lo}..={hi} bytes, pieces of {piece} of {limit}");
                 }
             }
+        }
+    }
+
+    /// Issue 11 (start-up): the index built with its placing and sorting shared by two
+    /// threads is the one built on one, bit for bit and entry for entry, for a set past
+    /// the large-set size with shared prefixes and a set of short secrets.
+    #[test]
+    fn an_index_built_on_two_threads_is_the_one_built_on_one() {
+        let mut rand = xorshift(0x5eed_0123_4567_89ab);
+        for (count, lo, hi) in [(20_000, 16, 80), (3_000, 6, 9)] {
+            let mut values = Values::default();
+            for i in 0..count {
+                let len = lo + rand(hi - lo + 1);
+                let mut v: Vec<u8> = (0..len).map(|_| ALNUM[rand(ALNUM.len())]).collect();
+                if i % 3 == 0 && len > 15 {
+                    v[..15].copy_from_slice(b"postgres://app:");
+                }
+                values.push(&v);
+            }
+            let min_len = (0..values.len()).map(|i| values.len_of(i)).min().unwrap();
+            let one = WindowIndex::build(&values, min_len, false);
+            let two = WindowIndex::build(&values, min_len, true);
+            assert!(one.entries.len() >= PARALLEL_BUILD_FROM / 8, "{count}");
+            assert_eq!(one.bits, two.bits);
+            assert_eq!(one.bucket_starts, two.bucket_starts);
+            assert_eq!(one.max_offset, two.max_offset);
+            let bytes = |e: &[Entry]| e.iter().map(|e| e.0).collect::<Vec<_>>();
+            assert_eq!(bytes(&one.entries), bytes(&two.entries));
+        }
+    }
+
+    /// The store keeps 4 bytes a value (ends, and each block's first index): every value
+    /// comes back, across block boundaries, for a value longer than a block, and for
+    /// empty-looking neighbours of a block's first value.
+    #[test]
+    fn stored_values_come_back_across_blocks() {
+        let mut rand = xorshift(0x0bad_cafe_f00d_0001);
+        let mut values = Values::default();
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        for i in 0..40_000 {
+            let len = match i {
+                7 => BLOCK + 5,
+                8 => BLOCK,
+                _ => 1 + rand(120),
+            };
+            let v: Vec<u8> = (0..len).map(|_| ALNUM[rand(ALNUM.len())]).collect();
+            values.push(&v);
+            want.push(v);
+        }
+        assert!(values.blocks.len() > 3, "{}", values.blocks.len());
+        assert_eq!(values.len(), want.len());
+        for (i, v) in want.iter().enumerate() {
+            assert_eq!(values.get(i), &v[..], "value {i}");
+            assert_eq!(values.len_of(i), v.len());
         }
     }
 
