@@ -477,6 +477,17 @@ use crate::format::STREAM_FROM;
 /// How much of the input is read to tell whether it is already encrypted.
 const SNIFF: usize = 64 * 1024;
 
+/// Whether the plaintext `file` (`input`) starts like an encrypted file (v1 or Fernet):
+/// the streamed paths leave it to the whole-file path, which says so. Reads its first
+/// [`SNIFF`] bytes (moving the file's offset) into a buffer wiped once sniffed.
+fn starts_encrypted(file: &File, input: &Path) -> Result<bool> {
+    let mut head = zeroize::Zeroizing::new(Vec::with_capacity(SNIFF));
+    file.take(SNIFF as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read plaintext file {}", input.display()))?;
+    Ok(head.starts_with(v1::MAGIC.as_bytes()) || fernet::may_start_a_token(&head[..]))
+}
+
 /// Encrypt a large plaintext into a new v1 file (or stdout) without holding the whole
 /// input, its parsed form and the output at once, sealing on several threads. `None`
 /// when this path does not apply: Fernet, a small file, an existing output (re-encrypted
@@ -492,7 +503,7 @@ fn stream_large(
     if args.format != FormatArg::V1 || (!args.stdout && output.exists()) {
         return Ok(None);
     }
-    let Ok(mut file) = File::open(input) else {
+    let Ok(file) = File::open(input) else {
         return Ok(None); // the whole-file path reports it
     };
     if !file
@@ -501,16 +512,9 @@ fn stream_large(
     {
         return Ok(None);
     }
-    // The start of the plaintext, wiped once sniffed.
-    let mut head = zeroize::Zeroizing::new(Vec::with_capacity(SNIFF));
-    (&mut file)
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .with_context(|| format!("cannot read plaintext file {}", input.display()))?;
-    if head.starts_with(v1::MAGIC.as_bytes()) || fernet::may_start_a_token(&head[..]) {
+    if starts_encrypted(&file, input)? {
         return Ok(None);
     }
-    drop(head);
     let opts = v1::Options {
         encrypt_comments: args.encrypt_comments,
     };

@@ -40,7 +40,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{apply_protection, git_status, warn_at, SNIFF};
+use super::{apply_protection, git_status, starts_encrypted, warn_at, SNIFF};
 use crate::cli::{Encrypt, FormatArg};
 use crate::commands::sync::{self as record, Recorded};
 use crate::commands::Ui;
@@ -48,7 +48,7 @@ use crate::dotenv;
 use crate::format::v1::restream::{self, RestreamError, Sizes};
 use crate::format::v1::seal::{FileSink, StreamError, Tap};
 use crate::format::v1::slot::{Identity, MASTER};
-use crate::format::{fernet, v1, Format, STREAM_FROM};
+use crate::format::{v1, Format, STREAM_FROM};
 use crate::key;
 
 /// `Some` when the output was re-encrypted (or found up to date) here; `None`: the
@@ -77,15 +77,9 @@ pub(super) fn restream_large(
         return Ok(None); // replaced only with --force, as the whole-file path asks
     }
     // The plaintext must not be an encrypted file (the whole-file path says so).
-    let mut head = zeroize::Zeroizing::new(Vec::with_capacity(SNIFF));
-    (&plain_file)
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .with_context(|| format!("cannot read plaintext file {}", input.display()))?;
-    if head.starts_with(v1::MAGIC.as_bytes()) || fernet::may_start_a_token(&head[..]) {
+    if starts_encrypted(&plain_file, input)? {
         return Ok(None);
     }
-    drop(head);
     // The output's header, and what opens it without a prompt or a key service: its
     // master key, else a local age or ssh identity its slots name (then the file keeps
     // its data key and every slot line, and the sync record is keyed by a secret

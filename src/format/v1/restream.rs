@@ -73,7 +73,7 @@ use base64::Engine;
 use zeroize::Zeroizing;
 
 use super::mac::DocMac;
-use super::seal::{seal_line, LineFn, LineSpan, Sink, StreamError, Tap, ValueSealer};
+use super::seal::{note_sealed, seal_line, LineFn, LineSpan, Sink, StreamError, Tap, ValueSealer};
 use super::slot::Identity;
 use super::stream;
 use super::{
@@ -81,7 +81,7 @@ use super::{
     Options, SecretText, B64,
 };
 use crate::dotenv::eol::count_lines;
-use crate::dotenv::{self, ChunkReader, Kind, LineParser, ParseError};
+use crate::dotenv::{ChunkReader, LineParser, ParseError};
 use crate::format::OsRandomPool;
 use crate::key::Key;
 
@@ -678,16 +678,7 @@ fn seal_pieces<'scope, 'env>(
                 sealer.seal(out, name, plain, &nonce)
             })
             .map_err(StreamError::Format)?;
-            values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
-            unterminated.extend(dotenv::unterminated_quote(&line));
-            if tapped {
-                spans.push(LineSpan {
-                    start: line.expose_text().as_ptr() as usize - text.as_ptr() as usize,
-                    len: line.expose_text().len(),
-                    eol: line.eol,
-                    kind: line.kind.clone(),
-                });
-            }
+            values += note_sealed(&line, text, &mut unterminated, tapped.then_some(&mut spans));
             n += 1;
         }
         if n != job.lines {

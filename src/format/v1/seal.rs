@@ -611,6 +611,28 @@ impl Piece {
     }
 }
 
+/// What every sealing loop notes of a line it has sealed (a fresh streamed encrypt's and
+/// the streamed re-encryption's): where a quote opens a value and never closes, and,
+/// with `spans` (a sync record being made), where the line is in the piece's `text`.
+/// One if the line is an assignment (a value), else zero.
+pub(super) fn note_sealed(
+    line: &LineRef<'_>,
+    text: &str,
+    unterminated: &mut Vec<ParseError>,
+    spans: Option<&mut Vec<LineSpan>>,
+) -> usize {
+    unterminated.extend(dotenv::unterminated_quote(line));
+    if let Some(spans) = spans {
+        spans.push(LineSpan {
+            start: line.expose_text().as_ptr() as usize - text.as_ptr() as usize,
+            len: line.expose_text().len(),
+            eol: line.eol,
+            kind: line.kind.clone(),
+        });
+    }
+    usize::from(matches!(line.kind, Kind::Assignment { .. }))
+}
+
 /// Read one piece again and seal it into a string of exactly its length; also reports
 /// how many values (assignments) it holds and where a quote opens a value and never
 /// closes.
@@ -650,16 +672,7 @@ fn seal_piece(
             pool.fill(&mut nonce)?;
             sealer.seal(out, name, plain, &nonce)
         })?;
-        values += usize::from(matches!(line.kind, Kind::Assignment { .. }));
-        unterminated.extend(dotenv::unterminated_quote(&line));
-        if tapped {
-            spans.push(LineSpan {
-                start: line.expose_text().as_ptr() as usize - text.as_ptr() as usize,
-                len: line.expose_text().len(),
-                eol: line.eol,
-                kind: line.kind.clone(),
-            });
-        }
+        values += note_sealed(&line, text, &mut unterminated, tapped.then_some(&mut spans));
         lines += 1;
     }
     if lines != job.lines {

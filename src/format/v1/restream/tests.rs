@@ -1,5 +1,5 @@
 use super::*;
-use crate::dotenv::Eol;
+use crate::dotenv::{self, Eol, Kind};
 use crate::format::v1::seal::Parts;
 use crate::format::v1::{decrypt, encrypt};
 use chrono::{DateTime, Utc};
