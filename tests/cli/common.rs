@@ -287,3 +287,16 @@ pub fn position_after(text: &str, name: &str) -> Option<(usize, usize)> {
     let col: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
     Some((line.parse().ok()?, col.parse().ok()?))
 }
+
+/// The benchmarks' generated `.env` of `keys` keys (`scripts/gen-env.py`): URLs with
+/// passwords, tokens, quoted values sharing a prefix, multi-line values.
+pub fn gen_env(keys: usize) -> Vec<u8> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-env.py");
+    let generated = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(keys.to_string())
+        .output()
+        .expect("run scripts/gen-env.py");
+    assert!(generated.status.success());
+    generated.stdout
+}

@@ -513,14 +513,7 @@ fn secrets_of_a_100k_key_file_cost_under_3x_its_size() {
         return;
     }
     let sb = Sandbox::new();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-env.py");
-    let generated = Command::new("python3")
-        .arg(&script)
-        .arg("100000")
-        .output()
-        .expect("run scripts/gen-env.py");
-    assert!(generated.status.success());
-    let mut env = generated.stdout;
+    let mut env = crate::common::gen_env(100_000);
     env.extend_from_slice(b"LOOK_FOR=the-one-to-see-0123\n");
     sb.write("big.env", &env);
     sb.write("one.env", "LOOK_FOR=the-one-to-see-0123\n");

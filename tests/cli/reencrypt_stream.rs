@@ -289,14 +289,7 @@ fn peak_kib(sb: &Sandbox, args: &[&str]) -> u64 {
 #[test]
 fn reencrypting_a_100k_key_file_after_one_change_costs_under_3x_its_size() {
     let (sb, kf) = setup();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-env.py");
-    let generated = Command::new("python3")
-        .arg(&script)
-        .arg("100000")
-        .output()
-        .expect("run scripts/gen-env.py");
-    assert!(generated.status.success());
-    let text = String::from_utf8(generated.stdout).unwrap();
+    let text = String::from_utf8(crate::common::gen_env(100_000)).unwrap();
     sb.write("one.env", "ONE=1\n");
     sb.write("big.env", &text);
     sb.run(&["encrypt", "--key-file", &kf, "one.env"]).ok();
